@@ -1,0 +1,31 @@
+# Shared by scripts/test and scripts/demo: Debian packages and JDK discovery.
+
+# Packages the tests and the demo use (namespaces, traffic, packet decoding).
+DSRGW_APT_PACKAGES="iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven"
+
+dsrgw_install_packages() {
+  local missing=()
+  for p in $DSRGW_APT_PACKAGES "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "note: not root, cannot install: ${missing[*]} (tests that need them will skip and say why)" >&2
+    return 0
+  fi
+  echo "installing Debian packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=300 update -qq >&2
+  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+dsrgw_find_jdk() {
+  local c v
+  for c in ${JAVA_HOME:+"$JAVA_HOME"} /usr/lib/jvm/temurin-25* /usr/lib/jvm/*-25* /usr/lib/jvm/*; do
+    [ -x "$c/bin/javac" ] || continue
+    v=$("$c/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+    if [ -n "$v" ] && [ "${v%%.*}" -ge 25 ] 2>/dev/null; then echo "$c"; return 0; fi
+  done
+  echo "error: no JDK 25 found (expected: JAVA_HOME or a JDK >= 25 under /usr/lib/jvm)" >&2
+  return 1
+}
