@@ -1,0 +1,46 @@
+package io.dsrgw.harness.netns;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * One JVM shutdown hook that closes every still-open {@link Topology} and {@link ManagedProcess}, newest first
+ * (processes go before the namespaces they run in). This is what makes Ctrl-C on the demo, or a test JVM killed
+ * by a timeout with SIGTERM, leave no namespaces or processes behind.
+ */
+final class Cleanup {
+    private static final Deque<AutoCloseable> OPEN = new ArrayDeque<>();
+    private static boolean hookInstalled;
+
+    private Cleanup() {
+    }
+
+    static synchronized void register(AutoCloseable resource) {
+        if (!hookInstalled) {
+            Runtime.getRuntime().addShutdownHook(new Thread(Cleanup::runAll, "dsrgw-harness-cleanup"));
+            hookInstalled = true;
+        }
+        OPEN.push(resource);
+    }
+
+    static synchronized void unregister(AutoCloseable resource) {
+        OPEN.remove(resource);
+    }
+
+    private static void runAll() {
+        List<AutoCloseable> all;
+        synchronized (Cleanup.class) {
+            all = new ArrayList<>(OPEN);
+            OPEN.clear();
+        }
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("dsrgw-harness: cleanup of " + c + " failed: " + e);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.dsrgw.harness.netns;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A named network namespace ({@code ip netns}); commands run inside it through {@code ip netns exec}. */
+public final class Namespace {
+    private final String name;
+
+    Namespace(String name) {
+        this.name = name;
+    }
+
+    /** The namespace name as {@code ip netns list} shows it. */
+    public String name() {
+        return name;
+    }
+
+    /** The command prefix that runs a program inside this namespace: {@code ip netns exec NAME}. */
+    public List<String> execPrefix() {
+        return List.of("ip", "netns", "exec", name);
+    }
+
+    /** {@code command} wrapped so that it runs inside this namespace. */
+    public List<String> wrap(List<String> command) {
+        List<String> full = new ArrayList<>(execPrefix());
+        full.addAll(command);
+        return full;
+    }
+
+    /** Runs a command inside the namespace; throws unless it exits 0. */
+    public Commands.Result exec(String... command) throws CommandException {
+        return Commands.check(wrap(List.of(command)));
+    }
+
+    /** Runs a command inside the namespace and returns its result whatever the exit code. */
+    public Commands.Result execUnchecked(java.time.Duration timeout, String... command) throws CommandException {
+        return Commands.run(wrap(List.of(command)), timeout);
+    }
+
+    /** {@code ip -n NAME args...}; throws unless it exits 0. */
+    public Commands.Result ip(String... args) throws CommandException {
+        List<String> full = new ArrayList<>(List.of("ip", "-n", name));
+        full.addAll(List.of(args));
+        return Commands.check(full);
+    }
+
+    /** Writes a sysctl inside the namespace (net.* sysctls are per namespace). */
+    public void sysctl(String key, String value) throws CommandException {
+        exec("sysctl", "-qw", key + "=" + value);
+    }
+
+    /** Reads a sysctl inside the namespace. */
+    public String sysctl(String key) throws CommandException {
+        return exec("sysctl", "-n", key).stdout().strip();
+    }
+
+    /** The kernel counters of {@code device} in this namespace. */
+    public LinkCounters counters(String device) throws CommandException {
+        return LinkCounters.parseIpJson(device, ip("-s", "-j", "link", "show", "dev", device).stdout());
+    }
+
+    /** PIDs of the processes running in this namespace ({@code ip netns pids}). */
+    public List<Long> pids() throws CommandException {
+        Commands.Result r = Commands.run(List.of("ip", "netns", "pids", name));
+        List<Long> pids = new ArrayList<>();
+        if (r.ok()) {
+            for (String line : r.stdout().split("\\s+")) {
+                if (!line.isBlank()) {
+                    pids.add(Long.parseLong(line.strip()));
+                }
+            }
+        }
+        return pids;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,274 @@
+package io.dsrgw.harness.netns;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DSR test topology of {@code ../shared/recipes/netns-dsr.md}, built in fresh namespaces:
+ * <pre>
+ *   client (PFX-cl) eth0 10.0.1.2/24 ── to-client 10.0.1.1 ┐
+ *                                                         router (PFX-rt), forwarding on, VIP/32 via 10.0.2.2
+ *   gateway (PFX-gw) eth0 10.0.2.2/24 ── to-gw 10.0.2.1 ───┤
+ *                                                         └ br-backends 10.0.3.1/24 (bridge)
+ *   backend i (PFX-bI) eth0 10.0.3.(10+i)/24 ── to-bI (bridge port)
+ * </pre>
+ * Client, gateway and backends route by default via the router. Sysctls, each of which the recipe found
+ * necessary: router {@code ip_forward=1}, {@code rp_filter} 0 on all/default and 2 (loose) on the backend bridge
+ * (replies come from the VIP there while the VIP route points at the gateway); gateway {@code ip_forward=1}.
+ * The backend-side DSR settings (VIP on lo, decap TUN, rp_filter) are the agent's job, not the topology's.
+ *
+ * <p>Names: every namespace is {@code PFX-xx} where PFX is "d" + 4 random hex digits, unique per topology; the
+ * interface names are per namespace, so they need no prefix (all are at most 15 characters). The topology is
+ * always torn down: {@link #close()}, a JVM shutdown hook, and a sweep of namespaces that carry this prefix
+ * (in case creation failed half way).
+ */
+public final class Topology implements AutoCloseable {
+    public static final String CLIENT_ADDRESS = "10.0.1.2";
+    public static final String ROUTER_CLIENT_ADDRESS = "10.0.1.1";
+    public static final String GATEWAY_ADDRESS = "10.0.2.2";
+    public static final String ROUTER_GATEWAY_ADDRESS = "10.0.2.1";
+    public static final String ROUTER_BACKEND_ADDRESS = "10.0.3.1";
+    /** Backend i (1-based) gets 10.0.3.(10 + i). */
+    public static final int FIRST_BACKEND_HOST = 11;
+    /** The veth inside client, gateway and every backend namespace. */
+    public static final String LEAF_DEVICE = "eth0";
+    public static final String ROUTER_CLIENT_DEVICE = "to-client";
+    public static final String ROUTER_GATEWAY_DEVICE = "to-gw";
+    public static final String ROUTER_BRIDGE = "br-backends";
+    /** At most 200 backends on the /24 (10.0.3.11 .. 10.0.3.210). */
+    public static final int MAX_BACKENDS = 200;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Topology.class);
+
+    private final String prefix;
+    private final Namespace client;
+    private final Namespace router;
+    private final Namespace gateway;
+    private final List<Backend> backends;
+    private final List<String> routedViaGateway;
+    private final List<Namespace> created = new ArrayList<>();
+    private boolean closed;
+
+    private Topology(String prefix, int backendCount, List<String> routedViaGateway) {
+        this.prefix = prefix;
+        this.client = new Namespace(prefix + "-cl");
+        this.router = new Namespace(prefix + "-rt");
+        this.gateway = new Namespace(prefix + "-gw");
+        List<Backend> b = new ArrayList<>();
+        for (int i = 1; i <= backendCount; i++) {
+            b.add(new Backend("b" + i, new Namespace(prefix + "-b" + i), "10.0.3." + (FIRST_BACKEND_HOST + i - 1),
+                    LEAF_DEVICE, "to-b" + i));
+        }
+        this.backends = List.copyOf(b);
+        this.routedViaGateway = List.copyOf(routedViaGateway);
+    }
+
+    /** A builder with 3 backends and no routes via the gateway yet. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A fresh name prefix: "d" + 4 random hex digits (namespace names stay well under 15 characters). */
+    public static String randomPrefix() {
+        byte[] b = new byte[2];
+        new SecureRandom().nextBytes(b);
+        return "d" + HexFormat.of().formatHex(b);
+    }
+
+    /** Builds a topology. */
+    public static final class Builder {
+        private int backends = 3;
+        private final List<String> viaGateway = new ArrayList<>();
+        private String prefix;
+
+        private Builder() {
+        }
+
+        /** Number of backends, 1 .. {@value #MAX_BACKENDS}. */
+        public Builder backends(int count) {
+            if (count < 1 || count > MAX_BACKENDS) {
+                throw new IllegalArgumentException("backends: " + count + " (expected: 1.." + MAX_BACKENDS + ")");
+            }
+            this.backends = count;
+            return this;
+        }
+
+        /** A VIP: the router routes {@code address/32} to the gateway. */
+        public Builder vip(String address) {
+            return routeViaGateway(address + "/32");
+        }
+
+        /** Any destination prefix the router sends to the gateway (VIPs, or non-VIP traffic for negative tests). */
+        public Builder routeViaGateway(String cidr) {
+            viaGateway.add(cidr);
+            return this;
+        }
+
+        /** Overrides the random name prefix (1..8 characters of [a-z0-9]); tests normally leave it random. */
+        public Builder prefix(String p) {
+            if (!p.matches("[a-z][a-z0-9]{0,7}")) {
+                throw new IllegalArgumentException("prefix: " + p + " (expected: 1..8 of [a-z0-9], a letter first)");
+            }
+            this.prefix = p;
+            return this;
+        }
+
+        /** Creates every namespace, link, address, route and sysctl; on any failure removes what it made. */
+        public Topology build() throws CommandException {
+            Topology t = new Topology(prefix != null ? prefix : randomPrefix(), backends, viaGateway);
+            Cleanup.register(t);
+            try {
+                t.create();
+            } catch (CommandException | RuntimeException e) {
+                t.close();
+                throw e;
+            }
+            return t;
+        }
+    }
+
+    private void create() throws CommandException {
+        long start = System.nanoTime();
+        for (Namespace ns : allNamespaces()) {
+            Commands.check(List.of("ip", "netns", "add", ns.name()));
+            created.add(ns);
+            ns.ip("link", "set", "lo", "up");
+        }
+        // veth pairs are created inside the router namespace with the peer placed directly in the leaf
+        // namespace, so no interface ever appears in the host namespace.
+        router.ip("link", "add", ROUTER_CLIENT_DEVICE, "type", "veth", "peer", "name", LEAF_DEVICE,
+                "netns", client.name());
+        router.ip("link", "add", ROUTER_GATEWAY_DEVICE, "type", "veth", "peer", "name", LEAF_DEVICE,
+                "netns", gateway.name());
+        router.ip("link", "add", ROUTER_BRIDGE, "type", "bridge");
+        router.ip("addr", "add", ROUTER_CLIENT_ADDRESS + "/24", "dev", ROUTER_CLIENT_DEVICE);
+        router.ip("addr", "add", ROUTER_GATEWAY_ADDRESS + "/24", "dev", ROUTER_GATEWAY_DEVICE);
+        router.ip("addr", "add", ROUTER_BACKEND_ADDRESS + "/24", "dev", ROUTER_BRIDGE);
+        router.ip("link", "set", ROUTER_CLIENT_DEVICE, "up");
+        router.ip("link", "set", ROUTER_GATEWAY_DEVICE, "up");
+        router.ip("link", "set", ROUTER_BRIDGE, "up");
+
+        client.ip("addr", "add", CLIENT_ADDRESS + "/24", "dev", LEAF_DEVICE);
+        client.ip("link", "set", LEAF_DEVICE, "up");
+        client.ip("route", "add", "default", "via", ROUTER_CLIENT_ADDRESS);
+
+        gateway.ip("addr", "add", GATEWAY_ADDRESS + "/24", "dev", LEAF_DEVICE);
+        gateway.ip("link", "set", LEAF_DEVICE, "up");
+        gateway.ip("route", "add", "default", "via", ROUTER_GATEWAY_ADDRESS);
+        gateway.sysctl("net.ipv4.ip_forward", "1");
+
+        for (Backend b : backends) {
+            router.ip("link", "add", b.routerPort(), "type", "veth", "peer", "name", b.device(),
+                    "netns", b.namespace().name());
+            router.ip("link", "set", b.routerPort(), "master", ROUTER_BRIDGE);
+            router.ip("link", "set", b.routerPort(), "up");
+            b.namespace().ip("addr", "add", b.address() + "/24", "dev", b.device());
+            b.namespace().ip("link", "set", b.device(), "up");
+            b.namespace().ip("route", "add", "default", "via", ROUTER_BACKEND_ADDRESS);
+        }
+
+        router.sysctl("net.ipv4.ip_forward", "1");
+        router.sysctl("net.ipv4.conf.all.rp_filter", "0");
+        router.sysctl("net.ipv4.conf.default.rp_filter", "0");
+        // Replies arrive on the bridge from the VIP, whose route points at the gateway: strict mode drops them.
+        router.sysctl("net.ipv4.conf." + ROUTER_BRIDGE + ".rp_filter", "2");
+        for (String cidr : routedViaGateway) {
+            router.ip("route", "add", cidr, "via", GATEWAY_ADDRESS);
+        }
+        LOG.info("topology {} up in {} ms: client {}, gateway {}, {} backends {}", prefix,
+                (System.nanoTime() - start) / 1_000_000, CLIENT_ADDRESS, GATEWAY_ADDRESS, backends.size(),
+                backends.stream().map(Backend::address).toList());
+    }
+
+    private List<Namespace> allNamespaces() {
+        List<Namespace> all = new ArrayList<>(List.of(client, router, gateway));
+        for (Backend b : backends) {
+            all.add(b.namespace());
+        }
+        return all;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    public Namespace client() {
+        return client;
+    }
+
+    public Namespace router() {
+        return router;
+    }
+
+    public Namespace gateway() {
+        return gateway;
+    }
+
+    public List<Backend> backends() {
+        return backends;
+    }
+
+    /** Destination prefixes the router sends to the gateway. */
+    public List<String> routedViaGateway() {
+        return routedViaGateway;
+    }
+
+    /**
+     * Deletes every namespace of this topology (killing, by PID, any process still inside one: all of them
+     * were started by this harness in namespaces it created), then sweeps {@code ip netns list} for leftovers
+     * with this topology's prefix. Idempotent; also run by the shutdown hook.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<String> failures = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (Namespace ns : created) {
+            names.add(ns.name());
+        }
+        try {
+            Commands.Result list = Commands.run(List.of("ip", "netns", "list"));
+            for (String line : list.stdout().split("\n")) {
+                String name = line.strip().split("\\s+")[0];
+                if (name.startsWith(prefix + "-") && !names.contains(name)) {
+                    names.add(name);
+                }
+            }
+        } catch (CommandException e) {
+            failures.add(e.getMessage());
+        }
+        for (int i = names.size() - 1; i >= 0; i--) {
+            Namespace ns = new Namespace(names.get(i));
+            try {
+                for (long pid : ns.pids()) {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                }
+                Commands.Result r = Commands.run(List.of("ip", "netns", "del", ns.name()));
+                if (!r.ok()) {
+                    failures.add("ip netns del " + ns.name() + ": " + r.stderr().strip());
+                }
+            } catch (CommandException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        Cleanup.unregister(this);
+        if (failures.isEmpty()) {
+            LOG.info("topology {} removed ({} namespaces)", prefix, names.size());
+        } else {
+            LOG.warn("topology {} teardown problems: {}", prefix, failures);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Topology[" + prefix + ", " + backends.size() + " backends]";
+    }
+}

@@ -1,0 +1,153 @@
+package io.dsrgw.harness.traffic;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * The HTTP server each backend runs, bound to the VIP (which the agent puts on the backend's {@code lo}):
+ * <ul>
+ *   <li>{@code GET /} answers the backend's name and a newline ("b1\n"): which backend served the request;</li>
+ *   <li>{@code GET /blob?bytes=N} answers the N-byte {@link Blob} with header {@code X-SHA256} (its digest);</li>
+ *   <li>{@code GET /healthz} answers "ok\n".</li>
+ * </ul>
+ * Every response carries {@code X-Backend: NAME}. Prints {@value #READY_PREFIX}... once listening; stops on
+ * SIGTERM. Run inside a backend namespace:
+ * {@code ip netns exec NS java -cp 'test-harness/target/*:test-harness/target/lib/*'
+ * io.dsrgw.harness.traffic.BackendHttpServer --name b1 --listen 10.100.0.1:80}
+ */
+public final class BackendHttpServer implements AutoCloseable {
+    public static final String READY_PREFIX = "backend-http: listening";
+    private final HttpServer server;
+    private final String name;
+
+    private BackendHttpServer(HttpServer server, String name) {
+        this.server = server;
+        this.name = name;
+    }
+
+    /** Binds and starts a server; {@code port} 0 picks a free port (tests). */
+    public static BackendHttpServer start(String name, InetAddress address, int port) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress(address, port), 128);
+        BackendHttpServer b = new BackendHttpServer(s, name);
+        s.createContext("/", b::handle);
+        s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        s.start();
+        return b;
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            ex.getResponseHeaders().add("X-Backend", name);
+            if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+                text(ex, 405, "method not allowed: " + ex.getRequestMethod() + " (expected: GET)\n");
+                return;
+            }
+            String path = ex.getRequestURI().getPath();
+            switch (path) {
+                case "/" -> text(ex, 200, name + "\n");
+                case "/healthz" -> text(ex, 200, "ok\n");
+                case "/blob" -> blob(ex);
+                default -> text(ex, 404, "not found: " + path + " (expected: /, /blob?bytes=N, /healthz)\n");
+            }
+        }
+    }
+
+    private void blob(HttpExchange ex) throws IOException {
+        long bytes;
+        try {
+            bytes = Long.parseLong(queryParam(ex.getRequestURI().getRawQuery(), "bytes"));
+            Blob.check(bytes);
+        } catch (RuntimeException e) {
+            text(ex, 400, "bad bytes parameter: " + ex.getRequestURI().getRawQuery() + " (expected: bytes=0.."
+                    + Blob.MAX_BYTES + ")\n");
+            return;
+        }
+        // The digest goes into a header, so it is computed before the body is sent (a second, cheap pass).
+        ex.getResponseHeaders().add("X-SHA256", Blob.sha256Hex(bytes));
+        ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
+        ex.sendResponseHeaders(200, bytes == 0 ? -1 : bytes);
+        if (bytes > 0) {
+            try (OutputStream out = ex.getResponseBody()) {
+                Blob.write(bytes, out);
+            }
+        }
+    }
+
+    static String queryParam(String rawQuery, String key) {
+        if (rawQuery != null) {
+            for (String kv : rawQuery.split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0 && kv.substring(0, eq).equals(key)) {
+                    return kv.substring(eq + 1);
+                }
+            }
+        }
+        throw new IllegalArgumentException("missing query parameter " + key);
+    }
+
+    private static void text(HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(status, b.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(b);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    /** {@code --name NAME --listen ADDRESS:PORT}; exit code 2 on bad usage, 1 when the bind fails. */
+    public static void main(String[] args) throws InterruptedException {
+        String name = null;
+        String listen = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--name" -> name = i + 1 < args.length ? args[++i] : null;
+                case "--listen" -> listen = i + 1 < args.length ? args[++i] : null;
+                default -> usage("unknown argument: " + args[i]);
+            }
+        }
+        if (name == null || listen == null || listen.lastIndexOf(':') < 1) {
+            usage("missing or bad --name / --listen");
+        }
+        int colon = listen.lastIndexOf(':');
+        BackendHttpServer server;
+        try {
+            server = start(name, InetAddress.getByName(listen.substring(0, colon)),
+                    Integer.parseInt(listen.substring(colon + 1)));
+        } catch (IOException | RuntimeException e) {
+            System.err.println("backend-http: cannot listen on " + listen + ": " + e
+                    + " (is the VIP on lo yet? the agent adds it)");
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        System.out.println(READY_PREFIX + " on " + server.address() + " as " + name);
+        System.out.flush();
+        stopped.await();
+    }
+
+    private static void usage(String why) {
+        System.err.println("backend-http: " + why + "\nusage: BackendHttpServer --name NAME --listen ADDRESS:PORT");
+        System.exit(2);
+    }
+}

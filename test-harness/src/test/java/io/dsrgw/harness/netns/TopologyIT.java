@@ -1,0 +1,102 @@
+package io.dsrgw.harness.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@Tag("netns")
+class TopologyIT {
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void requireNamespaces() {
+        NetnsAssumptions.assumeNetns();
+    }
+
+    @Test
+    void shouldConnectClientGatewayAndBackendsThroughTheRouterAndRemoveEverythingOnClose() throws Exception {
+        String prefix;
+        try (Topology t = Topology.builder().backends(2).vip("10.100.0.1").build()) {
+            prefix = t.prefix();
+            assertTrue(prefix.matches("d[0-9a-f]{4}"), prefix);
+            assertTrue(namespaces().stream().filter(n -> n.startsWith(prefix + "-")).count() == 5,
+                    "5 namespaces: " + namespaces());
+            for (Backend b : t.backends()) {
+                assertTrue(t.client().exec("ping", "-c1", "-W2", b.address()).ok());
+            }
+            t.client().exec("ping", "-c1", "-W2", Topology.GATEWAY_ADDRESS);
+            assertEquals("1", t.router().sysctl("net.ipv4.ip_forward"));
+            assertEquals("1", t.gateway().sysctl("net.ipv4.ip_forward"));
+            assertEquals("2", t.router().sysctl("net.ipv4.conf." + Topology.ROUTER_BRIDGE + ".rp_filter"));
+            assertTrue(t.router().ip("route", "show", "10.100.0.1").stdout().contains("via 10.0.2.2"));
+            LinkCounters c = t.gateway().counters(Topology.LEAF_DEVICE);
+            assertTrue(c.rxPackets() >= 2 && c.txPackets() >= 2, c.toString());
+        }
+        assertFalse(namespaces().stream().anyMatch(n -> n.startsWith(prefix + "-")), "leftovers: " + namespaces());
+    }
+
+    @Test
+    void shouldCountExactlyTheMatchedPacketsWithNft() throws Exception {
+        NetnsAssumptions.assumeTool("nft");
+        try (Topology t = Topology.builder().backends(1).build()) {
+            NftCounters c = NftCounters.install(t.gateway(), NftCounters.Hook.PREROUTING,
+                    Map.of("icmp_from_client", "ip saddr 10.0.1.2 ip protocol icmp"));
+            t.client().exec("ping", "-c3", "-i0.05", "-W2", Topology.GATEWAY_ADDRESS);
+            assertEquals(3, c.read().get("icmp_from_client").packets());
+            c.reset();
+            assertEquals(0, c.read().get("icmp_from_client").packets());
+        }
+    }
+
+    @Test
+    void shouldWaitForTheReadyLineAndStopTheProcessBySigterm() throws Exception {
+        try (Topology t = Topology.builder().backends(1).build()) {
+            ManagedProcess p = ManagedProcess.start("sleeper", t.client(),
+                    List.of("sh", "-c", "trap 'echo got TERM; exit 3' TERM; echo ready now; while :; do sleep 0.1; done"),
+                    tmp.resolve("sleeper.log"), Map.of());
+            assertEquals("ready now", p.awaitLine(Pattern.compile("^ready"), Duration.ofSeconds(10)));
+            assertTrue(t.client().pids().contains(p.pid()), "pid " + p.pid() + " runs in the client namespace");
+            assertEquals(3, p.stop(Duration.ofSeconds(5)));
+            assertTrue(p.readLog().contains("got TERM"));
+        }
+    }
+
+    @Test
+    void shouldKillAProcessThatIgnoresSigtermAfterTheGracePeriod() throws Exception {
+        ManagedProcess p = ManagedProcess.start("stubborn", null,
+                List.of("sh", "-c", "trap '' TERM; echo up; while :; do sleep 0.1; done"), tmp.resolve("s.log"), Map.of());
+        p.awaitLine(Pattern.compile("up"), Duration.ofSeconds(10));
+        assertEquals(137, p.stop(Duration.ofMillis(300)));
+        assertFalse(p.alive());
+    }
+
+    @Test
+    void shouldReportTheLogTailWhenAProcessDiesBeforeItIsReady() throws Exception {
+        ManagedProcess p = ManagedProcess.start("dies", null, List.of("sh", "-c", "echo bad config line 7; exit 1"),
+                tmp.resolve("dies.log"), Map.of());
+        IOException e = assertThrows(IOException.class,
+                () -> p.awaitLine(Pattern.compile("ready"), Duration.ofSeconds(10)));
+        assertTrue(e.getMessage().contains("exited with code 1") && e.getMessage().contains("bad config line 7"),
+                e.getMessage());
+        p.close();
+    }
+
+    private static List<String> namespaces() throws CommandException {
+        return List.of(Commands.check(List.of("ip", "netns", "list")).stdout().split("\n")).stream()
+                .map(l -> l.strip().split("\\s+")[0]).filter(s -> !s.isEmpty()).toList();
+    }
+}
