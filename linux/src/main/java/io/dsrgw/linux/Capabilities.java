@@ -1,0 +1,147 @@
+package io.dsrgw.linux;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Probes for the kernel features dsrgw needs. Each returns a {@link Probe} that keeps the cause of a failure,
+ * e.g. {@code "open(/dev/net/tun): ENOENT (No such file or directory)"}, for error messages and test skips.
+ * The expensive probes (tun, raw sockets, netns) run once per JVM and are cached.
+ *
+ * <p>Threading: any thread.
+ */
+public final class Capabilities {
+    // <linux/capability.h>
+    static final int CAP_NET_ADMIN = 12;
+    static final int CAP_NET_RAW = 13;
+
+    private Capabilities() {
+    }
+
+    /** Effective uid 0, or both CAP_NET_ADMIN and CAP_NET_RAW in the effective set. Not cached. */
+    public static Probe root() {
+        int euid = Native.geteuid();
+        if (euid == 0) {
+            return Probe.ok();
+        }
+        long capEff;
+        try {
+            capEff = effectiveCapabilities(Path.of("/proc/self/status"));
+        } catch (IOException | RuntimeException e) {
+            return Probe.unavailable("effective uid " + euid + " is not 0 and /proc/self/status is unreadable: "
+                    + e.getMessage());
+        }
+        return rootFrom(euid, capEff);
+    }
+
+    static Probe rootFrom(int euid, long capEff) {
+        if (euid == 0) {
+            return Probe.ok();
+        }
+        boolean admin = (capEff & (1L << CAP_NET_ADMIN)) != 0;
+        boolean raw = (capEff & (1L << CAP_NET_RAW)) != 0;
+        if (admin && raw) {
+            return Probe.ok();
+        }
+        String missing = !admin && !raw ? "CAP_NET_ADMIN, CAP_NET_RAW" : !admin ? "CAP_NET_ADMIN" : "CAP_NET_RAW";
+        return Probe.unavailable(String.format("effective uid %d is not 0 and CapEff %016x lacks %s",
+                euid, capEff, missing));
+    }
+
+    /** The CapEff line of a /proc/PID/status file. */
+    static long effectiveCapabilities(Path status) throws IOException {
+        for (String line : Files.readAllLines(status, StandardCharsets.US_ASCII)) {
+            if (line.startsWith("CapEff:")) {
+                return Long.parseUnsignedLong(line.substring("CapEff:".length()).strip(), 16);
+            }
+        }
+        throw new IOException(status + ": no CapEff line");
+    }
+
+    /** {@code /dev/net/tun} opens and TUNSETIFF creates a multi-queue TUN (a temporary "dsrprobe%d"). Cached. */
+    public static Probe tun() {
+        return Lazy.TUN;
+    }
+
+    /** {@code socket(AF_INET, SOCK_RAW, IPPROTO_RAW)} works (needs CAP_NET_RAW). Cached. */
+    public static Probe rawSockets() {
+        return Lazy.RAW;
+    }
+
+    /** Network namespaces usable through iproute2: root, {@code ip} on the PATH, {@code ip netns list} works. Cached. */
+    public static Probe netns() {
+        return Lazy.NETNS;
+    }
+
+    /** Holder: computed on first use only. */
+    private static final class Lazy {
+        static final Probe TUN = probeTun();
+        static final Probe RAW = probeRaw();
+        static final Probe NETNS = probeNetns();
+    }
+
+    private static Probe probeTun() {
+        try (TunDevice tun = TunDevice.open("dsrprobe%d", true, true)) {
+            return Probe.ok();
+        } catch (LinuxException e) {
+            return Probe.unavailable(e.getMessage());
+        }
+    }
+
+    private static Probe probeRaw() {
+        try (RawSocket s = RawSocket.ipv4Raw()) {
+            return Probe.ok();
+        } catch (LinuxException e) {
+            return Probe.unavailable(e.getMessage());
+        }
+    }
+
+    private static Probe probeNetns() {
+        Probe root = root();
+        if (!root.available()) {
+            return root;
+        }
+        Path ip = findExecutable("ip");
+        if (ip == null) {
+            return Probe.unavailable("iproute2 'ip' not found on PATH " + System.getenv("PATH")
+                    + " nor in /usr/sbin, /sbin");
+        }
+        try {
+            Process p = new ProcessBuilder(ip.toString(), "netns", "list").redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return Probe.unavailable(ip + " netns list: no answer within 10 s");
+            }
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (p.exitValue() != 0) {
+                return Probe.unavailable(ip + " netns list: exit " + p.exitValue() + ": " + output);
+            }
+            return Probe.ok();
+        } catch (IOException e) {
+            return Probe.unavailable(ip + " netns list: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Probe.unavailable(ip + " netns list: interrupted");
+        }
+    }
+
+    static Path findExecutable(String name) {
+        String path = System.getenv("PATH");
+        String dirs = (path == null ? "" : path) + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/sbin";
+        for (String dir : dirs.split(File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(dir, name);
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}
