@@ -1,0 +1,50 @@
+package io.dsrgw.conf;
+
+import io.dsrgw.encap.tunnel.TunnelKind;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * The validated configuration of one backend agent ({@code dsrgw.agent}). Immutable.
+ *
+ * @param mode              kernel, userspace or auto
+ * @param gateways          the only accepted outer (tunnel) sources; non-empty, unique
+ * @param vips              VIPs served by this backend (put on lo); non-empty, unique
+ * @param tunnels           tunnel kinds to accept; non-empty, unique
+ * @param decapDevice       userspace mode: TUN device the inner packets are written to ("dsr" prefix, <= 15 chars)
+ * @param reconcileInterval time between reconcile passes (1s..1h)
+ * @param stateFile         absolute path of the file recording what apply created and the old sysctl values
+ * @param healthListen      host:port of the health/readiness endpoint
+ */
+public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetAddress> vips,
+                          List<TunnelKind> tunnels, String decapDevice, Duration reconcileInterval, Path stateFile,
+                          String healthListen) {
+
+    public AgentConfig {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(decapDevice, "decapDevice");
+        Objects.requireNonNull(reconcileInterval, "reconcileInterval");
+        Objects.requireNonNull(stateFile, "stateFile");
+        Objects.requireNonNull(healthListen, "healthListen");
+        gateways = List.copyOf(gateways);
+        vips = List.copyOf(vips);
+        tunnels = List.copyOf(tunnels);
+    }
+
+    @Override
+    public String toString() {
+        return "AgentConfig[mode=" + mode.id() + ", gateways=" + format(gateways) + ", vips=" + format(vips)
+            + ", tunnels=" + tunnels.stream().map(TunnelKind::id).collect(Collectors.joining(", ", "[", "]"))
+            + ", decapDevice=" + decapDevice + ", reconcileInterval=" + Hocon.formatDuration(reconcileInterval)
+            + ", stateFile=" + stateFile + ", healthListen=" + healthListen + "]";
+    }
+
+    private static String format(List<InetAddress> addresses) {
+        return addresses.stream().map(IpLiterals::format).collect(Collectors.joining(", ", "[", "]"));
+    }
+}

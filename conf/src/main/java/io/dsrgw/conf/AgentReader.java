@@ -1,0 +1,132 @@
+package io.dsrgw.conf;
+
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigValue;
+import io.dsrgw.encap.tunnel.TunnelKind;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code dsrgw.agent} -> {@link AgentConfig}, collecting every problem. */
+final class AgentReader {
+
+    static final Duration MIN_RECONCILE = Duration.ofSeconds(1);
+    static final Duration MAX_RECONCILE = Duration.ofHours(1);
+    /** The agent owns only devices whose names start with this, so it never touches anything else. */
+    static final String DEVICE_PREFIX = "dsr";
+
+    static final Map<String, AgentMode> MODES = Validation.ids(AgentMode.values(), AgentMode::id);
+    static final Map<String, TunnelKind> KINDS = Validation.ids(TunnelKind.values(), TunnelKind::id);
+
+    /** Tunnel kinds with an IPv4 / IPv6 outer header. */
+    private static final Set<TunnelKind> IPV4_OUTER = EnumSet.of(TunnelKind.IPIP, TunnelKind.SIT, TunnelKind.GRE);
+    private static final Set<TunnelKind> IPV6_OUTER = EnumSet.of(TunnelKind.IP6TNL, TunnelKind.IP6GRE);
+    /** Tunnel kinds that can carry an IPv4 / IPv6 inner packet. */
+    private static final Set<TunnelKind> IPV4_INNER = EnumSet.of(TunnelKind.IPIP, TunnelKind.GRE,
+        TunnelKind.IP6TNL, TunnelKind.IP6GRE);
+    private static final Set<TunnelKind> IPV6_INNER = EnumSet.of(TunnelKind.SIT, TunnelKind.GRE,
+        TunnelKind.IP6TNL, TunnelKind.IP6GRE);
+
+    private AgentReader() {
+    }
+
+    /** @return the config, or null when problems were recorded */
+    static AgentConfig read(ObjectReader a) {
+        Problems problems = a.problems();
+        a.allowKeys("mode", "gateways", "vips", "tunnels", "decap-device", "reconcile-interval", "state-file",
+            "health");
+        AgentMode mode = a.choice("mode", MODES, true);
+        List<InetAddress> gateways = a.addressList("gateways", true, "the only accepted tunnel sources");
+        List<InetAddress> vips = a.addressList("vips", true, "the VIPs this backend serves");
+        List<TunnelKind> tunnels = tunnels(a);
+        String device = a.string("decap-device", true, deviceRule());
+        if (device != null && (!device.startsWith(DEVICE_PREFIX) || !Validation.isInterfaceName(device))) {
+            a.bad(a.value("decap-device"), a.child("decap-device"), deviceRule());
+            device = null;
+        }
+        Duration reconcile = a.duration("reconcile-interval", MIN_RECONCILE, MAX_RECONCILE, true);
+        Path stateFile = null;
+        String state = a.string("state-file", true, "an absolute path");
+        if (state != null) {
+            try {
+                stateFile = Path.of(state);
+            } catch (InvalidPathException e) {
+                stateFile = null;
+            }
+            if (stateFile == null || !stateFile.isAbsolute() || state.endsWith("/")) {
+                a.bad(a.value("state-file"), a.child("state-file"), "an absolute file path, e.g. "
+                    + "/var/lib/dsrgw/agent-state.conf");
+                stateFile = null;
+            }
+        }
+        String listen = null;
+        ObjectReader health = a.object("health", false, "an object { listen }");
+        if (health != null) {
+            health.allowKeys("listen");
+            listen = GatewayReader.hostPort(health, "listen");
+        }
+        if (tunnels != null) {
+            familyCheck(a, "gateways", gateways, tunnels, IPV4_OUTER, IPV6_OUTER, "tunnel source");
+            familyCheck(a, "vips", vips, tunnels, IPV4_INNER, IPV6_INNER, "VIP");
+        }
+        if (!problems.isEmpty()) {
+            return null;
+        }
+        return new AgentConfig(mode, gateways, vips, tunnels, device, reconcile, stateFile, listen);
+    }
+
+    private static String deviceRule() {
+        return "an interface name starting with \"" + DEVICE_PREFIX + "\", " + Validation.INTERFACE_NAME_RULE;
+    }
+
+    private static List<TunnelKind> tunnels(ObjectReader a) {
+        String options = ObjectReader.orList(KINDS.keySet());
+        ConfigList list = a.list("tunnels", true, true, "a non-empty list of tunnel kinds: " + options);
+        if (list == null) {
+            return null;
+        }
+        List<TunnelKind> kinds = new ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < list.size(); i++) {
+            ConfigValue v = list.get(i);
+            String path = a.child("tunnels") + "[" + i + "]";
+            TunnelKind k = a.choiceValue(v, path, KINDS, options);
+            if (k == null) {
+                ok = false;
+            } else if (kinds.contains(k)) {
+                a.bad(v, path, "unique tunnel kinds; " + k.id() + " is listed twice");
+                ok = false;
+            } else {
+                kinds.add(k);
+            }
+        }
+        return ok ? kinds : null;
+    }
+
+    /** Every address must be reachable through at least one configured tunnel kind of its family. */
+    private static void familyCheck(ObjectReader a, String key, List<InetAddress> addresses,
+                                    List<TunnelKind> tunnels, Set<TunnelKind> forV4, Set<TunnelKind> forV6,
+                                    String role) {
+        if (addresses == null) {
+            return;
+        }
+        ConfigList list = (ConfigList) a.value(key);
+        for (int i = 0; i < addresses.size(); i++) {
+            boolean v4 = addresses.get(i) instanceof Inet4Address;
+            Set<TunnelKind> fits = v4 ? forV4 : forV6;
+            if (tunnels.stream().noneMatch(fits::contains)) {
+                a.bad(list.get(i), a.child(key) + "[" + i + "]", "an " + (v4 ? "IPv4" : "IPv6") + " " + role
+                    + " needs one of " + fits.stream().map(TunnelKind::id).toList() + " in tunnels (tunnels = "
+                    + tunnels.stream().map(TunnelKind::id).toList() + ")");
+            }
+        }
+    }
+}

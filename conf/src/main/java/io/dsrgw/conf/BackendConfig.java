@@ -1,0 +1,37 @@
+package io.dsrgw.conf;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.Objects;
+
+/**
+ * One backend of a VIP ({@code vips[i].backends[j]}). Its address family chooses the outer header.
+ *
+ * @param address        the backend's own (tunnel endpoint) address, IPv4 or IPv6
+ * @param weight         Maglev weight 0..65535 (default 100); 0 behaves like draining
+ * @param state          administrative state (default active)
+ * @param tunnelOverride tunnel family for this backend instead of the VIP's, or null
+ */
+public record BackendConfig(InetAddress address, int weight, BackendState state, TunnelFamily tunnelOverride) {
+
+    public BackendConfig {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(state, "state");
+    }
+
+    /** @return true when the outer header is IPv4 (ipip, sit, gre) */
+    public boolean isIpv4() {
+        return address instanceof Inet4Address;
+    }
+
+    /** @return the tunnel family actually used for this backend of {@code vip} */
+    public TunnelFamily effectiveTunnel(VipConfig vip) {
+        return tunnelOverride != null ? tunnelOverride : vip.tunnel();
+    }
+
+    @Override
+    public String toString() {
+        return IpLiterals.format(address) + " weight " + weight + " " + state.id()
+            + (tunnelOverride == null ? "" : " tunnel " + tunnelOverride.id());
+    }
+}

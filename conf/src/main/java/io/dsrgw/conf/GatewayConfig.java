@@ -1,0 +1,57 @@
+package io.dsrgw.conf;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The validated configuration of one gateway ({@code dsrgw.gateway}). Immutable.
+ *
+ * @param ingress         where packets for the VIPs come in
+ * @param tunnelSource    outer source addresses
+ * @param tunnelMtu       MTU of the path to the backends, outer header included (576..65535)
+ * @param ttl             outer TTL / hop limit (1..255)
+ * @param hashSeed        seed of the keyed flow hash and Maglev permutations; same on every gateway
+ * @param maglevTableSize Maglev lookup table size per VIP: a prime, larger than any VIP's backend count
+ * @param batchSize       packets per RX/TX batch (1..1024)
+ * @param vips            the VIPs, in configuration order
+ * @param admin           admin surfaces
+ */
+public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
+                            String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
+                            AdminConfig admin) {
+
+    public GatewayConfig {
+        Objects.requireNonNull(ingress, "ingress");
+        Objects.requireNonNull(tunnelSource, "tunnelSource");
+        Objects.requireNonNull(hashSeed, "hashSeed");
+        Objects.requireNonNull(admin, "admin");
+        vips = List.copyOf(vips);
+    }
+
+    /** @return the number of backends over all VIPs */
+    public int backendCount() {
+        int n = 0;
+        for (VipConfig v : vips) {
+            n += v.backends().size();
+        }
+        return n;
+    }
+
+    /** @return the VIP with this name, or null */
+    public VipConfig vip(String name) {
+        for (VipConfig v : vips) {
+            if (v.name().equals(name)) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        // The hash seed is a secret (it keeps outsiders from aiming flows at one backend): never print it.
+        return "GatewayConfig[ingress=" + ingress + ", tunnelSource=" + tunnelSource + ", tunnelMtu=" + tunnelMtu
+            + ", ttl=" + ttl + ", hashSeed=(" + hashSeed.length() + " chars), maglevTableSize=" + maglevTableSize
+            + ", batchSize=" + batchSize + ", vips=" + vips + ", admin=" + admin + "]";
+    }
+}

@@ -1,0 +1,419 @@
+package io.dsrgw.conf;
+
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigValue;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code dsrgw.gateway} -> {@link GatewayConfig}, collecting every problem. */
+final class GatewayReader {
+
+    static final int MIN_TUNNEL_MTU = 576;          // RFC 791: every IPv4 host must accept 576-byte datagrams
+    static final int MAX_TUNNEL_MTU = 65535;        // IPv4 total length is 16 bits
+    static final int MAX_QUEUES = 256;              // MAX_TAP_QUEUES in drivers/net/tun.c
+    static final int MAX_BATCH = 1024;              // UIO_MAXIOV: sendmmsg takes at most 1024 messages
+    static final long MAX_MAGLEV_TABLE_SIZE = 1_000_003; // prime; 1M entries * 4 bytes per VIP is plenty
+    static final long MAX_GRE_KEY = 0xffff_ffffL;   // RFC 2890 §2.1: 32-bit key
+    static final Duration MIN_HC_INTERVAL = Duration.ofMillis(100);
+    static final Duration MAX_HC_INTERVAL = Duration.ofHours(1);
+    static final Duration MIN_HC_TIMEOUT = Duration.ofMillis(10);
+    static final Duration MAX_HC_TIMEOUT = Duration.ofMinutes(1);
+    static final int MAX_RISE_FALL = 100;
+
+    static final Map<String, String> INGRESS_KINDS = Map.of(IngressConfig.KIND_TUN, IngressConfig.KIND_TUN,
+        IngressConfig.KIND_PCAP, IngressConfig.KIND_PCAP);
+    static final Map<String, Protocol> PROTOCOLS = Validation.ids(Protocol.values(), Protocol::id);
+    static final Map<String, TunnelFamily> TUNNELS = Validation.ids(TunnelFamily.values(), TunnelFamily::id);
+    static final Map<String, BackendState> STATES = Validation.ids(BackendState.values(), BackendState::id);
+    static final Map<String, String> HC_TYPES = Validation.ids(
+        new String[] {HealthCheckConfig.TYPE_TCP, HealthCheckConfig.TYPE_HTTP}, s -> s);
+
+    /** Element defaults ({@code dsrgw.gateway.defaults}), typed once; built-in values stand in for bad ones. */
+    private record Defaults(TunnelFamily tunnel, int weight, BackendState state, String hcType, String hcPath,
+                            Duration hcInterval, Duration hcTimeout, int hcRise, int hcFall) {
+    }
+
+    private final Problems problems;
+    private Defaults defaults;
+    private TunnelSourceConfig tunnelSource;
+    /** tunnel-source.ipv4 / ipv6 written but invalid: do not also blame every backend of that family. */
+    private boolean badIpv4Source;
+    private boolean badIpv6Source;
+    /** Some backend of the VIP being read overrides its tunnel to gre (then a gre-key is meaningful). */
+    private boolean greOverride;
+
+    private GatewayReader(Problems problems) {
+        this.problems = problems;
+    }
+
+    /** @return the config, or null when problems were recorded */
+    static GatewayConfig read(ObjectReader gw) {
+        return new GatewayReader(gw.problems()).gateway(gw);
+    }
+
+    private GatewayConfig gateway(ObjectReader gw) {
+        gw.allowKeys("ingress", "tunnel-source", "tunnel-mtu", "ttl", "hash-seed", "maglev-table-size",
+            "batch-size", "vips", "admin", "defaults");
+        defaults = defaults(gw.object("defaults", false, "an object"));
+        IngressConfig ingress = ingress(gw.object("ingress", false, "an object { kind, device, queues }"));
+        tunnelSource = tunnelSource(gw.object("tunnel-source", false, "an object { ipv4, ipv6 }"));
+        Long mtu = gw.integer("tunnel-mtu", MIN_TUNNEL_MTU, MAX_TUNNEL_MTU, true);
+        Long ttl = gw.integer("ttl", 1, 255, true);
+        String seed = gw.string("hash-seed", true, "a non-empty string, the same on every gateway");
+        if (seed != null && seed.isEmpty()) {
+            gw.bad(gw.value("hash-seed"), gw.child("hash-seed"), "a non-empty string, the same on every gateway");
+            seed = null;
+        }
+        Long tableSize = gw.integer("maglev-table-size", 2, MAX_MAGLEV_TABLE_SIZE, true);
+        if (tableSize != null && !Hocon.isPrime(tableSize)) {
+            gw.bad(gw.value("maglev-table-size"), gw.child("maglev-table-size"), "a prime number (next prime: "
+                + Hocon.nextPrime(tableSize) + ")");
+            tableSize = null;
+        }
+        Long batch = gw.integer("batch-size", 1, MAX_BATCH, true);
+        List<VipConfig> vips = vips(gw, tableSize);
+        AdminConfig admin = admin(gw.object("admin", false, "an object { socket, http }"));
+        if (!problems.isEmpty()) {
+            return null;
+        }
+        return new GatewayConfig(ingress, tunnelSource, mtu.intValue(), ttl.intValue(), seed, tableSize.intValue(),
+            batch.intValue(), vips, admin);
+    }
+
+    private Defaults defaults(ObjectReader d) {
+        Defaults builtIn = new Defaults(TunnelFamily.IPIP, 100, BackendState.ACTIVE, HealthCheckConfig.TYPE_TCP,
+            "/", Duration.ofSeconds(1), Duration.ofMillis(500), 2, 3);
+        if (d == null) {
+            return builtIn;
+        }
+        d.allowKeys("vip", "backend", "health-check");
+        ObjectReader vip = d.object("vip", false, "an object { tunnel }");
+        ObjectReader backend = d.object("backend", false, "an object { weight, state }");
+        ObjectReader hc = d.object("health-check", false,
+            "an object { type, path, interval, timeout, rise, fall }");
+        TunnelFamily tunnel = null;
+        if (vip != null) {
+            vip.allowKeys("tunnel");
+            tunnel = vip.choice("tunnel", TUNNELS, true);
+        }
+        Long weight = null;
+        BackendState state = null;
+        if (backend != null) {
+            backend.allowKeys("weight", "state");
+            weight = backend.integer("weight", 0, 65535, true);
+            state = backend.choice("state", STATES, true);
+        }
+        String type = null;
+        String path = null;
+        Duration interval = null;
+        Duration timeout = null;
+        Long rise = null;
+        Long fall = null;
+        if (hc != null) {
+            hc.allowKeys("type", "path", "interval", "timeout", "rise", "fall");
+            type = hc.choice("type", HC_TYPES, true);
+            path = httpPath(hc, true);
+            interval = hc.duration("interval", MIN_HC_INTERVAL, MAX_HC_INTERVAL, true);
+            timeout = hc.duration("timeout", MIN_HC_TIMEOUT, MAX_HC_TIMEOUT, true);
+            rise = hc.integer("rise", 1, MAX_RISE_FALL, true);
+            fall = hc.integer("fall", 1, MAX_RISE_FALL, true);
+        }
+        return new Defaults(tunnel != null ? tunnel : builtIn.tunnel,
+            weight != null ? weight.intValue() : builtIn.weight, state != null ? state : builtIn.state,
+            type != null ? type : builtIn.hcType, path != null ? path : builtIn.hcPath,
+            interval != null ? interval : builtIn.hcInterval, timeout != null ? timeout : builtIn.hcTimeout,
+            rise != null ? rise.intValue() : builtIn.hcRise, fall != null ? fall.intValue() : builtIn.hcFall);
+    }
+
+    private IngressConfig ingress(ObjectReader o) {
+        if (o == null) {
+            return null;
+        }
+        o.allowKeys("kind", "device", "queues");
+        String kind = o.choice("kind", INGRESS_KINDS, true);
+        String device = o.string("device", true, Validation.INTERFACE_NAME_RULE);
+        if (device != null && !Validation.isInterfaceName(device)) {
+            o.bad(o.value("device"), o.child("device"), Validation.INTERFACE_NAME_RULE);
+            device = null;
+        }
+        Long queues = o.integer("queues", 1, MAX_QUEUES, true);
+        if (kind == null || device == null || queues == null) {
+            return null;
+        }
+        return new IngressConfig(kind, device, queues.intValue());
+    }
+
+    private TunnelSourceConfig tunnelSource(ObjectReader o) {
+        if (o == null) {
+            badIpv4Source = true;
+            badIpv6Source = true;
+            return null;
+        }
+        o.allowKeys("ipv4", "ipv6");
+        InetAddress v4 = o.address("ipv4", ObjectReader.Family.IPV4, false);
+        InetAddress v6 = o.address("ipv6", ObjectReader.Family.IPV6, false);
+        badIpv4Source = v4 == null && o.has("ipv4");
+        badIpv6Source = v6 == null && o.has("ipv6");
+        return new TunnelSourceConfig((Inet4Address) v4, (Inet6Address) v6);
+    }
+
+    private AdminConfig admin(ObjectReader o) {
+        if (o == null) {
+            return null;
+        }
+        o.allowKeys("socket", "http");
+        String socket = o.string("socket", true, "an absolute path");
+        if (socket != null && !socket.startsWith("/")) {
+            o.bad(o.value("socket"), o.child("socket"), "an absolute path, e.g. /run/dsrgw/gateway.sock");
+            socket = null;
+        }
+        String http = hostPort(o, "http");
+        return socket == null || http == null ? null : new AdminConfig(socket, http);
+    }
+
+    static String hostPort(ObjectReader o, String key) {
+        String s = o.string(key, true, Validation.HOST_PORT_RULE);
+        if (s == null) {
+            return null;
+        }
+        String why = Validation.hostPortProblem(s);
+        if (why != null) {
+            o.bad(o.value(key), o.child(key), Validation.HOST_PORT_RULE + "; " + why);
+            return null;
+        }
+        return s;
+    }
+
+    private static String httpPath(ObjectReader o, boolean required) {
+        String path = o.string("path", required, "an HTTP path starting with /");
+        if (path != null && (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c == 0x7f))) {
+            o.bad(o.value("path"), o.child("path"), "an HTTP path starting with /, without spaces");
+            return null;
+        }
+        return path;
+    }
+
+    /** One VIP's (address, protocol, port) claim, for the duplicate check. */
+    private record Claim(InetAddress address, Protocol protocol, long port) {
+    }
+
+    private List<VipConfig> vips(ObjectReader gw, Long tableSize) {
+        String expected = "a list of VIP objects { name, address, protocol, ports, backends, ... }";
+        ConfigList list = gw.list("vips", true, false, expected);
+        if (list == null) {
+            return List.of();
+        }
+        List<VipConfig> vips = new ArrayList<>();
+        Map<String, ConfigValue> names = new HashMap<>();
+        Map<Claim, String> claims = new HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            String path = gw.child("vips") + "[" + i + "]";
+            ObjectReader o = gw.element(list.get(i), path, null, expected);
+            if (o == null) {
+                continue;
+            }
+            VipConfig vip = vip(o, names, claims, tableSize);
+            if (vip != null) {
+                vips.add(vip);
+            }
+        }
+        return vips;
+    }
+
+    private VipConfig vip(ObjectReader o, Map<String, ConfigValue> names, Map<Claim, String> claims,
+                          Long tableSize) {
+        o.allowKeys("name", "address", "protocol", "ports", "tunnel", "gre-key", "health-check", "backends");
+        String name = o.string("name", true, Validation.VIP_NAME_RULE);
+        String label = name != null ? "VIP " + name : o.path();
+        if (name != null && !Validation.isVipName(name)) {
+            o.bad(o.value("name"), o.child("name"), Validation.VIP_NAME_RULE);
+            name = null;
+        }
+        if (name != null) {
+            ConfigValue first = names.putIfAbsent(name, o.value("name"));
+            if (first != null) {
+                o.bad(o.value("name"), o.child("name"), "a unique VIP name; " + name + " is already used at "
+                    + problems.location(first.origin()));
+                name = null;
+            }
+        }
+        InetAddress address = o.address("address", ObjectReader.Family.ANY, true);
+        Protocol protocol = o.choice("protocol", PROTOCOLS, true);
+        List<Integer> ports = ports(o, label, address, protocol, claims);
+        TunnelFamily tunnel = o.userHas("tunnel") ? tunnel(o, o.value("tunnel"), o.child("tunnel"))
+            : defaults.tunnel;
+        Long greKey = o.integer("gre-key", 0, MAX_GRE_KEY, false);
+        HealthCheckConfig hc = null;
+        boolean hcOk = true;
+        if (o.has("health-check")) {
+            ObjectReader h = o.object("health-check", false,
+                "an object { type, port, path, interval, timeout, rise, fall }");
+            hc = h == null ? null : healthCheck(h, ports);
+            hcOk = hc != null;
+        }
+        greOverride = false;
+        List<BackendConfig> backends = backends(o, tableSize);
+        if (greKey != null && tunnel != null && tunnel != TunnelFamily.GRE && !greOverride) {
+            o.bad(o.value("gre-key"), o.child("gre-key"), "no gre-key on a VIP with tunnel = " + tunnel.id()
+                + " (set tunnel = gre, or tunnel = gre on a backend, to use a key)");
+            return null;
+        }
+        if (name == null || address == null || protocol == null || ports == null || tunnel == null || !hcOk
+            || backends == null) {
+            return null;
+        }
+        return new VipConfig(name, address, protocol, ports, tunnel, greKey, hc, backends);
+    }
+
+    private List<Integer> ports(ObjectReader o, String label, InetAddress address, Protocol protocol,
+                                Map<Claim, String> claims) {
+        String expected = "a non-empty list of ports 1..65535, e.g. [80, 443]";
+        ConfigList list = o.list("ports", true, true, expected);
+        if (list == null) {
+            return null;
+        }
+        List<Integer> ports = new ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < list.size(); i++) {
+            ConfigValue v = list.get(i);
+            String path = o.child("ports") + "[" + i + "]";
+            Long port = o.integerValue(v, path, 1, 65535, "a port 1..65535");
+            if (port == null) {
+                ok = false;
+                continue;
+            }
+            if (ports.contains(port.intValue())) {
+                o.bad(v, path, "unique ports; " + port + " is listed twice");
+                ok = false;
+                continue;
+            }
+            ports.add(port.intValue());
+            if (address != null && protocol != null) {
+                String here = label + " at " + problems.location(v.origin());
+                String other = claims.putIfAbsent(new Claim(address, protocol, port), here);
+                if (other != null) {
+                    o.bad(v, path, "a port no other VIP has; " + IpLiterals.format(address) + " " + protocol.id()
+                        + " " + port + " already belongs to " + other);
+                    ok = false;
+                }
+            }
+        }
+        return ok ? ports : null;
+    }
+
+    private TunnelFamily tunnel(ObjectReader o, ConfigValue v, String path) {
+        String s = v.valueType() == com.typesafe.config.ConfigValueType.STRING ? (String) v.unwrapped() : "";
+        if (s.equals("sit") || s.equals("ip6tnl")) {
+            o.bad(v, path, "ipip or gre (" + s + " is chosen automatically: the backend's address family picks the "
+                + "outer header)");
+            return null;
+        }
+        if (s.equals("ip6gre")) {
+            o.bad(v, path, "ipip or gre (ip6gre is gre to an IPv6 backend)");
+            return null;
+        }
+        return o.choiceValue(v, path, TUNNELS, "ipip or gre");
+    }
+
+    private HealthCheckConfig healthCheck(ObjectReader h, List<Integer> ports) {
+        h.allowKeys("type", "port", "path", "interval", "timeout", "rise", "fall");
+        String type = h.has("type") ? h.choice("type", HC_TYPES, true) : defaults.hcType;
+        Long port = h.integer("port", 1, 65535, false);
+        String path = h.has("path") ? httpPath(h, true) : defaults.hcPath;
+        Duration interval = h.has("interval") ? h.duration("interval", MIN_HC_INTERVAL, MAX_HC_INTERVAL, true)
+            : defaults.hcInterval;
+        Duration timeout = h.has("timeout") ? h.duration("timeout", MIN_HC_TIMEOUT, MAX_HC_TIMEOUT, true)
+            : defaults.hcTimeout;
+        Long rise = h.has("rise") ? h.integer("rise", 1, MAX_RISE_FALL, true) : (Long) (long) defaults.hcRise;
+        Long fall = h.has("fall") ? h.integer("fall", 1, MAX_RISE_FALL, true) : (Long) (long) defaults.hcFall;
+        if (interval != null && timeout != null && timeout.compareTo(interval) > 0) {
+            ConfigValue at = h.userHas("timeout") ? h.value("timeout") : null;
+            String expected = "a timeout no longer than interval (" + Hocon.formatDuration(interval) + ")";
+            if (at != null) {
+                h.bad(at, h.child("timeout"), expected);
+            } else {
+                h.problems().add(h.origin(), h.child("timeout"), Hocon.formatDuration(timeout), expected);
+            }
+            timeout = null;
+        }
+        if (port == null && h.has("port")) {
+            return null;
+        }
+        int p = port != null ? port.intValue() : ports != null ? ports.get(0) : 0;
+        if (type == null || path == null || interval == null || timeout == null || rise == null || fall == null) {
+            return null;
+        }
+        return new HealthCheckConfig(type, p, path, interval, timeout, rise.intValue(), fall.intValue());
+    }
+
+    private List<BackendConfig> backends(ObjectReader vip, Long tableSize) {
+        String expected = "a list of backend objects { address, weight, state }, possibly empty";
+        ConfigList list = vip.list("backends", true, false, expected);
+        if (list == null) {
+            return null;
+        }
+        List<BackendConfig> backends = new ArrayList<>();
+        Map<InetAddress, ConfigValue> seen = new HashMap<>();
+        boolean ok = true;
+        for (int i = 0; i < list.size(); i++) {
+            String path = vip.child("backends") + "[" + i + "]";
+            ObjectReader o = vip.element(list.get(i), path, null, "a backend object { address, weight, state }");
+            BackendConfig b = o == null ? null : backend(o, seen);
+            if (b == null) {
+                ok = false;
+                continue;
+            }
+            backends.add(b);
+        }
+        if (tableSize != null && list.size() >= tableSize) {
+            vip.bad(list, vip.child("backends"), "fewer backends (" + list.size() + ") than maglev-table-size ("
+                + tableSize + "); raise maglev-table-size to a prime such as "
+                + Hocon.nextPrime(Math.max(100L * list.size(), list.size() + 1L)));
+            ok = false;
+        }
+        return ok ? backends : null;
+    }
+
+    private BackendConfig backend(ObjectReader o, Map<InetAddress, ConfigValue> seen) {
+        o.allowKeys("address", "weight", "state", "tunnel");
+        InetAddress address = o.address("address", ObjectReader.Family.ANY, true);
+        if (address != null) {
+            ConfigValue first = seen.putIfAbsent(address, o.value("address"));
+            if (first != null) {
+                o.bad(o.value("address"), o.child("address"), "a backend address not already in this VIP; "
+                    + IpLiterals.format(address) + " is listed at " + problems.location(first.origin()));
+                address = null;
+            } else if (address instanceof Inet4Address && tunnelSource != null && tunnelSource.ipv4() == null
+                && !badIpv4Source) {
+                o.bad(o.value("address"), o.child("address"), "tunnel-source.ipv4 to be set: an IPv4 backend "
+                    + "needs an IPv4 outer source");
+                address = null;
+            } else if (address instanceof Inet6Address && tunnelSource != null && tunnelSource.ipv6() == null
+                && !badIpv6Source) {
+                o.bad(o.value("address"), o.child("address"), "tunnel-source.ipv6 to be set: an IPv6 backend "
+                    + "needs an IPv6 outer source");
+                address = null;
+            }
+        }
+        Long weight = o.has("weight") ? o.integer("weight", 0, 65535, true) : (Long) (long) defaults.weight;
+        BackendState state = o.has("state") ? o.choice("state", STATES, true) : defaults.state;
+        TunnelFamily override = null;
+        boolean overrideOk = true;
+        if (o.has("tunnel")) {
+            override = tunnel(o, o.value("tunnel"), o.child("tunnel"));
+            overrideOk = override != null;
+            greOverride |= override == TunnelFamily.GRE;
+        }
+        if (address == null || weight == null || state == null || !overrideOk) {
+            return null;
+        }
+        return new BackendConfig(address, weight.intValue(), state, override);
+    }
+}

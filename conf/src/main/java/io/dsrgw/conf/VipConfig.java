@@ -1,0 +1,51 @@
+package io.dsrgw.conf;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One virtual service ({@code dsrgw.gateway.vips[i]}): packets to (address, protocol, any of ports) are
+ * forwarded to one of the backends.
+ *
+ * @param name        unique name (letters, digits, '_', '-', '.'; 1..64 characters)
+ * @param address     the VIP, IPv4 or IPv6
+ * @param protocol    tcp or udp
+ * @param ports       destination ports 1..65535, unique, non-empty, in configuration order
+ * @param tunnel      tunnel family for the backends (default ipip)
+ * @param greKey      RFC 2890 key 0..4294967295 for GRE backends, or null for none
+ * @param healthCheck health check, or null for none
+ * @param backends    backends, unique by address; may be empty (packets are then dropped as no_backend)
+ */
+public record VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports,
+                        TunnelFamily tunnel, Long greKey, HealthCheckConfig healthCheck,
+                        List<BackendConfig> backends) {
+
+    public VipConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(tunnel, "tunnel");
+        ports = List.copyOf(ports);
+        backends = List.copyOf(backends);
+    }
+
+    /** @return true for an IPv4 VIP */
+    public boolean isIpv4() {
+        return address instanceof Inet4Address;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("VIP ").append(name).append(' ').append(IpLiterals.format(address))
+            .append(' ').append(protocol.id()).append(' ').append(ports).append(" tunnel ").append(tunnel.id());
+        if (greKey != null) {
+            sb.append(" gre-key ").append(greKey);
+        }
+        if (healthCheck != null) {
+            sb.append(' ').append(healthCheck);
+        }
+        return sb.append(" backends ").append(backends).toString();
+    }
+}
