@@ -1,0 +1,99 @@
+package io.dsrgw.gateway.cli;
+
+import com.codahale.metrics.MetricRegistry;
+import io.dsrgw.encap.pcap.PcapReader;
+import io.dsrgw.encap.pcap.PcapRecord;
+import io.dsrgw.encap.pcap.PcapWriter;
+import io.dsrgw.gateway.dataplane.PacketPipeline;
+import io.dsrgw.gateway.dataplane.TxSink;
+import io.dsrgw.gateway.metrics.CounterSet;
+import io.dsrgw.gateway.metrics.GatewayMetrics;
+import io.dsrgw.gateway.metrics.WorkerCounters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * {@code dsr-gateway replay}: the real {@link PacketPipeline} over the IP packets of a pcap, writing every packet
+ * the gateway would transmit, in order, with the input timestamps, to a LINKTYPE_RAW pcap (nanosecond
+ * resolution). Needs no privileges.
+ */
+final class ReplayCommand {
+    /** LINKTYPE_RAW: each record is an IPv4 or IPv6 packet. */
+    static final int LINKTYPE_RAW = 101;
+    private static final int MAX_PACKET_BYTES = 65535;
+
+    private ReplayCommand() {
+    }
+
+    static int replay(String configFile, String in, String out, PrintStream stdout, PrintStream err) {
+        Startup.Loaded loaded = Startup.load(configFile, err);
+        if (loaded == null) {
+            return GatewayMain.EXIT_ERROR;
+        }
+        GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
+        WorkerCounters counters = new WorkerCounters();
+        metrics.attach(counters);
+        PacketPipeline pipeline = new PacketPipeline(loaded.snapshot(), counters);
+        PcapReader reader;
+        try {
+            reader = PcapReader.open(Path.of(in));
+        } catch (IOException e) {
+            err.println("dsr-gateway: replay: " + in + ": " + e.getMessage());
+            return GatewayMain.EXIT_ERROR;
+        }
+        try (reader; Arena arena = Arena.ofConfined();
+             PcapWriter writer = PcapWriter.create(Path.of(out), LINKTYPE_RAW, true)) {
+            PcapSink sink = new PcapSink(writer);
+            MemorySegment slot = arena.allocate(PacketPipeline.HEADROOM_BYTES + MAX_PACKET_BYTES);
+            PcapRecord record = new PcapRecord();
+            while (reader.next(record)) {
+                if (record.ipOffset() < 0) {
+                    // Not an IP frame (ARP, LLDP, ...): nothing in it is addressed to a VIP.
+                    counters.increment(CounterSet.RX_PACKETS);
+                    counters.increment(CounterSet.DROP_NOT_VIP);
+                    continue;
+                }
+                int length = Math.min(record.ipLength(), MAX_PACKET_BYTES);
+                // Copy behind the headroom: the pipeline writes the outer header in front of the packet.
+                MemorySegment.copy(record.data(), record.ipOffset(), slot, PacketPipeline.HEADROOM_BYTES, length);
+                sink.timestampNanos = record.timestampNanos();
+                pipeline.process(slot, PacketPipeline.HEADROOM_BYTES, length, sink);
+                if (sink.failure != null) {
+                    throw new IOException(out + ": " + sink.failure.getMessage(), sink.failure);
+                }
+            }
+        } catch (IOException e) {
+            err.println("dsr-gateway: replay: " + e.getMessage());
+            return GatewayMain.EXIT_ERROR;
+        }
+        counters.publish();
+        metrics.print(stdout);
+        return GatewayMain.EXIT_OK;
+    }
+
+    /** Writes each transmitted packet with the timestamp of the packet being replayed. */
+    private static final class PcapSink implements TxSink {
+        private final PcapWriter writer;
+        long timestampNanos;
+        IOException failure;
+
+        PcapSink(PcapWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public boolean send(MemorySegment seg, long offset, int length, int destinationIpv4) {
+            try {
+                writer.write(timestampNanos, seg, offset, length);
+                return true;
+            } catch (IOException e) {
+                failure = e;
+                return false;
+            }
+        }
+    }
+}

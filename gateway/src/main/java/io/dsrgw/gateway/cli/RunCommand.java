@@ -1,0 +1,176 @@
+package io.dsrgw.gateway.cli;
+
+import com.codahale.metrics.MetricRegistry;
+import io.dsrgw.conf.GatewayConfig;
+import io.dsrgw.encap.ip.Ipv4Addresses;
+import io.dsrgw.encap.tunnel.IpipEncapsulator;
+import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
+import io.dsrgw.gateway.dataplane.SnapshotHolder;
+import io.dsrgw.gateway.linux.TunIngress;
+import io.dsrgw.gateway.linux.TunWorker;
+import io.dsrgw.gateway.metrics.GatewayMetrics;
+import io.dsrgw.gateway.metrics.WorkerCounters;
+import io.dsrgw.linux.Capabilities;
+import io.dsrgw.linux.Probe;
+import io.dsrgw.linux.RawSocket;
+import io.dsrgw.linux.Sysctl;
+import io.dsrgw.linux.TunDevice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code dsr-gateway run}: creates the ingress TUN and VIP routes, starts one worker thread per queue, and runs
+ * until SIGTERM/SIGINT. Then, in the shutdown hook: stops the workers, removes the routes and the device, prints
+ * the final counters and exits 0.
+ *
+ * <p>Why {@code Runtime.halt} at the end of the hook: a JVM ended by SIGTERM exits with status 143 even when every
+ * hook completes; the contract (and systemd's clean-stop semantics) want 0 after a clean shutdown. Halting after
+ * our own cleanup, with stdout/stderr flushed, gives that status; a failure path sets status 1 first.
+ */
+final class RunCommand {
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+    private static final long WORKER_JOIN_MS = 2_000;
+
+    private final GatewayConfig config;
+    private final ForwardingSnapshot snapshot;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
+    private final List<TunWorker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private TunIngress ingress;
+    private volatile int exitStatus = GatewayMain.EXIT_OK;
+    private boolean cleanedUp;
+
+    private RunCommand(GatewayConfig config, ForwardingSnapshot snapshot, PrintStream out, PrintStream err) {
+        this.config = config;
+        this.snapshot = snapshot;
+        this.out = out;
+        this.err = err;
+    }
+
+    static int run(String configFile, PrintStream out, PrintStream err) {
+        Startup.Loaded loaded = Startup.load(configFile, err);
+        if (loaded == null) {
+            return GatewayMain.EXIT_ERROR;
+        }
+        return new RunCommand(loaded.config(), loaded.snapshot(), out, err).run();
+    }
+
+    private int run() {
+        if (!"tun".equals(config.ingress().kind())) {
+            err.println("dsr-gateway: run: ingress.kind: " + config.ingress().kind()
+                    + " (expected: tun; pcap input is for dsr-gateway replay)");
+            return GatewayMain.EXIT_ERROR;
+        }
+        for (Probe probe : new Probe[] {Capabilities.root(), Capabilities.tun(), Capabilities.rawSockets()}) {
+            if (!probe.available()) {
+                err.println("dsr-gateway: run: " + probe.cause());
+                return GatewayMain.EXIT_ERROR;
+            }
+        }
+        warnIfForwardingOff();
+        String device = config.ingress().device();
+        TreeSet<String> vipAddresses = new TreeSet<>();
+        for (int vip = 0; vip < snapshot.vipCount(); vip++) {
+            vipAddresses.add(Ipv4Addresses.format(snapshot.vipIpv4(vip)));
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "dsrgw-shutdown"));
+        try {
+            ingress = TunIngress.open(device, config.ingress().queues(),
+                    config.tunnelMtu() - IpipEncapsulator.OVERHEAD, vipAddresses);
+            SnapshotHolder holder = new SnapshotHolder(snapshot);
+            List<TunDevice> queues = ingress.queues();
+            for (int q = 0; q < queues.size(); q++) {
+                WorkerCounters counters = new WorkerCounters();
+                metrics.attach(counters);
+                workers.add(new TunWorker(q, queues.get(q), RawSocket.ipv4Raw(), holder, counters,
+                        config.batchSize()));
+            }
+        } catch (IOException e) {
+            err.println("dsr-gateway: run: " + e.getMessage());
+            return fail();
+        }
+        for (TunWorker w : workers) {
+            Thread t = new Thread(w, "dsrgw-worker-" + w.id());
+            threads.add(t);
+            t.start();
+        }
+        out.println("dsr-gateway: forwarding " + snapshot.vipCount() + " VIPs on " + device);
+        out.flush();
+        LOG.info("{} worker(s), routes {}", workers.size(), ingress.routes());
+        // Wait for the shutdown hook, or for a worker that died (its error is logged): then fail.
+        try {
+            while (!stopped.await(500, TimeUnit.MILLISECONDS)) {
+                for (Thread t : threads) {
+                    if (!t.isAlive()) {
+                        err.println("dsr-gateway: run: " + t.getName() + " stopped unexpectedly; shutting down");
+                        return fail();
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return exitStatus;
+    }
+
+    private void warnIfForwardingOff() {
+        try {
+            if ("0".equals(Sysctl.read("net.ipv4.ip_forward").strip())) {
+                LOG.warn("net.ipv4.ip_forward is 0: packets from other hosts will not be routed into the TUN "
+                        + "(expected: 1 on a gateway; the gateway does not change it)");
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot read net.ipv4.ip_forward: {}", e.getMessage());
+        }
+    }
+
+    /** Error exit from the main thread: clean up now, the hook then only halts with status 1. */
+    private int fail() {
+        exitStatus = GatewayMain.EXIT_ERROR;
+        cleanup();
+        return GatewayMain.EXIT_ERROR;
+    }
+
+    private void onShutdown() {
+        cleanup();
+        stopped.countDown();
+        out.flush();
+        err.flush();
+        Runtime.getRuntime().halt(exitStatus);
+    }
+
+    private synchronized void cleanup() {
+        if (cleanedUp) {
+            return;
+        }
+        cleanedUp = true;
+        for (TunWorker w : workers) {
+            w.stop();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(WORKER_JOIN_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (ingress != null) {
+            ingress.close();
+        }
+        if (!workers.isEmpty()) {
+            metrics.print(out);
+        }
+        out.flush();
+    }
+}

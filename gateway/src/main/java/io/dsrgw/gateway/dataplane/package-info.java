@@ -1,0 +1,11 @@
+/**
+ * The data plane: immutable {@link io.dsrgw.gateway.dataplane.ForwardingSnapshot}s published through a
+ * {@link io.dsrgw.gateway.dataplane.SnapshotHolder}, and the per-packet
+ * {@link io.dsrgw.gateway.dataplane.PacketPipeline} (parse, classify, hash, pick backend, encapsulate, hand to a
+ * {@link io.dsrgw.gateway.dataplane.TxSink}).
+ *
+ * <p>Threading: a pipeline belongs to exactly one worker thread (it owns mutable flyweights and counters) and
+ * takes a new snapshot only between batches. Snapshots are immutable and shared by all workers. Nothing here
+ * does I/O; the same pipeline runs behind a TUN queue, a pcap file or a benchmark.
+ */
+package io.dsrgw.gateway.dataplane;

@@ -1,0 +1,51 @@
+package io.dsrgw.gateway.metrics;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Sums the published counters of all workers and exposes each {@link CounterSet} as a Dropwizard Metrics
+ * {@link Gauge} named by its id. Workers are attached when they start and stay attached (their final values
+ * count after they stop).
+ */
+public final class GatewayMetrics {
+    private final MetricRegistry registry;
+    private final List<WorkerCounters> workers = new CopyOnWriteArrayList<>();
+
+    /** Registers one gauge per counter in {@code registry}. */
+    public GatewayMetrics(MetricRegistry registry) {
+        this.registry = registry;
+        for (CounterSet c : CounterSet.all()) {
+            registry.register(c.id(), (Gauge<Long>) () -> total(c));
+        }
+    }
+
+    public MetricRegistry registry() {
+        return registry;
+    }
+
+    /** Adds a worker's counters to the totals. */
+    public void attach(WorkerCounters counters) {
+        workers.add(counters);
+    }
+
+    /** Sum of the published values of {@code c} over all attached workers. */
+    public long total(CounterSet c) {
+        long sum = 0;
+        for (WorkerCounters w : workers) {
+            sum += w.published(c);
+        }
+        return sum;
+    }
+
+    /** Prints every counter as {@code name value}, one per line, in {@link CounterSet} order. */
+    public void print(PrintStream out) {
+        for (CounterSet c : CounterSet.all()) {
+            out.println(c.id() + " " + total(c));
+        }
+    }
+}
