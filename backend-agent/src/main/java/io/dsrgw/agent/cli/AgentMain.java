@@ -1,12 +1,16 @@
 package io.dsrgw.agent.cli;
 
-/** Entry point of the {@code dsr-agent} command. */
+import io.dsrgw.agent.plan.SystemHost;
+import io.dsrgw.linux.Capabilities;
+
+/** Entry point of the {@code dsr-agent} command; see {@link AgentCli}. */
 public final class AgentMain {
     private AgentMain() {
     }
 
     public static void main(String[] args) {
-        System.err.println("dsr-agent: not built yet");
-        System.exit(2);
+        int code = new AgentCli(new SystemHost(), Capabilities::root, System.out, System.err).run(args);
+        System.out.flush();
+        System.exit(code);
     }
 }

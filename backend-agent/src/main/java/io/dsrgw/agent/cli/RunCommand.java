@@ -1,0 +1,162 @@
+package io.dsrgw.agent.cli;
+
+import io.dsrgw.agent.plan.Operation;
+import io.dsrgw.agent.plan.PlanException;
+import io.dsrgw.agent.plan.PlanExecutionException;
+import io.dsrgw.agent.plan.Reconciler;
+import io.dsrgw.agent.userspace.DecapCounters;
+import io.dsrgw.agent.userspace.DecapLoop;
+import io.dsrgw.agent.userspace.Ipv4AddressSet;
+import io.dsrgw.agent.userspace.TunPacketSink;
+import io.dsrgw.agent.userspace.UserspaceDecapsulator;
+import io.dsrgw.conf.AgentConfig;
+import io.dsrgw.conf.AgentMode;
+import io.dsrgw.encap.ip.IpProtocol;
+import io.dsrgw.linux.LinuxException;
+import io.dsrgw.linux.RawSocket;
+import io.dsrgw.linux.TunDevice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code dsr-agent run}: apply, start the userspace decapsulator, then re-check every
+ * reconcile-interval and repair drift. SIGTERM/SIGINT stop decapsulation and print the final
+ * counters; the applied configuration (VIPs, decap TUN, sysctls) deliberately stays, so that a
+ * restart or upgrade of the agent does not take the VIPs away; {@code dsr-agent down} removes it.
+ */
+final class RunCommand {
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+    /** Packets per wakeup of the decapsulating thread. */
+    static final int DECAP_BUDGET = 64;
+    /** Raw socket receive buffer: absorbs bursts while the thread is descheduled (2 cores). */
+    static final int RECEIVE_BUFFER_BYTES = 4 << 20;
+
+    private final AgentConfig config;
+    private final Reconciler reconciler;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    RunCommand(AgentConfig config, Reconciler reconciler, PrintStream out, PrintStream err) {
+        this.config = config;
+        this.reconciler = reconciler;
+        this.out = out;
+        this.err = err;
+    }
+
+    int run() throws IOException, PlanException, PlanExecutionException {
+        if (config.mode() == AgentMode.AUTO) {
+            LOG.info("mode auto: using userspace decapsulation (kernel mode is not implemented yet)");
+        }
+        installSignalHandlers();
+        for (Operation op : reconciler.apply(op -> { })) {
+            LOG.info("applied: {}", op.describe());
+        }
+
+        String device = config.decapDevice();
+        TunPacketSink sink;
+        RawSocket socket;
+        try {
+            sink = new TunPacketSink(TunDevice.open(device, false, true));
+        } catch (LinuxException e) {
+            err.println("dsr-agent run: cannot attach to the decap TUN: " + e.getMessage());
+            return AgentCli.EXIT_ERROR;
+        }
+        try {
+            socket = RawSocket.ipv4Protocol(IpProtocol.IPIP);
+            socket.nonBlocking(true);
+            socket.receiveBufferBytes(RECEIVE_BUFFER_BYTES);
+        } catch (LinuxException e) {
+            sink.close();
+            err.println("dsr-agent run: cannot open the IP-in-IP raw socket: " + e.getMessage());
+            return AgentCli.EXIT_ERROR;
+        }
+
+        DecapCounters counters = new DecapCounters();
+        UserspaceDecapsulator decapsulator = new UserspaceDecapsulator(Ipv4AddressSet.ofInet(config.gateways()),
+                Ipv4AddressSet.ofInet(config.vips()), sink, counters);
+        DecapLoop loop = new DecapLoop(socket, decapsulator, DECAP_BUDGET);
+        Thread thread = Thread.ofPlatform().name("dsr-agent-decap").start(loop);
+        LOG.info("decapsulating ipip from {} gateway(s) for {} VIP(s) into {}", config.gateways().size(),
+                config.vips().size(), device);
+        out.println("dsr-agent: ready");
+        out.flush();
+
+        int exit = AgentCli.EXIT_OK;
+        long intervalMs = Math.max(1, config.reconcileInterval().toMillis());
+        try {
+            while (!awaitStop(intervalMs)) {
+                if (!loop.running()) {
+                    err.println("dsr-agent run: decapsulation stopped: " + loop.failure());
+                    exit = AgentCli.EXIT_ERROR;
+                    break;
+                }
+                String txError = sink.takeLastError();
+                if (txError != null) {
+                    LOG.warn("decapsulated packets dropped: {}", txError);
+                }
+                reconcile(sink, device);
+            }
+        } finally {
+            loop.stop();
+            try {
+                thread.join(10 * DecapLoop.POLL_TIMEOUT_MS + 1000L);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            sink.close();
+            socket.close();
+        }
+        for (Map.Entry<String, Long> c : counters.snapshot().entrySet()) {
+            out.println(c.getKey() + " " + c.getValue());
+        }
+        LOG.info("stopped; the configuration stays applied (`dsr-agent down --config ...` removes it)");
+        return exit;
+    }
+
+    /** One periodic re-check: repair drift, and re-attach to the TUN if it had to be re-created. */
+    private void reconcile(TunPacketSink sink, String device) {
+        try {
+            List<Operation> repaired = reconciler.apply(op -> LOG.warn("drift repaired: {}", op.describe()));
+            boolean recreated = repaired.stream().anyMatch(op -> op instanceof Operation.CreateTunDevice c
+                    && c.name().equals(device));
+            if (recreated) {
+                sink.replace(TunDevice.open(device, false, true));
+                LOG.warn("re-attached the decapsulator to the re-created {}", device);
+            }
+        } catch (IOException | PlanException | PlanExecutionException e) {
+            LOG.error("reconcile failed (retrying in {}): {}", config.reconcileInterval(), e.getMessage());
+        }
+    }
+
+    private boolean awaitStop(long timeoutMs) {
+        try {
+            return stopRequested.await(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    /**
+     * Handles SIGTERM and SIGINT ourselves (instead of a shutdown hook) so that a requested stop ends
+     * with status 0 after an orderly shutdown rather than the JVM's 143/130.
+     */
+    @SuppressWarnings("removal")
+    private void installSignalHandlers() {
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                LOG.info("SIG{} received: stopping", name);
+                stopRequested.countDown();
+            });
+        }
+    }
+}

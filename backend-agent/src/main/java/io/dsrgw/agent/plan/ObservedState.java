@@ -1,0 +1,41 @@
+package io.dsrgw.agent.plan;
+
+import io.dsrgw.agent.state.AgentState;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the host looks like now, as far as the agent cares, plus what the agent owns according to its
+ * state file (needed to tell its own leftovers from everyone else's).
+ *
+ * @param links     devices by name
+ * @param addresses addresses on the devices the agent manages addresses on
+ * @param sysctls   key -> current value (normalised) for every desired or recorded key; absent keys map to null
+ * @param owned     the state file's content ({@link AgentState#EMPTY} when there is none)
+ */
+public record ObservedState(Map<String, ObservedLink> links, List<ObservedAddress> addresses,
+                            Map<String, String> sysctls, AgentState owned) {
+    public ObservedState {
+        links = Collections.unmodifiableMap(new LinkedHashMap<>(links));
+        addresses = List.copyOf(addresses);
+        sysctls = Collections.unmodifiableMap(new LinkedHashMap<>(sysctls));
+    }
+
+    /** True when an address with this device, literal and prefix length exists (labels do not matter). */
+    public boolean hasAddress(String device, String address, int prefixLength) {
+        for (ObservedAddress a : addresses) {
+            if (a.device().equals(device) && a.address().equals(address) && a.prefixLength() == prefixLength) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The device of that name, or null. */
+    public ObservedLink link(String name) {
+        return links.get(name);
+    }
+}

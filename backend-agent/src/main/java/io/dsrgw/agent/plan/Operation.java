@@ -1,0 +1,85 @@
+package io.dsrgw.agent.plan;
+
+import java.util.List;
+
+/**
+ * One idempotent step of a {@link Plan}. {@link #describe()} is the exact command that performs it;
+ * for iproute2 steps the executor runs precisely that command line.
+ */
+public sealed interface Operation {
+    /** The command, e.g. {@code ip addr add 10.100.0.1/32 dev lo label lo:dsrvip}. */
+    String describe();
+
+    /** The command line as argv (split on spaces; no argument contains one). */
+    default List<String> argv() {
+        return List.of(describe().split(" "));
+    }
+
+    /** Add an address the agent will own. */
+    record AddAddress(AddressSpec address) implements Operation {
+        @Override
+        public String describe() {
+            return "ip addr add " + address.cidr() + " dev " + address.device()
+                    + (address.label() == null ? "" : " label " + address.label());
+        }
+    }
+
+    /** Remove an address the agent owns. */
+    record DeleteAddress(AddressSpec address) implements Operation {
+        @Override
+        public String describe() {
+            return "ip addr del " + address.cidr() + " dev " + address.device();
+        }
+    }
+
+    /**
+     * Create a persistent single-queue TUN without packet information (IFF_TUN | IFF_NO_PI), which
+     * the decapsulator attaches to. Persistent so that it, its sysctls and its state outlive the process.
+     */
+    record CreateTunDevice(String name) implements Operation {
+        @Override
+        public String describe() {
+            return "ip tuntap add dev " + name + " mode tun";
+        }
+    }
+
+    /** Delete a device the agent created. */
+    record DeleteDevice(String name) implements Operation {
+        @Override
+        public String describe() {
+            return "ip link del dev " + name;
+        }
+    }
+
+    /** Turn IPv6 address generation off, so the kernel writes no IPv6 packets (MLD, RS) into a TUN. */
+    record SetAddrGenModeNone(String name) implements Operation {
+        @Override
+        public String describe() {
+            return "ip link set dev " + name + " addrgenmode none";
+        }
+    }
+
+    /** Bring a device administratively up. */
+    record SetLinkUp(String name) implements Operation {
+        @Override
+        public String describe() {
+            return "ip link set dev " + name + " up";
+        }
+    }
+
+    /** Set a sysctl the config needs; its old value is recorded first (once). */
+    record SetSysctl(String key, String value) implements Operation {
+        @Override
+        public String describe() {
+            return "sysctl -w " + key + "=" + value;
+        }
+    }
+
+    /** Put back a sysctl's recorded old value and forget the record. */
+    record RestoreSysctl(String key, String value) implements Operation {
+        @Override
+        public String describe() {
+            return "sysctl -w " + key + "=" + value;
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.dsrgw.agent.plan;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A host simulated in memory: interprets the iproute2 commands the agent runs (with the kernel's
+ * answers for duplicates and missing objects) and prints {@code ip -j} JSON like iproute2 6.1 does.
+ */
+final class FakeHost implements Host {
+    static final class Link {
+        final String name;
+        final int index;
+        boolean up;
+        final String kind;
+        boolean pi;
+        boolean multiQueue;
+        String addrGenMode = "eui64";
+
+        Link(String name, int index, boolean up, String kind) {
+            this.name = name;
+            this.index = index;
+            this.up = up;
+            this.kind = kind;
+        }
+    }
+
+    record Addr(String device, String address, int prefix, String label) {
+    }
+
+    final Map<String, Link> links = new LinkedHashMap<>();
+    final List<Addr> addresses = new ArrayList<>();
+    final Map<String, String> sysctls = new LinkedHashMap<>();
+    final List<String> commands = new ArrayList<>();
+    final List<String> sysctlWrites = new ArrayList<>();
+    private int nextIndex = 1;
+    /** When set, a command starting with this prefix fails like the kernel refusing it. */
+    String failPrefix;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A typical host: lo up with 127.0.0.1/8, eth0, systemd-style sysctls. */
+    static FakeHost typical() {
+        FakeHost h = new FakeHost();
+        h.addLink("lo", true, null);
+        h.addresses.add(new Addr("lo", "127.0.0.1", 8, "lo"));
+        h.addLink("eth0", true, "veth");
+        h.sysctls.put("net.ipv4.conf.all.rp_filter", "2");
+        h.sysctls.put("net.ipv4.conf.default.rp_filter", "2");
+        h.sysctls.put("net.ipv4.conf.all.arp_ignore", "0");
+        h.sysctls.put("net.ipv4.conf.all.arp_announce", "0");
+        h.sysctls.put("net.ipv4.conf.lo.rp_filter", "0");
+        h.sysctls.put("net.ipv4.conf.eth0.rp_filter", "2");
+        return h;
+    }
+
+    Link addLink(String name, boolean up, String kind) {
+        Link l = new Link(name, nextIndex++, up, kind);
+        links.put(name, l);
+        if (!sysctls.containsKey("net.ipv4.conf." + name + ".rp_filter")) {
+            sysctls.put("net.ipv4.conf." + name + ".rp_filter", sysctls.getOrDefault("net.ipv4.conf.default.rp_filter", "0"));
+        }
+        return l;
+    }
+
+    /** Everything the agent could change, as one comparable value. */
+    String snapshot() {
+        StringBuilder sb = new StringBuilder();
+        links.values().forEach(l -> sb.append(l.name).append(' ').append(l.up).append(' ').append(l.kind).append(' ')
+                .append(l.addrGenMode).append('\n'));
+        addresses.forEach(a -> sb.append(a).append('\n'));
+        sysctls.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+        return sb.toString();
+    }
+
+    @Override
+    public CommandResult run(List<String> argv) {
+        String line = String.join(" ", argv);
+        commands.add(line);
+        if (failPrefix != null && line.startsWith(failPrefix)) {
+            return new CommandResult(argv, 2, "", "RTNETLINK answers: Operation not permitted\n");
+        }
+        try {
+            return switch (line) {
+                case "ip -j -d link show" -> ok(argv, linksJson());
+                default -> execute(argv, line);
+            };
+        } catch (Fail f) {
+            return new CommandResult(argv, f.code, "", f.getMessage() + "\n");
+        }
+    }
+
+    private CommandResult execute(List<String> argv, String line) throws Fail {
+        String[] a = argv.toArray(String[]::new);
+        if (line.startsWith("ip -j addr show dev ")) {
+            Link l = link(a[5]);
+            return ok(argv, addressesJson(l));
+        }
+        if (line.startsWith("ip addr add ")) {
+            String[] cidr = a[3].split("/");
+            Link l = link(a[5]);
+            String label = a.length > 7 ? a[7] : null;
+            for (Addr x : addresses) {
+                if (x.device.equals(l.name) && x.address.equals(cidr[0]) && x.prefix == Integer.parseInt(cidr[1])) {
+                    throw new Fail(2, "RTNETLINK answers: File exists");
+                }
+            }
+            addresses.add(new Addr(l.name, cidr[0], Integer.parseInt(cidr[1]), label));
+            return ok(argv, "");
+        }
+        if (line.startsWith("ip addr del ")) {
+            String[] cidr = a[3].split("/");
+            Link l = link(a[5]);
+            boolean removed = addresses.removeIf(x -> x.device.equals(l.name) && x.address.equals(cidr[0])
+                    && x.prefix == Integer.parseInt(cidr[1]));
+            if (!removed) {
+                throw new Fail(2, "RTNETLINK answers: Cannot assign requested address");
+            }
+            return ok(argv, "");
+        }
+        if (line.startsWith("ip tuntap add dev ") && line.endsWith(" mode tun")) {
+            if (links.containsKey(a[4])) {
+                throw new Fail(1, "ioctl(TUNSETIFF): Device or resource busy");
+            }
+            addLink(a[4], false, "tun");
+            return ok(argv, "");
+        }
+        if (line.startsWith("ip link set dev ") && line.endsWith(" addrgenmode none")) {
+            link(a[4]).addrGenMode = "none";
+            return ok(argv, "");
+        }
+        if (line.startsWith("ip link set dev ") && line.endsWith(" up")) {
+            link(a[4]).up = true;
+            return ok(argv, "");
+        }
+        if (line.startsWith("ip link del dev ")) {
+            Link l = link(a[4]);
+            links.remove(l.name);
+            addresses.removeIf(x -> x.device.equals(l.name));
+            sysctls.keySet().removeIf(k -> k.startsWith("net.ipv4.conf." + l.name + "."));
+            return ok(argv, "");
+        }
+        throw new Fail(255, "FakeHost: unknown command: " + line);
+    }
+
+    @Override
+    public String readSysctl(String key) {
+        return sysctls.get(key);
+    }
+
+    @Override
+    public void writeSysctl(String key, String value) throws java.io.IOException {
+        if (!sysctls.containsKey(key)) {
+            throw new java.nio.file.NoSuchFileException("/proc/sys/" + key.replace('.', '/'));
+        }
+        sysctlWrites.add(key + "=" + value);
+        sysctls.put(key, value);
+    }
+
+    private Link link(String name) throws Fail {
+        Link l = links.get(name);
+        if (l == null) {
+            throw new Fail(1, "Cannot find device \"" + name + "\"");
+        }
+        return l;
+    }
+
+    private String linksJson() {
+        ArrayNode arr = JSON.createArrayNode();
+        for (Link l : links.values()) {
+            ObjectNode o = arr.addObject();
+            o.put("ifindex", l.index).put("ifname", l.name);
+            ArrayNode flags = o.putArray("flags");
+            if (l.name.equals("lo")) {
+                flags.add("LOOPBACK");
+            }
+            if (l.up) {
+                flags.add("UP");
+            }
+            o.put("mtu", 1500);
+            if (l.kind != null) {
+                ObjectNode info = o.putObject("linkinfo").put("info_kind", l.kind);
+                if (l.kind.equals("tun")) {
+                    info.putObject("info_data").put("type", "tun").put("pi", l.pi).put("vnet_hdr", false)
+                            .put("multi_queue", l.multiQueue).put("persist", true);
+                }
+            }
+            o.put("inet6_addr_gen_mode", l.addrGenMode);
+        }
+        return arr.toString();
+    }
+
+    private String addressesJson(Link l) {
+        ArrayNode arr = JSON.createArrayNode();
+        ObjectNode o = arr.addObject();
+        o.put("ifindex", l.index).put("ifname", l.name);
+        ArrayNode info = o.putArray("addr_info");
+        for (Addr a : addresses) {
+            if (a.device.equals(l.name)) {
+                ObjectNode n = info.addObject().put("family", a.address.contains(":") ? "inet6" : "inet")
+                        .put("local", a.address).put("prefixlen", a.prefix).put("scope", "host");
+                n.put("label", Objects.requireNonNullElse(a.label, l.name));
+                n.put("valid_life_time", 4294967295L).put("preferred_life_time", 4294967295L);
+            }
+        }
+        return arr.toString();
+    }
+
+    private static CommandResult ok(List<String> argv, String stdout) {
+        return new CommandResult(argv, 0, stdout, "");
+    }
+
+    private static final class Fail extends Exception {
+        final int code;
+
+        Fail(int code, String message) {
+            super(message);
+            this.code = code;
+        }
+    }
+}

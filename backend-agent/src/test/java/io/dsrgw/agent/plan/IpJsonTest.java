@@ -1,0 +1,75 @@
+package io.dsrgw.agent.plan;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Parsing real iproute2 6.1 output captured on this machine. */
+class IpJsonTest {
+    static final String LINKS = """
+            [{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue",\
+            "operstate":"UNKNOWN","linkmode":"DEFAULT","group":"default","txqlen":1000,"link_type":"loopback",\
+            "address":"00:00:00:00:00:00","broadcast":"00:00:00:00:00:00","promiscuity":0,"allmulti":0,"min_mtu":0,\
+            "max_mtu":0,"inet6_addr_gen_mode":"eui64","num_tx_queues":1,"num_rx_queues":1,"gso_max_size":65536},\
+            {"ifindex":2,"ifname":"dsrdecap0","flags":["NO-CARRIER","POINTOPOINT","MULTICAST","NOARP","UP"],\
+            "mtu":1500,"qdisc":"pfifo_fast","operstate":"DOWN","linkmode":"DEFAULT","group":"default","txqlen":500,\
+            "link_type":"none","promiscuity":0,"allmulti":0,"min_mtu":68,"max_mtu":65535,"linkinfo":{"info_kind":"tun",\
+            "info_data":{"type":"tun","pi":false,"vnet_hdr":false,"multi_queue":false,"persist":true}},\
+            "inet6_addr_gen_mode":"none","num_tx_queues":1,"num_rx_queues":1}]
+            """;
+
+    static final String ADDRESSES = """
+            [{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue",\
+            "operstate":"UNKNOWN","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00",\
+            "broadcast":"00:00:00:00:00:00","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,\
+            "scope":"host","label":"lo","valid_life_time":4294967295,"preferred_life_time":4294967295},\
+            {"family":"inet","local":"10.100.0.1","prefixlen":32,"scope":"global","label":"lo:dsrvip",\
+            "valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"::1",\
+            "prefixlen":128,"scope":"host","valid_life_time":4294967295,"preferred_life_time":4294967295}]}]
+            """;
+
+    @Test
+    void shouldReadLinkFlagsKindAndAddressGenerationMode() throws IOException {
+        Map<String, ObservedLink> links = IpJson.parseLinks(LINKS, "ip -j -d link show");
+
+        assertEquals(new ObservedLink("lo", 1, true, null, false, false, "eui64"), links.get("lo"));
+        assertEquals(new ObservedLink("dsrdecap0", 2, true, "tun", false, false, "none"), links.get("dsrdecap0"));
+    }
+
+    @Test
+    void shouldReadAddressesWithLabelsAndCanonicalLiterals() throws IOException {
+        List<ObservedAddress> a = IpJson.parseAddresses(ADDRESSES, "ip -j addr show dev lo");
+
+        assertEquals(3, a.size());
+        assertEquals(new ObservedAddress("lo", "inet", "10.100.0.1", 32, "lo:dsrvip"), a.get(1));
+        assertEquals("0:0:0:0:0:0:0:1", a.get(2).address());
+        assertNull(a.get(2).label());
+    }
+
+    @Test
+    void shouldReadADownLoopbackWithoutAddresses() throws IOException {
+        String freshNetns = "[{\"ifindex\":1,\"ifname\":\"lo\",\"flags\":[\"LOOPBACK\"],\"addr_info\":[]}]";
+
+        assertTrue(IpJson.parseAddresses(freshNetns, "ip").isEmpty());
+        assertEquals(false, IpJson.parseLinks(freshNetns, "ip").get("lo").adminUp());
+    }
+
+    @Test
+    void shouldNameTheCommandWhenTheOutputIsNotWhatIprouteDocuments() {
+        IOException notJson = assertThrows(IOException.class, () -> IpJson.parseLinks("Object \"x\" is unknown", "ip -j x"));
+        assertTrue(notJson.getMessage().startsWith("ip -j x: output is not JSON"), notJson.getMessage());
+
+        IOException notArray = assertThrows(IOException.class, () -> IpJson.parseLinks("{}", "ip -j -d link show"));
+        assertEquals("ip -j -d link show: unexpected JSON: OBJECT (expected: an array)", notArray.getMessage());
+
+        IOException missing = assertThrows(IOException.class, () -> IpJson.parseLinks("[{\"ifindex\":1}]", "ip"));
+        assertTrue(missing.getMessage().startsWith("ip: unexpected JSON: missing \"ifname\""), missing.getMessage());
+    }
+}
