@@ -1,0 +1,322 @@
+package io.dsrgw.harness.scenario;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+import io.dsrgw.harness.netns.Backend;
+import io.dsrgw.harness.netns.CommandException;
+import io.dsrgw.harness.netns.LinkCounters;
+import io.dsrgw.harness.netns.ManagedProcess;
+import io.dsrgw.harness.netns.Namespace;
+import io.dsrgw.harness.netns.NftCounters;
+import io.dsrgw.harness.netns.Topology;
+import io.dsrgw.harness.traffic.BackendHttpServer;
+import io.dsrgw.harness.traffic.Curl;
+
+/**
+ * The walking-skeleton scenario: a {@link Topology} with N backends, {@code dsr-agent run} (userspace mode) and
+ * a {@link BackendHttpServer} on every backend, {@code dsr-gateway run} on the gateway, and nftables counters in
+ * client, router, gateway and backends. Start order: agents (they put the VIP on lo), HTTP servers (bind to the
+ * VIP), gateway. {@link #close()} stops the processes (SIGTERM, then SIGKILL), then deletes the namespaces.
+ */
+public final class DsrScenario implements AutoCloseable {
+    public static final String VIP = "10.100.0.1";
+    public static final int VIP_PORT = 80;
+    public static final Pattern GATEWAY_READY = Pattern.compile("dsr-gateway: forwarding \\d+ VIPs? on ");
+    public static final Pattern AGENT_READY = Pattern.compile("dsr-agent: ready");
+    public static final Pattern HTTP_READY = Pattern.compile(Pattern.quote(BackendHttpServer.READY_PREFIX));
+
+    private final Builder options;
+    private final List<ManagedProcess> agents = new ArrayList<>();
+    private final List<ManagedProcess> servers = new ArrayList<>();
+    private Topology topology;
+    private ManagedProcess gateway;
+    // One nft table per namespace holds the counters of both hooks: one handle per namespace reads/resets all.
+    private NftCounters clientCounters;
+    private NftCounters gatewayCounters;
+    private NftCounters routerCounters;
+    private final Map<String, NftCounters> backendIn = new LinkedHashMap<>();
+    private LinkCounters gatewayVethMark;
+
+    private DsrScenario(Builder options) {
+        this.options = options;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options; everything has a default except the work directory. */
+    public static final class Builder {
+        private int backends = 3;
+        private Path workDir;
+        private Distributions distributions = Distributions.fromSystemProperties();
+        private final List<String> routesViaGateway = new ArrayList<>();
+        private String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        private String classpath = System.getProperty("java.class.path");
+        private Duration readyTimeout = Duration.ofSeconds(60);
+
+        private Builder() {
+        }
+
+        public Builder backends(int n) {
+            this.backends = n;
+            return this;
+        }
+
+        /** Configs, state files and process logs go here (logs under {@code logs/}). */
+        public Builder workDir(Path dir) {
+            this.workDir = dir;
+            return this;
+        }
+
+        public Builder distributions(Distributions d) {
+            this.distributions = d;
+            return this;
+        }
+
+        /** Extra destinations the router sends to the gateway (for negative tests), besides the VIP. */
+        public Builder routeViaGateway(String cidr) {
+            routesViaGateway.add(cidr);
+            return this;
+        }
+
+        /** Java executable and classpath for the backend HTTP servers (default: this JVM's). */
+        public Builder java(String javaCommand, String classpath) {
+            this.javaCommand = javaCommand;
+            this.classpath = classpath;
+            return this;
+        }
+
+        public Builder readyTimeout(Duration d) {
+            this.readyTimeout = d;
+            return this;
+        }
+
+        /** Builds the topology and starts everything; on failure stops what it started and rethrows. */
+        public DsrScenario start() throws IOException {
+            if (workDir == null) {
+                throw new IllegalStateException("workDir not set");
+            }
+            String problem = distributions.problem();
+            if (problem != null) {
+                throw new IOException(problem);
+            }
+            DsrScenario s = new DsrScenario(this);
+            try {
+                s.startAll();
+            } catch (IOException | RuntimeException e) {
+                s.close();
+                throw e;
+            }
+            return s;
+        }
+    }
+
+    private void startAll() throws IOException {
+        Path work = options.workDir.toAbsolutePath();
+        Files.createDirectories(work.resolve("logs"));
+        Topology.Builder tb = Topology.builder().backends(options.backends).vip(VIP);
+        options.routesViaGateway.forEach(tb::routeViaGateway);
+        topology = tb.build();
+        installCounters();
+
+        for (Backend b : topology.backends()) {
+            Path dir = work.resolve(b.name());
+            Files.createDirectories(dir);
+            Path conf = dir.resolve("agent.conf");
+            Files.writeString(conf, ScenarioConfigs.agent(VIP, dir));
+            agents.add(ManagedProcess.start("agent-" + b.name(), b.namespace(),
+                    List.of(options.distributions.agentLauncher().toString(), "run", "--config", conf.toString()),
+                    work.resolve("logs/agent-" + b.name() + ".log"), Map.of()));
+        }
+        for (ManagedProcess a : agents) {
+            a.awaitLine(AGENT_READY, options.readyTimeout);
+        }
+        for (Backend b : topology.backends()) {
+            servers.add(ManagedProcess.start("http-" + b.name(), b.namespace(),
+                    List.of(options.javaCommand, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                            "-cp", options.classpath, BackendHttpServer.class.getName(),
+                            "--name", b.name(), "--listen", VIP + ":" + VIP_PORT),
+                    work.resolve("logs/http-" + b.name() + ".log"), Map.of()));
+        }
+        for (ManagedProcess s : servers) {
+            s.awaitLine(HTTP_READY, options.readyTimeout);
+        }
+        Path gatewayConf = work.resolve("gateway.conf");
+        Files.writeString(gatewayConf, ScenarioConfigs.gateway(VIP, List.of(VIP_PORT), topology.backends(), work));
+        gateway = ManagedProcess.start("gateway", topology.gateway(),
+                List.of(options.distributions.gatewayLauncher().toString(), "run", "--config", gatewayConf.toString()),
+                work.resolve("logs/gateway.log"), Map.of());
+        gateway.awaitLine(GATEWAY_READY, options.readyTimeout);
+        resetCounters();
+    }
+
+    private void installCounters() throws CommandException {
+        String dev = Topology.LEAF_DEVICE;
+        clientCounters = NftCounters.install(topology.client(), NftCounters.Hook.POSTROUTING,
+                Map.of("to_vip", "oifname \"" + dev + "\" ip daddr " + VIP));
+        NftCounters.install(topology.client(), NftCounters.Hook.PREROUTING,
+                Map.of("from_vip", "iifname \"" + dev + "\" ip saddr " + VIP));
+        gatewayCounters = NftCounters.install(topology.gateway(), NftCounters.Hook.PREROUTING, ordered(
+                "in_client_to_vip", "iifname \"" + dev + "\" ip saddr " + Topology.CLIENT_ADDRESS + " ip daddr " + VIP,
+                "in_from_vip", "iifname \"" + dev + "\" ip saddr " + VIP,
+                "in_ipv4", "iifname \"" + dev + "\" meta nfproto ipv4"));
+        NftCounters.install(topology.gateway(), NftCounters.Hook.POSTROUTING, ordered(
+                "out_ipip", "oifname \"" + dev + "\" ip protocol 4",
+                "out_from_vip", "oifname \"" + dev + "\" ip saddr " + VIP,
+                "out_ipv4", "oifname \"" + dev + "\" meta nfproto ipv4"));
+        routerCounters = NftCounters.install(topology.router(), NftCounters.Hook.PREROUTING,
+                Map.of("bridge_from_vip", "iifname \"" + Topology.ROUTER_BRIDGE + "\" ip saddr " + VIP));
+        NftCounters.install(topology.router(), NftCounters.Hook.POSTROUTING, ordered(
+                "client_from_vip", "oifname \"" + Topology.ROUTER_CLIENT_DEVICE + "\" ip saddr " + VIP,
+                "gateway_from_vip", "oifname \"" + Topology.ROUTER_GATEWAY_DEVICE + "\" ip saddr " + VIP));
+        for (Backend b : topology.backends()) {
+            backendIn.put(b.name(), NftCounters.install(b.namespace(), NftCounters.Hook.PREROUTING, Map.of(
+                    "ipip_in", "iifname \"" + b.device() + "\" ip saddr " + Topology.GATEWAY_ADDRESS
+                            + " ip protocol 4")));
+        }
+    }
+
+    private static Map<String, String> ordered(String... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    /** Starts a new measurement window: zeroes every nft counter and remembers the gateway veth's counters. */
+    public void resetCounters() throws CommandException {
+        clientCounters.reset();
+        gatewayCounters.reset();
+        routerCounters.reset();
+        for (NftCounters c : backendIn.values()) {
+            c.reset();
+        }
+        gatewayVethMark = topology.gateway().counters(Topology.LEAF_DEVICE);
+    }
+
+    /** Counts since the last {@link #resetCounters()}. */
+    public DsrEvidence evidence() throws CommandException {
+        Map<String, NftCounters.Count> c = clientCounters.read();
+        Map<String, NftCounters.Count> g = gatewayCounters.read();
+        Map<String, NftCounters.Count> r = routerCounters.read();
+        Map<String, Long> perBackend = new TreeMap<>();
+        for (Map.Entry<String, NftCounters> e : backendIn.entrySet()) {
+            perBackend.put(e.getKey(), e.getValue().read().get("ipip_in").packets());
+        }
+        return new DsrEvidence(c.get("to_vip").packets(), c.get("from_vip").packets(), c.get("from_vip").bytes(),
+                g.get("in_client_to_vip").packets(), g.get("in_from_vip").packets(), g.get("in_ipv4").packets(),
+                g.get("in_ipv4").bytes(), g.get("out_ipip").packets(), g.get("out_from_vip").packets(),
+                g.get("out_ipv4").packets(), r.get("bridge_from_vip").packets(), r.get("client_from_vip").packets(),
+                r.get("gateway_from_vip").packets(), perBackend,
+                topology.gateway().counters(Topology.LEAF_DEVICE).minus(gatewayVethMark));
+    }
+
+    /** The outcome of {@link #spread(int)}. */
+    public record Spread(int requests, Map<String, Integer> perBackend, List<String> failures, int distinctLocalPorts,
+                         double seconds) {
+        public String summary() {
+            return requests + " requests in " + String.format("%.2f", seconds) + " s over " + distinctLocalPorts
+                    + " distinct client ports: " + perBackend + (failures.isEmpty() ? "" : "; failures: " + failures);
+        }
+    }
+
+    /** {@code requests} GETs of {@code http://VIP/}, each a new curl process and TCP connection, counted by body. */
+    public Spread spread(int requests) throws CommandException {
+        Map<String, Integer> per = new TreeMap<>();
+        for (Backend b : topology.backends()) {
+            per.put(b.name(), 0);
+        }
+        List<String> failures = new ArrayList<>();
+        Set<Integer> ports = new HashSet<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < requests; i++) {
+            Curl.Response r = Curl.get(topology.client(), url("/"), Duration.ofSeconds(5));
+            if (r.ok()) {
+                per.merge(r.body().strip(), 1, Integer::sum);
+                ports.add(r.localPort());
+            } else {
+                failures.add("#" + i + " " + r.describe());
+            }
+        }
+        return new Spread(requests, per, failures, ports.size(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** {@code http://VIP:80} + path. */
+    public static String url(String path) {
+        return "http://" + VIP + ":" + VIP_PORT + path;
+    }
+
+    /**
+     * Stops the gateway (SIGTERM; it removes its routes and device and prints its final counters) and returns
+     * its exit code and the counters it printed.
+     */
+    public GatewayExit stopGateway() throws IOException {
+        int code = gateway.stop(ManagedProcess.DEFAULT_GRACE);
+        return new GatewayExit(code, GatewayCounters.parse(gateway.readLog()));
+    }
+
+    /** Exit code and final counters of the gateway process. */
+    public record GatewayExit(int exitCode, Map<String, Long> counters) {
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    public Namespace client() {
+        return topology.client();
+    }
+
+    public ManagedProcess gateway() {
+        return gateway;
+    }
+
+    public List<ManagedProcess> agents() {
+        return List.copyOf(agents);
+    }
+
+    public List<ManagedProcess> servers() {
+        return List.copyOf(servers);
+    }
+
+    /** Log tails of every process, for failure messages. */
+    public String logTails() {
+        StringBuilder sb = new StringBuilder();
+        List<ManagedProcess> all = new ArrayList<>();
+        if (gateway != null) {
+            all.add(gateway);
+        }
+        all.addAll(agents);
+        all.addAll(servers);
+        for (ManagedProcess p : all) {
+            sb.append(p.tailBlock()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Gateway, then servers, then agents (SIGTERM, grace, SIGKILL); then the namespaces. Idempotent. */
+    @Override
+    public void close() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        servers.forEach(ManagedProcess::close);
+        agents.forEach(ManagedProcess::close);
+        if (topology != null) {
+            topology.close();
+        }
+    }
+}
