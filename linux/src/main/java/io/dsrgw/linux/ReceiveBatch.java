@@ -12,7 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * <pre>
  *   buffer    capacity * slotBytes       packet i at offset(i) = i * slotBytes, length(i) bytes
  *   mmsghdr[capacity], iovec[capacity]   iov_base -> slot i, iov_len = slotBytes
- *   names[capacity] (sockaddr_in6-sized) the sender's address (for raw sockets: the packet's source)
+ *   names[capacity] (32 bytes each)    the sender's address (for raw sockets: the packet's source)
  * </pre>
  * A packet longer than a slot is cut to the slot and flagged {@link #truncated(int)}.
  *
@@ -24,7 +24,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class ReceiveBatch implements AutoCloseable {
     private static final long MMSGHDR_BYTES = Structs.MMSGHDR.byteSize();
     private static final long IOVEC_BYTES = Structs.IOVEC.byteSize();
-    private static final long NAME_BYTES = Structs.SOCKADDR_IN6.byteSize();
+    /** sockaddr_in6 (28 bytes) rounded up to 32, so that every slot's 8-byte fields stay 8-byte aligned. */
+    private static final long NAME_STRIDE = 32;
 
     private final int capacity;
     private final int slotBytes;
@@ -55,7 +56,7 @@ public final class ReceiveBatch implements AutoCloseable {
         this.buffer = arena.allocate((long) capacity * slotBytes, 64);
         this.messages = arena.allocate(Structs.MMSGHDR, capacity);
         MemorySegment iovecs = arena.allocate(Structs.IOVEC, capacity);
-        this.names = arena.allocate(Structs.SOCKADDR_IN6, capacity);
+        this.names = arena.allocate(NAME_STRIDE * capacity, 8);
         this.messagesAddress = messages.address();
         this.state = arena.allocate(Native.CAPTURE_STATE);
         this.packets = new MemorySegment[capacity];
@@ -64,8 +65,8 @@ public final class ReceiveBatch implements AutoCloseable {
             packets[i] = buffer.asSlice((long) i * slotBytes, slotBytes);
             iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_BASE, packets[i].address());
             iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_LEN, slotBytes);
-            messages.set(JAVA_LONG, m + Structs.MSG_NAME, names.address() + i * NAME_BYTES);
-            messages.set(JAVA_INT, m + Structs.MSG_NAMELEN, (int) NAME_BYTES);
+            messages.set(JAVA_LONG, m + Structs.MSG_NAME, names.address() + i * NAME_STRIDE);
+            messages.set(JAVA_INT, m + Structs.MSG_NAMELEN, (int) Structs.SOCKADDR_IN6.byteSize());
             messages.set(JAVA_LONG, m + Structs.MSG_IOV, iovecs.address() + i * IOVEC_BYTES);
             messages.set(JAVA_LONG, m + Structs.MSG_IOVLEN, 1L);
         }
@@ -89,7 +90,7 @@ public final class ReceiveBatch implements AutoCloseable {
     public int tryReceive(RawSocket socket) {
         // the kernel overwrites msg_namelen with the actual address length: restore it for the used slots
         for (int i = 0; i < count; i++) {
-            messages.set(JAVA_INT, i * MMSGHDR_BYTES + Structs.MSG_NAMELEN, (int) NAME_BYTES);
+            messages.set(JAVA_INT, i * MMSGHDR_BYTES + Structs.MSG_NAMELEN, (int) Structs.SOCKADDR_IN6.byteSize());
         }
         count = 0;
         int n = Native.recvmmsg(state, socket.fd(), messagesAddress, capacity, Native.MSG_WAITFORONE, 0L);
@@ -144,22 +145,22 @@ public final class ReceiveBatch implements AutoCloseable {
 
     /** Address family of the sender of packet i (AF_INET 2, AF_INET6 10). */
     public int sourceFamily(int i) {
-        return names.get(JAVA_SHORT, i * NAME_BYTES + Structs.SIN_FAMILY);
+        return names.get(JAVA_SHORT, i * NAME_STRIDE + Structs.SIN_FAMILY);
     }
 
     /** The IPv4 sender of packet i (AF_INET sockets), as an int, most significant byte first. */
     public int sourceIpv4(int i) {
-        return names.get(Structs.BE_INT, i * NAME_BYTES + Structs.SIN_ADDR);
+        return names.get(Structs.BE_INT, i * NAME_STRIDE + Structs.SIN_ADDR);
     }
 
     /** High 8 bytes of the IPv6 sender of packet i (AF_INET6 sockets), big-endian. */
     public long sourceIpv6Hi(int i) {
-        return names.get(Structs.BE_LONG, i * NAME_BYTES + Structs.SIN6_ADDR);
+        return names.get(Structs.BE_LONG, i * NAME_STRIDE + Structs.SIN6_ADDR);
     }
 
     /** Low 8 bytes of the IPv6 sender of packet i. */
     public long sourceIpv6Lo(int i) {
-        return names.get(Structs.BE_LONG, i * NAME_BYTES + Structs.SIN6_ADDR + 8);
+        return names.get(Structs.BE_LONG, i * NAME_STRIDE + Structs.SIN6_ADDR + 8);
     }
 
     /** Frees the native memory. Idempotent. */

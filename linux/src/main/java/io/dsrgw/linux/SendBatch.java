@@ -12,7 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * <pre>
  *   mmsghdr[capacity] (64 bytes each)   msg_name -> names[i], msg_iov -> iovecs[i], msg_iovlen = 1
  *   iovec[capacity]   (16 bytes each)   iov_base -> the caller's packet, iov_len = its length
- *   names[capacity]   (28 bytes each)   sockaddr_in (16) or sockaddr_in6 (28), port 0
+ *   names[capacity]   (32 bytes each)   sockaddr_in (16) or sockaddr_in6 (28), port 0
  * </pre>
  * The packets themselves are not copied: they must stay valid (native, arena open) until {@link #flush}.
  *
@@ -35,7 +35,8 @@ public final class SendBatch implements AutoCloseable {
 
     private static final long MMSGHDR_BYTES = Structs.MMSGHDR.byteSize();
     private static final long IOVEC_BYTES = Structs.IOVEC.byteSize();
-    private static final long NAME_BYTES = Structs.SOCKADDR_IN6.byteSize();
+    /** sockaddr_in6 (28 bytes) rounded up to 32, so that every slot's 8-byte fields stay 8-byte aligned. */
+    private static final long NAME_STRIDE = 32;
     private static final int SOCKADDR_IN_BYTES = (int) Structs.SOCKADDR_IN.byteSize();
     private static final int SOCKADDR_IN6_BYTES = (int) Structs.SOCKADDR_IN6.byteSize();
     /** Counted per errno up to this value (covers every Linux errno); others only in errors(). */
@@ -66,12 +67,12 @@ public final class SendBatch implements AutoCloseable {
         this.arena = Arena.ofShared();
         this.messages = arena.allocate(Structs.MMSGHDR, capacity);
         this.iovecs = arena.allocate(Structs.IOVEC, capacity);
-        this.names = arena.allocate(Structs.SOCKADDR_IN6, capacity);
+        this.names = arena.allocate(NAME_STRIDE * capacity, 8);
         this.messagesAddress = messages.address();
         this.state = arena.allocate(Native.CAPTURE_STATE);
         for (int i = 0; i < capacity; i++) {
             long m = i * MMSGHDR_BYTES;
-            messages.set(JAVA_LONG, m + Structs.MSG_NAME, names.address() + i * NAME_BYTES);
+            messages.set(JAVA_LONG, m + Structs.MSG_NAME, names.address() + i * NAME_STRIDE);
             messages.set(JAVA_LONG, m + Structs.MSG_IOV, iovecs.address() + i * IOVEC_BYTES);
             messages.set(JAVA_LONG, m + Structs.MSG_IOVLEN, 1L);
             // msg_control = NULL, msg_controllen = 0, msg_flags = 0: zeroed by allocate
@@ -102,7 +103,7 @@ public final class SendBatch implements AutoCloseable {
         long base = Native.address(seg, offset, length);
         iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_BASE, base);
         iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_LEN, length);
-        long n = i * NAME_BYTES;
+        long n = i * NAME_STRIDE;
         names.set(JAVA_SHORT, n + Structs.SIN_FAMILY, (short) Native.AF_INET);
         names.set(JAVA_SHORT, n + Structs.SIN_PORT, (short) 0);
         names.set(Structs.BE_INT, n + Structs.SIN_ADDR, destination);
@@ -126,7 +127,7 @@ public final class SendBatch implements AutoCloseable {
         long base = Native.address(seg, offset, length);
         iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_BASE, base);
         iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_LEN, length);
-        long n = i * NAME_BYTES;
+        long n = i * NAME_STRIDE;
         names.set(JAVA_SHORT, n + Structs.SIN6_FAMILY, (short) Native.AF_INET6);
         names.set(JAVA_SHORT, n + Structs.SIN_PORT, (short) 0);
         names.set(JAVA_INT, n + Structs.SIN6_FLOWINFO, 0);

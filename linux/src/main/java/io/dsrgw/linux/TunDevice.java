@@ -3,6 +3,8 @@ package io.dsrgw.linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
 /**
  * One queue of a TUN device opened with {@code IFF_TUN | IFF_NO_PI} (and {@code IFF_MULTI_QUEUE} when asked):
  * each {@link #read} returns one whole IP packet, no packet-information prefix.
@@ -46,18 +48,24 @@ public final class TunDevice implements AutoCloseable {
      *                        another kind or a single-queue TUN, {@code EPERM} without CAP_NET_ADMIN
      */
     public static TunDevice open(String name, boolean multiQueue, boolean nonBlocking) throws LinuxException {
+        return open(CLONE_DEVICE, name, multiQueue, nonBlocking);
+    }
+
+    /** Opens through another clone device path (tests: the message of a missing device). */
+    static TunDevice open(String cloneDevice, String name, boolean multiQueue, boolean nonBlocking)
+            throws LinuxException {
         byte[] nameBytes = Structs.interfaceName(name);
         MemorySegment st = Native.state();
         try (Arena arena = Arena.ofConfined()) {
             int flags = Native.O_RDWR | Native.O_CLOEXEC | (nonBlocking ? Native.O_NONBLOCK : 0);
-            int fd = Native.open(st, arena.allocateFrom(CLONE_DEVICE), flags, 0);
+            int fd = Native.open(st, arena.allocateFrom(cloneDevice), flags, 0);
             if (fd < 0) {
-                throw new LinuxException("open", CLONE_DEVICE, Native.errno(st));
+                throw new LinuxException("open", cloneDevice, Native.errno(st));
             }
             MemorySegment ifreq = arena.allocate(Structs.IFREQ);
             Structs.putName(ifreq, nameBytes);
             short ifrFlags = (short) (IFF_TUN | IFF_NO_PI | (multiQueue ? IFF_MULTI_QUEUE : 0));
-            ifreq.set(java.lang.foreign.ValueLayout.JAVA_SHORT, Structs.IFR_FLAGS, ifrFlags);
+            ifreq.set(JAVA_SHORT, Structs.IFR_FLAGS, ifrFlags);
             if (Native.ioctl(st, fd, TUNSETIFF, ifreq) < 0) {
                 int errno = Native.errno(st);
                 Native.closeQuietly(fd);

@@ -1,0 +1,79 @@
+package io.dsrgw.linux;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CapabilitiesTest {
+    @Test
+    void shouldAcceptRootOrBothNetworkCapabilities() {
+        assertTrue(Capabilities.rootFrom(0, 0).available());
+        assertTrue(Capabilities.rootFrom(1000, (1L << 12) | (1L << 13)).available());
+    }
+
+    @Test
+    void shouldNameTheMissingCapabilities() {
+        assertEquals("effective uid 1000 is not 0 and CapEff 0000000000000000 lacks CAP_NET_ADMIN, CAP_NET_RAW",
+                Capabilities.rootFrom(1000, 0).cause());
+        assertEquals("effective uid 1000 is not 0 and CapEff 0000000000001000 lacks CAP_NET_RAW",
+                Capabilities.rootFrom(1000, 1L << 12).cause());
+        assertEquals("effective uid 1000 is not 0 and CapEff 0000000000002000 lacks CAP_NET_ADMIN",
+                Capabilities.rootFrom(1000, 1L << 13).cause());
+    }
+
+    @Test
+    void shouldReadCapEffFromProcStatus(@TempDir Path dir) throws IOException {
+        Path status = dir.resolve("status");
+        Files.writeString(status, "Name:\tjava\nCapInh:\t0000000000000000\nCapEff:\t000001ffffffffff\n");
+        assertEquals(0x1ffffffffffL, Capabilities.effectiveCapabilities(status));
+        Files.writeString(status, "Name:\tjava\n");
+        assertThrows(IOException.class, () -> Capabilities.effectiveCapabilities(status));
+    }
+
+    @Test
+    void shouldReportTheRootProbeConsistentlyWithTheProcessUid() throws IOException {
+        Probe root = Capabilities.root();
+        boolean uid0 = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0"));
+        if (uid0) {
+            assertTrue(root.available());
+            assertNull(root.cause());
+        } else {
+            System.out.println("not root: " + root);
+        }
+    }
+
+    @Test
+    void shouldKeepTheCauseWhenTheTunCloneDeviceIsMissing() {
+        LinuxException e = assertThrows(LinuxException.class,
+                () -> TunDevice.open("/nonexistent/net/tun", "dsrx0", true, true));
+        assertEquals("open(/nonexistent/net/tun): ENOENT (No such file or directory)", e.getMessage());
+        assertEquals("ENOENT", e.errnoName());
+    }
+
+    @Test
+    void shouldProbeTunRawSocketsAndNetnsWhenRoot() {
+        TestSupport.assumeRoot();
+        // this machine has all three; a failure prints the kept cause
+        assertTrue(Capabilities.tun().available(), () -> Capabilities.tun().cause());
+        assertTrue(Capabilities.rawSockets().available(), () -> Capabilities.rawSockets().cause());
+        assertTrue(Capabilities.netns().available(), () -> Capabilities.netns().cause());
+    }
+
+    @Test
+    void shouldRejectAnAvailableProbeWithACauseAndAnUnavailableOneWithout() {
+        assertThrows(IllegalArgumentException.class, () -> new Probe(true, "x"));
+        assertThrows(IllegalArgumentException.class, () -> new Probe(false, null));
+        assertFalse(Probe.unavailable("why").available());
+        assertEquals("unavailable: why", Probe.unavailable("why").toString());
+    }
+}
