@@ -1,0 +1,224 @@
+package io.dsrgw.gateway.cli;
+
+import io.dsrgw.encap.pcap.PcapReader;
+import io.dsrgw.encap.pcap.PcapRecord;
+import io.dsrgw.encap.pcap.PcapWriter;
+import io.dsrgw.gateway.dataplane.TestPackets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.dsrgw.gateway.dataplane.TestPackets.DF;
+import static io.dsrgw.gateway.dataplane.TestPackets.MF;
+import static io.dsrgw.gateway.dataplane.TestPackets.TCP;
+import static io.dsrgw.gateway.dataplane.TestPackets.UDP;
+import static io.dsrgw.gateway.dataplane.TestPackets.hex;
+import static io.dsrgw.gateway.dataplane.TestPackets.ipip;
+import static io.dsrgw.gateway.dataplane.TestPackets.ipv4;
+import static io.dsrgw.gateway.dataplane.TestPackets.tcp;
+import static io.dsrgw.gateway.dataplane.TestPackets.udp;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GatewayMainTest {
+    static final String CONFIG = """
+            dsrgw.gateway {
+              tunnel-source { ipv4 = 10.0.2.2 }
+              hash-seed = "golden-seed"
+              vips = [
+                { name = web, address = 10.100.0.1, protocol = tcp, ports = [80, 443]
+                  backends = [{ address = 10.0.3.10 }, { address = 10.0.3.11 }, { address = 10.0.3.12 }] }
+                { name = dns, address = 10.100.0.2, protocol = udp, ports = [53]
+                  backends = [{ address = 10.0.3.20 }, { address = 10.0.3.21 }] }
+              ]
+            }
+            """;
+
+    @TempDir
+    Path dir;
+
+    /** Output of one {@link GatewayMain#execute} call. */
+    record Result(int code, String out, String err) {
+    }
+
+    static Result execute(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = GatewayMain.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    Path config(String text) throws IOException {
+        Path p = dir.resolve("gateway.conf");
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    void shouldRejectAnUnknownOptionNamingTheExpectedOnes() {
+        Result r = execute("replay", "--foo", "x");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("dsr-gateway: unknown option --foo (expected: --config, --in, --out)\n"),
+                r.err());
+        assertTrue(r.err().contains("usage: dsr-gateway run --config FILE"), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void shouldReportEveryKindOfUsageErrorPrecisely() {
+        assertUsage("dsr-gateway: missing command (expected: run, replay, check-config or --help)");
+        assertUsage("dsr-gateway: unknown command start (expected: run, replay, check-config or --help)", "start");
+        assertUsage("dsr-gateway: missing option --config (expected: --config FILE)", "run");
+        assertUsage("dsr-gateway: option --config needs a value (expected: --config FILE)", "run", "--config");
+        assertUsage("dsr-gateway: unknown option --in (expected: --config)", "run", "--config", "a", "--in", "b");
+        assertUsage("dsr-gateway: option --config given twice (expected: once)", "run", "--config", "a",
+                "--config=b");
+        assertUsage("dsr-gateway: missing option --out (expected: --out FILE.pcap)", "replay", "--config", "c",
+                "--in", "i");
+        assertUsage("dsr-gateway: unexpected argument extra (expected: options only: --config)", "run", "--config",
+                "c", "extra");
+        assertUsage("dsr-gateway: missing FILE (expected: check-config FILE)", "check-config");
+        assertUsage("dsr-gateway: unexpected argument b (expected: 1 argument)", "check-config", "a", "b");
+        assertUsage("dsr-gateway: unknown option -x (expected: no options)", "check-config", "-x");
+    }
+
+    private static void assertUsage(String firstLine, String... args) {
+        Result r = execute(args);
+        assertEquals(2, r.code(), r.err());
+        assertEquals(firstLine, r.err().lines().findFirst().orElse(""));
+        assertFalse(r.err().contains("Exception"), r.err());
+    }
+
+    @Test
+    void shouldPrintUsageOnHelpAndExitZero() {
+        for (String[] args : new String[][] {{"--help"}, {"-h"}, {"replay", "--help"}}) {
+            Result r = execute(args);
+            assertEquals(0, r.code());
+            assertTrue(r.out().startsWith("usage: dsr-gateway run --config FILE"), r.out());
+        }
+    }
+
+    @Test
+    void shouldAcceptAValidConfigInCheckConfig() throws IOException {
+        Result r = execute("check-config", config(CONFIG).toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("OK: "), r.out());
+    }
+
+    @Test
+    void shouldReportConfigErrorsWithExitCodeOne() throws IOException {
+        Path bad = config(CONFIG.replace("protocol = udp", "protocol = sctp"));
+        Result r = execute("check-config", bad.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("sctp"), r.err());
+        Result replay = execute("replay", "--config", bad.toString(), "--in", "x.pcap", "--out", "y.pcap");
+        assertEquals(1, replay.code());
+        assertTrue(replay.err().contains("sctp"), replay.err());
+        assertFalse(replay.err().contains("Exception"), replay.err());
+    }
+
+    @Test
+    void shouldRejectWhatTheGatewayCannotForwardYetInCheckConfig() throws IOException {
+        Path gre = config(CONFIG.replace("protocol = udp, ports = [53]", "protocol = udp, ports = [53], tunnel = gre"));
+        Result r = execute("check-config", gre.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("vip dns: tunnel gre: not supported yet (expected: ipip)"), r.err());
+    }
+
+    @Test
+    void shouldFailReplayOnAMissingInputWithoutAStackTrace() throws IOException {
+        Path cfg = config(CONFIG);
+        Result r = execute("replay", "--config", cfg.toString(), "--in", dir.resolve("none.pcap").toString(),
+                "--out", dir.resolve("out.pcap").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("dsr-gateway: replay: " + dir.resolve("none.pcap")), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void shouldReplayAPcapThroughThePipelineEndToEnd() throws IOException {
+        Path cfg = config(CONFIG);
+        byte[] syn = ipv4(0x10, 0x1234, DF, 63, TCP, "10.0.1.2", "10.100.0.1", tcp(40000, 80, 0));
+        byte[] notVip = ipv4(0, 1, 0, 63, TCP, "10.0.1.2", "10.0.9.9", tcp(40000, 80, 0));
+        byte[] wrongPort = ipv4(0, 2, 0, 63, TCP, "10.0.1.2", "10.100.0.1", tcp(40000, 22, 0));
+        byte[] dns = ipv4(0xb9, 2, 0, 63, UDP, "10.0.1.3", "10.100.0.2", udp(5353, 53, 12));
+        byte[] fragment = ipv4(0, 9, MF, 63, UDP, "10.0.1.3", "10.100.0.2", udp(5353, 53, 16));
+        byte[] malformed = {0x45, 0, 0, 20, 0};
+        byte[][] input = {syn, notVip, wrongPort, dns, malformed, fragment};
+        Path in = dir.resolve("in.pcap");
+        try (PcapWriter w = PcapWriter.create(in, 101, false)) {
+            for (int i = 0; i < input.length; i++) {
+                w.write(1_700_000_000_000_000_000L + i * 1_000_000L, MemorySegment.ofArray(input[i]), 0,
+                        input[i].length);
+            }
+        }
+        Path out = dir.resolve("out.pcap");
+        Result r = execute("replay", "--config", cfg.toString(), "--in", in.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("""
+                rx_packets 6
+                tx_packets 3
+                drop_not_vip 2
+                drop_malformed 1
+                drop_no_backend 0
+                drop_unsupported 0
+                drop_tx_error 0
+                drop_too_big 0
+                """, r.out());
+
+        List<byte[]> packets = new ArrayList<>();
+        List<Long> timestamps = new ArrayList<>();
+        try (PcapReader reader = PcapReader.open(out)) {
+            assertEquals(101, reader.linkType());
+            PcapRecord rec = new PcapRecord();
+            while (reader.next(rec)) {
+                packets.add(rec.data().asSlice(rec.ipOffset(), rec.ipLength()).toArray(ValueLayout.JAVA_BYTE));
+                timestamps.add(rec.timestampNanos());
+            }
+        }
+        assertEquals(3, packets.size());
+        // Same flows, same seed as the golden tests: pinned backends; outer ids count per pipeline from 0.
+        assertEquals(hex(ipip(syn, 0, 64, "10.0.2.2", "10.0.3.10")), hex(packets.get(0)));
+        assertEquals(hex(ipip(dns, 1, 64, "10.0.2.2", "10.0.3.21")), hex(packets.get(1)));
+        assertEquals(List.of(1_700_000_000_000_000_000L, 1_700_000_000_003_000_000L, 1_700_000_000_005_000_000L),
+                timestamps);
+        assertEquals(TestPackets.addr("10.0.2.2"), intAt(packets.get(2), 12));
+    }
+
+    @Test
+    void shouldReplayEthernetCapturesSkippingTheLinkHeader() throws IOException {
+        Path cfg = config(CONFIG);
+        byte[] syn = ipv4(0, 1, DF, 63, TCP, "10.0.1.2", "10.100.0.1", tcp(40000, 80, 0));
+        byte[] frame = new byte[14 + syn.length];
+        frame[12] = 0x08;
+        System.arraycopy(syn, 0, frame, 14, syn.length);
+        byte[] arp = new byte[42];
+        arp[12] = 0x08;
+        arp[13] = 0x06;
+        Path in = dir.resolve("eth.pcap");
+        try (PcapWriter w = PcapWriter.create(in, 1, true)) {
+            w.write(5, MemorySegment.ofArray(frame), 0, frame.length);
+            w.write(6, MemorySegment.ofArray(arp), 0, arp.length);
+        }
+        Path out = dir.resolve("out.pcap");
+        Result r = execute("replay", "--config", cfg.toString(), "--in", in.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("rx_packets 2\ntx_packets 1\ndrop_not_vip 1\n"), r.out());
+    }
+
+    private static int intAt(byte[] b, int off) {
+        return (b[off] & 0xff) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8 | (b[off + 3] & 0xff);
+    }
+}
