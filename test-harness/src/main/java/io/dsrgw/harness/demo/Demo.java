@@ -1,0 +1,179 @@
+package io.dsrgw.harness.demo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import io.dsrgw.harness.netns.Backend;
+import io.dsrgw.harness.netns.HostRequirements;
+import io.dsrgw.harness.netns.ManagedProcess;
+import io.dsrgw.harness.netns.Topology;
+import io.dsrgw.harness.scenario.DsrEvidence;
+import io.dsrgw.harness.scenario.DsrScenario;
+import io.dsrgw.harness.scenario.Distributions;
+import io.dsrgw.harness.traffic.Blob;
+import io.dsrgw.harness.traffic.Curl;
+
+/**
+ * Builds the DSR topology with N backends, starts the real {@code dsr-agent run} on every backend, an HTTP server
+ * on the VIP of each, and {@code dsr-gateway run}; sends requests from the client and prints where they went and
+ * the packet counts that show the replies bypassing the gateway; then removes everything (also on Ctrl-C).
+ *
+ * <pre>
+ * usage: Demo [--requests N] [--backends N] [--work DIR] [--hold]
+ *   --requests  requests to send, each on a new connection (default 30)
+ *   --backends  number of backends (default 3)
+ *   --work      directory for configs and process logs (default test-harness/target/demo)
+ *   --hold      keep everything running until Ctrl-C, to explore with ip netns exec
+ * </pre>
+ * The distributions come from the system properties {@code dsrgw.gateway.home} and {@code dsrgw.agent.home}.
+ */
+public final class Demo {
+    private Demo() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int requests = 30;
+        int backends = 3;
+        Path work = Path.of("test-harness/target/demo");
+        boolean hold = false;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--requests" -> requests = Integer.parseInt(args[++i]);
+                    case "--backends" -> backends = Integer.parseInt(args[++i]);
+                    case "--work" -> work = Path.of(args[++i]);
+                    case "--hold" -> hold = true;
+                    case "-h", "--help" -> {
+                        usage(null);
+                        return;
+                    }
+                    default -> usage("unknown argument: " + args[i]);
+                }
+            }
+        } catch (RuntimeException e) {
+            usage("bad arguments: " + String.join(" ", args) + " (" + e.getMessage() + ")");
+        }
+        if (requests < 1 || backends < 1 || backends > Topology.MAX_BACKENDS) {
+            usage("--requests must be >= 1 and --backends 1.." + Topology.MAX_BACKENDS);
+        }
+        HostRequirements.Check host = HostRequirements.netns();
+        if (!host.available()) {
+            fail("cannot build namespaces: " + host.cause());
+        }
+        for (String tool : new String[] {"nft", "curl"}) {
+            HostRequirements.Check t = HostRequirements.tool(tool);
+            if (!t.available()) {
+                fail(t.cause());
+            }
+        }
+        Distributions dists = Distributions.fromSystemProperties();
+        if (dists.problem() != null) {
+            fail(dists.problem());
+        }
+        Files.createDirectories(work);
+        work = Files.createTempDirectory(work.toAbsolutePath(), "run-");
+        run(dists, work, requests, backends, hold);
+    }
+
+    private static void run(Distributions dists, Path work, int requests, int backends, boolean hold)
+            throws IOException, InterruptedException {
+        say("dsrgw demo: L3 direct server return with IP-in-IP, " + backends + " backends, VIP " + DsrScenario.VIP
+                + ":" + DsrScenario.VIP_PORT);
+        say("""
+                  client 10.0.1.2 --> router 10.0.1.1 --(VIP/32 via 10.0.2.2)--> gateway 10.0.2.2 [dsr-gateway run]
+                                        ^                                             | IP-in-IP (outer 10.0.2.2 -> backend)
+                                        |                                             v
+                                        +------- replies from the VIP, direct ---- backends 10.0.3.11.. [dsr-agent run + HTTP]""");
+        say("starting (namespaces, " + backends + " agents, " + backends + " HTTP servers, the gateway); logs in "
+                + work.resolve("logs"));
+        long t0 = System.nanoTime();
+        try (DsrScenario s = DsrScenario.builder().backends(backends).workDir(work).distributions(dists).start()) {
+            say(String.format("ready in %.1f s: topology %s, gateway pid %d, agents %s", (System.nanoTime() - t0) / 1e9,
+                    s.topology().prefix(), s.gateway().pid(),
+                    s.agents().stream().map(p -> p.name() + "=" + p.pid()).toList()));
+            say("");
+            say("$ for i in $(seq " + requests + "); do ip netns exec " + s.client().name() + " curl -s "
+                    + DsrScenario.url("/") + "; done");
+            s.resetCounters();
+            DsrScenario.Spread spread = s.spread(requests);
+            say("requests per backend (each request on a new TCP connection, Maglev on the 5-tuple):");
+            for (Backend b : s.topology().backends()) {
+                int n = spread.perBackend().getOrDefault(b.name(), 0);
+                say(String.format("  %-3s %-10s %3d  %s", b.name(), b.address(), n, "#".repeat(n)));
+            }
+            for (Map.Entry<String, Integer> e : spread.perBackend().entrySet()) {
+                if (s.topology().backends().stream().noneMatch(b -> b.name().equals(e.getKey()))) {
+                    say("  unexpected answer " + e.getKey() + ": " + e.getValue());
+                }
+            }
+            if (!spread.failures().isEmpty()) {
+                say("  FAILED requests: " + spread.failures());
+            }
+            long blobBytes = 4L << 20;
+            Curl.Download d = Curl.download(s.client(), DsrScenario.url("/blob?bytes=" + blobBytes),
+                    work.resolve("blob.bin"), Duration.ofSeconds(60));
+            boolean blobOk = d.response().ok() && d.sha256Hex().equals(Blob.sha256Hex(blobBytes));
+            say(String.format("download of %d MiB from %s: %s in %.2f s, sha256 %s", blobBytes >> 20,
+                    d.response().headers().getOrDefault("x-backend", "?"),
+                    d.response().ok() ? "HTTP 200" : d.response().describe(), d.response().seconds(),
+                    blobOk ? "matches" : "MISMATCH (" + d.sha256Hex() + ")"));
+            Files.deleteIfExists(d.file());
+            DsrEvidence e = s.evidence();
+            say("");
+            say("packet counts during the run (nftables counters in each namespace):");
+            say(e.summary().indent(2).stripTrailing());
+            boolean dsr = e.gatewayInFromVip() == 0 && e.gatewayOutFromVip() == 0 && e.gatewayInClientToVip() > 0
+                    && e.gatewayOutIpip() == e.gatewayInClientToVip() && e.routerRepliesToClient() > 0;
+            say("");
+            say(dsr ? String.format("DSR: the gateway took in %d client->VIP packets (%d bytes) and sent %d IP-in-IP;"
+                    + " the %d bytes of replies went backend -> router -> client, 0 packets from the VIP touched"
+                    + " the gateway.", e.gatewayInClientToVip(), e.gatewayInIpv4Bytes(), e.gatewayOutIpip(),
+                    e.clientGotFromVipBytes())
+                    : "NOT DSR as expected: see the counts above and the logs in " + work.resolve("logs"));
+            boolean ok = dsr && blobOk && spread.failures().isEmpty()
+                    && spread.perBackend().values().stream().allMatch(n -> n > 0);
+            if (hold) {
+                say("");
+                say("holding; try: ip netns exec " + s.client().name() + " curl -s " + DsrScenario.url("/")
+                        + "   (Ctrl-C to clean up)");
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            DsrScenario.GatewayExit exit = s.stopGateway();
+            say("gateway stopped (exit " + exit.exitCode() + "), its counters: " + exit.counters());
+            say("cleaning up: stopping agents and HTTP servers, deleting namespaces " + s.topology().prefix() + "-*");
+            if (!ok) {
+                say("demo FAILED; process logs: " + work.resolve("logs"));
+                for (ManagedProcess p : s.agents()) {
+                    System.out.println(p.tailBlock());
+                }
+                System.out.println(s.gateway().tailBlock());
+                s.close();
+                System.exit(1);
+            }
+        }
+        say("done.");
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+    }
+
+    private static void fail(String why) {
+        System.err.println("demo: " + why);
+        System.exit(1);
+    }
+
+    private static void usage(String why) {
+        if (why != null) {
+            System.err.println("demo: " + why);
+        }
+        (why == null ? System.out : System.err).println(
+                "usage: Demo [--requests N] [--backends N] [--work DIR] [--hold]");
+        if (why != null) {
+            System.exit(2);
+        }
+    }
+}

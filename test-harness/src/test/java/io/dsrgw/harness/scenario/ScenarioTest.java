@@ -1,0 +1,46 @@
+package io.dsrgw.harness.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScenarioTest {
+    @Test
+    void shouldParseTheGatewaysFinalCounterLinesLastValueWinning() {
+        String log = """
+                [main] INFO io.dsrgw.gateway - dsr-gateway: forwarding 1 VIPs on dsr0
+                rx_packets 10
+                drop_not_vip 1
+                rx_packets 742
+                tx_packets 728
+                drop_not_vip 14
+                """;
+        assertEquals(Map.of("rx_packets", 742L, "tx_packets", 728L, "drop_not_vip", 14L), GatewayCounters.parse(log));
+    }
+
+    @Test
+    void shouldNameTheMissingLauncherAndHowToBuildIt(@TempDir Path tmp) {
+        Distributions d = new Distributions(tmp.resolve("g"), tmp.resolve("a"));
+        String p = d.problem();
+        assertTrue(p.startsWith("dsrgw.gateway.home=" + tmp.resolve("g") + ": " + tmp.resolve("g/bin/dsr-gateway")
+                + " is missing (expected: the unpacked distribution"), p);
+        assertTrue(p.contains("dsrgw.agent.home="), p);
+    }
+
+    @Test
+    void shouldAcceptExecutableLaunchers(@TempDir Path tmp) throws Exception {
+        for (String l : new String[] {"g/bin/dsr-gateway", "a/bin/dsr-agent"}) {
+            Path f = tmp.resolve(l);
+            java.nio.file.Files.createDirectories(f.getParent());
+            java.nio.file.Files.writeString(f, "#!/bin/sh\n");
+            f.toFile().setExecutable(true);
+        }
+        assertNull(new Distributions(tmp.resolve("g"), tmp.resolve("a")).problem());
+    }
+}
