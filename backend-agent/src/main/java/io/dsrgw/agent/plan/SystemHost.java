@@ -17,8 +17,6 @@ public final class SystemHost implements Host {
     /** iproute2 answers in milliseconds; a command hanging this long is broken, not slow. */
     public static final long COMMAND_TIMEOUT_MS = 30_000;
 
-    private static final Path PROC_SYS = Path.of("/proc/sys");
-
     @Override
     public CommandResult run(List<String> argv) throws IOException {
         Process p;
@@ -60,9 +58,12 @@ public final class SystemHost implements Host {
         Sysctl.write(key, value);
     }
 
-    /** {@code net.ipv4.conf.all.rp_filter} -> {@code /proc/sys/net/ipv4/conf/all/rp_filter}. */
+    /**
+     * {@code net.ipv4.conf.all.rp_filter} -> {@code /proc/sys/net/ipv4/conf/all/rp_filter}, resolved like
+     * the linux module does (device names may contain dots).
+     */
     static Path path(String key) {
-        return PROC_SYS.resolve(key.replace('.', '/'));
+        return Sysctl.path(key);
     }
 
     /** Trims and collapses the tabs some multi-value sysctls use, so values compare as `sysctl` prints them. */
