@@ -22,34 +22,31 @@ public final class Capabilities {
     private Capabilities() {
     }
 
-    /** Effective uid 0, or both CAP_NET_ADMIN and CAP_NET_RAW in the effective set. Not cached. */
+    /**
+     * CAP_NET_ADMIN and CAP_NET_RAW in the effective capability set (what root has, unless a container or
+     * {@code capsh --drop} took them away; what a non-root process granted both capabilities has too). When
+     * /proc/self/status is unreadable, falls back to effective uid 0. Not cached.
+     */
     public static Probe root() {
         int euid = Native.geteuid();
-        if (euid == 0) {
-            return Probe.ok();
-        }
         long capEff;
         try {
             capEff = effectiveCapabilities(Path.of("/proc/self/status"));
         } catch (IOException | RuntimeException e) {
-            return Probe.unavailable("effective uid " + euid + " is not 0 and /proc/self/status is unreadable: "
-                    + e.getMessage());
+            return euid == 0 ? Probe.ok() : Probe.unavailable("effective uid " + euid
+                    + " is not 0 and /proc/self/status is unreadable: " + e.getMessage());
         }
         return rootFrom(euid, capEff);
     }
 
     static Probe rootFrom(int euid, long capEff) {
-        if (euid == 0) {
-            return Probe.ok();
-        }
         boolean admin = (capEff & (1L << CAP_NET_ADMIN)) != 0;
         boolean raw = (capEff & (1L << CAP_NET_RAW)) != 0;
         if (admin && raw) {
             return Probe.ok();
         }
         String missing = !admin && !raw ? "CAP_NET_ADMIN, CAP_NET_RAW" : !admin ? "CAP_NET_ADMIN" : "CAP_NET_RAW";
-        return Probe.unavailable(String.format("effective uid %d is not 0 and CapEff %016x lacks %s",
-                euid, capEff, missing));
+        return Probe.unavailable(String.format("effective uid %d lacks %s (CapEff %016x)", euid, missing, capEff));
     }
 
     /** The CapEff line of a /proc/PID/status file. */
@@ -85,7 +82,8 @@ public final class Capabilities {
     }
 
     private static Probe probeTun() {
-        try (TunDevice tun = TunDevice.open("dsrprobe%d", true, true)) {
+        try {
+            TunDevice.open("dsrprobe%d", true, true).close();
             return Probe.ok();
         } catch (LinuxException e) {
             return Probe.unavailable(e.getMessage());
@@ -93,7 +91,8 @@ public final class Capabilities {
     }
 
     private static Probe probeRaw() {
-        try (RawSocket s = RawSocket.ipv4Raw()) {
+        try {
+            RawSocket.ipv4Raw().close();
             return Probe.ok();
         } catch (LinuxException e) {
             return Probe.unavailable(e.getMessage());

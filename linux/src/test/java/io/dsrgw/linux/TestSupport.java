@@ -18,20 +18,26 @@ final class TestSupport {
     }
 
     static void assumeRoot() {
-        Probe root = Capabilities.root();
-        Assumptions.assumeTrue(root.available(), () -> "needs root or CAP_NET_ADMIN+CAP_NET_RAW: " + root.cause());
+        assume(Capabilities.root(), "needs root (CAP_NET_ADMIN + CAP_NET_RAW)");
     }
 
     static void assumeTun() {
         assumeRoot();
-        Probe tun = Capabilities.tun();
-        Assumptions.assumeTrue(tun.available(), () -> "TUN unusable: " + tun.cause());
+        assume(Capabilities.tun(), "TUN unusable");
     }
 
     static void assumeRawSockets() {
-        assumeRoot();
-        Probe raw = Capabilities.rawSockets();
-        Assumptions.assumeTrue(raw.available(), () -> "raw sockets unusable: " + raw.cause());
+        // CAP_NET_RAW is enough here: no root probe first
+        assume(Capabilities.rawSockets(), "raw sockets unusable");
+    }
+
+    /** Skips the test with the probe's cause, printed on stdout too (Maven's console omits skip reasons). */
+    private static void assume(Probe probe, String what) {
+        if (!probe.available()) {
+            String reason = what + ": " + probe.cause();
+            System.out.println("SKIPPED: " + reason);
+            Assumptions.assumeTrue(false, reason);
+        }
     }
 
     /** "dsrt" + 5 random hex digits: unique per run, 9 characters. */

@@ -51,6 +51,7 @@ class TunDeviceTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void shouldRefuseASingleQueueOpenOfAMultiQueueTunWithErrnoAndName() throws Exception {
         String name = TestSupport.uniqueName();
         try (TunDevice q1 = TunDevice.open(name, true, true)) {
@@ -80,6 +81,7 @@ class TunDeviceTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void shouldConfigureMtuAndLinkStateWithoutIp() throws Exception {
         String name = TestSupport.uniqueName();
         try (TunDevice tun = TunDevice.open(name, true, true)) {
