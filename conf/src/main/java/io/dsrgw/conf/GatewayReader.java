@@ -27,8 +27,8 @@ final class GatewayReader {
     static final Duration MAX_HC_TIMEOUT = Duration.ofMinutes(1);
     static final int MAX_RISE_FALL = 100;
 
-    static final Map<String, String> INGRESS_KINDS = Map.of(IngressConfig.KIND_TUN, IngressConfig.KIND_TUN,
-        IngressConfig.KIND_PCAP, IngressConfig.KIND_PCAP);
+    static final Map<String, String> INGRESS_KINDS = Validation.ids(
+        new String[] {IngressConfig.KIND_TUN, IngressConfig.KIND_PCAP}, s -> s);
     static final Map<String, Protocol> PROTOCOLS = Validation.ids(Protocol.values(), Protocol::id);
     static final Map<String, TunnelFamily> TUNNELS = Validation.ids(TunnelFamily.values(), TunnelFamily::id);
     static final Map<String, BackendState> STATES = Validation.ids(BackendState.values(), BackendState::id);

@@ -1,0 +1,47 @@
+package io.dsrgw.conf;
+
+import io.dsrgw.encap.tunnel.TunnelKind;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The shipped examples/ files validate and describe the demo topology (recipes/netns-dsr.md). */
+class ExamplesTest {
+
+    /** Maven runs tests in the module directory; examples/ is a sibling of conf/. */
+    private static final Path EXAMPLES = Path.of(System.getProperty("basedir", ".")).resolve("../examples")
+        .normalize();
+
+    @Test
+    void gatewayExampleIsValidAndMatchesTheDemo() throws ConfigException {
+        GatewayConfig c = ConfigLoader.loadGateway(EXAMPLES.resolve("gateway.conf"));
+        assertEquals(InetAddress.ofLiteral("10.0.2.2"), c.tunnelSource().ipv4());
+        assertEquals(1, c.vips().size());
+        VipConfig web = c.vips().get(0);
+        assertEquals(InetAddress.ofLiteral("10.100.0.1"), web.address());
+        assertEquals(Protocol.TCP, web.protocol());
+        assertEquals(List.of(80), web.ports());
+        assertEquals(List.of("10.0.3.11", "10.0.3.12", "10.0.3.13"),
+            web.backends().stream().map(b -> b.address().getHostAddress()).toList());
+    }
+
+    @Test
+    void agentExampleIsValidAndMatchesTheDemo() throws ConfigException {
+        AgentConfig c = ConfigLoader.loadAgent(EXAMPLES.resolve("agent.conf"));
+        assertEquals(AgentMode.USERSPACE, c.mode());
+        assertEquals(List.of(InetAddress.ofLiteral("10.0.2.2")), c.gateways());
+        assertEquals(List.of(InetAddress.ofLiteral("10.100.0.1")), c.vips());
+        assertEquals(List.of(TunnelKind.IPIP), c.tunnels());
+    }
+
+    @Test
+    void checkConfigAcceptsBothExamples() {
+        var sink = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        assertEquals(0, CheckConfig.checkGateway(EXAMPLES.resolve("gateway.conf"), sink, sink));
+        assertEquals(0, CheckConfig.checkAgent(EXAMPLES.resolve("agent.conf"), sink, sink));
+    }
+}
