@@ -97,7 +97,8 @@ public final class TunDevice implements AutoCloseable {
 
     /**
      * Reads one packet into {@code seg[offset, offset + maxLength)} (native memory). A packet longer than
-     * maxLength is truncated by the kernel (the rest is lost), so size the buffer for the device MTU.
+     * maxLength is cut to maxLength and the rest is lost (the return value does not tell), so size the buffer
+     * above the device MTU and treat {@code n == maxLength} as possibly truncated.
      *
      * @return bytes read, or 0 when no packet is waiting (EAGAIN) or the call was interrupted (EINTR)
      * @throws LinuxException on any other error, e.g. {@code "read(dsr0): EBADFD (...)"} after the device was
@@ -132,8 +133,9 @@ public final class TunDevice implements AutoCloseable {
      * arrived on this device.
      *
      * @return bytes written ({@code length}), or 0 on EAGAIN/EINTR (packet not written)
-     * @throws LinuxException on any other error, e.g. {@code "write(dsr0): EINVAL (...)"} for a packet the
-     *                        kernel refuses
+     * @throws LinuxException on any other error: {@code "write(dsr0): EIO (...)"} while the device is down,
+     *                        {@code EINVAL} for an empty packet or one whose version nibble is neither 4 nor 6
+     *                        (without a packet-information prefix the kernel takes the protocol from it)
      */
     public int write(MemorySegment seg, long offset, int length) throws LinuxException {
         int n = tryWrite(seg, offset, length);

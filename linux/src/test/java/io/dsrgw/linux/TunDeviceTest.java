@@ -177,6 +177,52 @@ class TunDeviceTest {
     }
 
     @Test
+    void shouldRefuseWritesWhileDownAndPacketsWithoutAnIpVersion() throws Exception {
+        String name = TestSupport.uniqueName();
+        try (Arena arena = Arena.ofConfined(); TunDevice tun = TunDevice.open(name, false, true)) {
+            MemorySegment buf = arena.allocate(64);
+            buf.set(JAVA_BYTE, 0, (byte) 0x45);
+            LinuxException e = assertThrows(LinuxException.class, () -> tun.write(buf, 0, 40));
+            assertEquals("write(" + name + "): EIO (Input/output error)", e.getMessage());
+            TestSupport.ip("link", "set", "dev", name, "addrgenmode", "none");
+            Interfaces.setUp(name, true);
+            buf.set(JAVA_BYTE, 0, (byte) 0x05);
+            assertEquals(-Errno.EINVAL, tun.tryWrite(buf, 0, 40));
+            assertEquals(-Errno.EINVAL, tun.tryWrite(buf, 0, 0));
+        }
+    }
+
+    @Test
+    void shouldCutAPacketLongerThanTheReadLength() throws Exception {
+        String name = TestSupport.uniqueName();
+        int r = ThreadLocalRandom.current().nextInt(100, 160);
+        try (Arena arena = Arena.ofConfined(); TunDevice tun = TunDevice.open(name, false, true);
+             DatagramChannel channel = DatagramChannel.open()) {
+            TestSupport.ip("link", "set", "dev", name, "addrgenmode", "none");
+            TestSupport.ip("addr", "add", "169.254." + r + ".1", "peer", "169.254." + r + ".2/32", "dev", name);
+            Interfaces.setUp(name, true);
+            channel.send(ByteBuffer.allocate(1000), new InetSocketAddress("169.254." + r + ".2", 9));
+            MemorySegment buf = arena.allocate(2048);
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            int n = 0;
+            while (System.nanoTime() < deadline) {
+                Poll.pollIn(new int[] {tun.fd()}, 200);
+                n = tun.read(buf, 0, 100);
+                if (n > 0 && buf.get(JAVA_BYTE, 9) == 17 && TestSupport.getShort(buf, 22) == 9) {
+                    break; // our datagram; anything else the kernel sent is skipped
+                }
+                n = 0;
+            }
+            assertEquals(100, n, "1028-byte packet read into 100 bytes");
+            assertEquals(0x45, buf.get(JAVA_BYTE, 0) & 0xff);
+            assertEquals(1028, TestSupport.getShort(buf, 2), "total length of the cut packet");
+            // the remaining 928 bytes are gone: the next read is empty or a whole new IP packet
+            n = tun.read(buf, 0, 2048);
+            assertTrue(n == 0 || (buf.get(JAVA_BYTE, 0) & 0xf0) == 0x40 || (buf.get(JAVA_BYTE, 0) & 0xf0) == 0x60);
+        }
+    }
+
+    @Test
     void shouldThrowWithTheDeviceNameWhenReadingAClosedQueue() throws Exception {
         String name = TestSupport.uniqueName();
         TunDevice tun = TunDevice.open(name, false, true);
