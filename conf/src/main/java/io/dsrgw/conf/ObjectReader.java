@@ -96,7 +96,7 @@ final class ObjectReader {
             String suggestion = Hocon.closest(key, knownList);
             String expected = suggestion != null
                 ? "did you mean " + suggestion + "?"
-                : "one of " + String.join(", ", known);
+                : known.length == 1 ? "the only key here is " + known[0] : "one of " + String.join(", ", known);
             problems.add(user.get(key).origin(), child(key), "unknown key", expected);
         }
     }

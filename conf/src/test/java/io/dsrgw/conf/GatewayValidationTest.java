@@ -58,6 +58,12 @@ class GatewayValidationTest {
     }
 
     @Test
+    void shouldNameTheOnlyAllowedRootKey() {
+        List<String> errors = gateway(gw("", "", "") + "foo = 1\n");
+        assertEquals(List.of("t.conf:11 foo: unknown key (expected: the only key here is dsrgw)"), errors);
+    }
+
+    @Test
     void shouldReportUnknownKeysInTheDefaultsBlock() {
         gatewayFails(gwExtra("defaults.backend.waight = 3"),
             "t.conf:5 dsrgw.gateway.defaults.backend.waight: unknown key (expected: did you mean weight?)");
