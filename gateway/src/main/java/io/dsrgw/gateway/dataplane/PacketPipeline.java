@@ -125,13 +125,14 @@ public final class PacketPipeline {
         if (innerLength + IpipEncapsulator.OVERHEAD > s.tunnelMtuBytes()) {
             return CounterSet.DROP_TOO_BIG;
         }
-        if (offset < IpipEncapsulator.OVERHEAD) {
-            throw new IllegalArgumentException("packet at offset " + offset + " has no headroom (expected: >= "
-                    + IpipEncapsulator.OVERHEAD + " bytes before the packet)");
-        }
         int backendIpv4 = s.backendIpv4(backend);
         long outer = IpipEncapsulator.encapsulate(seg, offset, innerLength, s.tunnelSourceIpv4(), backendIpv4,
                 s.ttl(), ipId++ & 0xffff);
+        if (outer < 0) {
+            // No headroom in front of the packet, or a length the encapsulator refuses: cannot happen for packets
+            // from a worker slot (HEADROOM_BYTES, MTU checked above); never write outside the packet's memory.
+            return CounterSet.DROP_MALFORMED;
+        }
         return sink.send(seg, outer, innerLength + IpipEncapsulator.OVERHEAD, backendIpv4)
                 ? CounterSet.TX_PACKETS : CounterSet.DROP_TX_ERROR;
     }

@@ -258,4 +258,14 @@ class PacketPipelineTest {
         pipeline.snapshot(drained);
         assertEquals(CounterSet.DROP_NO_BACKEND, run(pipeline, SYN_TO_80, new CaptureSink()));
     }
+
+    @Test
+    void shouldNeverWriteOutsideThePacketWhenThereIsNoHeadroom() {
+        PacketPipeline pipeline = new PacketPipeline(snapshot(), new WorkerCounters());
+        CaptureSink sink = new CaptureSink();
+        MemorySegment seg = MemorySegment.ofArray(SYN_TO_80.clone());
+        assertEquals(CounterSet.DROP_MALFORMED, pipeline.process(seg, 0, SYN_TO_80.length, sink));
+        assertEquals(hex(SYN_TO_80), hex(seg.toArray(ValueLayout.JAVA_BYTE)));
+        assertEquals(0, sink.packets.size());
+    }
 }
