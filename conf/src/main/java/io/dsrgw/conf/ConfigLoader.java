@@ -150,9 +150,16 @@ public final class ConfigLoader {
         if (origin != null && message.startsWith(origin.description() + ": ")) {
             message = message.substring(origin.description().length() + 2);
         }
+        // Typesafe's own hint suggests renaming the file to .properties, which is never right here.
+        int hint = message.indexOf(" (if you intended");
+        if (hint > 0) {
+            message = message.substring(0, hint);
+        }
         String expected = "valid HOCON";
-        if (message.contains("':'") || message.contains("'::'")) {
+        if (message.contains("':'")) {
             expected += "; IPv6 addresses must be quoted, e.g. \"fd00:3::11\"";
+        } else if (hint > 0) {
+            expected += "; quote strings that contain reserved characters";
         }
         Problems p = new Problems(name);
         p.add(origin, "", message, expected);
