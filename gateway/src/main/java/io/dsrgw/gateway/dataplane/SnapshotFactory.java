@@ -6,6 +6,7 @@ import io.dsrgw.conf.GatewayConfig;
 import io.dsrgw.conf.TunnelFamily;
 import io.dsrgw.conf.VipConfig;
 import io.dsrgw.encap.ip.Ipv4Addresses;
+import io.dsrgw.gateway.lb.BackendIdentity;
 
 import java.net.Inet4Address;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ public final class SnapshotFactory {
         for (VipConfig vip : config.vips()) {
             String at = "vip " + vip.name();
             if (!(vip.address() instanceof Inet4Address)) {
-                problems.add(at + ": address " + vip.address().getHostAddress()
+                problems.add(at + ": address " + BackendIdentity.of(vip.address())
                         + ": IPv6 VIPs are not supported yet (expected: an IPv4 address)");
             }
             if (vip.tunnel() != TunnelFamily.IPIP) {
@@ -39,11 +40,11 @@ public final class SnapshotFactory {
             }
             for (BackendConfig b : vip.backends()) {
                 if (!(b.address() instanceof Inet4Address)) {
-                    problems.add(at + ": backend " + b.address().getHostAddress()
+                    problems.add(at + ": backend " + BackendIdentity.of(b.address())
                             + ": IPv6 backends are not supported yet (expected: an IPv4 address)");
                 }
                 if (b.tunnelOverride() != null && b.tunnelOverride() != TunnelFamily.IPIP) {
-                    problems.add(at + ": backend " + b.address().getHostAddress() + ": tunnel "
+                    problems.add(at + ": backend " + BackendIdentity.of(b.address()) + ": tunnel "
                             + b.tunnelOverride().name().toLowerCase() + ": not supported yet (expected: ipip)");
                 }
             }

@@ -1,0 +1,42 @@
+package io.dsrgw.gateway.metrics;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class GatewayMetricsTest {
+    @Test
+    void shouldRegisterEveryCounterUnderItsStableId() {
+        MetricRegistry registry = new MetricRegistry();
+        new GatewayMetrics(registry);
+        assertEquals(List.of("drop_malformed", "drop_no_backend", "drop_not_vip", "drop_too_big", "drop_tx_error",
+                "drop_unsupported", "rx_packets", "tx_packets"), List.copyOf(registry.getGauges().keySet()));
+    }
+
+    @Test
+    void shouldSumPublishedValuesOfAllWorkersOnly() {
+        MetricRegistry registry = new MetricRegistry();
+        GatewayMetrics metrics = new GatewayMetrics(registry);
+        WorkerCounters a = new WorkerCounters();
+        WorkerCounters b = new WorkerCounters();
+        metrics.attach(a);
+        metrics.attach(b);
+        a.add(CounterSet.RX_PACKETS, 5);
+        b.increment(CounterSet.RX_PACKETS);
+        assertEquals(0L, registry.getGauges().get("rx_packets").getValue(), "unpublished values must not show");
+        a.publish();
+        b.publish();
+        Gauge<?> rx = registry.getGauges().get("rx_packets");
+        assertEquals(6L, rx.getValue());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        metrics.print(new PrintStream(out, true, StandardCharsets.UTF_8));
+        assertEquals("rx_packets 6\ntx_packets 0\n", out.toString(StandardCharsets.UTF_8).substring(0, 26));
+    }
+}
