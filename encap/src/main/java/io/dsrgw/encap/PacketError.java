@@ -17,7 +17,7 @@ public enum PacketError {
     BAD_TOTAL_LENGTH,
     /**
      * Inconsistent fragmentation fields: reserved flag bit set, fragment offset + payload length beyond
-     * 65535, or a non-last fragment whose payload is empty or not a multiple of 8 bytes (RFC 791).
+     * 65535, a non-last fragment whose payload is not a multiple of 8 bytes (RFC 791), or an empty fragment.
      */
     BAD_FRAGMENT,
     /** A header checksum that does not verify. */

@@ -76,8 +76,8 @@ public final class Ipv4Flyweight {
      * available there. Checks, in this order: at least 20 bytes (TRUNCATED); version 4 (BAD_VERSION);
      * IHL at least 5 (BAD_IHL); total length not above the captured bytes (BAD_TOTAL_LENGTH); header length
      * not above the total length (BAD_IHL); option type/length bytes inside the header (BAD_OPTIONS);
-     * reserved flag clear, fragment offset + payload within 65535, non-last fragments carrying a non-empty
-     * multiple of 8 bytes (BAD_FRAGMENT). Bytes after the total length (link padding) are ignored. The
+     * reserved flag clear, fragment offset + payload within 65535, non-last fragments carrying a multiple
+     * of 8 bytes, no empty fragments (BAD_FRAGMENT; the same rules as Linux's ip_frag_queue()). Bytes after the total length (link padding) are ignored. The
      * checksum is not verified here ({@link #checksumValid()}), because TUN and local stacks deliver it
      * correct and a router must not care. Never throws; on an error the view is still attached (for
      * diagnostics) but its getters may then read beyond the packet.
@@ -116,8 +116,11 @@ public final class Ipv4Flyweight {
         if (fragmentOffsetBytes + payloadLength > MAX_TOTAL_LENGTH) {
             return PacketError.BAD_FRAGMENT; // the reassembled datagram could not exist (ping of death)
         }
-        if ((flagsFragment & FLAG_MORE_FRAGMENTS) != 0 && (payloadLength == 0 || (payloadLength & 7) != 0)) {
+        if ((flagsFragment & FLAG_MORE_FRAGMENTS) != 0 && (payloadLength & 7) != 0) {
             return PacketError.BAD_FRAGMENT; // RFC 791: every fragment but the last carries 8-byte units
+        }
+        if ((flagsFragment & (FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) != 0 && payloadLength == 0) {
+            return PacketError.BAD_FRAGMENT; // an empty fragment adds nothing; Linux discards it too
         }
         return PacketError.OK;
     }

@@ -33,9 +33,9 @@ public final class UdpFlyweight {
     private long offset;
 
     /**
-     * Attaches to the datagram at {@code offset} with {@code length} bytes of IP payload. Fewer than 8 bytes:
-     * TRUNCATED. For a complete datagram ({@code fragment == false} in the two-argument sense, i.e. this
-     * method) the length field must be within 8..length, else BAD_TRANSPORT_HEADER. Never throws.
+     * Attaches to a complete (unfragmented) datagram at {@code offset} with {@code length} bytes of IP
+     * payload. Fewer than 8 bytes: TRUNCATED; a length field outside 8..length: BAD_TRANSPORT_HEADER (a
+     * length field below the payload length is accepted, as Linux does, and the rest ignored). Never throws.
      */
     public PacketError wrap(MemorySegment seg, long offset, int length) {
         PacketError error = wrapFirstFragment(seg, offset, length);

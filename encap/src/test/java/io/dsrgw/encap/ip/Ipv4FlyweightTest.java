@@ -137,7 +137,8 @@ class Ipv4FlyweightTest {
                         PacketError.BAD_FRAGMENT),
                 Arguments.of("MF with 95 bytes (not a multiple of 8)", patch(examplePacket(), 6, 0x20),
                         PacketError.BAD_FRAGMENT),
-                Arguments.of("MF with an empty payload", mfEmpty(), PacketError.BAD_FRAGMENT));
+                Arguments.of("MF with an empty payload", mfEmpty(), PacketError.BAD_FRAGMENT),
+                Arguments.of("empty last fragment", lastEmpty(), PacketError.BAD_FRAGMENT));
     }
 
     @ParameterizedTest(name = "{0} -> {2}")
@@ -201,6 +202,13 @@ class Ipv4FlyweightTest {
         byte[] packet = hex(EXAMPLE_HEADER);
         packet[3] = 20;
         packet[6] = 0x20;
+        return packet;
+    }
+
+    private static byte[] lastEmpty() {
+        byte[] packet = hex(EXAMPLE_HEADER);
+        packet[3] = 20;
+        packet[7] = 1;
         return packet;
     }
 

@@ -79,16 +79,16 @@ class TsharkDecodeTest {
         }
         List<String> lines = fields(p, "ip.src", "ip.dst", "ip.proto", "ip.dsfield", "ip.flags.df",
                 "ip.checksum.status", "tcp.srcport", "udp.srcport", "icmp.ident", "tcp.checksum.status",
-                "udp.checksum.status");
+                "udp.checksum.status", "icmp.checksum.status");
         // tshark 4.x prints the checksum status as a number: 1 = "Good" (proto_checksum_enum_e), checked below
         String good = goodStatus(p);
         List<String> expected = List.of(
-                "192.0.2.1|10.100.0.1|6|0x00|1|G|40000|||G|",
-                "192.0.2.2|10.100.0.1|17|0x00|0|G||5353|||G",
-                "192.0.2.3|10.100.0.1|1|0x00|1|G|||4660||",
-                "10.0.2.2,192.0.2.4|10.0.3.10,10.100.0.1|4,6|0x00,0x00|1,1|G,G|40001|||G|",
-                "10.0.2.2,192.0.2.5|10.0.3.10,10.100.0.1|4,17|0xbb,0xbb|0,0|G,G||1|||G",
-                "192.0.2.6|10.100.0.1|6|0x00|1|G|1|||G|");
+                "192.0.2.1|10.100.0.1|6|0x00|1|G|40000|||G||",
+                "192.0.2.2|10.100.0.1|17|0x00|0|G||5353|||G|",
+                "192.0.2.3|10.100.0.1|1|0x00|1|G|||4660|||G",
+                "10.0.2.2,192.0.2.4|10.0.3.10,10.100.0.1|4,6|0x00,0x00|1,1|G,G|40001|||G||",
+                "10.0.2.2,192.0.2.5|10.0.3.10,10.100.0.1|4,17|0xbb,0xbb|0,0|G,G||1|||G|",
+                "192.0.2.6|10.100.0.1|6|0x00|1|G|1|||G||");
         assertEquals(expected.size(), lines.size(), String.join("\n", lines));
         for (int i = 0; i < expected.size(); i++) {
             assertEquals(expected.get(i).replace("G", good), lines.get(i), "packet " + (i + 1));
