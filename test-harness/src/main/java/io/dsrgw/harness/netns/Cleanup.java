@@ -35,6 +35,9 @@ final class Cleanup {
             all = new ArrayList<>(OPEN);
             OPEN.clear();
         }
+        if (!all.isEmpty()) {
+            System.err.println("dsrgw-harness: shutting down, cleaning up " + all);
+        }
         for (AutoCloseable c : all) {
             try {
                 c.close();

@@ -64,7 +64,7 @@ public final class ManagedProcess implements AutoCloseable {
         ManagedProcess mp = new ManagedProcess(name, full, log, p);
         Cleanup.register(mp);
         LOG.info("{}: started pid {} in {}: {} (log {})", name, p.pid(), ns == null ? "host" : ns.name(),
-                String.join(" ", command), log);
+                Commands.abbreviate(String.join(" ", command)), log);
         return mp;
     }
 
