@@ -47,8 +47,17 @@ final class TestSupport {
 
     /** Runs {@code ip args...}; fails with the command's output when the exit code is not 0. */
     static String ip(String... args) throws IOException, InterruptedException {
+        return run("ip", args);
+    }
+
+    /** Runs {@code tc args...} (traffic control, iproute2). */
+    static String tc(String... args) throws IOException, InterruptedException {
+        return run("tc", args);
+    }
+
+    private static String run(String program, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
-        command.add("ip");
+        command.add(program);
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getOutputStream().close();
