@@ -142,10 +142,18 @@ public final class StateFile {
     /** Writes the state atomically (temp file + fsync + rename), creating the parent directory. */
     public static void save(Path file, AgentState state) throws IOException {
         Path abs = file.toAbsolutePath();
+        try {
+            write(abs, render(state).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IOException("state file " + abs + ": cannot write (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void write(Path abs, byte[] bytes) throws IOException {
         Path dir = abs.getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        byte[] bytes = render(state).getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
@@ -158,7 +166,7 @@ public final class StateFile {
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.deleteIfExists(tmp);
-            throw new IOException("state file " + abs + ": atomic rename from " + tmp + " not supported", e);
+            throw e;
         }
         // Make the rename itself durable; not every file system lets a directory be opened, so best effort.
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {

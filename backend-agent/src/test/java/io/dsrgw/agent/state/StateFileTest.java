@@ -102,4 +102,16 @@ class StateFileTest {
         assertTrue(StateFile.delete(file));
         assertFalse(StateFile.delete(file));
     }
+
+    @Test
+    void shouldNameTheStateFileWhenItCannotBeWritten() throws IOException {
+        Path blocker = dir.resolve("not-a-directory");
+        Files.writeString(blocker, "x");
+        Path file = blocker.resolve("state.conf");
+
+        IOException e = assertThrows(IOException.class, () -> StateFile.save(file, sample()));
+
+        assertTrue(e.getMessage().startsWith("state file " + file + ": cannot write (FileAlreadyExistsException: "),
+                e.getMessage());
+    }
 }
