@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -42,11 +44,23 @@ final class ReplayCommand {
         try {
             reader = PcapReader.open(Path.of(in));
         } catch (IOException e) {
-            err.println("dsr-gateway: replay: " + in + ": " + e.getMessage());
+            err.println("dsr-gateway: replay: " + describe(e, in));
             return GatewayMain.EXIT_ERROR;
         }
-        try (reader; Arena arena = Arena.ofConfined();
-             PcapWriter writer = PcapWriter.create(Path.of(out), LINKTYPE_RAW, true)) {
+        PcapWriter writer;
+        try {
+            writer = PcapWriter.create(Path.of(out), LINKTYPE_RAW, true);
+        } catch (IOException e) {
+            try {
+                reader.close();
+            } catch (IOException ignored) {
+                // already failing; the output error is the one to report
+            }
+            err.println("dsr-gateway: replay: " + describe(e, out));
+            return GatewayMain.EXIT_ERROR;
+        }
+        String current = in;
+        try (reader; writer; Arena arena = Arena.ofConfined()) {
             PcapSink sink = new PcapSink(writer);
             MemorySegment slot = arena.allocate(PacketPipeline.HEADROOM_BYTES + MAX_PACKET_BYTES);
             PcapRecord record = new PcapRecord();
@@ -63,16 +77,29 @@ final class ReplayCommand {
                 sink.timestampNanos = record.timestampNanos();
                 pipeline.process(slot, PacketPipeline.HEADROOM_BYTES, length, sink);
                 if (sink.failure != null) {
-                    throw new IOException(out + ": " + sink.failure.getMessage(), sink.failure);
+                    current = out;
+                    throw sink.failure;
                 }
             }
         } catch (IOException e) {
-            err.println("dsr-gateway: replay: " + e.getMessage());
+            err.println("dsr-gateway: replay: " + describe(e, current));
             return GatewayMain.EXIT_ERROR;
         }
         counters.publish();
         metrics.print(stdout);
         return GatewayMain.EXIT_OK;
+    }
+
+    /** "PATH: reason" without repeating the path when the exception message already names it. */
+    static String describe(IOException e, String path) {
+        if (e instanceof NoSuchFileException) {
+            return path + ": no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return path + ": permission denied";
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.contains(path) ? message : path + ": " + message;
     }
 
     /** Writes each transmitted packet with the timestamp of the packet being replayed. */

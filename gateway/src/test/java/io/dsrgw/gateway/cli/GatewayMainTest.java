@@ -143,7 +143,14 @@ class GatewayMainTest {
         Result r = execute("replay", "--config", cfg.toString(), "--in", dir.resolve("none.pcap").toString(),
                 "--out", dir.resolve("out.pcap").toString());
         assertEquals(1, r.code());
-        assertTrue(r.err().startsWith("dsr-gateway: replay: " + dir.resolve("none.pcap")), r.err());
+        assertEquals("dsr-gateway: replay: " + dir.resolve("none.pcap") + ": no such file\n", r.err());
+        Path notPcap = dir.resolve("text.pcap");
+        Files.writeString(notPcap, "not a capture");
+        r = execute("replay", "--config", cfg.toString(), "--in", notPcap.toString(), "--out",
+                dir.resolve("out.pcap").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("dsr-gateway: replay: " + notPcap + ": "), r.err());
+        assertFalse(r.err().contains(notPcap + ": " + notPcap), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
     }
 
