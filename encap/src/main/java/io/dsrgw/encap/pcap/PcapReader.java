@@ -67,7 +67,7 @@ public final class PcapReader implements AutoCloseable {
      *     (pcapng is named as such), an unknown major version, or an unsupported link type
      */
     public static PcapReader open(Path p) throws IOException {
-        InputStream in = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
+        InputStream in = new BufferedInputStream(openFile(p), 1 << 16);
         try {
             byte[] global = new byte[GLOBAL_HEADER_LENGTH];
             int n = readFully(in, global, 0, GLOBAL_HEADER_LENGTH);
@@ -207,6 +207,17 @@ public final class PcapReader implements AutoCloseable {
     @Override
     public void close() throws IOException {
         in.close();
+    }
+
+    /** Opens for reading; NIO's exceptions carry only the path as message, so say what went wrong. */
+    private static InputStream openFile(Path p) throws IOException {
+        try {
+            return Files.newInputStream(p);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException(p + ": no such file", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException(p + ": permission denied", e);
+        }
     }
 
     /** Reads until {@code len} bytes or end of stream; returns the count read. */

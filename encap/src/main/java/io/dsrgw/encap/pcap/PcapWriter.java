@@ -49,7 +49,14 @@ public final class PcapWriter implements AutoCloseable {
             throw new IllegalArgumentException("snapLengthBytes " + snapLengthBytes + " (expected: 1.."
                     + PcapReader.MAX_RECORD_LENGTH + ")");
         }
-        OutputStream out = new BufferedOutputStream(Files.newOutputStream(p), 1 << 16);
+        OutputStream out;
+        try {
+            out = new BufferedOutputStream(Files.newOutputStream(p), 1 << 16);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException(p + ": cannot create (no such directory: " + p.toAbsolutePath().getParent() + ")", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException(p + ": cannot create (permission denied)", e);
+        }
         try {
             ByteBuffer g = ByteBuffer.allocate(PcapReader.GLOBAL_HEADER_LENGTH).order(order);
             g.putInt(nanos ? PcapReader.MAGIC_NANOS : PcapReader.MAGIC_MICROS);

@@ -166,6 +166,16 @@ class PcapTest {
     }
 
     @Test
+    void shouldSayWhyAFileCannotBeOpenedOrCreated() throws IOException {
+        Path missing = file("does-not-exist.pcap");
+        assertEquals(missing + ": no such file",
+                assertThrows(IOException.class, () -> PcapReader.open(missing)).getMessage());
+        Path noDir = DIR.resolve("no-such-dir").resolve("out.pcap");
+        assertEquals(noDir + ": cannot create (no such directory: " + noDir.toAbsolutePath().getParent() + ")",
+                assertThrows(IOException.class, () -> PcapWriter.create(noDir, LinkType.RAW, false)).getMessage());
+    }
+
+    @Test
     void shouldRejectATruncatedGlobalHeader() throws IOException {
         Path p = file("short-global.pcap");
         Files.write(p, hex("d4c3b2a1 0200 0400 0000"));
