@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * <p>Names: every namespace is {@code PFX-xx} where PFX is "d" + 4 random hex digits, unique per topology; the
  * interface names are per namespace, so they need no prefix (all are at most 15 characters). The topology is
  * always torn down: {@link #close()}, a JVM shutdown hook, and a sweep of namespaces that carry this prefix
- * (in case creation failed half way).
+ * (in case creation failed half way); a topology whose JVM was killed (SIGKILL) is removed by the next
+ * {@link Builder#build()} on the host, found through its owner marker ({@link OwnerMarkers}).
  */
 public final class Topology implements AutoCloseable {
     public static final String CLIENT_ADDRESS = "10.0.1.2";
@@ -120,15 +121,29 @@ public final class Topology implements AutoCloseable {
 
         /** Creates every namespace, link, address, route and sysctl; on any failure removes what it made. */
         public Topology build() throws CommandException {
+            sweepStale();
             Topology t = new Topology(prefix != null ? prefix : randomPrefix(), backends, viaGateway);
             Cleanup.register(t);
             try {
+                try {
+                    OwnerMarkers.create(t.prefix);
+                } catch (java.io.IOException e) {
+                    throw new CommandException("cannot write the owner marker under " + OwnerMarkers.DIR + ": " + e, e);
+                }
                 t.create();
             } catch (CommandException | RuntimeException e) {
                 t.close();
                 throw e;
             }
             return t;
+        }
+    }
+
+    /** Removes the namespaces of topologies whose JVM died without cleaning up (see {@link OwnerMarkers}). */
+    static void sweepStale() {
+        for (String stale : OwnerMarkers.stalePrefixes()) {
+            LOG.warn("removing namespaces {}-* left behind by a dead harness JVM", stale);
+            new Topology(stale, 0, List.of()).close();
         }
     }
 
@@ -261,6 +276,7 @@ public final class Topology implements AutoCloseable {
         }
         Cleanup.unregister(this);
         if (failures.isEmpty()) {
+            OwnerMarkers.delete(prefix);
             LOG.info("topology {} removed ({} namespaces)", prefix, names.size());
         } else {
             LOG.warn("topology {} teardown problems: {}", prefix, failures);

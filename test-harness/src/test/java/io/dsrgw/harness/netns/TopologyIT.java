@@ -95,6 +95,23 @@ class TopologyIT {
         p.close();
     }
 
+    @Test
+    void shouldRemoveTheNamespacesOfATopologyWhoseJvmDied() throws Exception {
+        String stale = Topology.randomPrefix();
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        Commands.check(List.of("ip", "netns", "add", stale + "-cl"));
+        java.nio.file.Files.createDirectories(Path.of(OwnerMarkers.DIR));
+        java.nio.file.Files.writeString(Path.of(OwnerMarkers.DIR, stale + ".owner"), dead.pid() + " ?\n");
+        try (Topology t = Topology.builder().backends(1).build()) {
+            assertFalse(namespaces().contains(stale + "-cl"), "stale namespace still there: " + namespaces());
+            assertFalse(java.nio.file.Files.exists(Path.of(OwnerMarkers.DIR, stale + ".owner")));
+            assertTrue(java.nio.file.Files.exists(Path.of(OwnerMarkers.DIR, t.prefix() + ".owner")));
+        } finally {
+            Commands.run(List.of("ip", "netns", "del", stale + "-cl"));
+        }
+    }
+
     private static List<String> namespaces() throws CommandException {
         return List.of(Commands.check(List.of("ip", "netns", "list")).stdout().split("\n")).stream()
                 .map(l -> l.strip().split("\\s+")[0]).filter(s -> !s.isEmpty()).toList();

@@ -109,6 +109,10 @@ class DsrEndToEndIT {
         assertEquals(e.gatewayInClientToVip(), e.gatewayOutIpip(), "every client->VIP packet left encapsulated");
         assertEquals(e.gatewayOutIpip(), e.gatewayOutIpv4(), "the gateway sent nothing but IP-in-IP");
         assertEquals(e.gatewayOutIpip(), e.backendIpipInTotal(), "backends received every encapsulated packet");
+        // Cross-check with the kernel's own veth counters: beyond the IPv4 packets nft saw, only a few ARP or
+        // IPv6 neighbour packets may appear (a large gap would mean the nft rules miss traffic).
+        assertTrue(e.gatewayVeth().rxPackets() - e.gatewayInIpv4() <= 10, "veth rx vs nft: " + e.gatewayVeth());
+        assertTrue(e.gatewayVeth().txPackets() - e.gatewayOutIpv4() <= 10, "veth tx vs nft: " + e.gatewayVeth());
         assertEquals(0, e.routerFromVipToGateway(), "the router sent replies towards the gateway");
         assertTrue(e.routerRepliesFromBackends() >= 1 << 20 / 1500, "replies on the backend bridge");
         assertEquals(e.routerRepliesFromBackends(), e.routerRepliesToClient(), "router forwarded replies to the client");
