@@ -4,6 +4,7 @@ import io.dsrgw.encap.pcap.PcapReader;
 import io.dsrgw.encap.pcap.PcapRecord;
 import io.dsrgw.encap.pcap.PcapWriter;
 import io.dsrgw.gateway.dataplane.TestPackets;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -227,5 +228,27 @@ class GatewayMainTest {
 
     private static int intAt(byte[] b, int off) {
         return (b[off] & 0xff) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8 | (b[off + 3] & 0xff);
+    }
+
+    @Test
+    void shouldWriteAReplayOutputThatTsharkDecodesAsValidIpip() throws Exception {
+        boolean tshark = Files.isExecutable(Path.of("/usr/bin/tshark"));
+        Assumptions.assumeTrue(tshark, "tshark not installed at /usr/bin/tshark: cannot cross-check the output");
+        Path cfg = config(CONFIG);
+        byte[] syn = ipv4(0, 1, DF, 63, TCP, "10.0.1.2", "10.100.0.1", tcp(40000, 80, 0));
+        Path in = dir.resolve("in.pcap");
+        try (PcapWriter w = PcapWriter.create(in, 101, false)) {
+            w.write(1_000_000_000L, MemorySegment.ofArray(syn), 0, syn.length);
+        }
+        Path out = dir.resolve("out.pcap");
+        assertEquals(0, execute("replay", "--config", cfg.toString(), "--in", in.toString(), "--out",
+                out.toString()).code());
+        Process p = new ProcessBuilder("/usr/bin/tshark", "-r", out.toString(), "-o", "ip.check_checksum:TRUE",
+                "-T", "fields", "-e", "ip.src", "-e", "ip.dst", "-e", "ip.proto", "-e", "ip.checksum.status",
+                "-e", "tcp.dstport").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String fields = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor());
+        // Outer then inner header; checksum status 1 = good.
+        assertEquals("10.0.2.2,10.0.1.2\t10.0.3.10,10.100.0.1\t4,6\t1,1\t80", fields);
     }
 }
