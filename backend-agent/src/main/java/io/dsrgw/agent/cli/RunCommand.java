@@ -60,6 +60,10 @@ final class RunCommand {
         for (Operation op : reconciler.apply(op -> { })) {
             LOG.info("applied: {}", op.describe());
         }
+        if (stopRequested.getCount() == 0) {
+            LOG.info("stopped before decapsulation started; the configuration stays applied");
+            return AgentCli.EXIT_OK;
+        }
 
         String device = config.decapDevice();
         TunPacketSink sink;
@@ -148,12 +152,16 @@ final class RunCommand {
 
     /**
      * Handles SIGTERM and SIGINT ourselves (instead of a shutdown hook) so that a requested stop ends
-     * with status 0 after an orderly shutdown rather than the JVM's 143/130.
+     * with status 0 after an orderly shutdown rather than the JVM's 143/130. A second signal while the
+     * first is still being handled (e.g. a hung command) exits at once with 128 + 15.
      */
-    @SuppressWarnings("removal")
     private void installSignalHandlers() {
         for (String name : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                if (stopRequested.getCount() == 0) {
+                    System.err.println("dsr-agent run: second SIG" + name + ": exiting immediately");
+                    Runtime.getRuntime().halt(128 + 15);
+                }
                 LOG.info("SIG{} received: stopping", name);
                 stopRequested.countDown();
             });
