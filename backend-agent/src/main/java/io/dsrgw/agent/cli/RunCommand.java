@@ -57,9 +57,7 @@ final class RunCommand {
             LOG.info("mode auto: using userspace decapsulation (kernel mode is not implemented yet)");
         }
         installSignalHandlers();
-        for (Operation op : reconciler.apply(op -> { })) {
-            LOG.info("applied: {}", op.describe());
-        }
+        reconciler.apply(op -> LOG.info("applied: {}", op.describe()));
         if (stopRequested.getCount() == 0) {
             LOG.info("stopped before decapsulation started; the configuration stays applied");
             return AgentCli.EXIT_OK;

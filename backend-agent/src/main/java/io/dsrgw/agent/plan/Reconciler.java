@@ -65,12 +65,6 @@ public final class Reconciler {
         return executed;
     }
 
-    /** What {@link #down} would do. */
-    public Plan teardownPlan() throws IOException {
-        AgentState owned = owned();
-        return Planner.teardown(ObservedStateReader.read(host, null, owned));
-    }
-
     /**
      * Removes what the state file says the agent created and that still exists, restores the recorded
      * sysctls, then deletes the state file. Without a state file there is nothing to undo.
