@@ -7,8 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Map;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.dsrgw.conf.AgentConfig;
+import io.dsrgw.conf.AgentMode;
+import io.dsrgw.conf.ConfigLoader;
+import io.dsrgw.conf.GatewayConfig;
+import io.dsrgw.harness.netns.Backend;
 
 class ScenarioTest {
     @Test
@@ -22,6 +30,28 @@ class ScenarioTest {
                 drop_not_vip 14
                 """;
         assertEquals(Map.of("rx_packets", 742L, "tx_packets", 728L, "drop_not_vip", 14L), GatewayCounters.parse(log));
+    }
+
+    @Test
+    void shouldWriteAGatewayConfigThatTheConfLoaderAccepts(@TempDir Path tmp) throws Exception {
+        List<Backend> backends = List.of(
+                new Backend("b1", null, "10.0.3.11", "eth0", "to-b1"),
+                new Backend("b2", null, "10.0.3.12", "eth0", "to-b2"));
+        GatewayConfig g = ConfigLoader.parseGateway(ScenarioConfigs.gateway(DsrScenario.VIP, List.of(80), backends, tmp),
+                "scenario-gateway.conf");
+        assertEquals("dsr0", g.ingress().device());
+        assertEquals(1, g.vips().size());
+        assertEquals(List.of(80), g.vips().get(0).ports());
+        assertEquals(2, g.vips().get(0).backends().size());
+        assertEquals(tmp.resolve("gateway.sock").toString(), g.admin().socket());
+    }
+
+    @Test
+    void shouldWriteAnAgentConfigThatTheConfLoaderAccepts(@TempDir Path tmp) throws Exception {
+        AgentConfig a = ConfigLoader.parseAgent(ScenarioConfigs.agent(DsrScenario.VIP, tmp), "scenario-agent.conf");
+        assertEquals(AgentMode.USERSPACE, a.mode());
+        assertEquals("dsrdecap0", a.decapDevice());
+        assertEquals(tmp.resolve("agent-state.conf"), a.stateFile());
     }
 
     @Test
