@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Reads and writes kernel parameters through {@code /proc/sys}, like {@code sysctl(8)}.
@@ -127,7 +128,9 @@ public final class Sysctl {
 
     void set(Path path, String key, String value) throws IOException {
         try {
-            Files.writeString(path, value, StandardCharsets.US_ASCII);
+            // never CREATE: a missing key must fail, not become a new file (in a test tree)
+            Files.writeString(path, value, StandardCharsets.US_ASCII, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(path.toString(), null, "sysctl " + key + " does not exist");
         } catch (IOException e) {

@@ -6,8 +6,10 @@
  * own native buffers ({@link io.dsrgw.linux.SendBatch}, {@link io.dsrgw.linux.ReceiveBatch}, the send path of
  * {@link io.dsrgw.linux.RawSocket}) belong to one thread at a time. {@code close()} must not race with I/O on the
  * same object: stop the worker, then close. Data-path methods ({@code read}, {@code write}, {@code tryRead},
- * {@code receive}, {@code send*}, {@code add*}, {@code flush}) allocate nothing and throw only for programming
- * errors (heap segment, out of bounds) or, in the throwing variants, unexpected errno values.
+ * {@code receive}, {@code send*}, {@code add*}, {@code flush}) allocate nothing once C2 has compiled them
+ * (interpreted, a downcall allocates ~50 bytes) and throw only for programming errors (heap segment, out of
+ * bounds, closed arena) or, in the throwing variants, unexpected errno values; the {@code try*} variants return
+ * {@code -errno} instead.
  *
  * <p>Constants cite the header they come from; struct layouts are in {@code Structs} (LP64: x86_64, aarch64).
  */

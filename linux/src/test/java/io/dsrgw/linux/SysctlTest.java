@@ -77,6 +77,33 @@ class SysctlTest {
     }
 
     @Test
+    void shouldNotCreateAMissingKeyWhenWriting(@TempDir Path root) {
+        Sysctl s = new Sysctl(root);
+        Path p = s.resolve("net.ipv4.conf.nosuch0.rp_filter");
+        assertThrows(NoSuchFileException.class, () -> s.set(p, "net.ipv4.conf.nosuch0.rp_filter", "0"));
+        assertTrue(!Files.exists(p));
+    }
+
+    /** Writes only the per-device keys of a TUN the test creates, never a host-wide setting. */
+    @Test
+    void shouldWriteAndReadARealPerDeviceKeyOfOwnTun() throws Exception {
+        TestSupport.assumeTun();
+        try (TunDevice tun = TunDevice.open(TestSupport.uniqueName(), false, true)) {
+            String key = "net.ipv4.conf." + tun.name() + ".rp_filter";
+            Sysctl.write(key, "2");
+            assertEquals("2", Sysctl.read(key));
+            Sysctl.write(Sysctl.path("net", "ipv4", "conf", tun.name(), "rp_filter"), "0");
+            assertEquals("0", Sysctl.read(key));
+            IOException e = assertThrows(IOException.class, () -> Sysctl.write(key, "banana"));
+            assertTrue(e.getMessage().startsWith("write sysctl " + key + " = banana (/proc/sys/net/ipv4/conf/"),
+                    e.getMessage());
+        }
+        NoSuchFileException missing = assertThrows(NoSuchFileException.class,
+                () -> Sysctl.read("net.ipv4.conf.nosuchdev0.rp_filter"));
+        assertTrue(missing.getMessage().contains("sysctl net.ipv4.conf.nosuchdev0.rp_filter does not exist"));
+    }
+
+    @Test
     void shouldReadTheRealProcSys() throws IOException {
         String forward = Sysctl.read("net.ipv4.ip_forward");
         assertTrue(forward.equals("0") || forward.equals("1"), forward);
