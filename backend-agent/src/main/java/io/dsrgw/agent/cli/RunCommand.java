@@ -136,6 +136,9 @@ final class RunCommand {
             }
         } catch (IOException | PlanException | PlanExecutionException e) {
             LOG.error("reconcile failed (retrying in {}): {}", config.reconcileInterval(), e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug in a control-plane pass must not stop decapsulation; keep it loud.
+            LOG.error("reconcile failed with an internal error (retrying in {})", config.reconcileInterval(), e);
         }
     }
 

@@ -83,6 +83,11 @@ public final class StateFile {
         for (JsonNode a : array(root, "addresses", origin)) {
             String device = text(a, "device", origin);
             String address = text(a, "address", origin);
+            try {
+                java.net.InetAddress.ofLiteral(address);
+            } catch (IllegalArgumentException e) {
+                throw bad(origin, "addresses[].address", "an IP literal (found \"" + address + "\")");
+            }
             JsonNode prefix = a.get("prefixLength");
             if (prefix == null || !prefix.isInt() || prefix.intValue() < 0 || prefix.intValue() > 128) {
                 throw bad(origin, "addresses[].prefixLength", "an integer 0..128 (found " + prefix + ")");

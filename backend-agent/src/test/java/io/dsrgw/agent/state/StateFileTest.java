@@ -85,6 +85,12 @@ class StateFileTest {
         assertEquals("state file " + bad + ": addresses[].prefixLength: malformed (expected: an integer 0..128 "
                 + "(found null))", e.getMessage());
 
+        Files.writeString(bad, "{\"version\":1,\"addresses\":[{\"device\":\"lo\",\"address\":\"vip.example\","
+                + "\"prefixLength\":32}]}");
+        e = assertThrows(IOException.class, () -> StateFile.load(bad));
+        assertEquals("state file " + bad + ": addresses[].address: malformed (expected: an IP literal (found "
+                + "\"vip.example\"))", e.getMessage());
+
         Files.writeString(bad, "{\"version\":2}");
         e = assertThrows(IOException.class, () -> StateFile.load(bad));
         assertEquals("state file " + bad + ": version: malformed (expected: 1 (found 2))", e.getMessage());
