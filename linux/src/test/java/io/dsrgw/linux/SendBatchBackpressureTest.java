@@ -19,6 +19,7 @@ class SendBatchBackpressureTest {
     private static final int SLOT = 1024;
 
     @Test
+    @SuppressWarnings("try") // the TUN only has to exist while the batch is sent
     void shouldRetryEagainABoundedNumberOfTimesThenCountTheRestAsErrors() throws Exception {
         TestSupport.assumeTun();
         String name = TestSupport.uniqueName();
