@@ -13,8 +13,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * <ul>
  *   <li>{@link #ipv4Raw()} / {@link #ipv6Raw()}: protocol {@code IPPROTO_RAW}, send only; the caller supplies the
  *       complete IP header (IP_HDRINCL is implied, raw(7)). The kernel routes on the destination address given
- *       to sendto, fills in nothing but the IPv4 ID when it is 0 and DF is clear, and never fragments: a packet
- *       above the route MTU fails with EMSGSIZE.</li>
+ *       to sendto; in an IPv4 header it always rewrites total length and header checksum, fills in a zero
+ *       source address, and a zero ID only when DF is clear. It never fragments: a packet above the route MTU
+ *       (or above 65535 bytes) fails with EMSGSIZE, an IHL longer than the packet with EINVAL.</li>
  *   <li>{@link #ipv4Protocol(int)} / {@link #ipv6Protocol(int)}: receives a copy of every incoming packet of that
  *       protocol (e.g. 4 = IP-in-IP, 47 = GRE). IPv4 sockets deliver the IPv4 header too; IPv6 sockets deliver
  *       only the payload after the IPv6 header (raw(7), ipv6(7)).</li>
