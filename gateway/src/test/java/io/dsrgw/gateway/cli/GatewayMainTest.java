@@ -198,7 +198,7 @@ class GatewayMainTest {
         }
         assertEquals(3, packets.size());
         // Same flows, same seed as the golden tests: pinned backends; outer ids count per pipeline from 0.
-        assertEquals(hex(ipip(syn, 0, 64, "10.0.2.2", "10.0.3.10")), hex(packets.get(0)));
+        assertEquals(hex(ipip(syn, 0, 64, "10.0.2.2", "10.0.3.12")), hex(packets.get(0)));
         assertEquals(hex(ipip(dns, 1, 64, "10.0.2.2", "10.0.3.21")), hex(packets.get(1)));
         assertEquals(List.of(1_700_000_000_000_000_000L, 1_700_000_000_003_000_000L, 1_700_000_000_005_000_000L),
                 timestamps);
@@ -249,6 +249,6 @@ class GatewayMainTest {
         String fields = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, p.waitFor());
         // Outer then inner header; checksum status 1 = good.
-        assertEquals("10.0.2.2,10.0.1.2\t10.0.3.10,10.100.0.1\t4,6\t1,1\t80", fields);
+        assertEquals("10.0.2.2,10.0.1.2\t10.0.3.12,10.100.0.1\t4,6\t1,1\t80", fields);
     }
 }

@@ -63,16 +63,33 @@ class ForwardingSnapshotTest {
                 .addVip("b", addr("10.100.0.2"), TCP, new int[] {80}, backends("10.0.4.1"))
                 .build();
         assertEquals(3, s.backendCount());
-        for (long h = 0; h < 251; h++) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+        for (int i = 0; i < 1000; i++) {
+            long h = random.nextLong();
             int b = s.backendFor(1, h);
             assertEquals(addr("10.0.4.1"), s.backendIpv4(b));
             int a = s.backendFor(0, h);
             assertEquals(0, s.backendVip(a));
             MaglevTable t = s.maglev(0);
-            assertEquals(t.backends().get(t.slot((int) h)).identity(), s.backendIdentity(a));
+            assertEquals(t.backends().get(t.slot(ForwardingSnapshot.slotOf(h, 251))).identity(),
+                    s.backendIdentity(a));
         }
-        // Unsigned modulo: a hash with the top bit set still lands in the table.
         assertEquals(addr("10.0.4.1"), s.backendIpv4(s.backendFor(1, -1L)));
+    }
+
+    @Test
+    void shouldReduceHashesUniformlyOntoTheWholeTable() {
+        assertEquals(0, ForwardingSnapshot.slotOf(0, 65537));
+        assertEquals(65536, ForwardingSnapshot.slotOf(-1L, 65537));
+        assertEquals(32768, ForwardingSnapshot.slotOf(0x8000_0000_0000_0000L, 65537));
+        int[] counts = new int[251];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(2);
+        for (int i = 0; i < 251 * 400; i++) {
+            counts[ForwardingSnapshot.slotOf(random.nextLong(), 251)]++;
+        }
+        for (int c : counts) {
+            assertTrue(c > 300 && c < 500, "slot count " + c + " (expected: about 400)");
+        }
     }
 
     @Test

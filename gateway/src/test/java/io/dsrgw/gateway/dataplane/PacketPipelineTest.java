@@ -120,8 +120,8 @@ class PacketPipelineTest {
                         ipv4(0, 17, 3, 63, UDP, "10.0.1.2", WEB, new byte[16]), CounterSet.DROP_NOT_VIP, null));
     }
 
-    static final String PINNED_SYN_TO_80 = "10.0.3.10";
-    static final String PINNED_SYN_TO_443 = "10.0.3.10";
+    static final String PINNED_SYN_TO_80 = "10.0.3.12";
+    static final String PINNED_SYN_TO_443 = "10.0.3.11";
     static final String PINNED_DNS_QUERY = "10.0.3.21";
     static final String PINNED_MTU_FITS = "10.0.3.21";
 
