@@ -69,7 +69,10 @@ public final class Capabilities {
         return Lazy.RAW;
     }
 
-    /** Network namespaces usable through iproute2: root, {@code ip} on the PATH, {@code ip netns list} works. Cached. */
+    /**
+     * Network namespaces usable through iproute2: root, {@code ip} on the PATH, {@code ip netns list} works.
+     * Cached.
+     */
     public static Probe netns() {
         return Lazy.NETNS;
     }

@@ -169,12 +169,13 @@ class SendBatchTest {
 
     /**
      * sendmmsg with preallocated arrays must not allocate per flush. After warm-up (so the flush path is
-     * compiled), 2,000 flushes of 4 packets may allocate only a few bytes in total (thread allocation counters
-     * have a granularity of one TLAB refill); the assertion allows 8 bytes per flush on average, less than the smallest object.
+     * compiled), 2,000 flushes of 4 packets may allocate only a few bytes in total; the assertion allows 8 bytes
+     * per flush on average, less than the smallest object.
      */
     @Test
     void shouldNotAllocatePerFlush() throws Exception {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         int length = udp(0, "alloc");
         try (SendBatch batch = new SendBatch(4)) {
             for (int i = 0; i < 30_000; i++) {
