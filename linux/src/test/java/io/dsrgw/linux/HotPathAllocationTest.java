@@ -25,11 +25,11 @@ class HotPathAllocationTest {
     private static final int ROUNDS = 20;
     private static final int CALLS_PER_ROUND = 20_000;
 
-    private interface Call {
+    interface Call {
         int run() throws Exception;
     }
 
-    private static void assertNoAllocation(String what, Call call) throws Exception {
+    static void assertNoAllocation(String what, Call call) throws Exception {
         StringBuilder rounds = new StringBuilder();
         for (int round = 0; round < ROUNDS; round++) {
             long before = THREADS.getCurrentThreadAllocatedBytes();
