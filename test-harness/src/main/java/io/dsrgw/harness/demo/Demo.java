@@ -82,11 +82,10 @@ public final class Demo {
             throws IOException, InterruptedException {
         say("dsrgw demo: L3 direct server return with IP-in-IP, " + backends + " backends, VIP " + DsrScenario.VIP
                 + ":" + DsrScenario.VIP_PORT);
-        say("""
-                  client 10.0.1.2 --> router 10.0.1.1 --(VIP/32 via 10.0.2.2)--> gateway 10.0.2.2 [dsr-gateway run]
-                                        ^                                             | IP-in-IP (outer 10.0.2.2 -> backend)
-                                        |                                             v
-                                        +------- replies from the VIP, direct ---- backends 10.0.3.11.. [dsr-agent run + HTTP]""");
+        say("  client 10.0.1.2 -> router --(VIP/32 via 10.0.2.2)--> gateway 10.0.2.2 [dsr-gateway run]");
+        say("                      ^                                    | IP-in-IP, outer 10.0.2.2 -> backend");
+        say("                      |                                    v");
+        say("                      +--- replies from the VIP, direct -- backends 10.0.3.11.. [dsr-agent + HTTP]");
         say("starting (namespaces, " + backends + " agents, " + backends + " HTTP servers, the gateway); logs in "
                 + work.resolve("logs"));
         long t0 = System.nanoTime();

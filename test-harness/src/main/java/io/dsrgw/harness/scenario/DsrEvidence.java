@@ -45,7 +45,8 @@ public record DsrEvidence(long clientSentToVip, long clientGotFromVip, long clie
                 backends : IP-in-IP in %s
                 router   : %d replies from the VIP on the backend bridge, %d to the client, %d towards the gateway""",
                 clientSentToVip, clientGotFromVip, clientGotFromVipBytes, gatewayInClientToVip, gatewayInFromVip,
-                gatewayInIpv4, gatewayInIpv4Bytes, gatewayVeth.rxPackets(), gatewayOutIpip, gatewayOutFromVip, gatewayOutIpv4, gatewayVeth.txPackets(),
+                gatewayInIpv4, gatewayInIpv4Bytes, gatewayVeth.rxPackets(), gatewayOutIpip, gatewayOutFromVip,
+                gatewayOutIpv4, gatewayVeth.txPackets(),
                 backendIpipIn, routerRepliesFromBackends, routerRepliesToClient, routerFromVipToGateway);
     }
 }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class ParsersTest {
     @Test
     void shouldParseLinkStatisticsFromIpJson() {
-        String json = "[{\"ifindex\":1,\"ifname\":\"eth0\",\"mtu\":1500,\"stats64\":{\"rx\":{\"bytes\":3305,\"packets\":31,"
+        String json = "[{\"ifindex\":1,\"ifname\":\"eth0\",\"mtu\":1500,"
+                + "\"stats64\":{\"rx\":{\"bytes\":3305,\"packets\":31,"
                 + "\"errors\":0,\"dropped\":2,\"over_errors\":0,\"multicast\":0},\"tx\":{\"bytes\":4000,\"packets\":40,"
                 + "\"errors\":0,\"dropped\":1,\"carrier_errors\":0,\"collisions\":0}}}]";
         LinkCounters c = LinkCounters.parseIpJson("eth0", json);

@@ -66,7 +66,8 @@ class TopologyIT {
     void shouldWaitForTheReadyLineAndStopTheProcessBySigterm() throws Exception {
         try (Topology t = Topology.builder().backends(1).build()) {
             ManagedProcess p = ManagedProcess.start("sleeper", t.client(),
-                    List.of("sh", "-c", "trap 'echo got TERM; exit 3' TERM; echo ready now; while :; do sleep 0.1; done"),
+                    List.of("sh", "-c",
+                            "trap 'echo got TERM; exit 3' TERM; echo ready now; while :; do sleep 0.1; done"),
                     tmp.resolve("sleeper.log"), Map.of());
             assertEquals("ready now", p.awaitLine(Pattern.compile("^ready"), Duration.ofSeconds(10)));
             assertTrue(t.client().pids().contains(p.pid()), "pid " + p.pid() + " runs in the client namespace");
@@ -78,7 +79,8 @@ class TopologyIT {
     @Test
     void shouldKillAProcessThatIgnoresSigtermAfterTheGracePeriod() throws Exception {
         ManagedProcess p = ManagedProcess.start("stubborn", null,
-                List.of("sh", "-c", "trap '' TERM; echo up; while :; do sleep 0.1; done"), tmp.resolve("s.log"), Map.of());
+                List.of("sh", "-c", "trap '' TERM; echo up; while :; do sleep 0.1; done"), tmp.resolve("s.log"),
+                Map.of());
         p.awaitLine(Pattern.compile("up"), Duration.ofSeconds(10));
         assertEquals(137, p.stop(Duration.ofMillis(300)));
         assertFalse(p.alive());

@@ -100,7 +100,8 @@ class DsrEndToEndIT {
                 work.resolve("blob1m.bin"), Duration.ofSeconds(30));
         DsrEvidence e = scenario.evidence();
         System.out.println("[e2e] DSR evidence over 20 requests + a 1 MiB download:\n" + e.summary());
-        assertTrue(spread.failures().isEmpty() && d.response().ok(), spread.summary() + " / " + d.response().describe());
+        assertTrue(spread.failures().isEmpty() && d.response().ok(),
+                spread.summary() + " / " + d.response().describe());
         assertTrue(e.clientSentToVip() > 0, "client sent to the VIP");
         assertEquals(e.clientSentToVip(), e.gatewayInClientToVip(), "every client->VIP packet reached the gateway");
         assertEquals(e.gatewayInClientToVip(), e.gatewayInIpv4(), "the gateway received nothing but client->VIP");
@@ -115,7 +116,8 @@ class DsrEndToEndIT {
         assertTrue(e.gatewayVeth().txPackets() - e.gatewayOutIpv4() <= 10, "veth tx vs nft: " + e.gatewayVeth());
         assertEquals(0, e.routerFromVipToGateway(), "the router sent replies towards the gateway");
         assertTrue(e.routerRepliesFromBackends() >= 1 << 20 / 1500, "replies on the backend bridge");
-        assertEquals(e.routerRepliesFromBackends(), e.routerRepliesToClient(), "router forwarded replies to the client");
+        assertEquals(e.routerRepliesFromBackends(), e.routerRepliesToClient(),
+                "router forwarded replies to the client");
         assertEquals(e.routerRepliesToClient(), e.clientGotFromVip(), "client received every reply");
         assertTrue(e.clientGotFromVipBytes() > 1 << 20, "the client received the 1 MiB from the VIP");
         assertTrue(e.gatewayInIpv4Bytes() < (1 << 20) / 10,

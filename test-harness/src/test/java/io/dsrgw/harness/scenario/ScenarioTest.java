@@ -37,8 +37,8 @@ class ScenarioTest {
         List<Backend> backends = List.of(
                 new Backend("b1", null, "10.0.3.11", "eth0", "to-b1"),
                 new Backend("b2", null, "10.0.3.12", "eth0", "to-b2"));
-        GatewayConfig g = ConfigLoader.parseGateway(ScenarioConfigs.gateway(DsrScenario.VIP, List.of(80), backends, tmp),
-                "scenario-gateway.conf");
+        GatewayConfig g = ConfigLoader.parseGateway(
+                ScenarioConfigs.gateway(DsrScenario.VIP, List.of(80), backends, tmp), "scenario-gateway.conf");
         assertEquals("dsr0", g.ingress().device());
         assertEquals(1, g.vips().size());
         assertEquals(List.of(80), g.vips().get(0).ports());

@@ -35,7 +35,8 @@ class TrafficTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals("b7\n", root.body());
             assertEquals("b7", root.headers().firstValue("X-Backend").orElseThrow());
-            HttpResponse<byte[]> blob = http.send(HttpRequest.newBuilder(URI.create(base + "/blob?bytes=70000")).build(),
+            HttpResponse<byte[]> blob = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/blob?bytes=70000")).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(70_000, blob.body().length);
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob.body()));
