@@ -20,10 +20,13 @@ import java.util.stream.Collectors;
  * @param reconcileInterval time between reconcile passes (1s..1h)
  * @param stateFile         absolute path of the file recording what apply created and the old sysctl values
  * @param healthListen      host:port of the health/readiness endpoint
+ * @param greKeys           RFC 2890 keys (0..4294967295) accepted besides unkeyed GRE; unique, possibly empty. A
+ *                          keyed GRE packet with any other key is dropped and counted.
+ * @param mssClamp          MSS clamp of SYN-ACKs sent from a VIP
  */
 public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetAddress> vips,
                           List<TunnelKind> tunnels, String decapDevice, Duration reconcileInterval, Path stateFile,
-                          String healthListen) {
+                          String healthListen, List<Long> greKeys, MssClampConfig mssClamp) {
 
     public AgentConfig {
         Objects.requireNonNull(mode, "mode");
@@ -34,6 +37,18 @@ public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetA
         gateways = List.copyOf(gateways);
         vips = List.copyOf(vips);
         tunnels = List.copyOf(tunnels);
+        greKeys = List.copyOf(greKeys);
+        Objects.requireNonNull(mssClamp, "mssClamp");
+    }
+
+    /**
+     * The issue-2 signature, kept for existing callers: no GRE keys, MSS clamp as in reference.conf
+     * ({@link MssClampConfig#DEFAULT}).
+     */
+    public AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetAddress> vips, List<TunnelKind> tunnels,
+                       String decapDevice, Duration reconcileInterval, Path stateFile, String healthListen) {
+        this(mode, gateways, vips, tunnels, decapDevice, reconcileInterval, stateFile, healthListen, List.of(),
+            MssClampConfig.DEFAULT);
     }
 
     @Override
@@ -41,7 +56,8 @@ public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetA
         return "AgentConfig[mode=" + mode.id() + ", gateways=" + format(gateways) + ", vips=" + format(vips)
             + ", tunnels=" + tunnels.stream().map(TunnelKind::id).collect(Collectors.joining(", ", "[", "]"))
             + ", decapDevice=" + decapDevice + ", reconcileInterval=" + Hocon.formatDuration(reconcileInterval)
-            + ", stateFile=" + stateFile + ", healthListen=" + healthListen + "]";
+            + ", stateFile=" + stateFile + ", healthListen=" + healthListen + ", greKeys=" + greKeys
+            + ", mssClamp=" + mssClamp + "]";
     }
 
     private static String format(List<InetAddress> addresses) {

@@ -42,7 +42,7 @@ final class AgentReader {
     static AgentConfig read(ObjectReader a) {
         Problems problems = a.problems();
         a.allowKeys("mode", "gateways", "vips", "tunnels", "decap-device", "reconcile-interval", "state-file",
-            "health");
+            "health", "gre-keys", "mss-clamp");
         AgentMode mode = a.choice("mode", MODES, true);
         List<InetAddress> gateways = a.addressList("gateways", true, "the only accepted tunnel sources");
         List<InetAddress> vips = a.addressList("vips", true, "the VIPs this backend serves");
@@ -73,14 +73,72 @@ final class AgentReader {
             health.allowKeys("listen");
             listen = GatewayReader.hostPort(health, "listen");
         }
+        List<Long> greKeys = greKeys(a);
+        MssClampConfig mssClamp = mssClamp(a.object("mss-clamp", false, "an object { enabled, tunnel-mtu }"),
+            tunnels);
         if (tunnels != null) {
             familyCheck(a, "gateways", gateways, tunnels, IPV4_OUTER, IPV6_OUTER, "tunnel source");
             familyCheck(a, "vips", vips, tunnels, IPV4_INNER, IPV6_INNER, "VIP");
+            if (greKeys != null && !greKeys.isEmpty() && !tunnels.contains(TunnelKind.GRE)
+                && !tunnels.contains(TunnelKind.IP6GRE)) {
+                a.bad(a.value("gre-keys"), a.child("gre-keys"), "gre or ip6gre in tunnels to use gre-keys (tunnels = "
+                    + tunnels.stream().map(TunnelKind::id).toList() + ")");
+            }
         }
         if (!problems.isEmpty()) {
             return null;
         }
-        return new AgentConfig(mode, gateways, vips, tunnels, device, reconcile, stateFile, listen);
+        return new AgentConfig(mode, gateways, vips, tunnels, device, reconcile, stateFile, listen, greKeys,
+            mssClamp);
+    }
+
+    private static List<Long> greKeys(ObjectReader a) {
+        String expected = "a list of unique GRE keys 0.." + GatewayReader.MAX_GRE_KEY + ", e.g. [42]";
+        ConfigList list = a.list("gre-keys", true, false, expected);
+        if (list == null) {
+            return null;
+        }
+        List<Long> keys = new ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < list.size(); i++) {
+            ConfigValue v = list.get(i);
+            String path = a.child("gre-keys") + "[" + i + "]";
+            Long key = a.integerValue(v, path, 0, GatewayReader.MAX_GRE_KEY, "a GRE key 0.."
+                + GatewayReader.MAX_GRE_KEY);
+            if (key == null) {
+                ok = false;
+            } else if (keys.contains(key)) {
+                a.bad(v, path, "unique GRE keys; " + key + " is listed twice");
+                ok = false;
+            } else {
+                keys.add(key);
+            }
+        }
+        return ok ? keys : null;
+    }
+
+    /**
+     * An IPv6 path never has an MTU below 1280 (RFC 8200 section 5): with an IPv6 outer kind (ip6tnl, ip6gre) in
+     * tunnels, a clamp computed from a smaller tunnel-mtu would describe a path that cannot exist.
+     */
+    private static MssClampConfig mssClamp(ObjectReader o, List<TunnelKind> tunnels) {
+        if (o == null) {
+            return null;
+        }
+        o.allowKeys("enabled", "tunnel-mtu");
+        Boolean enabled = o.bool("enabled", true);
+        Long mtu = o.integer("tunnel-mtu", GatewayReader.MIN_TUNNEL_MTU, GatewayReader.MAX_TUNNEL_MTU, true);
+        if (enabled == null || mtu == null) {
+            return null;
+        }
+        if (enabled && tunnels != null && mtu < GatewayReader.IPV6_MIN_MTU
+            && tunnels.stream().anyMatch(IPV6_OUTER::contains)) {
+            o.bad(o.value("tunnel-mtu"), o.child("tunnel-mtu"), "an integer " + GatewayReader.IPV6_MIN_MTU + ".."
+                + GatewayReader.MAX_TUNNEL_MTU + " with an IPv6 outer kind in tunnels (IPv6 needs a link MTU of at "
+                + "least " + GatewayReader.IPV6_MIN_MTU + ", RFC 8200 section 5)");
+            return null;
+        }
+        return new MssClampConfig(enabled, mtu.intValue());
     }
 
     private static String deviceRule() {

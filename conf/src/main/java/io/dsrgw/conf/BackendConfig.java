@@ -1,5 +1,7 @@
 package io.dsrgw.conf;
 
+import io.dsrgw.encap.tunnel.TunnelKind;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Objects;
@@ -27,6 +29,24 @@ public record BackendConfig(InetAddress address, int weight, BackendState state,
     /** @return the tunnel family actually used for this backend of {@code vip} */
     public TunnelFamily effectiveTunnel(VipConfig vip) {
         return tunnelOverride != null ? tunnelOverride : vip.tunnel();
+    }
+
+    /**
+     * The tunnel kind this backend of {@code vip} is reached with (DESIGN.md decision 5): the family comes from
+     * the config ({@link #effectiveTunnel}), the outer header from the backend's address family, and for an IPv4
+     * outer ipip-family tunnel the inner (VIP) family picks ipip or sit.
+     *
+     * @return IPIP (4in4), SIT (6in4), GRE, IP6TNL or IP6GRE
+     */
+    public TunnelKind tunnelKind(VipConfig vip) {
+        boolean gre = effectiveTunnel(vip) == TunnelFamily.GRE;
+        if (!isIpv4()) {
+            return gre ? TunnelKind.IP6GRE : TunnelKind.IP6TNL;
+        }
+        if (gre) {
+            return TunnelKind.GRE;
+        }
+        return vip.isIpv4() ? TunnelKind.IPIP : TunnelKind.SIT;
     }
 
     @Override

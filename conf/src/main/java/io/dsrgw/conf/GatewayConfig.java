@@ -15,17 +15,27 @@ import java.util.Objects;
  * @param batchSize       packets per RX/TX batch (1..1024)
  * @param vips            the VIPs, in configuration order
  * @param admin           admin surfaces
+ * @param icmp            echo handling and the too-big rate limit
  */
 public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
                             String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
-                            AdminConfig admin) {
+                            AdminConfig admin, IcmpConfig icmp) {
 
     public GatewayConfig {
         Objects.requireNonNull(ingress, "ingress");
         Objects.requireNonNull(tunnelSource, "tunnelSource");
         Objects.requireNonNull(hashSeed, "hashSeed");
         Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(icmp, "icmp");
         vips = List.copyOf(vips);
+    }
+
+    /** The issue-2 signature, kept for existing callers: {@code icmp} is {@link IcmpConfig#DEFAULT}. */
+    public GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
+                         String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
+                         AdminConfig admin) {
+        this(ingress, tunnelSource, tunnelMtu, ttl, hashSeed, maglevTableSize, batchSize, vips, admin,
+            IcmpConfig.DEFAULT);
     }
 
     /** @return the number of backends over all VIPs */
@@ -52,6 +62,6 @@ public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSour
         // The hash seed is a secret (it keeps outsiders from aiming flows at one backend): never print it.
         return "GatewayConfig[ingress=" + ingress + ", tunnelSource=" + tunnelSource + ", tunnelMtu=" + tunnelMtu
             + ", ttl=" + ttl + ", hashSeed=(" + hashSeed.length() + " chars), maglevTableSize=" + maglevTableSize
-            + ", batchSize=" + batchSize + ", vips=" + vips + ", admin=" + admin + "]";
+            + ", batchSize=" + batchSize + ", vips=" + vips + ", admin=" + admin + ", icmp=" + icmp + "]";
     }
 }

@@ -2,6 +2,7 @@ package io.dsrgw.conf;
 
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigValue;
+import io.dsrgw.encap.tunnel.TunnelKind;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -26,6 +27,10 @@ final class GatewayReader {
     static final Duration MIN_HC_TIMEOUT = Duration.ofMillis(10);
     static final Duration MAX_HC_TIMEOUT = Duration.ofMinutes(1);
     static final int MAX_RISE_FALL = 100;
+    /** 1e6 too-big messages per second per worker is already far beyond what any client needs: a sanity cap. */
+    static final long MAX_TOO_BIG_RATE = 1_000_000;
+    /** RFC 8200 §5: every link an IPv6 packet crosses has an MTU of at least 1280 bytes. */
+    static final int IPV6_MIN_MTU = 1280;
 
     static final Map<String, String> INGRESS_KINDS = Validation.ids(
         new String[] {IngressConfig.KIND_TUN, IngressConfig.KIND_PCAP}, s -> s);
@@ -34,6 +39,7 @@ final class GatewayReader {
     static final Map<String, BackendState> STATES = Validation.ids(BackendState.values(), BackendState::id);
     static final Map<String, String> HC_TYPES = Validation.ids(
         new String[] {HealthCheckConfig.TYPE_TCP, HealthCheckConfig.TYPE_HTTP}, s -> s);
+    static final Map<String, EchoMode> ECHO_MODES = Validation.ids(EchoMode.values(), EchoMode::id);
 
     /** Element defaults ({@code dsrgw.gateway.defaults}), typed once; built-in values stand in for bad ones. */
     private record Defaults(TunnelFamily tunnel, int weight, BackendState state, String hcType, String hcPath,
@@ -60,7 +66,7 @@ final class GatewayReader {
 
     private GatewayConfig gateway(ObjectReader gw) {
         gw.allowKeys("ingress", "tunnel-source", "tunnel-mtu", "ttl", "hash-seed", "maglev-table-size",
-            "batch-size", "vips", "admin", "defaults");
+            "batch-size", "vips", "admin", "defaults", "icmp");
         defaults = defaults(gw.object("defaults", false, "an object"));
         IngressConfig ingress = ingress(gw.object("ingress", false, "an object { kind, device, queues }"));
         tunnelSource = tunnelSource(gw.object("tunnel-source", false, "an object { ipv4, ipv6 }"));
@@ -80,11 +86,67 @@ final class GatewayReader {
         Long batch = gw.integer("batch-size", 1, MAX_BATCH, true);
         List<VipConfig> vips = vips(gw, tableSize);
         AdminConfig admin = admin(gw.object("admin", false, "an object { socket, http }"));
+        IcmpConfig icmp = icmp(gw.object("icmp", false, "an object { echo, too-big-rate }"));
+        if (mtu != null) {
+            ipv6MtuCheck(gw, mtu, vips);
+        }
         if (!problems.isEmpty()) {
             return null;
         }
         return new GatewayConfig(ingress, tunnelSource, mtu.intValue(), ttl.intValue(), seed, tableSize.intValue(),
-            batch.intValue(), vips, admin);
+            batch.intValue(), vips, admin, icmp);
+    }
+
+    private static IcmpConfig icmp(ObjectReader o) {
+        if (o == null) {
+            return null;
+        }
+        o.allowKeys("echo", "too-big-rate");
+        EchoMode echo = o.choice("echo", ECHO_MODES, true);
+        Long rate = o.integer("too-big-rate", 0, MAX_TOO_BIG_RATE, true);
+        return echo == null || rate == null ? null : new IcmpConfig(echo, rate.intValue());
+    }
+
+    /**
+     * Outer header bytes of a kind (contract table): IPv4 20, IPv6 40, GRE base header 4, its key and checksum
+     * fields 4 each (RFC 2784 §2, RFC 2890 §2).
+     */
+    static int overheadBytes(TunnelKind kind, boolean greKey, boolean greChecksum) {
+        int gre = 4 + (greKey ? 4 : 0) + (greChecksum ? 4 : 0);
+        return switch (kind) {
+            case IPIP, SIT -> 20;
+            case IP6TNL -> 40;
+            case GRE -> 20 + gre;
+            case IP6GRE -> 40 + gre;
+        };
+    }
+
+    /**
+     * IPv6 never goes below a 1280-byte link MTU (RFC 8200 §5): an IPv6 outer header needs tunnel-mtu >= 1280,
+     * and an IPv6 VIP needs tunnel-mtu - overhead >= 1280, or the gateway would have to tell IPv6 clients a path
+     * MTU that IPv6 does not allow. Reported once, at tunnel-mtu, naming the backend that needs the most.
+     */
+    private void ipv6MtuCheck(ObjectReader gw, long mtu, List<VipConfig> vips) {
+        long needed = 0;
+        String why = null;
+        for (VipConfig vip : vips) {
+            for (BackendConfig b : vip.backends()) {
+                TunnelKind kind = b.tunnelKind(vip);
+                boolean gre = kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE;
+                int overhead = overheadBytes(kind, gre && vip.greKey() != null, gre && vip.greChecksum());
+                long min = vip.isIpv4() ? (b.isIpv4() ? 0 : IPV6_MIN_MTU) : IPV6_MIN_MTU + overhead;
+                if (min > needed) {
+                    needed = min;
+                    why = "VIP " + vip.name() + " reaches backend " + IpLiterals.format(b.address()) + " through "
+                        + kind.id() + (vip.isIpv4() ? " (IPv6 outer header)" : " (" + overhead
+                        + " bytes of outer headers around IPv6)");
+                }
+            }
+        }
+        if (mtu < needed) {
+            gw.bad(gw.value("tunnel-mtu"), gw.child("tunnel-mtu"), "an integer " + needed + ".." + MAX_TUNNEL_MTU
+                + ": " + why + ", and IPv6 needs a link MTU of at least " + IPV6_MIN_MTU + " (RFC 8200 section 5)");
+        }
     }
 
     private Defaults defaults(ObjectReader d) {
@@ -229,7 +291,8 @@ final class GatewayReader {
 
     private VipConfig vip(ObjectReader o, Map<String, ConfigValue> names, Map<Claim, String> claims,
                           Long tableSize) {
-        o.allowKeys("name", "address", "protocol", "ports", "tunnel", "gre-key", "health-check", "backends");
+        o.allowKeys("name", "address", "protocol", "ports", "tunnel", "gre-key", "gre-checksum", "health-check",
+            "backends");
         String name = o.string("name", true, Validation.VIP_NAME_RULE);
         String label = name != null ? "VIP " + name : o.path();
         if (name != null && !Validation.isVipName(name)) {
@@ -250,6 +313,7 @@ final class GatewayReader {
         TunnelFamily tunnel = o.userHas("tunnel") ? tunnel(o, o.value("tunnel"), o.child("tunnel"))
             : defaults.tunnel;
         Long greKey = o.integer("gre-key", 0, MAX_GRE_KEY, false);
+        Boolean greChecksum = o.has("gre-checksum") ? o.bool("gre-checksum", true) : Boolean.FALSE;
         HealthCheckConfig hc = null;
         boolean hcOk = true;
         if (o.has("health-check")) {
@@ -260,16 +324,22 @@ final class GatewayReader {
         }
         greOverride = false;
         List<BackendConfig> backends = backends(o, tableSize);
-        if (greKey != null && tunnel != null && tunnel != TunnelFamily.GRE && !greOverride) {
+        boolean noGre = tunnel != null && tunnel != TunnelFamily.GRE && !greOverride;
+        if (greKey != null && noGre) {
             o.bad(o.value("gre-key"), o.child("gre-key"), "no gre-key on a VIP with tunnel = " + tunnel.id()
                 + " (set tunnel = gre, or tunnel = gre on a backend, to use a key)");
             return null;
         }
-        if (name == null || address == null || protocol == null || ports == null || tunnel == null || !hcOk
-            || backends == null) {
+        if (Boolean.TRUE.equals(greChecksum) && noGre) {
+            o.bad(o.value("gre-checksum"), o.child("gre-checksum"), "no gre-checksum on a VIP with tunnel = "
+                + tunnel.id() + " (set tunnel = gre, or tunnel = gre on a backend, to send GRE checksums)");
             return null;
         }
-        return new VipConfig(name, address, protocol, ports, tunnel, greKey, hc, backends);
+        if (name == null || address == null || protocol == null || ports == null || tunnel == null || !hcOk
+            || backends == null || greChecksum == null) {
+            return null;
+        }
+        return new VipConfig(name, address, protocol, ports, tunnel, greKey, hc, backends, greChecksum);
     }
 
     private List<Integer> ports(ObjectReader o, String label, InetAddress address, Protocol protocol,

@@ -247,6 +247,38 @@ final class ObjectReader {
         return n;
     }
 
+    /**
+     * @return the boolean, or null; accepts what Typesafe Config's getBoolean accepts: true/false and the strings
+     *     true, false, yes, no, on, off
+     */
+    Boolean bool(String key, boolean required) {
+        String expected = "true or false";
+        ConfigValue v = value(key);
+        if (v == null) {
+            if (required) {
+                missing(key, expected);
+            }
+            return null;
+        }
+        if (v.valueType() == ConfigValueType.BOOLEAN) {
+            return (Boolean) v.unwrapped();
+        }
+        if (v.valueType() == ConfigValueType.STRING) {
+            switch ((String) v.unwrapped()) {
+                case "true", "yes", "on" -> {
+                    return Boolean.TRUE;
+                }
+                case "false", "no", "off" -> {
+                    return Boolean.FALSE;
+                }
+                default -> {
+                }
+            }
+        }
+        bad(v, child(key), expected);
+        return null;
+    }
+
     /** @return one of {@code choices} (keys are the configuration spellings), or null */
     <E> E choice(String key, Map<String, E> choices, boolean required) {
         String expected = orList(choices.keySet());

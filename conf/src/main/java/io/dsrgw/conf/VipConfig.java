@@ -17,10 +17,11 @@ import java.util.Objects;
  * @param greKey      RFC 2890 key 0..4294967295 for GRE backends, or null for none
  * @param healthCheck health check, or null for none
  * @param backends    backends, unique by address; may be empty (packets are then dropped as no_backend)
+ * @param greChecksum GRE backends: send the RFC 2784 checksum (4 more bytes per packet; default false)
  */
 public record VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports,
                         TunnelFamily tunnel, Long greKey, HealthCheckConfig healthCheck,
-                        List<BackendConfig> backends) {
+                        List<BackendConfig> backends, boolean greChecksum) {
 
     public VipConfig {
         Objects.requireNonNull(name, "name");
@@ -29,6 +30,25 @@ public record VipConfig(String name, InetAddress address, Protocol protocol, Lis
         Objects.requireNonNull(tunnel, "tunnel");
         ports = List.copyOf(ports);
         backends = List.copyOf(backends);
+    }
+
+    /** The issue-2 signature, kept for existing callers: no GRE checksum. */
+    public VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports, TunnelFamily tunnel,
+                     Long greKey, HealthCheckConfig healthCheck, List<BackendConfig> backends) {
+        this(name, address, protocol, ports, tunnel, greKey, healthCheck, backends, false);
+    }
+
+    /** @return true when some backend is reached through GRE (gre or ip6gre): the VIP's or an override */
+    public boolean usesGre() {
+        if (tunnel == TunnelFamily.GRE) {
+            return true;
+        }
+        for (BackendConfig b : backends) {
+            if (b.tunnelOverride() == TunnelFamily.GRE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return true for an IPv4 VIP */
@@ -42,6 +62,9 @@ public record VipConfig(String name, InetAddress address, Protocol protocol, Lis
             .append(' ').append(protocol.id()).append(' ').append(ports).append(" tunnel ").append(tunnel.id());
         if (greKey != null) {
             sb.append(" gre-key ").append(greKey);
+        }
+        if (greChecksum) {
+            sb.append(" gre-checksum");
         }
         if (healthCheck != null) {
             sb.append(' ').append(healthCheck);
