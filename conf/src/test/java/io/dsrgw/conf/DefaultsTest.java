@@ -33,7 +33,10 @@ class DefaultsTest {
         assertEquals(65537, c.maglevTableSize());
         assertEquals(64, c.batchSize());
         assertEquals(new AdminConfig("/run/dsrgw/gateway.sock", "127.0.0.1:9180"), c.admin());
+        assertEquals(new IcmpConfig(EchoMode.ANSWER, 100), c.icmp());
+        assertEquals(IcmpConfig.DEFAULT, c.icmp());
         VipConfig vip = c.vips().get(0);
+        assertEquals(false, vip.greChecksum());
         assertEquals(TunnelFamily.IPIP, vip.tunnel());
         assertNull(vip.greKey());
         assertEquals(new HealthCheckConfig("tcp", 80, "/", Duration.ofSeconds(1), Duration.ofMillis(500), 2, 3),
@@ -74,6 +77,25 @@ class DefaultsTest {
         assertEquals(Duration.ofSeconds(10), c.reconcileInterval());
         assertEquals(Path.of("/var/lib/dsrgw/agent-state.conf"), c.stateFile());
         assertEquals("0.0.0.0:9181", c.healthListen());
+        assertEquals(List.of(), c.greKeys());
+        assertEquals(new MssClampConfig(true, 1500), c.mssClamp());
+        assertEquals(MssClampConfig.DEFAULT, c.mssClamp());
+    }
+
+    @Test
+    void shouldGiveTheIssue2ConstructorsTheReferenceDefaults() throws ConfigException {
+        GatewayConfig loaded = ConfigLoader.parseGateway(MINIMAL_GATEWAY, "t.conf");
+        VipConfig v = loaded.vips().get(0);
+        VipConfig old = new VipConfig(v.name(), v.address(), v.protocol(), v.ports(), v.tunnel(), v.greKey(),
+            v.healthCheck(), v.backends());
+        assertEquals(v, old);
+        assertEquals(loaded, new GatewayConfig(loaded.ingress(), loaded.tunnelSource(), loaded.tunnelMtu(),
+            loaded.ttl(), loaded.hashSeed(), loaded.maglevTableSize(), loaded.batchSize(), loaded.vips(),
+            loaded.admin()));
+        AgentConfig a = ConfigLoader.parseAgent("dsrgw.agent { gateways = [10.0.2.2], vips = [10.100.0.1] }",
+            "t.conf");
+        assertEquals(a, new AgentConfig(a.mode(), a.gateways(), a.vips(), a.tunnels(), a.decapDevice(),
+            a.reconcileInterval(), a.stateFile(), a.healthListen()));
     }
 
     @Test
