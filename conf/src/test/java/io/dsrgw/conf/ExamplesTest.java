@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The shipped examples/ files validate and describe the demo topology (recipes/netns-dsr.md). */
 class ExamplesTest {
@@ -36,6 +37,34 @@ class ExamplesTest {
         assertEquals(List.of(InetAddress.ofLiteral("10.0.2.2")), c.gateways());
         assertEquals(List.of(InetAddress.ofLiteral("10.100.0.1")), c.vips());
         assertEquals(List.of(TunnelKind.IPIP), c.tunnels());
+    }
+
+    /** @return the example with every "#~ " optional line enabled, as a string with the same line numbers */
+    private static String withOptionalLines(String file) throws java.io.IOException {
+        String text = java.nio.file.Files.readString(EXAMPLES.resolve(file));
+        assertTrue(text.contains("#~ "), file + " shows no optional keys");
+        return text.replaceAll("(?m)^(\\s*)#~ ", "$1");
+    }
+
+    @Test
+    void gatewayExampleIsValidWithEveryOptionalKeyEnabled() throws Exception {
+        GatewayConfig c = ConfigLoader.parseGateway(withOptionalLines("gateway.conf"), "gateway.conf");
+        assertEquals(InetAddress.ofLiteral("fd00:2::2"), c.tunnelSource().ipv6());
+        assertEquals(IcmpConfig.DEFAULT, c.icmp());
+        VipConfig web6 = c.vip("web6");
+        assertEquals(42L, web6.greKey());
+        assertTrue(web6.greChecksum());
+        assertEquals(List.of(TunnelKind.IP6GRE, TunnelKind.SIT),
+            web6.backends().stream().map(b -> b.tunnelKind(web6)).toList());
+    }
+
+    @Test
+    void agentExampleIsValidWithEveryOptionalKeyEnabled() throws Exception {
+        AgentConfig c = ConfigLoader.parseAgent(withOptionalLines("agent.conf"), "agent.conf");
+        assertEquals(List.of(TunnelKind.values()), c.tunnels());
+        assertEquals(List.of(42L), c.greKeys());
+        assertEquals(MssClampConfig.DEFAULT, c.mssClamp());
+        assertEquals(List.of(InetAddress.ofLiteral("10.100.0.1"), InetAddress.ofLiteral("fd00:100::1")), c.vips());
     }
 
     @Test
