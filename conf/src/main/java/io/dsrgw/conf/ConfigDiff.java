@@ -19,9 +19,8 @@ import java.util.Objects;
  * @param added            names of VIPs only in the new config, in its order
  * @param removed          names of VIPs only in the old config, in its order
  * @param changed          names of VIPs in both whose content differs, in the new config's order
- * @param changedSettings  HOCON keys of non-VIP settings that differ, in {@link #SETTING_KEYS} order: some are
- *                         applied at once (ttl, tunnel-mtu, icmp, tunnel-source, hash-seed,
- *                         maglev-table-size), others (ingress, batch-size, admin) only by a restart
+ * @param changedSettings  HOCON keys of non-VIP settings that differ, in {@link #SETTING_KEYS} order, so that a
+ *                         reload can tell what it applies at once from what needs a restart (e.g. ingress)
  */
 public record ConfigDiff(List<String> added, List<String> removed, List<String> changed,
                          List<String> changedSettings) {
