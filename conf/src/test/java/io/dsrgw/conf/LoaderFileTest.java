@@ -109,7 +109,8 @@ class LoaderFileTest {
 
     @Test
     void shouldReadAFileWithAnyExtensionAsHocon() throws IOException {
-        Path f = Files.writeString(dir.resolve("agent.cfg"), "dsrgw.agent { gateways = [10.0.2.2], vips = [10.100.0.1] }");
+        Path f = Files.writeString(dir.resolve("agent.cfg"),
+            "dsrgw.agent { gateways = [10.0.2.2], vips = [10.100.0.1] }");
         assertEquals(1, assertDoesNotThrowConfig(f).vips().size());
     }
 
