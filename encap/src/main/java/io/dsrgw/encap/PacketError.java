@@ -31,7 +31,24 @@ public enum PacketError {
     /** IPv4 options whose type/length bytes do not fit the header (RFC 791 section 3.1). */
     BAD_OPTIONS,
     /** A transport header (TCP data offset, UDP length) inconsistent with the bytes that carry it. */
-    BAD_TRANSPORT_HEADER;
+    BAD_TRANSPORT_HEADER,
+    /**
+     * An IPv6 extension header that does not fit the packet, a hop-by-hop header that is not the first,
+     * a second fragment header, or option TLVs that overrun their header (RFC 8200 section 4).
+     */
+    BAD_EXTENSION_HEADER,
+    /**
+     * A GRE header that RFC 2784 / RFC 2890 tell the receiver to discard: version not 0, routing (R),
+     * strict source route (s) or recursion bits set, or a protocol type this side does not carry.
+     */
+    BAD_GRE,
+    /** A keyed GRE packet whose key is not one of the accepted keys (checked by the agent, RFC 2890 2.1). */
+    BAD_GRE_KEY,
+    /**
+     * An IPv6 packet whose header chain could not be walked to the transport header: ESP (50), AH (51) or
+     * another extension header this code does not parse ({@code Ipv6Flyweight.walkComplete() == false}).
+     */
+    UNSUPPORTED_EXTENSION_HEADER;
 
     private static final PacketError[] VALUES = values();
 

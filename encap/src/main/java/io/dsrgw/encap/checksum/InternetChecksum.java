@@ -111,4 +111,54 @@ public final class InternetChecksum {
     public static int icmpv4(MemorySegment seg, long off, int len) {
         return compute(seg, off, len);
     }
+
+    /**
+     * Partial sum of the IPv6 pseudo-header (RFC 8200 section 8.1) used by TCP, UDP and ICMPv6: source,
+     * destination, the 32-bit upper-layer packet length, three zero bytes and the next header.
+     * <pre>
+     * +--------+--------+--------+--------+
+     * |     Source Address (16 bytes)     |
+     * +--------+--------+--------+--------+
+     * |   Destination Address (16 bytes)  |
+     * +--------+--------+--------+--------+
+     * |       Upper-Layer Packet Length   |
+     * +--------+--------+--------+--------+
+     * |           zero           |  Next  |
+     * +--------+--------+--------+--------+
+     * </pre>
+     */
+    public static long ipv6PseudoHeaderSum(long srcHi, long srcLo, long dstHi, long dstLo, int nextHeader,
+                                           int upperLength) {
+        return words(srcHi) + words(srcLo) + words(dstHi) + words(dstLo) + (upperLength >>> 16)
+                + (upperLength & 0xffff) + nextHeader;
+    }
+
+    private static long words(long v) {
+        return (v >>> 48) + ((v >>> 32) & 0xffff) + ((v >>> 16) & 0xffff) + (v & 0xffff);
+    }
+
+    /**
+     * ICMPv6 checksum (RFC 4443 section 2.3): over the IPv6 pseudo-header (next header 58) and the message of
+     * {@code len} bytes (checksum field zeroed to compute, as received to verify: then 0).
+     */
+    public static int icmpv6(MemorySegment seg, long off, int len, long srcHi, long srcLo, long dstHi,
+                             long dstLo) {
+        return finish(ipv6PseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 58, len) + sum(seg, off, len));
+    }
+
+    /** TCP checksum over the IPv6 pseudo-header and the segment (field zeroed to compute; verify: 0). */
+    public static int tcpIpv6(MemorySegment seg, long off, int len, long srcHi, long srcLo, long dstHi,
+                              long dstLo) {
+        return finish(ipv6PseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 6, len) + sum(seg, off, len));
+    }
+
+    /**
+     * UDP checksum over the IPv6 pseudo-header (mandatory for IPv6, RFC 8200 section 8.1; a computed 0 is
+     * sent as 0xffff).
+     */
+    public static int udpIpv6(MemorySegment seg, long off, int len, long srcHi, long srcLo, long dstHi,
+                              long dstLo) {
+        int checksum = finish(ipv6PseudoHeaderSum(srcHi, srcLo, dstHi, dstLo, 17, len) + sum(seg, off, len));
+        return checksum == 0 ? 0xffff : checksum;
+    }
 }

@@ -2,6 +2,7 @@ package io.dsrgw.encap.flow;
 
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Addresses;
+import io.dsrgw.encap.ip.Ipv6Addresses;
 
 /**
  * The tuple that selects a backend: family, protocol, source and destination address (128 bits each, IPv4
@@ -83,6 +84,21 @@ public final class FlowKey {
         return this;
     }
 
+    /** Sets an IPv6 key (addresses as hi/lo longs, see {@link io.dsrgw.encap.ip.Ipv6Addresses}). */
+    public FlowKey setIpv6(long srcHi, long srcLo, long dstHi, long dstLo, int protocol, int srcPort, int dstPort,
+                           boolean fragment) {
+        this.family = 6;
+        this.protocol = protocol & 0xff;
+        this.sourcePort = srcPort & 0xffff;
+        this.destinationPort = dstPort & 0xffff;
+        this.sourceHi = srcHi;
+        this.sourceLo = srcLo;
+        this.destinationHi = dstHi;
+        this.destinationLo = dstLo;
+        this.fragment = fragment;
+        return this;
+    }
+
     /** Copies every field of {@code other}. */
     public FlowKey copyFrom(FlowKey other) {
         this.family = other.family;
@@ -115,7 +131,7 @@ public final class FlowKey {
         return Long.hashCode(h);
     }
 
-    /** "tcp 10.0.0.1:1234 -> 10.100.0.1:80" (plus " fragment"); IPv6 addresses as hex words. */
+    /** "tcp 10.0.0.1:1234 -> 10.100.0.1:80" (plus " fragment"); IPv6 as "tcp [fd00:1::2]:1234 -> ...". */
     @Override
     public String toString() {
         String src;
@@ -124,8 +140,8 @@ public final class FlowKey {
             src = Ipv4Addresses.format((int) sourceLo);
             dst = Ipv4Addresses.format((int) destinationLo);
         } else {
-            src = "[" + Long.toHexString(sourceHi) + ":" + Long.toHexString(sourceLo) + "]";
-            dst = "[" + Long.toHexString(destinationHi) + ":" + Long.toHexString(destinationLo) + "]";
+            src = "[" + Ipv6Addresses.format(sourceHi, sourceLo) + "]";
+            dst = "[" + Ipv6Addresses.format(destinationHi, destinationLo) + "]";
         }
         return IpProtocol.name(protocol) + " " + src + ":" + sourcePort + " -> " + dst + ":" + destinationPort
                 + (fragment ? " fragment" : "");
