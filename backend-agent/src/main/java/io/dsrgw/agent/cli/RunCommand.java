@@ -6,12 +6,15 @@ import io.dsrgw.agent.plan.PlanExecutionException;
 import io.dsrgw.agent.plan.Reconciler;
 import io.dsrgw.agent.userspace.DecapCounters;
 import io.dsrgw.agent.userspace.DecapLoop;
+import io.dsrgw.agent.userspace.GreKeySet;
 import io.dsrgw.agent.userspace.Ipv4AddressSet;
+import io.dsrgw.agent.userspace.Ipv6AddressSet;
 import io.dsrgw.agent.userspace.TunPacketSink;
 import io.dsrgw.agent.userspace.UserspaceDecapsulator;
 import io.dsrgw.conf.AgentConfig;
 import io.dsrgw.conf.AgentMode;
 import io.dsrgw.encap.ip.IpProtocol;
+import io.dsrgw.encap.tunnel.TunnelKind;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.RawSocket;
 import io.dsrgw.linux.TunDevice;
@@ -20,7 +23,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -65,29 +73,41 @@ final class RunCommand {
 
         String device = config.decapDevice();
         TunPacketSink sink;
-        RawSocket socket;
         try {
             sink = new TunPacketSink(TunDevice.open(device, false, true));
         } catch (LinuxException e) {
             err.println("dsr-agent run: cannot attach to the decap TUN: " + e.getMessage());
             return AgentCli.EXIT_ERROR;
         }
+        List<RawSocket> sockets = new ArrayList<>();
         try {
-            socket = RawSocket.ipv4Protocol(IpProtocol.IPIP);
-            socket.nonBlocking(true);
-            socket.receiveBufferBytes(RECEIVE_BUFFER_BYTES);
+            for (int[] fp : socketsFor(config)) {
+                RawSocket socket = fp[0] == 4 ? RawSocket.ipv4Protocol(fp[1]) : RawSocket.ipv6Protocol(fp[1]);
+                sockets.add(socket);
+                socket.nonBlocking(true);
+                socket.receiveBufferBytes(RECEIVE_BUFFER_BYTES);
+            }
         } catch (LinuxException e) {
+            sockets.forEach(RawSocket::close);
             sink.close();
-            err.println("dsr-agent run: cannot open the IP-in-IP raw socket: " + e.getMessage());
+            err.println("dsr-agent run: cannot open a tunnel raw socket: " + e.getMessage());
+            return AgentCli.EXIT_ERROR;
+        }
+        if (sockets.isEmpty()) {
+            sink.close();
+            err.println("dsr-agent run: no configured tunnel kind has a gateway of its outer family"
+                    + " (expected: an IPv4 gateway for ipip/sit/gre, an IPv6 gateway for ip6tnl/ip6gre)");
             return AgentCli.EXIT_ERROR;
         }
 
         DecapCounters counters = new DecapCounters();
         UserspaceDecapsulator decapsulator = new UserspaceDecapsulator(Ipv4AddressSet.ofInet(config.gateways()),
-                Ipv4AddressSet.ofInet(config.vips()), sink, counters);
-        DecapLoop loop = new DecapLoop(socket, decapsulator, DECAP_BUDGET);
+                Ipv6AddressSet.ofInet(config.gateways()), Ipv4AddressSet.ofInet(config.vips()),
+                Ipv6AddressSet.ofInet(config.vips()), GreKeySet.of(config.greKeys()), sink, counters);
+        DecapLoop loop = new DecapLoop(sockets, decapsulator, DECAP_BUDGET);
         Thread thread = Thread.ofPlatform().name("dsr-agent-decap").start(loop);
-        LOG.info("decapsulating ipip from {} gateway(s) for {} VIP(s) into {}", config.gateways().size(),
+        LOG.info("decapsulating {} ({} raw sockets) from {} gateway(s) for {} VIP(s) into {}",
+                config.tunnels().stream().map(TunnelKind::id).toList(), sockets.size(), config.gateways().size(),
                 config.vips().size(), device);
         out.println("dsr-agent: ready");
         out.flush();
@@ -115,13 +135,43 @@ final class RunCommand {
                 Thread.currentThread().interrupt();
             }
             sink.close();
-            socket.close();
+            sockets.forEach(RawSocket::close);
         }
         for (Map.Entry<String, Long> c : counters.snapshot().entrySet()) {
             out.println(c.getKey() + " " + c.getValue());
         }
         LOG.info("stopped; the configuration stays applied (`dsr-agent down --config ...` removes it)");
         return exit;
+    }
+
+    /**
+     * (outer family, protocol) of every raw socket the configured kinds need, for outer families that have
+     * a gateway (a socket nobody may send to would only collect drops): ipip (4, 4), sit (4, 41),
+     * gre (4, 47), ip6tnl (6, 4) and (6, 41), ip6gre (6, 47).
+     */
+    static List<int[]> socketsFor(AgentConfig config) {
+        boolean v4 = config.gateways().stream().anyMatch(g -> g instanceof Inet4Address);
+        boolean v6 = config.gateways().stream().anyMatch(g -> g instanceof Inet6Address);
+        Set<List<Integer>> seen = new LinkedHashSet<>();
+        for (TunnelKind kind : config.tunnels()) {
+            switch (kind) {
+                case IPIP -> seen.add(List.of(4, IpProtocol.IPIP));
+                case SIT -> seen.add(List.of(4, IpProtocol.IPV6));
+                case GRE -> seen.add(List.of(4, IpProtocol.GRE));
+                case IP6TNL -> {
+                    seen.add(List.of(6, IpProtocol.IPIP));
+                    seen.add(List.of(6, IpProtocol.IPV6));
+                }
+                case IP6GRE -> seen.add(List.of(6, IpProtocol.GRE));
+            }
+        }
+        List<int[]> out = new ArrayList<>();
+        for (List<Integer> fp : seen) {
+            if (fp.get(0) == 4 ? v4 : v6) {
+                out.add(new int[] {fp.get(0), fp.get(1)});
+            }
+        }
+        return out;
     }
 
     /** One periodic re-check: repair drift, and re-attach to the TUN if it had to be re-created. */

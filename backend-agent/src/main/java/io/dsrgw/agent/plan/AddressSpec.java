@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param device       device name ({@code lo})
  * @param address      the address
  * @param prefixLength prefix length (32 for an IPv4 VIP)
- * @param label        IPv4 address label ({@code lo:dsrvip}), null for none
+ * @param label        IPv4 address label ({@code lo:dsrvip}), null for none (IPv6 addresses have no labels)
  */
 public record AddressSpec(String device, InetAddress address, int prefixLength, String label) {
     public AddressSpec {
@@ -19,14 +19,19 @@ public record AddressSpec(String device, InetAddress address, int prefixLength, 
         Objects.requireNonNull(address, "address");
     }
 
-    /** {@code 10.100.0.1/32}. */
+    /** {@code 10.100.0.1/32}, {@code fd00:100::1/128}. */
     public String cidr() {
-        return address.getHostAddress() + "/" + prefixLength;
+        return Addresses.literal(address) + "/" + prefixLength;
+    }
+
+    /** True for an IPv6 address: added with {@code nodad} (a VIP must be usable at once, and is on every backend). */
+    public boolean noDad() {
+        return address instanceof java.net.Inet6Address;
     }
 
     /** The form recorded in the state file. */
     public AgentState.Address toOwned() {
-        return new AgentState.Address(device, address.getHostAddress(), prefixLength, label);
+        return new AgentState.Address(device, Addresses.literal(address), prefixLength, label);
     }
 
     /** Inverse of {@link #toOwned()}; the address must be a literal (never resolved through DNS). */

@@ -61,7 +61,7 @@ public final class IpJson {
                 String local = required(a, "local", command).asText();
                 String canonical;
                 try {
-                    canonical = InetAddress.ofLiteral(local).getHostAddress();
+                    canonical = Addresses.canonical(local);
                 } catch (IllegalArgumentException e) {
                     throw new IOException(command + ": unexpected JSON: local: " + local + " (expected: an IP literal)");
                 }

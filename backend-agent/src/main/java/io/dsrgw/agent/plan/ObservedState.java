@@ -15,13 +15,20 @@ import java.util.Map;
  * @param addresses addresses on the devices the agent manages addresses on
  * @param sysctls   key -> current value (normalised) for every desired or recorded key; absent keys map to null
  * @param owned     the state file's content ({@link AgentState#EMPTY} when there is none)
+ * @param nftTable  the agent's nftables table as read back, or null when it does not exist
  */
 public record ObservedState(Map<String, ObservedLink> links, List<ObservedAddress> addresses,
-                            Map<String, String> sysctls, AgentState owned) {
+                            Map<String, String> sysctls, AgentState owned, NftTable nftTable) {
     public ObservedState {
         links = Collections.unmodifiableMap(new LinkedHashMap<>(links));
         addresses = List.copyOf(addresses);
         sysctls = Collections.unmodifiableMap(new LinkedHashMap<>(sysctls));
+    }
+
+    /** Without an nftables table. */
+    public ObservedState(Map<String, ObservedLink> links, List<ObservedAddress> addresses,
+                         Map<String, String> sysctls, AgentState owned) {
+        this(links, addresses, sysctls, owned, null);
     }
 
     /** True when an address with this device, literal and prefix length exists (labels do not matter). */

@@ -46,6 +46,33 @@ public final class ObservedStateReader {
         for (String key : sysctlKeys) {
             sysctls.put(key, host.readSysctl(key));
         }
-        return new ObservedState(links, addresses, sysctls, owned);
+        return new ObservedState(links, addresses, sysctls, owned,
+                readNftTable(host, desired != null && desired.nftTable() != null));
+    }
+
+    /**
+     * The agent's table as {@code nft -j list table inet dsrgw_agent} shows it, or null when it does not
+     * exist ({@code nft -j list tables} first, so that "absent" is never guessed from an error message).
+     *
+     * @param required whether the configuration needs nft; if not, a host without nft simply has no table
+     */
+    static NftTable readNftTable(Host host, boolean required) throws IOException {
+        List<String> tables = List.of("nft", "-j", "list", "tables");
+        CommandResult r;
+        try {
+            r = host.run(tables);
+        } catch (IOException e) {
+            if (required) {
+                throw new IOException(e.getMessage() + " (the mss-clamp needs nftables: install nft or set"
+                        + " mss-clamp.enabled = false)", e);
+            }
+            return null;
+        }
+        String command = String.join(" ", tables);
+        if (!NftJson.hasTable(r.orThrow().stdout(), command, NftTable.FAMILY, NftTable.NAME)) {
+            return null;
+        }
+        List<String> list = List.of("nft", "-j", "list", "table", NftTable.FAMILY, NftTable.NAME);
+        return NftJson.parseTable(host.run(list).orThrow().stdout(), String.join(" ", list));
     }
 }

@@ -20,7 +20,7 @@ public sealed interface Operation {
         @Override
         public String describe() {
             return "ip addr add " + address.cidr() + " dev " + address.device()
-                    + (address.label() == null ? "" : " label " + address.label());
+                    + (address.label() == null ? "" : " label " + address.label()) + (address.noDad() ? " nodad" : "");
         }
     }
 
@@ -72,6 +72,30 @@ public sealed interface Operation {
         @Override
         public String describe() {
             return "sysctl -w " + key + "=" + value;
+        }
+    }
+
+    /**
+     * Make the agent's nftables table exactly {@code table}, atomically ({@link NftTable#script()}).
+     * Printed as a shell command; run as {@code nft <script>} (nft joins its arguments into one input).
+     */
+    record ReplaceNftTable(NftTable table) implements Operation {
+        @Override
+        public String describe() {
+            return "nft '" + table.script() + "'";
+        }
+
+        @Override
+        public List<String> argv() {
+            return List.of("nft", table.script());
+        }
+    }
+
+    /** Delete the agent's nftables table. */
+    record DeleteNftTable() implements Operation {
+        @Override
+        public String describe() {
+            return "nft delete table " + NftTable.QUALIFIED_NAME;
         }
     }
 

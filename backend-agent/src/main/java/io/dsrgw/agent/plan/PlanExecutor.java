@@ -85,6 +85,12 @@ public final class PlanExecutor {
                     state = save(state.withSysctlOldValue(s.key(), old));
                     host.writeSysctl(s.key(), s.value());
                 }
+                case Operation.ReplaceNftTable t -> {
+                    runChecked(op, state);
+                }
+                case Operation.DeleteNftTable d -> {
+                    runChecked(op, state);
+                }
                 case Operation.RestoreSysctl r -> {
                     host.writeSysctl(r.key(), r.value());
                     state = save(state.withoutSysctl(r.key()));

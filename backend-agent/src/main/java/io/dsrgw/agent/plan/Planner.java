@@ -20,6 +20,7 @@ import java.util.Set;
  * <li>sysctls, BEFORE the VIPs: arp_ignore/arp_announce must hold before a VIP appears on lo, and the
  *     per-device keys exist only once the device does;</li>
  * <li>VIP addresses;</li>
+ * <li>the agent's nftables table ({@link NftTable}), replaced as a whole in one transaction when it differs;</li>
  * <li>leftovers the agent owns but no longer wants (addresses, then devices, then sysctls restored).</li>
  * </ol>
  * The agent never plans to remove or change something it does not own, except setting the sysctls and
@@ -70,9 +71,15 @@ public final class Planner {
         }
 
         for (AddressSpec a : desired.addresses()) {
-            if (!observed.hasAddress(a.device(), a.address().getHostAddress(), a.prefixLength())) {
+            if (!observed.hasAddress(a.device(), Addresses.literal(a.address()), a.prefixLength())) {
                 ops.add(new Operation.AddAddress(a));
             }
+        }
+
+        if (desired.nftTable() != null && !desired.nftTable().matches(observed.nftTable())) {
+            ops.add(new Operation.ReplaceNftTable(desired.nftTable()));
+        } else if (desired.nftTable() == null && observed.nftTable() != null) {
+            ops.add(new Operation.DeleteNftTable());
         }
 
         // Leftovers of an earlier configuration that the agent created itself.
@@ -102,13 +109,17 @@ public final class Planner {
     }
 
     /**
-     * The operations that undo what the agent owns ({@code down}): its addresses that still exist,
+     * The operations that undo what the agent owns ({@code down}): its nftables table (owned by its
+     * name, {@link NftTable#QUALIFIED_NAME}), its addresses that still exist,
      * the recorded sysctls (where they differ from the recorded value), then its devices that still
      * exist. Per-device sysctls of devices about to be deleted are not restored: they vanish with them.
      */
     public static Plan teardown(ObservedState observed) {
         AgentState owned = observed.owned();
         List<Operation> ops = new ArrayList<>();
+        if (observed.nftTable() != null) {
+            ops.add(new Operation.DeleteNftTable());
+        }
         List<AgentState.Address> addresses = new ArrayList<>(owned.createdAddresses());
         for (AgentState.Address a : addresses.reversed()) {
             if (observed.hasAddress(a.device(), a.address(), a.prefixLength())) {

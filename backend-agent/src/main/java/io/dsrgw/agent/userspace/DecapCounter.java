@@ -2,7 +2,7 @@ package io.dsrgw.agent.userspace;
 
 /** Counters of the userspace decapsulator; ids ({@link #ordinal()}) are stable: add new ones at the end only. */
 public enum DecapCounter {
-    /** Every packet the raw socket delivered (all protocol-4 packets to this host). */
+    /** Every packet the raw sockets delivered (all tunnel packets of the configured kinds to this host). */
     RX_PACKETS("rx_packets"),
     /** Inner packets written to the decap TUN. */
     DECAP_PACKETS("decap_packets"),
@@ -13,7 +13,9 @@ public enum DecapCounter {
     /** Inner destination is not a configured VIP: never deliver what the gateway would not have sent. */
     DROP_NOT_VIP("drop_not_vip"),
     /** Writing to the TUN failed. */
-    TX_ERRORS("tx_errors");
+    TX_ERRORS("tx_errors"),
+    /** A keyed GRE packet whose key is not in {@code gre-keys} (unkeyed GRE is always accepted). */
+    DROP_BAD_GRE_KEY("drop_bad_gre_key");
 
     private final String id;
 

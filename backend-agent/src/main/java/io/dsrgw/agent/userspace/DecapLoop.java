@@ -4,56 +4,71 @@ import io.dsrgw.linux.Errno;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.Poll;
 import io.dsrgw.linux.RawSocket;
+import io.dsrgw.linux.ReceiveBatch;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
- * The decapsulating thread's duty cycle: poll the raw socket (with a timeout, so {@link #stop()} is
- * noticed), receive up to {@code budget} packets, hand each to the {@link UserspaceDecapsulator},
- * publish counters, give the sink its between-batches safe point. One receive buffer, allocated once.
+ * The decapsulating thread's duty cycle: poll all raw sockets at once (with a timeout, so {@link #stop()}
+ * is noticed), receive from each readable one up to {@code budget} packets with {@code recvmmsg} (so a
+ * flood on one socket cannot starve the others), hand each to the {@link UserspaceDecapsulator}, publish
+ * counters, give the sink its between-batches safe point. One {@link ReceiveBatch}, allocated once and
+ * shared by the sockets (packets are handled before the next receive).
  */
 public final class DecapLoop implements Runnable {
-    /** Largest IPv4 packet: the raw socket delivers reassembled packets up to this size. */
+    /** Largest IP packet: raw IPv4 sockets deliver reassembled packets up to this size. */
     public static final int BUFFER_BYTES = 65_535;
     /** How long one poll may sleep: the upper bound on noticing {@link #stop()}. */
     public static final int POLL_TIMEOUT_MS = 100;
+    /** Packets per recvmmsg: 32 slots of 64 KiB = 2 MiB of native memory. */
+    public static final int BATCH_CAPACITY = 32;
+    /** AF_INET6 as the sockets report it. */
+    private static final int AF_INET6 = 10;
 
-    private final RawSocket socket;
+    private final RawSocket[] sockets;
     private final UserspaceDecapsulator decapsulator;
     private final int budget;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
     /**
-     * @param socket       a non-blocking {@code IPPROTO_IPIP} raw socket
-     * @param budget       packets per wakeup before counters are published (fairness with stop/swap)
+     * @param sockets non-blocking raw sockets ({@link RawSocket#ipv4Protocol} / {@link RawSocket#ipv6Protocol}
+     *                for 4, 41, 47), 1..32
+     * @param budget  packets per socket per wakeup before moving on (fairness, and how often counters are
+     *                published)
      */
-    public DecapLoop(RawSocket socket, UserspaceDecapsulator decapsulator, int budget) {
+    public DecapLoop(List<RawSocket> sockets, UserspaceDecapsulator decapsulator, int budget) {
         if (budget < 1) {
             throw new IllegalArgumentException("budget: " + budget + " (expected: >= 1)");
         }
-        this.socket = socket;
+        if (sockets.isEmpty() || sockets.size() > Poll.MAX_FDS) {
+            throw new IllegalArgumentException(sockets.size() + " sockets (expected: 1.." + Poll.MAX_FDS + ")");
+        }
+        this.sockets = sockets.toArray(RawSocket[]::new);
         this.decapsulator = decapsulator;
         this.budget = budget;
     }
 
+    /** One socket, for the IPv4-only callers of issue 2. */
+    public DecapLoop(RawSocket socket, UserspaceDecapsulator decapsulator, int budget) {
+        this(List.of(socket), decapsulator, budget);
+    }
+
     @Override
     public void run() {
-        int[] fds = {socket.fd()};
+        int[] fds = new int[sockets.length];
+        for (int i = 0; i < fds.length; i++) {
+            fds[i] = sockets[i].fd();
+        }
         DecapCounters counters = decapsulator.counters();
         PacketSink sink = decapsulator.sink();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(BUFFER_BYTES, 8);
+        try (ReceiveBatch batch = new ReceiveBatch(Math.min(budget, BATCH_CAPACITY), BUFFER_BYTES)) {
             while (running) {
                 try {
-                    if (Poll.pollIn(fds, POLL_TIMEOUT_MS) != 0) {
-                        for (int i = 0; i < budget; i++) {
-                            int n = socket.receive(buffer, 0, BUFFER_BYTES);
-                            if (n <= 0) {
-                                break;
-                            }
-                            decapsulator.onPacket(buffer, 0, n);
+                    int ready = Poll.pollIn(fds, POLL_TIMEOUT_MS);
+                    for (int s = 0; s < sockets.length; s++) {
+                        if ((ready & 1 << s) != 0) {
+                            drain(sockets[s], batch);
                         }
                     }
                 } catch (LinuxException e) {
@@ -70,6 +85,30 @@ public final class DecapLoop implements Runnable {
         } finally {
             counters.publish();
             running = false;
+        }
+    }
+
+    /** Up to {@link #budget} packets from one socket. */
+    private void drain(RawSocket socket, ReceiveBatch batch) throws LinuxException {
+        boolean ipv6 = socket.family() == AF_INET6;
+        int protocol = socket.protocol();
+        int received = 0;
+        while (received < budget) {
+            int n = batch.receive(socket);
+            if (n == 0) {
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                if (batch.truncated(i)) {
+                    decapsulator.onTruncated();
+                } else if (ipv6) {
+                    decapsulator.onIpv6Payload(batch.buffer(), batch.offset(i), batch.length(i), protocol,
+                            batch.sourceIpv6Hi(i), batch.sourceIpv6Lo(i));
+                } else {
+                    decapsulator.onIpv4Packet(batch.buffer(), batch.offset(i), batch.length(i));
+                }
+            }
+            received += n;
         }
     }
 

@@ -39,6 +39,8 @@ class AgentCliTest {
                         "[{\"ifindex\":1,\"ifname\":\"lo\",\"flags\":[\"LOOPBACK\",\"UP\"]}]", "");
                 case "ip -j addr show dev lo" -> new CommandResult(argv, 0, "[{\"ifname\":\"lo\",\"addr_info\":"
                         + "[{\"family\":\"inet\",\"local\":\"127.0.0.1\",\"prefixlen\":8,\"label\":\"lo\"}]}]", "");
+                case "nft -j list tables" -> new CommandResult(argv, 0,
+                        "{\"nftables\": [{\"metainfo\": {\"json_schema_version\": 1}}]}", "");
                 default -> new CommandResult(argv, 2, "", "unexpected in this test");
             };
         }
@@ -114,8 +116,14 @@ class AgentCliTest {
                 sysctl -w net.ipv4.conf.all.arp_ignore=1
                 sysctl -w net.ipv4.conf.all.arp_announce=2
                 ip addr add 10.100.0.1/32 dev lo label lo:dsrvip
+                nft 'add table inet dsrgw_agent; delete table inet dsrgw_agent; table inet dsrgw_agent {\
+                 set vips4 { type ipv4_addr; elements = { 10.100.0.1 }; };\
+                 chain mss_clamp { type filter hook output priority -150; policy accept;\
+                 ip saddr @vips4 tcp flags & (syn | ack) == syn | ack tcp option maxseg size > 1440\
+                 tcp option maxseg size set 1440 comment "dsrgw mss-clamp ipv4 1440"; }; }'
                 """, out());
-        assertTrue(commands.stream().allMatch(c -> c.startsWith("ip -j ")), commands.toString());
+        assertTrue(commands.stream().allMatch(c -> c.startsWith("ip -j ") || c.startsWith("nft -j ")),
+                commands.toString());
         assertTrue(Files.notExists(dir.resolve("state.conf")));
     }
 
@@ -142,19 +150,20 @@ class AgentCliTest {
 
     @Test
     void shouldReportUnsupportedFeaturesAsErrors() throws IOException {
-        Path f = dir.resolve("gre.conf");
-        Files.writeString(f, "dsrgw.agent {\n  gateways = [10.0.2.2]\n  vips = [10.100.0.1]\n  tunnels = [gre]\n}\n");
+        Path f = dir.resolve("kernel.conf");
+        Files.writeString(f, "dsrgw.agent {\n  gateways = [10.0.2.2]\n  vips = [10.100.0.1]\n  mode = kernel\n}\n");
 
         assertEquals(1, run("plan", "--config=" + f));
 
-        assertEquals("dsr-agent plan: " + f + ": tunnels: gre: not supported yet (expected: ipip)\n", err());
+        assertEquals("dsr-agent plan: " + f + ": mode: kernel: not supported yet (expected: userspace or auto)\n",
+                err());
     }
 
     @Test
     void shouldShowDriftInStatusAndSayNothingToUndoWithoutAStateFile() throws IOException {
         assertEquals(0, run("status", "--config", config().toString()), err());
         assertTrue(out().contains("state file: none"), out());
-        assertTrue(out().contains("applied: no (7 operations pending)"), out());
+        assertTrue(out().contains("applied: no (8 operations pending)"), out());
         assertTrue(out().contains("drift: ip addr add 10.100.0.1/32 dev lo label lo:dsrvip"), out());
 
         assertEquals(0, run("down", "--config", config().toString()), err());

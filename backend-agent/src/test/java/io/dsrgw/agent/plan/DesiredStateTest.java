@@ -35,23 +35,39 @@ class DesiredStateTest {
     }
 
     @Test
-    void shouldReportEveryUnsupportedFeatureAtOnce() throws Exception {
-        var cfg = ConfigLoader.parseAgent("""
-                dsrgw.agent {
-                  mode = kernel
-                  gateways = [10.0.2.2, "fd00:2::2"]
-                  vips = [10.100.0.1, "fd00:100::1"]
-                  tunnels = [ipip, gre, ip6tnl]
-                }
-                """, "t.conf");
+    void shouldRefuseKernelModeForNow() throws Exception {
+        var cfg = ConfigLoader.parseAgent(config("mode = kernel"), "t.conf");
 
         PlanException e = assertThrows(PlanException.class, () -> DesiredState.forConfig(cfg));
 
-        assertEquals("""
-                mode: kernel: not supported yet (expected: userspace or auto)
-                gateways: fd00:2:0:0:0:0:0:2: IPv6 gateways are not supported yet (expected: IPv4)
-                vips: fd00:100:0:0:0:0:0:1: IPv6 VIPs are not supported yet (expected: IPv4)
-                tunnels: gre: not supported yet (expected: ipip)
-                tunnels: ip6tnl: not supported yet (expected: ipip)""", e.getMessage());
+        assertEquals("mode: kernel: not supported yet (expected: userspace or auto)", e.getMessage());
+    }
+
+    @Test
+    void shouldWantIpv6VipsWithoutDadAndAClampPerFamilyForEveryKind() throws Exception {
+        var cfg = ConfigLoader.parseAgent("""
+                dsrgw.agent {
+                  gateways = [10.0.2.2, "fd00:2::2"]
+                  vips = [10.100.0.1, "fd00:100::1"]
+                  tunnels = [ipip, sit, gre, ip6tnl, ip6gre]
+                  gre-keys = [42]
+                  mss-clamp { tunnel-mtu = 1500 }
+                }
+                """, "t.conf");
+
+        DesiredState d = DesiredState.forConfig(cfg);
+
+        assertEquals(new AddressSpec("lo", InetAddress.ofLiteral("fd00:100::1"), 128, null), d.addresses().get(1));
+        assertEquals("0", d.sysctls().get("net.ipv6.conf.dsrdecap0.disable_ipv6"));
+        // ip6gre keyed: 44 + 8; IPv4 inner 1500 - 52 - 40, IPv6 inner 1500 - 52 - 60
+        assertEquals(List.of("dsrgw mss-clamp ipv4 1408", "dsrgw mss-clamp ipv6 1388"),
+                d.nftTable().chains().getFirst().rules().stream().map(NftTable.NftRule::comment).toList());
+    }
+
+    @Test
+    void shouldWantNoTableWhenTheClampIsOff() throws Exception {
+        DesiredState d = DesiredState.forConfig(ConfigLoader.parseAgent(config("mss-clamp.enabled = false"), "t.conf"));
+
+        assertEquals(null, d.nftTable());
     }
 }

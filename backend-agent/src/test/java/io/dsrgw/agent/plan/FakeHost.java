@@ -43,6 +43,10 @@ final class FakeHost implements Host {
     private int nextIndex = 1;
     /** When set, a command starting with this prefix fails like the kernel refusing it. */
     String failPrefix;
+    /** The agent's nftables table as nft would list it; null when absent. */
+    NftTable nftTable;
+    /** Simulates a host without the nft binary. */
+    boolean nftMissing;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -67,6 +71,10 @@ final class FakeHost implements Host {
         if (!sysctls.containsKey("net.ipv4.conf." + name + ".rp_filter")) {
             sysctls.put("net.ipv4.conf." + name + ".rp_filter", sysctls.getOrDefault("net.ipv4.conf.default.rp_filter", "0"));
         }
+        if (!sysctls.containsKey("net.ipv6.conf." + name + ".disable_ipv6")) {
+            sysctls.put("net.ipv6.conf." + name + ".disable_ipv6",
+                    sysctls.getOrDefault("net.ipv6.conf.default.disable_ipv6", "0"));
+        }
         return l;
     }
 
@@ -76,13 +84,17 @@ final class FakeHost implements Host {
         links.values().forEach(l -> sb.append(l.name).append(' ').append(l.up).append(' ').append(l.kind).append(' ')
                 .append(l.addrGenMode).append('\n'));
         addresses.forEach(a -> sb.append(a).append('\n'));
+        sb.append("nft ").append(nftTable).append('\n');
         sysctls.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
         return sb.toString();
     }
 
     @Override
-    public CommandResult run(List<String> argv) {
+    public CommandResult run(List<String> argv) throws java.io.IOException {
         String line = String.join(" ", argv);
+        if (nftMissing && argv.getFirst().equals("nft")) {
+            throw new java.io.IOException("cannot run " + line + ": Cannot run program \"nft\": error=2, No such file or directory");
+        }
         commands.add(line);
         if (failPrefix != null && line.startsWith(failPrefix)) {
             return new CommandResult(argv, 2, "", "RTNETLINK answers: Operation not permitted\n");
@@ -99,6 +111,9 @@ final class FakeHost implements Host {
 
     private CommandResult execute(List<String> argv, String line) throws Fail {
         String[] a = argv.toArray(String[]::new);
+        if (a[0].equals("nft")) {
+            return nft(argv, line);
+        }
         if (line.startsWith("ip -j addr show dev ")) {
             Link l = link(a[5]);
             return ok(argv, addressesJson(l));
@@ -144,10 +159,80 @@ final class FakeHost implements Host {
             Link l = link(a[4]);
             links.remove(l.name);
             addresses.removeIf(x -> x.device.equals(l.name));
-            sysctls.keySet().removeIf(k -> k.startsWith("net.ipv4.conf." + l.name + "."));
+            sysctls.keySet().removeIf(k -> k.startsWith("net.ipv4.conf." + l.name + ".")
+                    || k.startsWith("net.ipv6.conf." + l.name + "."));
             return ok(argv, "");
         }
         throw new Fail(255, "FakeHost: unknown command: " + line);
+    }
+
+    private static final java.util.regex.Pattern SET = java.util.regex.Pattern.compile(
+            "set (\\w+) \\{ type (\\w+); elements = \\{ ([^}]*) \\}; \\};");
+    private static final java.util.regex.Pattern CHAIN = java.util.regex.Pattern.compile(
+            "chain (\\w+) \\{ type (\\w+) hook (\\w+) priority (-?\\d+); policy (\\w+);(.*?) \\};");
+    private static final java.util.regex.Pattern RULE = java.util.regex.Pattern.compile(
+            " ([^;]*?) comment \"([^\"]*)\";");
+
+    /** nft as the agent uses it: list tables, list the agent's table, replace it by script, delete it. */
+    private CommandResult nft(List<String> argv, String line) throws Fail {
+        String prefix = "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"json_schema_version\": 1}}";
+        if (line.equals("nft -j list tables")) {
+            return ok(argv, prefix + (nftTable == null ? "" : ", {\"table\": {\"family\": \"inet\", \"name\": "
+                    + "\"dsrgw_agent\", \"handle\": 9}}") + "]}");
+        }
+        if (line.equals("nft -j list table inet dsrgw_agent")) {
+            if (nftTable == null) {
+                throw new Fail(1, "Error: No such file or directory");
+            }
+            ArrayNode items = JSON.createArrayNode();
+            items.addObject().putObject("table").put("family", "inet").put("name", "dsrgw_agent");
+            for (NftTable.NftSet set : nftTable.sets()) {
+                ArrayNode elem = items.addObject().putObject("set").put("family", "inet").put("name", set.name())
+                        .put("table", "dsrgw_agent").put("type", set.type()).putArray("elem");
+                set.elements().forEach(elem::add);
+            }
+            for (NftTable.NftChain c : nftTable.chains()) {
+                items.addObject().putObject("chain").put("family", "inet").put("table", "dsrgw_agent")
+                        .put("name", c.name()).put("type", c.type()).put("hook", c.hook()).put("prio", c.priority())
+                        .put("policy", c.policy());
+            }
+            for (NftTable.NftChain c : nftTable.chains()) {
+                for (NftTable.NftRule r : c.rules()) {
+                    items.addObject().putObject("rule").put("family", "inet").put("table", "dsrgw_agent")
+                            .put("chain", c.name()).put("comment", r.comment()).putArray("expr");
+                }
+            }
+            return ok(argv, prefix + ", " + items.toString().substring(1) + "}");
+        }
+        if (line.equals("nft delete table inet dsrgw_agent")) {
+            if (nftTable == null) {
+                throw new Fail(1, "Error: Could not process rule: No such file or directory");
+            }
+            nftTable = null;
+            return ok(argv, "");
+        }
+        if (argv.size() == 2 && argv.get(1).startsWith("add table inet dsrgw_agent; delete table inet dsrgw_agent; ")) {
+            String script = argv.get(1);
+            List<NftTable.NftSet> sets = new ArrayList<>();
+            java.util.regex.Matcher m = SET.matcher(script);
+            while (m.find()) {
+                sets.add(new NftTable.NftSet(m.group(1), m.group(2), List.of(m.group(3).split(", "))));
+            }
+            List<NftTable.NftChain> chains = new ArrayList<>();
+            m = CHAIN.matcher(script);
+            while (m.find()) {
+                List<NftTable.NftRule> rules = new ArrayList<>();
+                java.util.regex.Matcher r = RULE.matcher(m.group(6));
+                while (r.find()) {
+                    rules.add(new NftTable.NftRule(r.group(1), r.group(2)));
+                }
+                chains.add(new NftTable.NftChain(m.group(1), m.group(2), m.group(3), Integer.parseInt(m.group(4)),
+                        m.group(5), rules));
+            }
+            nftTable = new NftTable(sets, chains);
+            return ok(argv, "");
+        }
+        throw new Fail(1, "FakeHost: unknown nft command: " + line);
     }
 
     @Override

@@ -49,7 +49,7 @@ class IpJsonTest {
 
         assertEquals(3, a.size());
         assertEquals(new ObservedAddress("lo", "inet", "10.100.0.1", 32, "lo:dsrvip"), a.get(1));
-        assertEquals("0:0:0:0:0:0:0:1", a.get(2).address());
+        assertEquals("::1", a.get(2).address());
         assertNull(a.get(2).label());
     }
 

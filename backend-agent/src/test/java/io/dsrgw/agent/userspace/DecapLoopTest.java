@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static io.dsrgw.agent.userspace.UserspaceDecapsulatorTest.inner;
@@ -40,7 +42,8 @@ class DecapLoopTest {
         try (RawSocket rx = RawSocket.ipv4Protocol(4); RawSocket tx = RawSocket.ipv4Raw(); Arena arena = Arena.ofConfined()) {
             rx.nonBlocking(true);
             DecapLoop loop = new DecapLoop(rx, new UserspaceDecapsulator(Ipv4AddressSet.of(gateway),
-                    Ipv4AddressSet.of(vip), sink, counters), 4);
+                    Ipv6AddressSet.ofInet(List.of()), Ipv4AddressSet.of(vip), Ipv6AddressSet.ofInet(List.of()),
+                    GreKeySet.of(List.of()), sink, counters), 4);
             Thread t = Thread.ofPlatform().name("decap-test").start(loop);
 
             byte[] good = tunnel(gateway, localhost, inner(vip));
@@ -62,6 +65,88 @@ class DecapLoopTest {
             assertEquals(1L, counters.snapshot().get("drop_not_vip"));
             assertTrue(counters.snapshot().get("drop_bad_source") >= 2, counters.snapshot().toString());
             assertArrayEquals(inner(vip), sink.lastPacket());
+        }
+    }
+
+    /**
+     * Real raw IPv6 sockets (next header 41 and 47) plus an IPv4 GRE socket polled by one loop: IPv6
+     * packets with our own header (random fd00:77::/64 gateway source, so concurrent tests cannot
+     * interfere) are sent to ::1; the source reaches the decapsulator through recvmmsg's sockaddr_in6.
+     */
+    @Test
+    void shouldDecapsulateFromSeveralRawSocketsIncludingIpv6() throws Exception {
+        Probe raw = Capabilities.rawSockets();
+        assumeTrue(raw.available(), "raw sockets unavailable: " + raw.cause());
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        InetAddress gateway6 = InetAddress.ofLiteral("fd00:77::" + Integer.toHexString(1 + rnd.nextInt(0xfffe)));
+        InetAddress stranger6 = InetAddress.ofLiteral("fd00:78::" + Integer.toHexString(1 + rnd.nextInt(0xfffe)));
+        InetAddress vip6 = InetAddress.ofLiteral("fd00:99::" + Integer.toHexString(1 + rnd.nextInt(0xfffe)));
+        InetAddress loopback6 = InetAddress.ofLiteral("::1");
+        int gateway4 = ip(127, 77, rnd.nextInt(256), 1 + rnd.nextInt(250));
+        int vip4 = ip(10, 255, rnd.nextInt(256), 1 + rnd.nextInt(250));
+        int localhost = ip(127, 0, 0, 1);
+
+        UserspaceDecapsulatorTest.RecordingSink sink = new UserspaceDecapsulatorTest.RecordingSink();
+        DecapCounters counters = new DecapCounters();
+        try (RawSocket sit6 = RawSocket.ipv6Protocol(41); RawSocket gre6 = RawSocket.ipv6Protocol(47);
+             RawSocket gre4 = RawSocket.ipv4Protocol(47); RawSocket tx6 = RawSocket.ipv6Raw();
+             RawSocket tx4 = RawSocket.ipv4Raw(); Arena arena = Arena.ofConfined()) {
+            for (RawSocket s : List.of(sit6, gre6, gre4)) {
+                s.nonBlocking(true);
+            }
+            DecapLoop loop = new DecapLoop(List.of(sit6, gre6, gre4), new UserspaceDecapsulator(
+                    Ipv4AddressSet.of(gateway4), Ipv6AddressSet.ofInet(List.of(gateway6)), Ipv4AddressSet.of(vip4),
+                    Ipv6AddressSet.ofInet(List.of(vip6)), GreKeySet.of(List.of(42L)), sink, counters), 2);
+            Thread t = Thread.ofPlatform().name("decap-test6").start(loop);
+
+            byte[] inner6 = TunnelPackets.inner6(vip6);
+            send6(tx6, arena, outer6(41, gateway6, loopback6, inner6), loopback6, 3);
+            send6(tx6, arena, outer6(47, gateway6, loopback6, TunnelPackets.gre(inner(vip4), 42L, true)), loopback6, 2);
+            send6(tx6, arena, outer6(47, gateway6, loopback6, TunnelPackets.gre(inner6, 7L, false)), loopback6, 1);
+            send6(tx6, arena, outer6(41, stranger6, loopback6, inner6), loopback6, 2);
+            byte[] gre4Packet = TunnelPackets.outer4(47, gateway4, TunnelPackets.gre(inner(vip4), null, false));
+            putInt(gre4Packet, 16, localhost);
+            checksum(gre4Packet, 0);
+            send(tx4, arena, gre4Packet, localhost, 1);
+
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < deadline && (counters.snapshot().get("decap_packets") < 6
+                    || counters.snapshot().get("drop_bad_gre_key") < 1 || counters.snapshot().get("drop_bad_source") < 2)) {
+                Thread.sleep(10);
+            }
+            loop.stop();
+            t.join(2000);
+
+            var snapshot = counters.snapshot();
+            assertNull(loop.failure());
+            assertEquals(6L, snapshot.get("decap_packets"), snapshot.toString());
+            assertEquals(3L, snapshot.get("decap_packets.ip6tnl"), snapshot.toString());
+            assertEquals(2L, snapshot.get("decap_packets.ip6gre"), snapshot.toString());
+            assertEquals(1L, snapshot.get("decap_packets.gre"), snapshot.toString());
+            assertEquals(1L, snapshot.get("drop_bad_gre_key"), snapshot.toString());
+            assertEquals(2L, snapshot.get("drop_bad_source"), snapshot.toString());
+        }
+    }
+
+    /** An IPv6 header (RFC 8200 §3, hop limit 64) + payload. */
+    static byte[] outer6(int nextHeader, InetAddress src, InetAddress dst, byte[] payload) {
+        byte[] p = new byte[40 + payload.length];
+        p[0] = 0x60;
+        p[4] = (byte) (payload.length >> 8);
+        p[5] = (byte) payload.length;
+        p[6] = (byte) nextHeader;
+        p[7] = 64;
+        System.arraycopy(src.getAddress(), 0, p, 8, 16);
+        System.arraycopy(dst.getAddress(), 0, p, 24, 16);
+        System.arraycopy(payload, 0, p, 40, payload.length);
+        return p;
+    }
+
+    static void send6(RawSocket tx, Arena arena, byte[] packet, InetAddress dst, int times) throws Exception {
+        MemorySegment seg = arena.allocate(packet.length);
+        seg.copyFrom(MemorySegment.ofArray(packet));
+        for (int i = 0; i < times; i++) {
+            assertEquals(packet.length, tx.sendIpv6(seg, 0, packet.length, TunnelPackets.hi(dst), TunnelPackets.lo(dst)));
         }
     }
 

@@ -5,7 +5,9 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,8 +46,12 @@ class UserspaceDecapsulatorTest {
 
     final RecordingSink sink = new RecordingSink();
     final DecapCounters counters = new DecapCounters();
+    static final InetAddress GATEWAY6 = InetAddress.ofLiteral("fd00:2::2");
+    static final InetAddress VIP6 = InetAddress.ofLiteral("fd00:100::1");
+    static final long GRE_KEY = 42;
     final UserspaceDecapsulator decap = new UserspaceDecapsulator(Ipv4AddressSet.of(GATEWAY, ip(10, 0, 2, 3)),
-            Ipv4AddressSet.of(VIP), sink, counters);
+            Ipv6AddressSet.ofInet(List.of(GATEWAY6)), Ipv4AddressSet.of(VIP), Ipv6AddressSet.ofInet(List.of(VIP6)),
+            GreKeySet.of(List.of(GRE_KEY, 4_000_000_000L)), sink, counters);
 
     static int ip(int a, int b, int c, int d) {
         return a << 24 | b << 16 | c << 8 | d;
@@ -116,7 +122,7 @@ class UserspaceDecapsulatorTest {
     }
 
     DecapCounter feed(byte[] packet) {
-        return decap.onPacket(MemorySegment.ofArray(packet), 0, packet.length);
+        return decap.onIpv4Packet(MemorySegment.ofArray(packet), 0, packet.length);
     }
 
     @Test
@@ -137,7 +143,7 @@ class UserspaceDecapsulatorTest {
         System.arraycopy(packet, 0, buffer, 100, packet.length);
         Arrays.fill(buffer, 100 + packet.length, buffer.length, (byte) 0xee);
 
-        assertEquals(DecapCounter.DECAP_PACKETS, decap.onPacket(MemorySegment.ofArray(buffer), 100, packet.length));
+        assertEquals(DecapCounter.DECAP_PACKETS, decap.onIpv4Packet(MemorySegment.ofArray(buffer), 100, packet.length));
         assertArrayEquals(inner(VIP), sink.lastPacket());
     }
 
@@ -208,7 +214,7 @@ class UserspaceDecapsulatorTest {
         counters.publish();
 
         assertEquals(java.util.List.of("rx_packets", "decap_packets", "drop_bad_source", "drop_malformed",
-                "drop_not_vip", "tx_errors"), java.util.List.copyOf(counters.snapshot().keySet()));
+                "drop_not_vip", "tx_errors", "drop_bad_gre_key", "decap_packets.ipip"), java.util.List.copyOf(counters.snapshot().keySet()));
         assertEquals(1L, counters.snapshot().get("decap_packets"));
     }
 
@@ -221,21 +227,152 @@ class UserspaceDecapsulatorTest {
         badBytes[11] ^= 1;
         MemorySegment bad = MemorySegment.ofArray(badBytes);
         int len = (int) good.byteSize();
+        MemorySegment good6 = MemorySegment.ofArray(TunnelPackets.gre(TunnelPackets.inner6(VIP6), GRE_KEY, true));
+        int len6 = (int) good6.byteSize();
+        long gwHi = TunnelPackets.hi(GATEWAY6);
+        long gwLo = TunnelPackets.lo(GATEWAY6);
         for (int i = 0; i < 20_000; i++) {           // warm up (interpreter and JIT may allocate once)
-            decap.onPacket(good, 0, len);
-            decap.onPacket(foreign, 0, len);
-            decap.onPacket(bad, 0, len);
+            decap.onIpv4Packet(good, 0, len);
+            decap.onIpv4Packet(foreign, 0, len);
+            decap.onIpv4Packet(bad, 0, len);
+            decap.onIpv6Payload(good6, 0, len6, 47, gwHi, gwLo);
         }
         long tid = Thread.currentThread().threadId();
         long before = threads.getThreadAllocatedBytes(tid);
         for (int i = 0; i < 100_000; i++) {
-            decap.onPacket(good, 0, len);
-            decap.onPacket(foreign, 0, len);
-            decap.onPacket(bad, 0, len);
+            decap.onIpv4Packet(good, 0, len);
+            decap.onIpv4Packet(foreign, 0, len);
+            decap.onIpv4Packet(bad, 0, len);
+            decap.onIpv6Payload(good6, 0, len6, 47, gwHi, gwLo);
         }
         long allocated = threads.getThreadAllocatedBytes(tid) - before;
 
-        assertTrue(allocated < 4096, "allocated " + allocated + " bytes for 300000 packets");
-        assertEquals(120_000, counters.get(DecapCounter.DECAP_PACKETS));
+        assertTrue(allocated < 4096, "allocated " + allocated + " bytes for 400000 packets");
+        assertEquals(240_000, counters.get(DecapCounter.DECAP_PACKETS));
+    }
+
+    // ---- every kind (issue 3) ----
+
+    DecapCounter feed6(byte[] payload, int nextHeader, InetAddress source) {
+        return decap.onIpv6Payload(MemorySegment.ofArray(payload), 0, payload.length, nextHeader,
+                TunnelPackets.hi(source), TunnelPackets.lo(source));
+    }
+
+    void assertDelivered(DecapCounter verdict, byte[] inner, io.dsrgw.encap.tunnel.TunnelKind kind) {
+        assertEquals(DecapCounter.DECAP_PACKETS, verdict);
+        assertArrayEquals(inner, sink.lastPacket());
+        assertEquals(1, counters.decapsulatedCount(kind));
+    }
+
+    @Test
+    void shouldDeliverTheInnerIpv6PacketOfSit() {
+        byte[] inner = TunnelPackets.inner6(VIP6);
+        assertDelivered(feed(TunnelPackets.outer4(41, GATEWAY, inner)), inner, io.dsrgw.encap.tunnel.TunnelKind.SIT);
+    }
+
+    @Test
+    void shouldDeliverUnkeyedGreOverIpv4WithInnerIpv4AndInnerIpv6() {
+        byte[] inner4 = inner(VIP);
+        assertEquals(DecapCounter.DECAP_PACKETS, feed(TunnelPackets.outer4(47, GATEWAY, TunnelPackets.gre(inner4, null, false))));
+        assertArrayEquals(inner4, sink.lastPacket());
+        byte[] inner6 = TunnelPackets.inner6(VIP6);
+        assertEquals(DecapCounter.DECAP_PACKETS, feed(TunnelPackets.outer4(47, GATEWAY, TunnelPackets.gre(inner6, null, false))));
+        assertArrayEquals(inner6, sink.lastPacket());
+        assertEquals(2, counters.decapsulatedCount(io.dsrgw.encap.tunnel.TunnelKind.GRE));
+    }
+
+    @Test
+    void shouldDeliverGreWithAConfiguredKeyAndAValidChecksum() {
+        byte[] inner = inner(VIP);
+        assertDelivered(feed(TunnelPackets.outer4(47, GATEWAY, TunnelPackets.gre(inner, GRE_KEY, true))), inner,
+                io.dsrgw.encap.tunnel.TunnelKind.GRE);
+        // a key above 2^31 (unsigned 32-bit) is matched on its bits
+        assertEquals(DecapCounter.DECAP_PACKETS,
+                feed(TunnelPackets.outer4(47, GATEWAY, TunnelPackets.gre(inner, 4_000_000_000L, false))));
+    }
+
+    @Test
+    void shouldDropAndCountGreWithAKeyThatIsNotConfigured() {
+        byte[] packet = TunnelPackets.outer4(47, GATEWAY, TunnelPackets.gre(inner(VIP), 7L, false));
+
+        assertEquals(DecapCounter.DROP_BAD_GRE_KEY, feed(packet));
+        assertEquals(DecapCounter.DROP_BAD_GRE_KEY,
+                feed6(TunnelPackets.gre(TunnelPackets.inner6(VIP6), 43L, true), 47, GATEWAY6));
+
+        assertEquals(0, sink.writes);
+        assertEquals(2, counters.get(DecapCounter.DROP_BAD_GRE_KEY));
+    }
+
+    @Test
+    void shouldDropGreWithABadChecksumAsMalformed() {
+        byte[] gre = TunnelPackets.gre(inner(VIP), GRE_KEY, true);
+        gre[5] ^= 1;
+
+        assertEquals(DecapCounter.DROP_MALFORMED, feed(TunnelPackets.outer4(47, GATEWAY, gre)));
+        assertEquals(0, sink.writes);
+    }
+
+    @Test
+    void shouldDropAnIpv4OuterPacketWhoseInnerFamilyDoesNotFitTheKind() {
+        assertEquals(DecapCounter.DROP_MALFORMED, feed(TunnelPackets.outer4(41, GATEWAY, inner(VIP))));
+        assertEquals(DecapCounter.DROP_MALFORMED, feed(TunnelPackets.outer4(4, GATEWAY, TunnelPackets.inner6(VIP6))));
+        assertEquals(0, sink.writes);
+    }
+
+    @Test
+    void shouldDeliverIp6tnlWithInnerIpv4AndInnerIpv6() {
+        byte[] inner4 = inner(VIP);
+        assertEquals(DecapCounter.DECAP_PACKETS, feed6(inner4, 4, GATEWAY6));
+        assertArrayEquals(inner4, sink.lastPacket());
+        byte[] inner6 = TunnelPackets.inner6(VIP6);
+        assertEquals(DecapCounter.DECAP_PACKETS, feed6(inner6, 41, GATEWAY6));
+        assertArrayEquals(inner6, sink.lastPacket());
+        assertEquals(2, counters.decapsulatedCount(io.dsrgw.encap.tunnel.TunnelKind.IP6TNL));
+    }
+
+    @Test
+    void shouldDeliverIp6greKeyedAndUnkeyedWithBothInnerFamilies() {
+        byte[] inner6 = TunnelPackets.inner6(VIP6);
+        assertEquals(DecapCounter.DECAP_PACKETS, feed6(TunnelPackets.gre(inner6, GRE_KEY, true), 47, GATEWAY6));
+        assertArrayEquals(inner6, sink.lastPacket());
+        byte[] inner4 = inner(VIP);
+        assertEquals(DecapCounter.DECAP_PACKETS, feed6(TunnelPackets.gre(inner4, null, false), 47, GATEWAY6));
+        assertArrayEquals(inner4, sink.lastPacket());
+        assertEquals(2, counters.decapsulatedCount(io.dsrgw.encap.tunnel.TunnelKind.IP6GRE));
+    }
+
+    @Test
+    void shouldDropAndCountAnIpv6OuterSourceThatIsNotAGateway() {
+        byte[] inner6 = TunnelPackets.inner6(VIP6);
+
+        assertEquals(DecapCounter.DROP_BAD_SOURCE, feed6(inner6, 41, InetAddress.ofLiteral("fd00:2::3")));
+        // an IPv4 gateway's address written as IPv4-compatible IPv6 is not that gateway either
+        assertEquals(DecapCounter.DROP_BAD_SOURCE, feed6(inner6, 41, InetAddress.ofLiteral("::a00:202")));
+
+        assertEquals(0, sink.writes);
+        assertEquals(2, counters.get(DecapCounter.DROP_BAD_SOURCE));
+    }
+
+    @Test
+    void shouldDropInnerPacketsNotAddressedToAVipOfTheirFamily() {
+        // IPv6 inner to a non-VIP; IPv6 inner to the IPv4 VIP's mapped form; IPv4 inner to a non-VIP
+        assertEquals(DecapCounter.DROP_NOT_VIP, feed6(TunnelPackets.inner6(InetAddress.ofLiteral("fd00:3::11")),
+                41, GATEWAY6));
+        assertEquals(DecapCounter.DROP_NOT_VIP, feed(TunnelPackets.outer4(41, GATEWAY,
+                TunnelPackets.inner6(InetAddress.ofLiteral("fd00:100::2")))));
+        assertEquals(DecapCounter.DROP_NOT_VIP, feed6(inner(ip(10, 0, 3, 10)), 4, GATEWAY6));
+
+        assertEquals(0, sink.writes);
+        assertEquals(3, counters.get(DecapCounter.DROP_NOT_VIP));
+    }
+
+    @Test
+    void shouldDropTruncatedIpv6PayloadsAsMalformed() {
+        byte[] inner6 = TunnelPackets.inner6(VIP6);
+        byte[] cut = Arrays.copyOf(inner6, 30);
+
+        assertEquals(DecapCounter.DROP_MALFORMED, feed6(cut, 41, GATEWAY6));
+        assertEquals(DecapCounter.DROP_MALFORMED, feed6(new byte[2], 47, GATEWAY6));
+        assertEquals(0, sink.writes);
     }
 }
