@@ -308,7 +308,8 @@ public final class ForwardingSnapshot {
         public Builder addVip(String name, int addressIpv4, int protocol, int[] ports, List<Ipv4Backend> backends) {
             Objects.requireNonNull(name, "name");
             if (protocol != IpProtocol.TCP && protocol != IpProtocol.UDP) {
-                throw new IllegalArgumentException("vip " + name + " protocol: " + protocol + " (expected: tcp or udp)");
+                throw new IllegalArgumentException("vip " + name + " protocol: " + protocol
+                        + " (expected: tcp or udp)");
             }
             int[] sortedPorts = ports.clone();
             Arrays.sort(sortedPorts);
