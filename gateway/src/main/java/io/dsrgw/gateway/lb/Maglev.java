@@ -32,8 +32,9 @@ import java.util.stream.IntStream;
  * identity before anything else, so the order of the config never matters, and no clock or randomness is used.
  * Backends not in rotation (draining, down, weight 0) keep their index but take no slots.
  *
- * <p>Cost: O(M * N) in the worst case of very unequal weights (rounds in which only a few backends claim);
- * 65537 slots and 1000 backends of equal weight take a few milliseconds.
+ * <p>Cost: one pass over the in-rotation backends per round, about {@code M * maxWeight / sum(weights)} rounds:
+ * O(M) for equal weights (65537 slots, 1000 backends: ~20 ms here), up to O(M * N) when one backend outweighs
+ * all others together (1 backend of weight 65535 plus 999 of weight 1: ~0.5 s). Control plane only.
  */
 public final class Maglev {
     /** Default table size: the prime the paper uses for its small tables. */

@@ -138,8 +138,9 @@ class MaglevTest {
                     }
                 }
                 assertEquals(goneSlots + movedOthers, update.changedSlots());
-                // The paper (fig. 13) measures a few percent of disruption beyond the minimum at these sizes.
-                assertTrue(movedOthers <= 0.03 * M, "n=" + n + ": " + movedOthers + " other slots moved");
+                // Maglev is not perfectly minimal (paper, section 3.4); measured here: 0.02% (n=3) to 0.4% (n=50)
+                // of the table beyond the removed backend's slots. 1% leaves headroom for other removals.
+                assertTrue(movedOthers <= 0.01 * M, "n=" + n + ": " + movedOthers + " other slots moved");
             }
         }
     }
