@@ -57,7 +57,7 @@ key = int(opts['key']) if 'key' in opts else None
 syn = int(opts.get('syn', 0))
 for i in range(int(n)):
     p = bytearray(inner(isrc, idst, i, syn))
-    if 'corrupt' in opts: p[-1] ^= 0xff; p[2] ^= 0x01              # wrong inner length
+    if 'corrupt' in opts: p[5 if v6(idst) else 2] ^= 0x01          # inner (payload/total) length off by 256
     p = bytes(p)
     if kind in ('gre', 'ip6gre'):
         p, proto = gre(p, key, 'csum' in opts, v6(idst)), 47

@@ -63,7 +63,8 @@ public final class IpJson {
                 try {
                     canonical = Addresses.canonical(local);
                 } catch (IllegalArgumentException e) {
-                    throw new IOException(command + ": unexpected JSON: local: " + local + " (expected: an IP literal)");
+                    throw new IOException(command + ": unexpected JSON: local: " + local
+                            + " (expected: an IP literal)");
                 }
                 int prefix = required(a, "prefixlen", command).asInt();
                 String label = a.path("label").isTextual() ? a.path("label").asText() : null;

@@ -93,7 +93,8 @@ final class FakeHost implements Host {
     public CommandResult run(List<String> argv) throws java.io.IOException {
         String line = String.join(" ", argv);
         if (nftMissing && argv.getFirst().equals("nft")) {
-            throw new java.io.IOException("cannot run " + line + ": Cannot run program \"nft\": error=2, No such file or directory");
+            throw new java.io.IOException("cannot run " + line
+                    + ": Cannot run program \"nft\": error=2, No such file or directory");
         }
         commands.add(line);
         if (failPrefix != null && line.startsWith(failPrefix)) {

@@ -152,7 +152,8 @@ class NftPlanTest {
     }
 
     @Test
-    void shouldNotNeedNftWhenTheClampIsOffButFailWithAHintWhenItIsOn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+    void shouldNotNeedNftWhenTheClampIsOffButFailWithAHintWhenItIsOn(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         FakeHost host = FakeHost.typical();
         host.nftMissing = true;

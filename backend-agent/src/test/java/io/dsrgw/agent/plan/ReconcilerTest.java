@@ -37,7 +37,8 @@ class ReconcilerTest {
         int commandsBefore = host.commands.size();
         assertTrue(r.apply(op -> { }).isEmpty(), "re-running apply must change nothing");
         assertTrue(host.commands.subList(commandsBefore, host.commands.size()).stream()
-                .allMatch(c -> c.startsWith("ip -j ") || c.startsWith("nft -j ")), "re-apply only reads: " + host.commands);
+                .allMatch(c -> c.startsWith("ip -j ") || c.startsWith("nft -j ")),
+                "re-apply only reads: " + host.commands);
 
         AgentState owned = StateFile.load(stateFile).orElseThrow();
         assertEquals("2", owned.sysctlOldValues().get("net.ipv4.conf.all.rp_filter"));

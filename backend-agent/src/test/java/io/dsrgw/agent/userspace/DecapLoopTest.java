@@ -111,7 +111,8 @@ class DecapLoopTest {
 
             long deadline = System.nanoTime() + 5_000_000_000L;
             while (System.nanoTime() < deadline && (counters.snapshot().get("decap_packets") < 6
-                    || counters.snapshot().get("drop_bad_gre_key") < 1 || counters.snapshot().get("drop_bad_source") < 2)) {
+                    || counters.snapshot().get("drop_bad_gre_key") < 1
+                    || counters.snapshot().get("drop_bad_source") < 2)) {
                 Thread.sleep(10);
             }
             loop.stop();
@@ -146,7 +147,8 @@ class DecapLoopTest {
         MemorySegment seg = arena.allocate(packet.length);
         seg.copyFrom(MemorySegment.ofArray(packet));
         for (int i = 0; i < times; i++) {
-            assertEquals(packet.length, tx.sendIpv6(seg, 0, packet.length, TunnelPackets.hi(dst), TunnelPackets.lo(dst)));
+            assertEquals(packet.length,
+                    tx.sendIpv6(seg, 0, packet.length, TunnelPackets.hi(dst), TunnelPackets.lo(dst)));
         }
     }
 

@@ -273,10 +273,12 @@ class UserspaceDecapsulatorTest {
     @Test
     void shouldDeliverUnkeyedGreOverIpv4WithInnerIpv4AndInnerIpv6() {
         byte[] inner4 = inner(VIP);
-        assertEquals(DecapCounter.DECAP_PACKETS, feed(TunnelPackets.outer4(47, GATEWAY, TunnelPackets.gre(inner4, null, false))));
+        assertEquals(DecapCounter.DECAP_PACKETS,
+                feed(TunnelPackets.outer4(47, GATEWAY, TunnelPackets.gre(inner4, null, false))));
         assertArrayEquals(inner4, sink.lastPacket());
         byte[] inner6 = TunnelPackets.inner6(VIP6);
-        assertEquals(DecapCounter.DECAP_PACKETS, feed(TunnelPackets.outer4(47, GATEWAY, TunnelPackets.gre(inner6, null, false))));
+        assertEquals(DecapCounter.DECAP_PACKETS,
+                feed(TunnelPackets.outer4(47, GATEWAY, TunnelPackets.gre(inner6, null, false))));
         assertArrayEquals(inner6, sink.lastPacket());
         assertEquals(2, counters.decapsulatedCount(io.dsrgw.encap.tunnel.TunnelKind.GRE));
     }
