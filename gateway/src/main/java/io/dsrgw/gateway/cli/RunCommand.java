@@ -49,6 +49,8 @@ final class RunCommand {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private TunIngress ingress;
     private volatile int exitStatus = GatewayMain.EXIT_OK;
+    /** Set by the shutdown hook before it stops the workers: from then on a dead worker is expected. */
+    private volatile boolean shuttingDown;
     private boolean cleanedUp;
 
     private RunCommand(GatewayConfig config, ForwardingSnapshot snapshot, PrintStream out, PrintStream err) {
@@ -112,7 +114,8 @@ final class RunCommand {
         try {
             while (!stopped.await(500, TimeUnit.MILLISECONDS)) {
                 for (Thread t : threads) {
-                    if (!t.isAlive()) {
+                    // Read the flag after seeing the dead thread: the hook sets it before stopping any worker.
+                    if (!t.isAlive() && !shuttingDown) {
                         err.println("dsr-gateway: run: " + t.getName() + " stopped unexpectedly; shutting down");
                         return fail();
                     }
@@ -143,6 +146,7 @@ final class RunCommand {
     }
 
     private void onShutdown() {
+        shuttingDown = true;
         cleanup();
         stopped.countDown();
         out.flush();
