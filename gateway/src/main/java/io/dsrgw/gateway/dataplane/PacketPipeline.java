@@ -66,10 +66,10 @@ public final class PacketPipeline {
     }
 
     /**
-     * Processes the IPv4 packet of {@code length} captured bytes at {@code seg[offset]}; the caller guarantees
-     * {@link IpipEncapsulator#OVERHEAD} writable bytes before {@code offset} (workers leave
-     * {@link #HEADROOM_BYTES}). Counts and returns the verdict: {@link CounterSet#TX_PACKETS} when handed to the
-     * sink, otherwise the drop counter.
+     * Processes the IPv4 packet of {@code length} captured bytes at {@code seg[offset]}. The outer header is
+     * written into the {@link IpipEncapsulator#OVERHEAD} bytes before {@code offset} (workers leave
+     * {@link #HEADROOM_BYTES}); without them the packet is dropped as malformed and nothing is written. Counts and
+     * returns the verdict: {@link CounterSet#TX_PACKETS} when handed to the sink, otherwise the drop counter.
      */
     public CounterSet process(MemorySegment seg, long offset, int length, TxSink sink) {
         counters.increment(CounterSet.RX_PACKETS);
