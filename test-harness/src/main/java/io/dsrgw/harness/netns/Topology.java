@@ -11,15 +11,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The DSR test topology of {@code ../shared/recipes/netns-dsr.md}, built in fresh namespaces:
  * <pre>
- *   client (PFX-cl) eth0 10.0.1.2/24 ── to-client 10.0.1.1 ┐
- *                                                         router (PFX-rt), forwarding on, VIP/32 via 10.0.2.2
- *   gateway (PFX-gw) eth0 10.0.2.2/24 ── to-gw 10.0.2.1 ───┤
- *                                                         └ br-backends 10.0.3.1/24 (bridge)
- *   backend i (PFX-bI) eth0 10.0.3.(10+i)/24 ── to-bI (bridge port)
+ *   client (PFX-cl) eth0 10.0.1.2/24 fd00:1::2/64 ── to-client 10.0.1.1 fd00:1::1 ┐
+ *                                                         router (PFX-rt), forwarding on,
+ *                                                         VIP/32 via 10.0.2.2, VIP/128 via fd00:2::2
+ *   gateway (PFX-gw) eth0 10.0.2.2/24 fd00:2::2/64 ── to-gw 10.0.2.1 fd00:2::1 ───┤
+ *                                                         └ br-backends 10.0.3.1/24 fd00:3::1/64 (bridge)
+ *   backend i (PFX-bI) eth0 10.0.3.(10+i)/24 fd00:3::(10+i)/64 ── to-bI (bridge port)
  * </pre>
- * Client, gateway and backends route by default via the router. Sysctls, each of which the recipe found
- * necessary: router {@code ip_forward=1}, {@code rp_filter} 0 on all/default and 2 (loose) on the backend bridge
- * (replies come from the VIP there while the VIP route points at the gateway); gateway {@code ip_forward=1}.
+ * Dual stack everywhere. Client, gateway and backends route by default (IPv4 and IPv6) via the router. Sysctls,
+ * each of which the recipe found necessary: router {@code ip_forward=1} and IPv6 forwarding, {@code rp_filter} 0
+ * on all/default and 2 (loose) on the backend bridge (replies come from the VIP there while the VIP route points
+ * at the gateway; IPv6 has no reverse-path filter); gateway {@code ip_forward=1} and IPv6 forwarding. Duplicate
+ * address detection is off in every namespace ({@code accept_dad=0} before any link exists, and {@code nodad} on
+ * the addresses): it holds new addresses, the link-local ones included, "tentative" for about a second, and
+ * measured here, IPv6 across the router's bridge then fails for the first ~1.5 s; no address here can be
+ * duplicated.
  * The backend-side DSR settings (VIP on lo, decap TUN, rp_filter) are the agent's job, not the topology's.
  *
  * <p>Names: every namespace is {@code PFX-xx} where PFX is "d" + 4 random hex digits, unique per topology; the
@@ -34,7 +40,12 @@ public final class Topology implements AutoCloseable {
     public static final String GATEWAY_ADDRESS = "10.0.2.2";
     public static final String ROUTER_GATEWAY_ADDRESS = "10.0.2.1";
     public static final String ROUTER_BACKEND_ADDRESS = "10.0.3.1";
-    /** Backend i (1-based) gets 10.0.3.(10 + i). */
+    public static final String CLIENT_ADDRESS6 = "fd00:1::2";
+    public static final String ROUTER_CLIENT_ADDRESS6 = "fd00:1::1";
+    public static final String GATEWAY_ADDRESS6 = "fd00:2::2";
+    public static final String ROUTER_GATEWAY_ADDRESS6 = "fd00:2::1";
+    public static final String ROUTER_BACKEND_ADDRESS6 = "fd00:3::1";
+    /** Backend i (1-based) gets 10.0.3.(10 + i) and fd00:3::(10 + i) (the same digits, read as hex in IPv6). */
     public static final int FIRST_BACKEND_HOST = 11;
     /** The veth inside client, gateway and every backend namespace. */
     public static final String LEAF_DEVICE = "eth0";
@@ -62,7 +73,8 @@ public final class Topology implements AutoCloseable {
         this.gateway = new Namespace(prefix + "-gw");
         List<Backend> b = new ArrayList<>();
         for (int i = 1; i <= backendCount; i++) {
-            b.add(new Backend("b" + i, new Namespace(prefix + "-b" + i), "10.0.3." + (FIRST_BACKEND_HOST + i - 1),
+            int host = FIRST_BACKEND_HOST + i - 1;
+            b.add(new Backend("b" + i, new Namespace(prefix + "-b" + i), "10.0.3." + host, "fd00:3::" + host,
                     LEAF_DEVICE, "to-b" + i));
         }
         this.backends = List.copyOf(b);
@@ -99,12 +111,15 @@ public final class Topology implements AutoCloseable {
             return this;
         }
 
-        /** A VIP: the router routes {@code address/32} to the gateway. */
+        /** A VIP: the router routes {@code address/32} (IPv4) or {@code address/128} (IPv6) to the gateway. */
         public Builder vip(String address) {
-            return routeViaGateway(address + "/32");
+            return routeViaGateway(address + (isIpv6(address) ? "/128" : "/32"));
         }
 
-        /** Any destination prefix the router sends to the gateway (VIPs, or non-VIP traffic for negative tests). */
+        /**
+         * Any destination prefix the router sends to the gateway (VIPs, or non-VIP traffic for negative tests);
+         * an IPv6 prefix goes via the gateway's IPv6 address.
+         */
         public Builder routeViaGateway(String cidr) {
             viaGateway.add(cidr);
             return this;
@@ -153,6 +168,8 @@ public final class Topology implements AutoCloseable {
             Commands.check(List.of("ip", "netns", "add", ns.name()));
             created.add(ns);
             ns.ip("link", "set", "lo", "up");
+            ns.sysctl("net.ipv6.conf.all.accept_dad", "0");
+            ns.sysctl("net.ipv6.conf.default.accept_dad", "0");
         }
         // veth pairs are created inside the router namespace with the peer placed directly in the leaf
         // namespace, so no interface ever appears in the host namespace.
@@ -168,36 +185,55 @@ public final class Topology implements AutoCloseable {
         router.ip("link", "set", ROUTER_GATEWAY_DEVICE, "up");
         router.ip("link", "set", ROUTER_BRIDGE, "up");
 
-        client.ip("addr", "add", CLIENT_ADDRESS + "/24", "dev", LEAF_DEVICE);
-        client.ip("link", "set", LEAF_DEVICE, "up");
-        client.ip("route", "add", "default", "via", ROUTER_CLIENT_ADDRESS);
+        router.ip("-6", "addr", "add", ROUTER_CLIENT_ADDRESS6 + "/64", "dev", ROUTER_CLIENT_DEVICE, "nodad");
+        router.ip("-6", "addr", "add", ROUTER_GATEWAY_ADDRESS6 + "/64", "dev", ROUTER_GATEWAY_DEVICE, "nodad");
+        router.ip("-6", "addr", "add", ROUTER_BACKEND_ADDRESS6 + "/64", "dev", ROUTER_BRIDGE, "nodad");
 
-        gateway.ip("addr", "add", GATEWAY_ADDRESS + "/24", "dev", LEAF_DEVICE);
-        gateway.ip("link", "set", LEAF_DEVICE, "up");
-        gateway.ip("route", "add", "default", "via", ROUTER_GATEWAY_ADDRESS);
+        leaf(client, CLIENT_ADDRESS, CLIENT_ADDRESS6, ROUTER_CLIENT_ADDRESS, ROUTER_CLIENT_ADDRESS6);
+        leaf(gateway, GATEWAY_ADDRESS, GATEWAY_ADDRESS6, ROUTER_GATEWAY_ADDRESS, ROUTER_GATEWAY_ADDRESS6);
         gateway.sysctl("net.ipv4.ip_forward", "1");
+        gateway.sysctl("net.ipv6.conf.all.forwarding", "1");
 
         for (Backend b : backends) {
             router.ip("link", "add", b.routerPort(), "type", "veth", "peer", "name", b.device(),
                     "netns", b.namespace().name());
             router.ip("link", "set", b.routerPort(), "master", ROUTER_BRIDGE);
             router.ip("link", "set", b.routerPort(), "up");
-            b.namespace().ip("addr", "add", b.address() + "/24", "dev", b.device());
-            b.namespace().ip("link", "set", b.device(), "up");
-            b.namespace().ip("route", "add", "default", "via", ROUTER_BACKEND_ADDRESS);
+            leaf(b.namespace(), b.address(), b.address6(), ROUTER_BACKEND_ADDRESS, ROUTER_BACKEND_ADDRESS6);
         }
 
         router.sysctl("net.ipv4.ip_forward", "1");
+        router.sysctl("net.ipv6.conf.all.forwarding", "1");
         router.sysctl("net.ipv4.conf.all.rp_filter", "0");
         router.sysctl("net.ipv4.conf.default.rp_filter", "0");
         // Replies arrive on the bridge from the VIP, whose route points at the gateway: strict mode drops them.
         router.sysctl("net.ipv4.conf." + ROUTER_BRIDGE + ".rp_filter", "2");
         for (String cidr : routedViaGateway) {
-            router.ip("route", "add", cidr, "via", GATEWAY_ADDRESS);
+            if (isIpv6(cidr)) {
+                router.ip("-6", "route", "add", cidr, "via", GATEWAY_ADDRESS6);
+            } else {
+                router.ip("route", "add", cidr, "via", GATEWAY_ADDRESS);
+            }
         }
-        LOG.info("topology {} up in {} ms: client {}, gateway {}, {} backends {}", prefix,
-                (System.nanoTime() - start) / 1_000_000, CLIENT_ADDRESS, GATEWAY_ADDRESS, backends.size(),
-                backends.stream().map(Backend::address).toList());
+        LOG.info("topology {} up in {} ms: client {} {}, gateway {} {}, {} backends {}", prefix,
+                (System.nanoTime() - start) / 1_000_000, CLIENT_ADDRESS, CLIENT_ADDRESS6, GATEWAY_ADDRESS,
+                GATEWAY_ADDRESS6, backends.size(), backends.stream().map(b -> b.address() + " " + b.address6())
+                        .toList());
+    }
+
+    /** Addresses (IPv6 without DAD), link up and both default routes of a leaf namespace's {@link #LEAF_DEVICE}. */
+    private static void leaf(Namespace ns, String address, String address6, String via, String via6)
+            throws CommandException {
+        ns.ip("addr", "add", address + "/24", "dev", LEAF_DEVICE);
+        ns.ip("-6", "addr", "add", address6 + "/64", "dev", LEAF_DEVICE, "nodad");
+        ns.ip("link", "set", LEAF_DEVICE, "up");
+        ns.ip("route", "add", "default", "via", via);
+        ns.ip("-6", "route", "add", "default", "via", via6);
+    }
+
+    /** True for an IPv6 address or prefix (it contains a colon). */
+    public static boolean isIpv6(String addressOrPrefix) {
+        return addressOrPrefix.indexOf(':') >= 0;
     }
 
     private List<Namespace> allNamespaces() {

@@ -56,4 +56,70 @@ public final class ScenarioConfigs {
                 }
                 """.formatted(Topology.GATEWAY_ADDRESS, vip, DECAP_DEVICE, stateDir.resolve("agent-state.conf"));
     }
+
+    /**
+     * The issue-3 matrix gateway: for every combination two VIP entries on its address (TCP
+     * {@value TunnelCombination#HTTP_PORT}, UDP {@value TunnelCombination#UDP_ECHO_PORT}), tunnelled to every
+     * backend's address of the combination's outer family with its kind and GRE options; both tunnel sources;
+     * echo requests to a VIP answered by the gateway; too-big messages rate limited at 100/s.
+     */
+    public static String matrixGateway(List<TunnelCombination> combinations, List<Backend> backends, Path workDir) {
+        StringBuilder vips = new StringBuilder();
+        for (TunnelCombination c : combinations) {
+            String backendList = backends.stream().map(b -> "{ address = \"" + b.address(c.outerFamily()) + "\" }")
+                    .collect(Collectors.joining(", "));
+            String gre = (c.greKey() != null ? ", gre-key = " + c.greKey() : "")
+                    + (c.greChecksum() ? ", gre-checksum = true" : "");
+            for (String proto : List.of("tcp", "udp")) {
+                int port = proto.equals("tcp") ? TunnelCombination.HTTP_PORT : TunnelCombination.UDP_ECHO_PORT;
+                vips.append("""
+                        {
+                          name = "%s-%s", address = "%s", protocol = %s, ports = [%d], tunnel = %s%s
+                          backends = [%s]
+                        }
+                        """.formatted(c.id().replace('_', '-'), proto, c.vip(), proto, port, c.tunnelFamily(), gre,
+                        backendList).indent(4));
+            }
+        }
+        return """
+                # Written by io.dsrgw.harness.scenario.ScenarioConfigs for one test run (issue-3 tunnel matrix).
+                dsrgw.gateway {
+                  ingress { kind = tun, device = %s, queues = 1 }
+                  tunnel-source { ipv4 = "%s", ipv6 = "%s" }
+                  tunnel-mtu = 1500
+                  hash-seed = "dsrgw-harness"
+                  icmp { echo = answer, too-big-rate = 100 }
+                  vips = [
+                %s  ]
+                  admin { socket = "%s", http = "127.0.0.1:9180" }
+                }
+                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, Topology.GATEWAY_ADDRESS6, vips,
+                workDir.resolve("gateway.sock"));
+    }
+
+    /**
+     * The issue-3 matrix agent: userspace decapsulation of every kind from both gateway addresses, every
+     * combination's VIP, the GRE keys the combinations use, MSS clamping on or off for a 1500-byte tunnel MTU.
+     */
+    public static String matrixAgent(List<TunnelCombination> combinations, Path stateDir, boolean mssClamp) {
+        String vips = combinations.stream().map(c -> "\"" + c.vip() + "\"").collect(Collectors.joining(", "));
+        String keys = combinations.stream().filter(c -> c.greKey() != null).map(c -> c.greKey().toString())
+                .distinct().collect(Collectors.joining(", "));
+        return """
+                # Written by io.dsrgw.harness.scenario.ScenarioConfigs for one test run (issue-3 tunnel matrix).
+                dsrgw.agent {
+                  mode = userspace
+                  gateways = ["%s", "%s"]
+                  vips = [%s]
+                  tunnels = [ipip, sit, gre, ip6tnl, ip6gre]
+                  gre-keys = [%s]
+                  mss-clamp { enabled = %s, tunnel-mtu = 1500 }
+                  decap-device = %s
+                  reconcile-interval = 10s
+                  state-file = "%s"
+                  health { listen = "0.0.0.0:9181" }
+                }
+                """.formatted(Topology.GATEWAY_ADDRESS, Topology.GATEWAY_ADDRESS6, vips, keys, mssClamp, DECAP_DEVICE,
+                stateDir.resolve("agent-state.conf"));
+    }
 }

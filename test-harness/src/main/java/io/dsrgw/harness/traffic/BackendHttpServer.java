@@ -1,10 +1,15 @@
 package io.dsrgw.harness.traffic;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 
@@ -16,15 +21,23 @@ import com.sun.net.httpserver.HttpServer;
  * <ul>
  *   <li>{@code GET /} answers the backend's name and a newline ("b1\n"): which backend served the request;</li>
  *   <li>{@code GET /blob?bytes=N} answers the N-byte {@link Blob} with header {@code X-SHA256} (its digest);</li>
- *   <li>{@code GET /healthz} answers "ok\n".</li>
+ *   <li>{@code GET /healthz} answers "ok\n";</li>
+ *   <li>{@code POST} or {@code PUT /upload} reads the whole request body and answers
+ *       {@code "NAME BYTES SHA256\n"} (the body's length and lowercase-hex digest), so a client can check that
+ *       a large upload arrived intact.</li>
  * </ul>
  * Every response carries {@code X-Backend: NAME}. Prints {@value #READY_PREFIX}... once listening; stops on
- * SIGTERM. Run inside a backend namespace:
+ * SIGTERM. The main can also run {@link UdpEchoServer}s in the same JVM ({@code --udp-echo}, repeatable), which
+ * saves a JVM per backend. Run inside a backend namespace:
  * {@code ip netns exec NS java -cp 'test-harness/target/*:test-harness/target/lib/*'
- * io.dsrgw.harness.traffic.BackendHttpServer --name b1 --listen 10.100.0.1:80}
+ * io.dsrgw.harness.traffic.BackendHttpServer --name b1 --listen 10.100.0.1:80 [--udp-echo 10.100.0.1:7]}.
+ * {@code --listen [::]:80} accepts every VIP of both families on one dual-stack socket (TCP answers from the
+ * address the connection was made to, unlike UDP: hence one echo socket per VIP address).
  */
 public final class BackendHttpServer implements AutoCloseable {
     public static final String READY_PREFIX = "backend-http: listening";
+    /** POST/PUT here: the answer is "NAME BYTES SHA256\n" of the request body. */
+    public static final String UPLOAD_PATH = "/upload";
     private final HttpServer server;
     private final String name;
 
@@ -50,18 +63,43 @@ public final class BackendHttpServer implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             ex.getResponseHeaders().add("X-Backend", name);
-            if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
-                text(ex, 405, "method not allowed: " + ex.getRequestMethod() + " (expected: GET)\n");
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            if (path.equals(UPLOAD_PATH)) {
+                if (method.equals("POST") || method.equals("PUT")) {
+                    upload(ex);
+                } else {
+                    text(ex, 405, "method not allowed on " + UPLOAD_PATH + ": " + method + " (expected: POST, PUT)\n");
+                }
                 return;
             }
-            String path = ex.getRequestURI().getPath();
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                text(ex, 405, "method not allowed: " + method + " (expected: GET, HEAD; POST/PUT " + UPLOAD_PATH
+                        + ")\n");
+                return;
+            }
             switch (path) {
                 case "/" -> text(ex, 200, name + "\n");
                 case "/healthz" -> text(ex, 200, "ok\n");
                 case "/blob" -> blob(ex);
-                default -> text(ex, 404, "not found: " + path + " (expected: /, /blob?bytes=N, /healthz)\n");
+                default -> text(ex, 404, "not found: " + path + " (expected: /, /blob?bytes=N, /healthz, "
+                        + UPLOAD_PATH + ")\n");
             }
         }
+    }
+
+    private void upload(HttpExchange ex) throws IOException {
+        MessageDigest sha = Blob.sha256();
+        long bytes = 0;
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = ex.getRequestBody()) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                sha.update(buf, 0, n);
+                bytes += n;
+            }
+        }
+        text(ex, 200, name + " " + bytes + " " + HexFormat.of().formatHex(sha.digest()) + "\n");
     }
 
     private void blob(HttpExchange ex) throws IOException {
@@ -111,43 +149,73 @@ public final class BackendHttpServer implements AutoCloseable {
         server.stop(0);
     }
 
-    /** {@code --name NAME --listen ADDRESS:PORT}; exit code 2 on bad usage, 1 when the bind fails. */
+    /**
+     * {@code --name NAME --listen ADDRESS:PORT [--udp-echo ADDRESS:PORT]...}; exit code 2 on bad usage, 1 when a
+     * bind fails. The ready line is printed once every socket is bound.
+     */
     public static void main(String[] args) throws InterruptedException {
         String name = null;
         String listen = null;
+        List<String> udp = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--name" -> name = i + 1 < args.length ? args[++i] : null;
                 case "--listen" -> listen = i + 1 < args.length ? args[++i] : null;
+                case "--udp-echo" -> udp.add(i + 1 < args.length ? args[++i] : "");
                 default -> usage("unknown argument: " + args[i]);
             }
         }
         if (name == null || listen == null || listen.lastIndexOf(':') < 1) {
             usage("missing or bad --name / --listen");
         }
-        int colon = listen.lastIndexOf(':');
-        BackendHttpServer server;
+        List<AutoCloseable> running = new ArrayList<>();
+        String bound = listen;
         try {
-            server = start(name, InetAddress.getByName(listen.substring(0, colon)),
-                    Integer.parseInt(listen.substring(colon + 1)));
+            BackendHttpServer server = start(name, host(listen), port(listen));
+            running.add(server);
+            for (String u : udp) {
+                bound = u;
+                running.add(UdpEchoServer.start(name, host(u), port(u)));
+            }
         } catch (IOException | RuntimeException e) {
-            System.err.println("backend-http: cannot listen on " + listen + ": " + e
+            System.err.println("backend-http: cannot listen on " + bound + ": " + e
                     + " (is the VIP on lo yet? the agent adds it)");
             System.exit(1);
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            for (AutoCloseable c : running) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    System.err.println("backend-http: close " + c + ": " + e);
+                }
+            }
             stopped.countDown();
         }));
-        System.out.println(READY_PREFIX + " on " + server.address() + " as " + name);
+        System.out.println(READY_PREFIX + " on " + ((BackendHttpServer) running.get(0)).address() + " as " + name
+                + (udp.isEmpty() ? "" : "; udp echo on " + udp));
         System.out.flush();
         stopped.await();
     }
 
+    /** The address part of "ADDRESS:PORT" ("[::]:80" and "10.0.0.1:80" alike). */
+    static InetAddress host(String hostPort) throws IOException {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 1) {
+            throw new IllegalArgumentException("address: " + hostPort + " (expected: ADDRESS:PORT)");
+        }
+        return InetAddress.getByName(hostPort.substring(0, colon));
+    }
+
+    static int port(String hostPort) {
+        return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+    }
+
     private static void usage(String why) {
-        System.err.println("backend-http: " + why + "\nusage: BackendHttpServer --name NAME --listen ADDRESS:PORT");
+        System.err.println("backend-http: " + why + "\nusage: BackendHttpServer --name NAME --listen ADDRESS:PORT"
+                + " [--udp-echo ADDRESS:PORT]...");
         System.exit(2);
     }
 }

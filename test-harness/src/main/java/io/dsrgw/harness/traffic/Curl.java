@@ -28,7 +28,7 @@ public final class Curl {
     }
 
     /**
-     * One finished curl run.
+     * One finished curl run (curl runs with -g: no URL globbing, so IPv6 literals in brackets work).
      *
      * @param curlExit    curl's exit code (0 ok, 7 connection refused, 28 timeout, ...)
      * @param curlError   curl's stderr when it failed, else ""
@@ -53,7 +53,7 @@ public final class Curl {
 
     /** GET {@code url} from inside {@code ns}; body kept in memory (small responses). */
     public static Response get(Namespace ns, String url, Duration timeout) throws CommandException {
-        Commands.Result r = Commands.run(ns.wrap(List.of("curl", "-sS", "--max-time", seconds(timeout),
+        Commands.Result r = Commands.run(ns.wrap(List.of("curl", "-gsS", "--max-time", seconds(timeout),
                 "-w", WRITE_OUT, url)), timeout.plusSeconds(10));
         return parse(r.exitCode(), r.stdout(), r.stderr(), Map.of());
     }
@@ -66,11 +66,55 @@ public final class Curl {
     public static Download download(Namespace ns, String url, Path file, Duration timeout) throws IOException {
         Path headerFile = file.resolveSibling(file.getFileName() + ".headers");
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Commands.Result r = Commands.run(ns.wrap(List.of("curl", "-sS", "--max-time", seconds(timeout),
+        Commands.Result r = Commands.run(ns.wrap(List.of("curl", "-gsS", "--max-time", seconds(timeout),
                 "-o", file.toString(), "-D", headerFile.toString(), "-w", WRITE_OUT, url)), timeout.plusSeconds(10));
         Map<String, String> headers = Files.exists(headerFile) ? parseHeaders(Files.readString(headerFile)) : Map.of();
         Response resp = parse(r.exitCode(), r.stdout(), r.stderr(), headers);
         return new Download(resp, file, Files.exists(file) ? sha256(file) : "");
+    }
+
+    /**
+     * An upload checked end to end.
+     *
+     * @param response  the curl run (body: the server's "NAME BYTES SHA256" line)
+     * @param sentBytes the file's size
+     * @param sentSha256 the file's SHA-256
+     * @param backend   the backend named in the answer ("" when none)
+     * @param receivedBytes the byte count the backend read (-1 when no answer)
+     * @param receivedSha256 the digest of what the backend read ("" when no answer)
+     */
+    public record Upload(Response response, long sentBytes, String sentSha256, String backend, long receivedBytes,
+                         String receivedSha256) {
+        /** curl succeeded and the backend read exactly the bytes sent. */
+        public boolean intact() {
+            return response.ok() && receivedBytes == sentBytes && sentSha256.equals(receivedSha256);
+        }
+
+        public String describe() {
+            return response.describe() + ", sent " + sentBytes + " bytes sha256 " + sentSha256 + ", " + (backend
+                    .isEmpty() ? "no answer" : backend + " read " + receivedBytes + " bytes sha256 " + receivedSha256)
+                    + String.format(Locale.ROOT, " in %.2f s", response.seconds());
+        }
+    }
+
+    /**
+     * POSTs {@code file} ({@code --data-binary @file}) from inside {@code ns} to {@code url}, a
+     * {@code BackendHttpServer} {@code /upload} that answers "NAME BYTES SHA256", and compares with the file.
+     */
+    public static Upload upload(Namespace ns, String url, Path file, Duration timeout) throws IOException {
+        Commands.Result r = Commands.run(ns.wrap(List.of("curl", "-gsS", "--max-time", seconds(timeout),
+                "-H", "Content-Type: application/octet-stream", "-H", "Expect:",
+                "--data-binary", "@" + file, "-w", WRITE_OUT, url)), timeout.plusSeconds(10));
+        Response resp = parse(r.exitCode(), r.stdout(), r.stderr(), Map.of());
+        String[] f = resp.body().strip().split(" ");
+        boolean answered = resp.status() == 200 && f.length == 3 && f[1].matches("\\d+");
+        return new Upload(resp, Files.size(file), sha256(file), answered ? f[0] : "",
+                answered ? Long.parseLong(f[1]) : -1, answered ? f[2] : "");
+    }
+
+    /** {@code http://ADDRESS:PORT} + path, the address in brackets when it is IPv6. */
+    public static String url(String address, int port, String path) {
+        return "http://" + (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port + path;
     }
 
     static Response parse(int exit, String stdout, String stderr, Map<String, String> headers) {

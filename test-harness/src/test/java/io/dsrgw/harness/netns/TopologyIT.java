@@ -50,6 +50,51 @@ class TopologyIT {
     }
 
     @Test
+    void shouldConnectEveryNamespaceOverIpv6TooAndRouteIpv6VipsToTheGateway() throws Exception {
+        try (Topology t = Topology.builder().backends(2).vip("fd00:100::1").vip("10.100.0.2").build()) {
+            for (Backend b : t.backends()) {
+                assertTrue(b.address6().startsWith("fd00:3::1"), b.address6());
+                assertTrue(t.client().exec("ping", "-6", "-c1", "-W2", b.address6()).ok());
+                assertEquals(b.address6(), b.address(6));
+            }
+            t.client().exec("ping", "-6", "-c1", "-W2", Topology.GATEWAY_ADDRESS6);
+            assertEquals("1", t.router().sysctl("net.ipv6.conf.all.forwarding"));
+            assertEquals("1", t.gateway().sysctl("net.ipv6.conf.all.forwarding"));
+            assertTrue(t.router().ip("-6", "route", "show", "fd00:100::1").stdout().contains("via fd00:2::2"),
+                    t.router().ip("-6", "route").stdout());
+            assertTrue(t.router().ip("route", "show", "10.100.0.2").stdout().contains("via 10.0.2.2"));
+            assertEquals(List.of("fd00:100::1/128", "10.100.0.2/32"), t.routedViaGateway());
+        }
+    }
+
+    @Test
+    void shouldDropForwardedTooBigMessagesWhileTheFilterIsInstalled() throws Exception {
+        NetnsAssumptions.assumeTool("nft");
+        try (Topology t = Topology.builder().backends(1).routeViaGateway("10.100.9.9/32")
+                .routeViaGateway("fd00:100::99/128").build()) {
+            // The gateway (a forwarding router) reaches these two destinations only over a 1300-byte link, so it
+            // answers 1500-byte packets with frag-needed / packet too big, which cross the router's forward path.
+            t.gateway().ip("link", "add", "small0", "mtu", "1300", "type", "veth", "peer", "name", "small1");
+            t.gateway().ip("link", "set", "small0", "up");
+            t.gateway().ip("link", "set", "small1", "up");
+            t.gateway().ip("route", "add", "10.100.9.9/32", "dev", "small0");
+            t.gateway().ip("-6", "route", "add", "fd00:100::99/128", "dev", "small0");
+            try (TooBigFilter f = TooBigFilter.install(t.router())) {
+                Commands.Result r4 = t.client().execUnchecked(Duration.ofSeconds(10), "ping", "-4", "-c1", "-W1",
+                        "-M", "do", "-s", "1472", "10.100.9.9");
+                Commands.Result r6 = t.client().execUnchecked(Duration.ofSeconds(10), "ping", "-6", "-c1", "-W1",
+                        "-s", "1452", "fd00:100::99");
+                Map<String, NftCounters.Count> d = f.dropped();
+                String ctx = d + "\n" + r4.stdout() + r4.stderr() + "\n" + r6.stdout() + r6.stderr();
+                assertEquals(1, d.get("dropped_frag_needed").packets(), ctx);
+                assertEquals(1, d.get("dropped_packet_too_big").packets(), ctx);
+            }
+            assertFalse(t.router().execUnchecked(Duration.ofSeconds(5), "nft", "list", "table", "inet",
+                    TooBigFilter.TABLE).ok(), "table removed on close");
+        }
+    }
+
+    @Test
     void shouldCountExactlyTheMatchedPacketsWithNft() throws Exception {
         NetnsAssumptions.assumeTool("nft");
         try (Topology t = Topology.builder().backends(1).build()) {

@@ -73,4 +73,57 @@ class ScenarioTest {
         }
         assertNull(new Distributions(tmp.resolve("g"), tmp.resolve("a")).problem());
     }
+
+    @Test
+    void shouldWriteAMatrixGatewayConfigWithTwoVipEntriesPerCombination(@TempDir Path tmp) throws Exception {
+        List<Backend> backends = List.of(
+                new Backend("b1", null, "10.0.3.11", "fd00:3::11", "eth0", "to-b1"),
+                new Backend("b2", null, "10.0.3.12", "fd00:3::12", "eth0", "to-b2"));
+        List<TunnelCombination> all = List.of(TunnelCombination.values());
+        GatewayConfig g = ConfigLoader.parseGateway(ScenarioConfigs.matrixGateway(all, backends, tmp),
+                "matrix-gateway.conf");
+        assertEquals(20, g.vips().size());
+        for (TunnelCombination c : all) {
+            java.net.InetAddress vip = java.net.InetAddress.getByName(c.vip());
+            List<io.dsrgw.conf.VipConfig> vips = g.vips().stream().filter(v -> v.address().equals(vip)).toList();
+            assertEquals(2, vips.size(), c.label());
+            for (io.dsrgw.conf.VipConfig v : vips) {
+                assertEquals(c.tunnelFamily(), v.tunnel().name().toLowerCase(java.util.Locale.ROOT), c.label());
+                assertEquals(c.greKey(), v.greKey(), c.label());
+                assertEquals(c.greChecksum(), v.greChecksum(), c.label());
+                assertEquals(java.net.InetAddress.getByName(backends.get(0).address(c.outerFamily())),
+                        v.backends().get(0).address(), c.label());
+            }
+        }
+        assertEquals(io.dsrgw.conf.EchoMode.ANSWER, g.icmp().echo());
+    }
+
+    @Test
+    void shouldWriteMatrixAgentConfigsWithAndWithoutMssClamp(@TempDir Path tmp) throws Exception {
+        List<TunnelCombination> all = List.of(TunnelCombination.values());
+        AgentConfig off = ConfigLoader.parseAgent(ScenarioConfigs.matrixAgent(all, tmp, false), "agent-a.conf");
+        AgentConfig on = ConfigLoader.parseAgent(ScenarioConfigs.matrixAgent(all, tmp, true), "agent-b.conf");
+        assertEquals(10, off.vips().size());
+        assertEquals(2, off.gateways().size());
+        assertEquals(5, off.tunnels().size());
+        assertEquals(List.of(42L, 43L), off.greKeys());
+        assertEquals(false, off.mssClamp().enabled());
+        assertEquals(true, on.mssClamp().enabled());
+        assertEquals(1500, on.mssClamp().tunnelMtu());
+    }
+
+    @Test
+    void shouldDescribeTenDistinctCombinationsWithTheirWireFormat() {
+        assertEquals(10, java.util.Arrays.stream(TunnelCombination.values()).map(TunnelCombination::vip).distinct()
+                .count());
+        assertEquals(41, TunnelCombination.SIT_6IN4.outerProtocol());
+        assertEquals(4, TunnelCombination.IP6TNL_4IN6.outerProtocol());
+        assertEquals(41, TunnelCombination.IP6TNL_6IN6.outerProtocol());
+        assertEquals(47, TunnelCombination.IP6GRE_KEYED_6IN6.outerProtocol());
+        assertEquals(32, TunnelCombination.GRE_KEYED_CHECKSUM_4IN4.overheadBytes());
+        assertEquals(48, TunnelCombination.IP6GRE_KEYED_6IN6.overheadBytes());
+        assertEquals("out6_p41", TunnelEvidence.outerKey(TunnelCombination.IP6TNL_6IN6));
+        assertEquals("gre", TunnelCombination.IP6GRE_4IN6.tunnelFamily());
+        assertEquals("ipip", TunnelCombination.IP6TNL_4IN6.tunnelFamily());
+    }
 }

@@ -62,4 +62,79 @@ class TrafficTest {
                 Curl.parseHeaders("HTTP/1.1 100 Continue\r\nX-Old: 1\r\n\r\nHTTP/1.1 200 OK\r\nX-SHA256: abc\r\n"
                         + "Content-Length: 5\r\n\r\n"));
     }
+
+    @Test
+    void shouldAnswerTheLengthAndDigestOfAnUploadedBody() throws Exception {
+        try (BackendHttpServer s = BackendHttpServer.start("b3", InetAddress.getLoopbackAddress(), 0);
+             HttpClient http = HttpClient.newHttpClient()) {
+            String base = "http://127.0.0.1:" + s.address().getPort();
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            String sha = Blob.write(300_001, body);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/upload"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertEquals("b3 300001 " + sha + "\n", r.body());
+            HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create(base + "/upload"))
+                    .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals("b3 0 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n", put.body());
+            assertEquals(405, http.send(HttpRequest.newBuilder(URI.create(base + "/upload")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(405, http.send(HttpRequest.newBuilder(URI.create(base + "/"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode());
+        }
+    }
+
+    @Test
+    void shouldEchoNameLengthAndDigestOfEachDatagramFromTheBoundAddress() throws Exception {
+        try (UdpEchoServer s = UdpEchoServer.start("b2", InetAddress.getLoopbackAddress(), 0);
+             java.net.DatagramSocket client = new java.net.DatagramSocket()) {
+            client.setSoTimeout(5000);
+            ByteArrayOutputStream payload = new ByteArrayOutputStream();
+            String sha = Blob.write(40_000, payload);
+            byte[] data = payload.toByteArray();
+            client.send(new java.net.DatagramPacket(data, data.length, s.address()));
+            byte[] in = new byte[200];
+            java.net.DatagramPacket reply = new java.net.DatagramPacket(in, in.length);
+            client.receive(reply);
+            assertEquals("b2 40000 " + sha + "\n", new String(in, 0, reply.getLength(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(s.address(), reply.getSocketAddress());
+        }
+    }
+
+    @Test
+    void shouldParseTheUdpProbeResultLine() {
+        UdpProbe.Result ok = UdpProbe.parse("attempt 1: no reply within 1000 ms\nattempt 2: reply from 10.1.0.1: b1 4000"
+                + " ab\nexpected: bytes=4000 sha256=ab\nRESULT ok attempts=2 from=10.1.0.1 backend=b1 bytes=4000"
+                + " sha256=ab\n");
+        assertEquals(true, ok.ok());
+        assertEquals(2, ok.attempts());
+        assertEquals("b1", ok.backend());
+        assertEquals(4000, ok.bytes());
+        UdpProbe.Result none = UdpProbe.parse("Error: could not find main class\n");
+        assertEquals(false, none.ok());
+        assertEquals(-1, none.bytes());
+        assertEquals("[fd00::1]:7", UdpProbe.hostPort("fd00::1", 7));
+        assertEquals("10.0.0.1:7", UdpProbe.hostPort("10.0.0.1", 7));
+    }
+
+    @Test
+    void shouldParsePingSummariesOfBothFamilies() {
+        Ping.Result r = Ping.parse(0, "PING fd00:100::2(fd00:100::2) 56 data bytes\n...\n"
+                + "3 packets transmitted, 3 received, 0% packet loss, time 404ms\n");
+        assertEquals(3, r.sent());
+        assertEquals(true, r.allAnswered());
+        Ping.Result lost = Ping.parse(1, "5 packets transmitted, 2 received, +3 errors, 60% packet loss\n");
+        assertEquals(2, lost.received());
+        assertEquals(false, lost.allAnswered());
+        assertEquals(false, Ping.parse(2, "ping: connect: Network is unreachable").allAnswered());
+    }
+
+    @Test
+    void shouldBracketIpv6AddressesInUrls() {
+        assertEquals("http://[fd00:100::a]:80/upload", Curl.url("fd00:100::a", 80, "/upload"));
+        assertEquals("http://10.100.0.1:80/", Curl.url("10.100.0.1", 80, "/"));
+    }
 }

@@ -1,0 +1,341 @@
+package io.dsrgw.harness.scenario;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.dsrgw.harness.netns.Backend;
+import io.dsrgw.harness.netns.CommandException;
+import io.dsrgw.harness.netns.ManagedProcess;
+import io.dsrgw.harness.netns.Namespace;
+import io.dsrgw.harness.netns.NftCounters;
+import io.dsrgw.harness.netns.TooBigFilter;
+import io.dsrgw.harness.netns.Topology;
+import io.dsrgw.harness.traffic.BackendHttpServer;
+import io.dsrgw.harness.traffic.Curl;
+import io.dsrgw.harness.traffic.Ping;
+import io.dsrgw.harness.traffic.UdpProbe;
+
+/**
+ * The issue-3 scenario: ONE dual-stack {@link Topology} with N backends and one VIP per {@link TunnelCombination}
+ * (IPv4 or IPv6, the inner family), {@code dsr-gateway run} forwarding every VIP (TCP 80 and UDP 7) with the
+ * combination's tunnel to the backends' IPv4 or IPv6 addresses (the outer family), {@code dsr-agent run} on every
+ * backend accepting every kind from both gateway addresses, and on every backend one JVM with a
+ * {@link BackendHttpServer} on {@code [::]:80} and a {@link io.dsrgw.harness.traffic.UdpEchoServer} per VIP.
+ *
+ * <p>Two phases, switched by {@link #enterClampPhase()}: A — agents without MSS clamping, ICMP too-big messages
+ * flow (the gateway's too-big messages drive path-MTU discovery); B — agents restarted with MSS clamping and the
+ * router dropping every ICMP frag-needed / ICMPv6 packet-too-big (a PMTUD black hole), client PMTU caches flushed.
+ *
+ * <p>nftables counters per VIP in client, router and gateway, and per outer header in gateway and backends, give
+ * {@link TunnelEvidence} for one combination over a window started by {@link #resetCounters()}.
+ */
+public final class TunnelMatrixScenario implements AutoCloseable {
+    private final Options options;
+    private final List<ManagedProcess> agents = new ArrayList<>();
+    private final List<ManagedProcess> servers = new ArrayList<>();
+    private final Map<Namespace, NftCounters> counters = new LinkedHashMap<>();
+    private Topology topology;
+    private ManagedProcess gateway;
+    private TooBigFilter tooBigFilter;
+    private int agentGeneration;
+
+    private TunnelMatrixScenario(Options options) {
+        this.options = options;
+    }
+
+    /**
+     * Options.
+     *
+     * @param combinations which VIPs to set up
+     * @param backends     backend count
+     * @param workDir      configs, state files, logs ({@code logs/})
+     * @param distributions the dsrgw launchers
+     * @param javaCommand  java executable for the backend servers and the UDP probe
+     * @param classpath    their classpath (this module and its dependencies)
+     * @param readyTimeout per process start
+     */
+    public record Options(List<TunnelCombination> combinations, int backends, Path workDir,
+                          Distributions distributions, String javaCommand, String classpath, Duration readyTimeout) {
+        /** Every combination, 3 backends, this JVM's java and classpath, 60 s ready timeout. */
+        public static Options defaults(Path workDir) {
+            return new Options(List.of(TunnelCombination.values()), 3, workDir, Distributions.fromSystemProperties(),
+                    ProcessHandle.current().info().command().orElse("java"), System.getProperty("java.class.path"),
+                    Duration.ofSeconds(60));
+        }
+    }
+
+    /** Builds the topology and starts everything (phase A); on failure stops what it started and rethrows. */
+    public static TunnelMatrixScenario start(Options options) throws IOException {
+        String problem = options.distributions().problem();
+        if (problem != null) {
+            throw new IOException(problem);
+        }
+        TunnelMatrixScenario s = new TunnelMatrixScenario(options);
+        try {
+            s.startAll();
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private Path work() {
+        return options.workDir().toAbsolutePath();
+    }
+
+    private void startAll() throws IOException {
+        Files.createDirectories(work().resolve("logs"));
+        Topology.Builder tb = Topology.builder().backends(options.backends());
+        options.combinations().forEach(c -> tb.vip(c.vip()));
+        topology = tb.build();
+        installCounters();
+        startAgents(false);
+        for (Backend b : topology.backends()) {
+            List<String> cmd = new ArrayList<>(List.of(options.javaCommand(), "-Xmx96m", "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1", "-cp", options.classpath(), BackendHttpServer.class.getName(),
+                    "--name", b.name(), "--listen", "[::]:" + TunnelCombination.HTTP_PORT));
+            for (TunnelCombination c : options.combinations()) {
+                cmd.add("--udp-echo");
+                cmd.add(hostPort(c.vip(), TunnelCombination.UDP_ECHO_PORT));
+            }
+            servers.add(ManagedProcess.start("servers-" + b.name(), b.namespace(), cmd,
+                    work().resolve("logs/servers-" + b.name() + ".log"), Map.of()));
+        }
+        for (ManagedProcess s : servers) {
+            s.awaitLine(DsrScenario.HTTP_READY, options.readyTimeout());
+        }
+        Path gatewayConf = work().resolve("gateway.conf");
+        Files.writeString(gatewayConf, ScenarioConfigs.matrixGateway(options.combinations(), topology.backends(),
+                work()));
+        gateway = ManagedProcess.start("gateway", topology.gateway(),
+                List.of(options.distributions().gatewayLauncher().toString(), "run", "--config", gatewayConf.toString()),
+                work().resolve("logs/gateway.log"), Map.of());
+        gateway.awaitLine(DsrScenario.GATEWAY_READY, options.readyTimeout());
+        resetCounters();
+    }
+
+    private void startAgents(boolean mssClamp) throws IOException {
+        agentGeneration++;
+        String suffix = mssClamp ? "clamp" : "noclamp";
+        for (Backend b : topology.backends()) {
+            Path dir = work().resolve(b.name());
+            Files.createDirectories(dir);
+            Path conf = dir.resolve("agent-" + suffix + ".conf");
+            Files.writeString(conf, ScenarioConfigs.matrixAgent(options.combinations(), dir, mssClamp));
+            agents.add(ManagedProcess.start("agent-" + b.name() + "-" + suffix, b.namespace(),
+                    List.of(options.distributions().agentLauncher().toString(), "run", "--config", conf.toString()),
+                    work().resolve("logs/agent-" + b.name() + "-" + agentGeneration + "-" + suffix + ".log"),
+                    Map.of()));
+        }
+        for (ManagedProcess a : agents) {
+            a.awaitLine(DsrScenario.AGENT_READY, options.readyTimeout());
+        }
+    }
+
+    /**
+     * Phase B: restarts every agent with MSS clamping on, makes the router drop every ICMP frag-needed and ICMPv6
+     * packet-too-big, and flushes the client's cached path MTUs (learnt in phase A), so that only the clamp can
+     * make large uploads work.
+     */
+    public void enterClampPhase() throws IOException {
+        for (ManagedProcess a : agents) {
+            a.stop(ManagedProcess.DEFAULT_GRACE);
+        }
+        agents.clear();
+        startAgents(true);
+        tooBigFilter = TooBigFilter.install(topology.router());
+        topology.client().exec("ip", "route", "flush", "cache");
+        topology.client().exec("ip", "-6", "route", "flush", "cache");
+    }
+
+    /** The router's drop filter of phase B (null in phase A). */
+    public TooBigFilter tooBigFilter() {
+        return tooBigFilter;
+    }
+
+    private void installCounters() throws CommandException {
+        String dev = Topology.LEAF_DEVICE;
+        Map<String, String> clientPost = new LinkedHashMap<>();
+        Map<String, String> clientPre = new LinkedHashMap<>();
+        Map<String, String> gwPre = new LinkedHashMap<>();
+        Map<String, String> gwPost = new LinkedHashMap<>();
+        Map<String, String> rtPre = new LinkedHashMap<>();
+        Map<String, String> rtPost = new LinkedHashMap<>();
+        for (TunnelCombination c : options.combinations()) {
+            String ip = c.innerFamily() == 4 ? "ip" : "ip6";
+            String v = c.id() + "_";
+            String to = ip + " daddr " + c.vip();
+            String from = ip + " saddr " + c.vip();
+            clientPost.put(v + "to_vip", "oifname \"" + dev + "\" " + to);
+            clientPre.put(v + "from_vip", "iifname \"" + dev + "\" " + from);
+            gwPre.put(v + "in_to_vip", "iifname \"" + dev + "\" " + to);
+            // Counted here, not at the client: the client's postrouting hook sees the datagram before the kernel
+            // fragments it.
+            gwPre.put(v + "in_frag", "iifname \"" + dev + "\" " + to + (c.innerFamily() == 4
+                    ? " ip frag-off & 0x3fff != 0" : " exthdr frag exists"));
+            gwPre.put(v + "in_from_vip", "iifname \"" + dev + "\" " + from);
+            gwPost.put(v + "out_from_vip", "oifname \"" + dev + "\" " + from);
+            rtPre.put(v + "bridge", "iifname \"" + Topology.ROUTER_BRIDGE + "\" " + from);
+            rtPost.put(v + "to_client", "oifname \"" + Topology.ROUTER_CLIENT_DEVICE + "\" " + from);
+            rtPost.put(v + "to_gw", "oifname \"" + Topology.ROUTER_GATEWAY_DEVICE + "\" " + from);
+        }
+        gwPost.putAll(outerMatches("oifname \"" + dev + "\"", null));
+        // GRE flags (RFC 2890): C 0x8000, K 0x2000, S 0x1000 in the first 16 bits after the outer header.
+        gwPost.put("out4_gre_key_csum", "oifname \"" + dev + "\" ip protocol 47 @th,0,16 & 0xb000 == 0xa000");
+        gwPost.put("out6_gre_key", "oifname \"" + dev + "\" ip6 nexthdr 47 @th,0,16 & 0xb000 == 0x2000");
+        counters.put(topology.client(), NftCounters.install(topology.client(), NftCounters.Hook.POSTROUTING,
+                clientPost));
+        NftCounters.install(topology.client(), NftCounters.Hook.PREROUTING, clientPre);
+        counters.put(topology.gateway(), NftCounters.install(topology.gateway(), NftCounters.Hook.PREROUTING, gwPre));
+        NftCounters.install(topology.gateway(), NftCounters.Hook.POSTROUTING, gwPost);
+        counters.put(topology.router(), NftCounters.install(topology.router(), NftCounters.Hook.PREROUTING, rtPre));
+        NftCounters.install(topology.router(), NftCounters.Hook.POSTROUTING, rtPost);
+        for (Backend b : topology.backends()) {
+            counters.put(b.namespace(), NftCounters.install(b.namespace(), NftCounters.Hook.PREROUTING,
+                    outerMatches("iifname \"" + b.device() + "\"", b)));
+        }
+    }
+
+    /** The six outer-header matches ({@link TunnelEvidence#OUTER_KEYS}); on a backend: only from the gateway. */
+    private static Map<String, String> outerMatches(String iface, Backend onBackend) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int p : new int[] {4, 41, 47}) {
+            m.put("out4_p" + p, iface + (onBackend != null ? " ip saddr " + Topology.GATEWAY_ADDRESS : "")
+                    + " ip protocol " + p);
+        }
+        for (int p : new int[] {4, 41, 47}) {
+            m.put("out6_p" + p, iface + (onBackend != null ? " ip6 saddr " + Topology.GATEWAY_ADDRESS6 : "")
+                    + " ip6 nexthdr " + p);
+        }
+        return m;
+    }
+
+    /** Starts a new measurement window: zeroes every nft counter of the scenario. */
+    public void resetCounters() throws CommandException {
+        for (NftCounters c : counters.values()) {
+            c.reset();
+        }
+    }
+
+    /** Counts for {@code c}'s VIP since the last {@link #resetCounters()}. */
+    public TunnelEvidence evidence(TunnelCombination c) throws CommandException {
+        Map<String, NftCounters.Count> cl = counters.get(topology.client()).read();
+        Map<String, NftCounters.Count> gw = counters.get(topology.gateway()).read();
+        Map<String, NftCounters.Count> rt = counters.get(topology.router()).read();
+        String v = c.id() + "_";
+        Map<String, Long> gwOut = new TreeMap<>();
+        for (String k : TunnelEvidence.OUTER_KEYS) {
+            gwOut.put(k, gw.get(k).packets());
+        }
+        gwOut.put("out4_gre_key_csum", gw.get("out4_gre_key_csum").packets());
+        gwOut.put("out6_gre_key", gw.get("out6_gre_key").packets());
+        Map<String, Map<String, Long>> backendIn = new TreeMap<>();
+        for (Backend b : topology.backends()) {
+            Map<String, NftCounters.Count> bc = counters.get(b.namespace()).read();
+            Map<String, Long> m = new TreeMap<>();
+            for (String k : TunnelEvidence.OUTER_KEYS) {
+                m.put(k, bc.get(k).packets());
+            }
+            backendIn.put(b.name(), m);
+        }
+        return new TunnelEvidence(cl.get(v + "to_vip").packets(), cl.get(v + "from_vip").packets(),
+                gw.get(v + "in_to_vip").packets(), gw.get(v + "in_frag").packets(),
+                gw.get(v + "in_from_vip").packets(), gw.get(v + "out_from_vip").packets(), gwOut, backendIn,
+                rt.get(v + "bridge").packets(), rt.get(v + "to_client").packets(), rt.get(v + "to_gw").packets());
+    }
+
+    /** {@code requests} GETs of {@code http://VIP/}, each a new curl process and connection, counted by body. */
+    public DsrScenario.Spread spread(TunnelCombination c, int requests) throws CommandException {
+        Map<String, Integer> per = new TreeMap<>();
+        for (Backend b : topology.backends()) {
+            per.put(b.name(), 0);
+        }
+        List<String> failures = new ArrayList<>();
+        java.util.Set<Integer> ports = new java.util.HashSet<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < requests; i++) {
+            Curl.Response r = Curl.get(topology.client(), Curl.url(c.vip(), TunnelCombination.HTTP_PORT, "/"),
+                    Duration.ofSeconds(5));
+            if (r.ok()) {
+                per.merge(r.body().strip(), 1, Integer::sum);
+                ports.add(r.localPort());
+            } else {
+                failures.add("#" + i + " " + r.describe());
+            }
+        }
+        return new DsrScenario.Spread(requests, per, failures, ports.size(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** POSTs {@code file} to {@code http://VIP/upload}; the backend answers the digest of what it read. */
+    public Curl.Upload upload(TunnelCombination c, Path file, Duration timeout) throws IOException {
+        return Curl.upload(topology.client(), Curl.url(c.vip(), TunnelCombination.HTTP_PORT,
+                BackendHttpServer.UPLOAD_PATH), file, timeout);
+    }
+
+    /** One UDP datagram of {@code bytes} to the VIP's echo port from the client (up to 5 attempts, 1 s each). */
+    public UdpProbe.Result udp(TunnelCombination c, int bytes) throws CommandException {
+        return UdpProbe.run(topology.client(), options.javaCommand(), options.classpath(), c.vip(),
+                TunnelCombination.UDP_ECHO_PORT, bytes, 5, Duration.ofSeconds(1));
+    }
+
+    /** {@code count} pings of the VIP from the client, 0.2 s apart, 2 s wait for each reply. */
+    public Ping.Result ping(TunnelCombination c, int count) throws CommandException {
+        return Ping.ping(topology.client(), c.vip(), count, 56, Duration.ofMillis(200), Duration.ofSeconds(2));
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    public Namespace client() {
+        return topology.client();
+    }
+
+    public ManagedProcess gateway() {
+        return gateway;
+    }
+
+    public List<ManagedProcess> agents() {
+        return List.copyOf(agents);
+    }
+
+    /** Log tails of gateway and agents (and the servers, whose logs are short), for failure messages. */
+    public String logTails() {
+        StringBuilder sb = new StringBuilder();
+        if (gateway != null) {
+            sb.append(gateway.tailBlock()).append('\n');
+        }
+        for (ManagedProcess p : agents) {
+            sb.append(p.tailBlock()).append('\n');
+        }
+        for (ManagedProcess p : servers) {
+            sb.append(p.tailBlock()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    static String hostPort(String address, int port) {
+        return (Topology.isIpv6(address) ? "[" + address + "]" : address) + ":" + port;
+    }
+
+    /** Gateway, servers, agents (SIGTERM, grace, SIGKILL), then the namespaces. Idempotent. */
+    @Override
+    public void close() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        servers.forEach(ManagedProcess::close);
+        agents.forEach(ManagedProcess::close);
+        if (topology != null) {
+            topology.close();
+        }
+    }
+}
