@@ -1,7 +1,9 @@
 # Shared by scripts/test and scripts/demo: Debian packages and JDK discovery.
 
 # Packages the tests and the demo use (namespaces, traffic, packet decoding).
-DSRGW_APT_PACKAGES="iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven"
+# qemu-system-x86, busybox-static, xz-utils: the real-kernel VM tests (io.dsrgw.harness.vm; the Debian kernel
+# itself is only downloaded with apt-get download at test time, never installed).
+DSRGW_APT_PACKAGES="iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils"
 
 dsrgw_install_packages() {
   local missing=()

@@ -1,0 +1,93 @@
+package io.dsrgw.harness.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import com.typesafe.config.ConfigFactory;
+
+import io.dsrgw.conf.ConfigLoader;
+import io.dsrgw.conf.GatewayConfig;
+
+/** The small pure parts of the VM lab: reply framing, ldd parsing, package choice, gateway configs. */
+class VmPartsTest {
+    @Test
+    void shouldSplitTheGuestReplyIntoOutputAndExitCode() throws Exception {
+        GuestResult r = GuestResult.parse("x", "line1\nline2\n\n@@DSRGW-EXIT 3\n");
+        assertEquals(3, r.exitCode());
+        assertEquals("line1\nline2\n", r.output());
+        GuestResult noNewline = GuestResult.parse("x", "partial\n@@DSRGW-EXIT 0\n");
+        assertEquals("partial", noNewline.output());
+        assertTrue(noNewline.ok());
+    }
+
+    @Test
+    void shouldUseTheLastMarkerWhenTheOutputContainsTheMarkerText() throws Exception {
+        GuestResult r = GuestResult.parse("x", "\n@@DSRGW-EXIT 9\nmore\n@@DSRGW-EXIT 0\n");
+        assertEquals(0, r.exitCode());
+        assertEquals("\n@@DSRGW-EXIT 9\nmore", r.output());
+    }
+
+    @Test
+    void shouldReportABrokenChannelWhenTheMarkerIsMissing() {
+        GuestCommandException e = assertThrows(GuestCommandException.class, () -> GuestResult.parse("ls", "a\nb"));
+        assertTrue(e.getMessage().contains("no exit marker"), e.getMessage());
+        assertEquals(-1, e.exitCode());
+    }
+
+    @Test
+    void shouldNameScriptExitCodeAndOutputWhenACheckFails() {
+        GuestCommandException e = assertThrows(GuestCommandException.class,
+                () -> new GuestResult("ip link add x type ipip", 2, "RTNETLINK answers: File exists\n").check());
+        assertEquals("in the VM `ip link add x type ipip` exited 2: RTNETLINK answers: File exists", e.getMessage());
+    }
+
+    @Test
+    void shouldTakeLibraryPathsAndTheLoaderFromLddOutput() {
+        String ldd = """
+                \tlinux-vdso.so.1 (0x00007ffd)
+                \tlibmnl.so.0 => /lib/x86_64-linux-gnu/libmnl.so.0 (0x00007f09)
+                \tlibfoo.so.1 => not found
+                \t/lib64/ld-linux-x86-64.so.2 (0x00007f0961b93000)
+                """;
+        assertEquals(Set.of("/lib/x86_64-linux-gnu/libmnl.so.0", "/lib64/ld-linux-x86-64.so.2"),
+                Initramfs.parseLdd(ldd));
+    }
+
+    @Test
+    void shouldPickTheHighestAbiNumberNotTheLexicallyLast() {
+        assertEquals("linux-image-6.1.0-10-amd64", KernelImage.newestOf(List.of("linux-image-6.1.0-9-amd64",
+                "linux-image-6.1.0-10-amd64", "linux-image-6.1.0-10-amd64-unsigned", "linux-image-6.1.0-11-rt-amd64",
+                "linux-image-6.1.0-11-cloud-amd64")));
+        assertNull(KernelImage.newestOf(List.of("linux-image-amd64")));
+    }
+
+    @Test
+    void shouldDescribeTenDistinctKindFamilyCombinations() {
+        assertEquals(10, Set.of(TunnelCase.values()).stream().map(TunnelCase::describe).distinct().count());
+        assertEquals("http://[fd00:100::1]:80/", TunnelCase.IP6TNL_6IN6.url());
+        assertEquals(VmNetwork.GUEST6, TunnelCase.IP6GRE_INNER4.backendAddress());
+        assertEquals("gre", TunnelCase.GRE_KEY42_INNER6.gatewayTunnel());
+        assertEquals("ipip", TunnelCase.SIT_6IN4.gatewayTunnel());
+    }
+
+    @Test
+    void shouldWriteAGatewayConfigTheConfLoaderAcceptsForTheIpipCase() throws Exception {
+        String hocon = KernelLab.gatewayConfig(TunnelCase.IPIP_4IN4, Path.of("/tmp/w"));
+        GatewayConfig g = ConfigLoader.parseGateway(hocon, "ipip.conf");
+        assertEquals(1, g.vips().size());
+        assertEquals("/10.0.0.2", g.vips().get(0).backends().get(0).address().toString());
+        assertEquals("/10.0.0.1", g.tunnelSource().ipv4().toString());
+        // Every case is at least valid HOCON with the keys the schema knows (the conf loader validates families).
+        for (TunnelCase c : TunnelCase.values()) {
+            ConfigFactory.parseString(KernelLab.gatewayConfig(c, Path.of("/tmp/w"))).resolve();
+        }
+    }
+}
