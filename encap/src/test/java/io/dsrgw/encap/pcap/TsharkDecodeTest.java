@@ -28,7 +28,7 @@ class TsharkDecodeTest {
     private static final String[] CHECKSUM_OPTIONS = {"-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
         "-o", "udp.check_checksum:TRUE"};
 
-    private static String tshark;
+    static String tshark;
 
     @BeforeAll
     static void findTshark() {
@@ -41,7 +41,7 @@ class TsharkDecodeTest {
         }
     }
 
-    private static void requireTshark() {
+    static void requireTshark() {
         String reason = "tshark not found on PATH (" + System.getenv("PATH") + "): install it with"
                 + " `apt-get install -y tshark` to decode the test pcaps independently";
         if (tshark == null) {
@@ -138,14 +138,14 @@ class TsharkDecodeTest {
      * The number tshark prints for a "Good" checksum status, read from its own verbose output of the first
      * packet (so the test does not depend on the enum numbering of one Wireshark version).
      */
-    private static String goodStatus(Path p) throws Exception {
+    static String goodStatus(Path p) throws Exception {
         String verbose = run(p, "-c", "1", "-V");
         assertEquals(true, verbose.contains("[Header checksum status: Good]"), verbose);
         String status = fields(p, "ip.checksum.status").get(0);
         return status.split(",")[0];
     }
 
-    private static List<String> fields(Path p, String... names) throws Exception {
+    static List<String> fields(Path p, String... names) throws Exception {
         List<String> args = new ArrayList<>(List.of("-T", "fields", "-E", "separator=|", "-E", "occurrence=a",
                 "-E", "aggregator=,"));
         for (String name : names) {
@@ -155,7 +155,7 @@ class TsharkDecodeTest {
         return run(p, args.toArray(String[]::new)).lines().toList();
     }
 
-    private static String run(Path p, String... args) throws Exception {
+    static String run(Path p, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(tshark, "-n", "-r", p.toString()));
         command.addAll(List.of(CHECKSUM_OPTIONS));
         command.addAll(List.of(args));

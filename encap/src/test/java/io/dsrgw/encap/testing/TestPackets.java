@@ -2,16 +2,19 @@ package io.dsrgw.encap.testing;
 
 import io.dsrgw.encap.checksum.InternetChecksum;
 import io.dsrgw.encap.ip.Icmpv4Flyweight;
+import io.dsrgw.encap.ip.Icmpv6Flyweight;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Addresses;
 import io.dsrgw.encap.ip.Ipv4Flyweight;
+import io.dsrgw.encap.ip.Ipv6Addresses;
+import io.dsrgw.encap.ip.Ipv6Flyweight;
 import io.dsrgw.encap.ip.TcpFlyweight;
 import io.dsrgw.encap.ip.UdpFlyweight;
 import java.lang.foreign.MemorySegment;
 import java.util.HexFormat;
 
 /**
- * Builders of valid IPv4 packets for tests (checksums correct), plus hex helpers. Golden-byte tests do not
+ * Builders of valid IPv4 and IPv6 packets for tests (checksums correct), plus hex helpers. Golden-byte tests do not
  * use these for their expectations; they build inputs for the behaviour tests.
  */
 public final class TestPackets {
@@ -145,5 +148,89 @@ public final class TestPackets {
         byte[] b = new byte[headroom + packet.length];
         System.arraycopy(packet, 0, b, headroom, packet.length);
         return b;
+    }
+
+    /** Mutable description of an IPv6 packet; {@link #build()} writes it (transport checksums by the helpers). */
+    public static final class Ipv6 {
+        public int trafficClass;
+        public int flowLabel = 0x12345;
+        public int hopLimit = 64;
+        public String source = "fd00:1::2";
+        public String destination = "fd00:100::1";
+        /** Next header of the fixed header (the first extension header's type when {@link #extensions} is set). */
+        public int nextHeader = IpProtocol.TCP;
+        /** Extension header bytes between the fixed header and the payload (their own next-header chain). */
+        public byte[] extensions = new byte[0];
+        public byte[] payload = new byte[0];
+
+        public byte[] build() {
+            byte[] bytes = new byte[Ipv6Flyweight.HEADER_LENGTH + extensions.length + payload.length];
+            MemorySegment seg = MemorySegment.ofArray(bytes);
+            long[] src = Ipv6Addresses.parse(source);
+            long[] dst = Ipv6Addresses.parse(destination);
+            new Ipv6Flyweight().wrapForWrite(seg, 0).versionClassFlow(trafficClass, flowLabel)
+                    .payloadLength(extensions.length + payload.length).nextHeader(nextHeader).hopLimit(hopLimit)
+                    .source(src[0], src[1]).destination(dst[0], dst[1]);
+            System.arraycopy(extensions, 0, bytes, 40, extensions.length);
+            System.arraycopy(payload, 0, bytes, 40 + extensions.length, payload.length);
+            return bytes;
+        }
+    }
+
+    /** A complete TCP/IPv6 packet with its checksum (flow label 0x12345). */
+    public static byte[] tcpPacket6(String src, String dst, int srcPort, int dstPort, int flags, int dataBytes) {
+        Ipv6 p = new Ipv6();
+        p.source = src;
+        p.destination = dst;
+        p.nextHeader = IpProtocol.TCP;
+        byte[] segment = tcp(0, 0, srcPort, dstPort, flags, pattern(dataBytes));
+        MemorySegment seg = MemorySegment.ofArray(segment);
+        TcpFlyweight tcp = new TcpFlyweight().wrapForWrite(seg, 0).checksum(0);
+        long[] s = Ipv6Addresses.parse(src);
+        long[] d = Ipv6Addresses.parse(dst);
+        tcp.checksum(InternetChecksum.tcpIpv6(seg, 0, segment.length, s[0], s[1], d[0], d[1]));
+        p.payload = segment;
+        return p.build();
+    }
+
+    /** A complete UDP/IPv6 packet with its checksum. */
+    public static byte[] udpPacket6(String src, String dst, int srcPort, int dstPort, int dataBytes) {
+        Ipv6 p = new Ipv6();
+        p.source = src;
+        p.destination = dst;
+        p.nextHeader = IpProtocol.UDP;
+        byte[] datagram = udp(0, 0, srcPort, dstPort, pattern(dataBytes));
+        MemorySegment seg = MemorySegment.ofArray(datagram);
+        UdpFlyweight udp = new UdpFlyweight().wrapForWrite(seg, 0).checksum(0);
+        long[] s = Ipv6Addresses.parse(src);
+        long[] d = Ipv6Addresses.parse(dst);
+        udp.checksum(InternetChecksum.udpIpv6(seg, 0, datagram.length, s[0], s[1], d[0], d[1]));
+        p.payload = datagram;
+        return p.build();
+    }
+
+    /** A complete ICMPv6 echo request (or reply) with its checksum. */
+    public static byte[] icmpv6EchoPacket(String src, String dst, boolean request, int identifier, int sequence,
+                                          int dataBytes) {
+        Ipv6 p = new Ipv6();
+        p.source = src;
+        p.destination = dst;
+        p.nextHeader = IpProtocol.ICMPV6;
+        byte[] message = new byte[8 + dataBytes];
+        MemorySegment seg = MemorySegment.ofArray(message);
+        Icmpv6Flyweight icmp = new Icmpv6Flyweight().wrapForWrite(seg, 0)
+                .type(request ? Icmpv6Flyweight.TYPE_ECHO_REQUEST : Icmpv6Flyweight.TYPE_ECHO_REPLY).code(0)
+                .identifier(identifier).sequence(sequence).checksum(0);
+        System.arraycopy(pattern(dataBytes), 0, message, 8, dataBytes);
+        long[] s = Ipv6Addresses.parse(src);
+        long[] d = Ipv6Addresses.parse(dst);
+        icmp.checksum(InternetChecksum.icmpv6(seg, 0, message.length, s[0], s[1], d[0], d[1]));
+        p.payload = message;
+        return p.build();
+    }
+
+    /** An IPv6 address as {hi, lo}. */
+    public static long[] ip6(String text) {
+        return Ipv6Addresses.parse(text);
     }
 }
