@@ -86,15 +86,15 @@ public final class ScenarioConfigs {
                 dsrgw.gateway {
                   ingress { kind = tun, device = %s, queues = 1 }
                   tunnel-source { ipv4 = "%s", ipv6 = "%s" }
-                  tunnel-mtu = 1500
+                  tunnel-mtu = %d
                   hash-seed = "dsrgw-harness"
                   icmp { echo = answer, too-big-rate = 100 }
                   vips = [
                 %s  ]
                   admin { socket = "%s", http = "127.0.0.1:9180" }
                 }
-                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, Topology.GATEWAY_ADDRESS6, vips,
-                workDir.resolve("gateway.sock"));
+                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, Topology.GATEWAY_ADDRESS6,
+                TunnelCombination.TUNNEL_MTU, vips, workDir.resolve("gateway.sock"));
     }
 
     /**
@@ -113,13 +113,15 @@ public final class ScenarioConfigs {
                   vips = [%s]
                   tunnels = [ipip, sit, gre, ip6tnl, ip6gre]
                   gre-keys = [%s]
-                  mss-clamp { enabled = %s, tunnel-mtu = 1500 }
+                  mss-clamp { enabled = %s, tunnel-mtu = %d }
                   decap-device = %s
                   reconcile-interval = 10s
                   state-file = "%s"
                   health { listen = "0.0.0.0:9181" }
                 }
-                """.formatted(Topology.GATEWAY_ADDRESS, Topology.GATEWAY_ADDRESS6, vips, keys, mssClamp, DECAP_DEVICE,
+                """.formatted(Topology.GATEWAY_ADDRESS, Topology.GATEWAY_ADDRESS6, vips, keys, mssClamp,
+                TunnelCombination.TUNNEL_MTU,
+                DECAP_DEVICE,
                 stateDir.resolve("agent-state.conf"));
     }
 }

@@ -22,6 +22,8 @@ public enum TunnelCombination {
 
     /** TCP port of every VIP (the backends' HTTP server). */
     public static final int HTTP_PORT = 80;
+    /** The gateway's tunnel-mtu and the agents' mss-clamp tunnel-mtu. */
+    public static final int TUNNEL_MTU = 1500;
     /** UDP port of every VIP (the backends' {@link io.dsrgw.harness.traffic.UdpEchoServer}). */
     public static final int UDP_ECHO_PORT = 7;
 
@@ -86,6 +88,15 @@ public enum TunnelCombination {
     /** Bytes the outer headers add (with the GRE key and checksum when configured). */
     public int overheadBytes() {
         return kind.overheadBytes() + (greKey != null ? 4 : 0) + (greChecksum ? 4 : 0);
+    }
+
+    /**
+     * The largest TCP MSS whose segments still fit the tunnel: tunnel MTU − overhead − inner IP and TCP headers
+     * (20 + 20 for IPv4, 40 + 20 for IPv6). A SYN-ACK from the VIP advertising more invites segments that the
+     * gateway cannot forward without a too-big message.
+     */
+    public int maxMssBytes() {
+        return TUNNEL_MTU - overheadBytes() - (innerFamily == 4 ? 40 : 60);
     }
 
     /** The enum name in lower case ("ipip_4in4"): used for nft counter names and gateway VIP names. */

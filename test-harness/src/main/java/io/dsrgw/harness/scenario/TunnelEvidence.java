@@ -21,11 +21,15 @@ import java.util.Map;
  * @param routerBridgeFromVip  packets from the VIP arriving at the router on the backend bridge (the replies)
  * @param routerToClientFromVip packets from the VIP the router sent to the client
  * @param routerToGatewayFromVip packets from the VIP the router sent towards the gateway (DSR: 0)
+ * @param synAcks              SYN-ACKs the client received from the VIP
+ * @param synAcksMssOver       of those, SYN-ACKs advertising an MSS above {@link TunnelCombination#maxMssBytes()}
+ *                             (the backend's MSS clamp must make this 0)
  */
 public record TunnelEvidence(long clientToVip, long clientFromVip, long gatewayInToVip, long gatewayInFragments,
                              long gatewayInFromVip, long gatewayOutFromVip, Map<String, Long> gatewayOut,
                              Map<String, Map<String, Long>> backendIn, long routerBridgeFromVip,
-                             long routerToClientFromVip, long routerToGatewayFromVip) {
+                             long routerToClientFromVip, long routerToGatewayFromVip, long synAcks,
+                             long synAcksMssOver) {
     /** The six plain outer-header counter keys. */
     public static final java.util.List<String> OUTER_KEYS = java.util.List.of(
             "out4_p4", "out4_p41", "out4_p47", "out6_p4", "out6_p41", "out6_p47");
@@ -61,10 +65,12 @@ public record TunnelEvidence(long clientToVip, long clientFromVip, long gatewayI
                 client  : sent %d packets to the VIP, received %d from the VIP
                 gateway : in %d to the VIP (%d fragments), %d from the VIP; out %d from the VIP, tunnel %s
                 backends: tunnel in %s
-                router  : %d from the VIP on the backend bridge, %d to the client, %d towards the gateway""",
+                router  : %d from the VIP on the backend bridge, %d to the client, %d towards the gateway
+                SYN-ACKs: %d from the VIP, %d of them with an MSS too big for the tunnel""",
                 clientToVip, clientFromVip, gatewayInToVip, gatewayInFragments, gatewayInFromVip, gatewayOutFromVip,
                 nonZero(gatewayOut), backendIn.entrySet().stream().map(e -> e.getKey() + "=" + nonZero(e.getValue()))
-                        .toList(), routerBridgeFromVip, routerToClientFromVip, routerToGatewayFromVip);
+                        .toList(), routerBridgeFromVip, routerToClientFromVip, routerToGatewayFromVip, synAcks,
+                synAcksMssOver);
     }
 
     private static Map<String, Long> nonZero(Map<String, Long> m) {

@@ -116,7 +116,8 @@ public final class TunnelMatrixScenario implements AutoCloseable {
         Files.writeString(gatewayConf, ScenarioConfigs.matrixGateway(options.combinations(), topology.backends(),
                 work()));
         gateway = ManagedProcess.start("gateway", topology.gateway(),
-                List.of(options.distributions().gatewayLauncher().toString(), "run", "--config", gatewayConf.toString()),
+                List.of(options.distributions().gatewayLauncher().toString(), "run", "--config",
+                        gatewayConf.toString()),
                 work().resolve("logs/gateway.log"), Map.of());
         gateway.awaitLine(DsrScenario.GATEWAY_READY, options.readyTimeout());
         resetCounters();
@@ -176,6 +177,9 @@ public final class TunnelMatrixScenario implements AutoCloseable {
             String from = ip + " saddr " + c.vip();
             clientPost.put(v + "to_vip", "oifname \"" + dev + "\" " + to);
             clientPre.put(v + "from_vip", "iifname \"" + dev + "\" " + from);
+            String synAck = "iifname \"" + dev + "\" " + from + " tcp flags & (syn | ack) == syn | ack";
+            clientPre.put(v + "synack", synAck);
+            clientPre.put(v + "synack_mss_over", synAck + " tcp option maxseg size > " + c.maxMssBytes());
             gwPre.put(v + "in_to_vip", "iifname \"" + dev + "\" " + to);
             // Counted here, not at the client: the client's postrouting hook sees the datagram before the kernel
             // fragments it.
@@ -249,10 +253,15 @@ public final class TunnelMatrixScenario implements AutoCloseable {
         return new TunnelEvidence(cl.get(v + "to_vip").packets(), cl.get(v + "from_vip").packets(),
                 gw.get(v + "in_to_vip").packets(), gw.get(v + "in_frag").packets(),
                 gw.get(v + "in_from_vip").packets(), gw.get(v + "out_from_vip").packets(), gwOut, backendIn,
-                rt.get(v + "bridge").packets(), rt.get(v + "to_client").packets(), rt.get(v + "to_gw").packets());
+                rt.get(v + "bridge").packets(), rt.get(v + "to_client").packets(), rt.get(v + "to_gw").packets(),
+                cl.get(v + "synack").packets(), cl.get(v + "synack_mss_over").packets());
     }
 
-    /** {@code requests} GETs of {@code http://VIP/}, each a new curl process and connection, counted by body. */
+    /**
+     * {@code requests} GETs of {@code http://VIP/}, each a new curl process and connection (3 s timeout), counted
+     * by body. Gives up after the first 3 requests if all of them failed (a dead path would otherwise cost
+     * {@code requests} timeouts); the failures then say so.
+     */
     public DsrScenario.Spread spread(TunnelCombination c, int requests) throws CommandException {
         Map<String, Integer> per = new TreeMap<>();
         for (Backend b : topology.backends()) {
@@ -263,12 +272,16 @@ public final class TunnelMatrixScenario implements AutoCloseable {
         long start = System.nanoTime();
         for (int i = 0; i < requests; i++) {
             Curl.Response r = Curl.get(topology.client(), Curl.url(c.vip(), TunnelCombination.HTTP_PORT, "/"),
-                    Duration.ofSeconds(5));
+                    Duration.ofSeconds(3));
             if (r.ok()) {
                 per.merge(r.body().strip(), 1, Integer::sum);
                 ports.add(r.localPort());
             } else {
                 failures.add("#" + i + " " + r.describe());
+                if (failures.size() == 3 && i == 2) {
+                    failures.add("gave up after 3 failed requests of " + requests);
+                    break;
+                }
             }
         }
         return new DsrScenario.Spread(requests, per, failures, ports.size(), (System.nanoTime() - start) / 1e9);
