@@ -80,11 +80,13 @@ public final class KernelLab implements AutoCloseable {
         long bytes = Initramfs.builder(kernel).librariesFor(jdk).build(initramfs);
         LOG.info("initramfs {} ({} KiB)", initramfs, bytes / 1024);
         network = VmNetwork.create();
-        vm = Vm.boot(new Vm.Spec(kernel, initramfs, network.gateway(), VmNetwork.TAP, 512,
+        Vm.Spec spec = new Vm.Spec(kernel, initramfs, network.gateway(), VmNetwork.TAP, 512,
                 VmNetwork.GUEST4 + "/24", VmNetwork.HOST4, VmNetwork.GUEST6 + "/64", VmNetwork.HOST6,
                 List.of(new Vm.Share(jdk, "jdk", GUEST_JDK),
                         new Vm.Share(dists.agentHome(), "agent", GUEST_AGENT_HOME)),
-                workDir.resolve("vm"), Duration.ofSeconds(180)));
+                workDir.resolve("vm"), Duration.ofSeconds(180));
+        network.recordQemu(spec.pidFile());
+        vm = Vm.boot(spec);
         setup.apply(vm);
         vm.check("mkdir -p /www && echo \"" + BODY_PREFIX + "$(uname -r)\" > /www/index.html && httpd -p "
                 + TunnelCase.VIP_PORT + " -h /www");

@@ -65,6 +65,11 @@ public final class Vm implements AutoCloseable {
             }
         }
 
+        /** Where qemu writes its PID ({@code -pidfile}); known before boot, so crash sweepers can record it. */
+        public Path pidFile() {
+            return workDir.resolve("qemu.pid");
+        }
+
         /** The address part of {@link #guest4()}: where the command channel connects. */
         String guestAddress4() {
             return guest4.substring(0, guest4.indexOf('/'));
@@ -81,7 +86,7 @@ public final class Vm implements AutoCloseable {
     private Vm(Spec spec) {
         this.spec = spec;
         this.console = spec.workDir().resolve("console.log");
-        this.pidFile = spec.workDir().resolve("qemu.pid");
+        this.pidFile = spec.pidFile();
     }
 
     /** Starts qemu, waits for the ready marker on the console and for the command channel to answer. */

@@ -20,7 +20,9 @@ import io.dsrgw.harness.netns.Commands;
  * </pre>
  * The client's MTU of 1400 leaves room for any tunnel header on the 1500-byte tap. In the gateway namespace:
  * forwarding on (it routes the VM's direct replies to the client) and rp_filter off (those replies come from the
- * VIP, whose route points into the gateway's TUN, not at the tap). PFX is "v" + 4 random hex digits.
+ * VIP, whose route points into the gateway's TUN, not at the tap). PFX is "v" + 4 random hex digits. Torn down
+ * by {@link #close()}, the JVM shutdown hook, or, after a SIGKILL of the JVM, by the next {@link #create()}
+ * ({@link VmOwnerMarkers}).
  */
 public final class VmNetwork implements AutoCloseable {
     public static final String CLIENT4 = "10.200.0.2";
@@ -49,11 +51,17 @@ public final class VmNetwork implements AutoCloseable {
 
     /** Creates both namespaces, the veth pair, the tap, addresses, routes and sysctls; on failure removes them. */
     public static VmNetwork create() throws CommandException {
+        VmOwnerMarkers.sweepStale();
         byte[] b = new byte[2];
         new SecureRandom().nextBytes(b);
         VmNetwork n = new VmNetwork("v" + HexFormat.of().formatHex(b));
         VmCleanup.register(n);
         try {
+            try {
+                VmOwnerMarkers.create(n.prefix);
+            } catch (java.io.IOException e) {
+                throw new CommandException("cannot write the owner marker under " + VmOwnerMarkers.DIR + ": " + e, e);
+            }
             n.build();
         } catch (CommandException | RuntimeException e) {
             n.close();
@@ -86,6 +94,14 @@ public final class VmNetwork implements AutoCloseable {
                 "net.ipv4.conf." + TAP + ".rp_filter=0");
         LOG.info("VM network {} up: client {} -> gateway namespace {} -> tap {} -> VM {}", prefix, client(),
                 gateway(), TAP, GUEST4);
+    }
+
+    /**
+     * Records the pidfile of a qemu that is about to run in this network, so that a sweep after a SIGKILL of this
+     * JVM stops it before deleting the namespaces.
+     */
+    public void recordQemu(java.nio.file.Path pidFile) {
+        VmOwnerMarkers.addQemuPidFile(prefix, pidFile);
     }
 
     public String prefix() {
@@ -150,6 +166,7 @@ public final class VmNetwork implements AutoCloseable {
         }
         VmCleanup.unregister(this);
         if (failures.isEmpty()) {
+            VmOwnerMarkers.delete(prefix);
             LOG.info("VM network {} removed", prefix);
         } else {
             LOG.warn("VM network {} teardown problems: {}", prefix, failures);
