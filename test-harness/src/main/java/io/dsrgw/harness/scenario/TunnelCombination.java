@@ -90,6 +90,11 @@ public enum TunnelCombination {
         return kind.overheadBytes() + (greKey != null ? 4 : 0) + (greChecksum ? 4 : 0);
     }
 
+    /** The largest inner packet the tunnel carries: tunnel MTU − overhead (the MTU a too-big message announces). */
+    public int innerMtuBytes() {
+        return TUNNEL_MTU - overheadBytes();
+    }
+
     /**
      * The largest TCP MSS whose segments still fit the tunnel: tunnel MTU − overhead − inner IP and TCP headers
      * (20 + 20 for IPv4, 40 + 20 for IPv6). A SYN-ACK from the VIP advertising more invites segments that the

@@ -24,12 +24,14 @@ import java.util.Map;
  * @param synAcks              SYN-ACKs the client received from the VIP
  * @param synAcksMssOver       of those, SYN-ACKs advertising an MSS above {@link TunnelCombination#maxMssBytes()}
  *                             (the backend's MSS clamp must make this 0)
+ * @param tooBigFromVip        ICMP frag-needed / ICMPv6 packet-too-big messages the client received from the VIP
+ * @param tooBigFromVipExact   of those, the ones announcing exactly {@link TunnelCombination#innerMtuBytes()}
  */
 public record TunnelEvidence(long clientToVip, long clientFromVip, long gatewayInToVip, long gatewayInFragments,
                              long gatewayInFromVip, long gatewayOutFromVip, Map<String, Long> gatewayOut,
                              Map<String, Map<String, Long>> backendIn, long routerBridgeFromVip,
                              long routerToClientFromVip, long routerToGatewayFromVip, long synAcks,
-                             long synAcksMssOver) {
+                             long synAcksMssOver, long tooBigFromVip, long tooBigFromVipExact) {
     /** The six plain outer-header counter keys. */
     public static final java.util.List<String> OUTER_KEYS = java.util.List.of(
             "out4_p4", "out4_p41", "out4_p47", "out6_p4", "out6_p41", "out6_p47");
@@ -66,11 +68,12 @@ public record TunnelEvidence(long clientToVip, long clientFromVip, long gatewayI
                 gateway : in %d to the VIP (%d fragments), %d from the VIP; out %d from the VIP, tunnel %s
                 backends: tunnel in %s
                 router  : %d from the VIP on the backend bridge, %d to the client, %d towards the gateway
-                SYN-ACKs: %d from the VIP, %d of them with an MSS too big for the tunnel""",
+                SYN-ACKs: %d from the VIP, %d of them with an MSS too big for the tunnel
+                too-big : %d from the VIP to the client, %d of them with the exact inner MTU""",
                 clientToVip, clientFromVip, gatewayInToVip, gatewayInFragments, gatewayInFromVip, gatewayOutFromVip,
                 nonZero(gatewayOut), backendIn.entrySet().stream().map(e -> e.getKey() + "=" + nonZero(e.getValue()))
                         .toList(), routerBridgeFromVip, routerToClientFromVip, routerToGatewayFromVip, synAcks,
-                synAcksMssOver);
+                synAcksMssOver, tooBigFromVip, tooBigFromVipExact);
     }
 
     private static Map<String, Long> nonZero(Map<String, Long> m) {

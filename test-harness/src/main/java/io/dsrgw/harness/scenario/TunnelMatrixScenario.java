@@ -180,6 +180,12 @@ public final class TunnelMatrixScenario implements AutoCloseable {
             String synAck = "iifname \"" + dev + "\" " + from + " tcp flags & (syn | ack) == syn | ack";
             clientPre.put(v + "synack", synAck);
             clientPre.put(v + "synack_mss_over", synAck + " tcp option maxseg size > " + c.maxMssBytes());
+            String tooBig = "iifname \"" + dev + "\" " + from + (c.innerFamily() == 4
+                    ? " icmp type destination-unreachable icmp code frag-needed"
+                    : " icmpv6 type packet-too-big");
+            clientPre.put(v + "too_big", tooBig);
+            clientPre.put(v + "too_big_exact", tooBig + (c.innerFamily() == 4 ? " icmp mtu " : " icmpv6 mtu ")
+                    + c.innerMtuBytes());
             gwPre.put(v + "in_to_vip", "iifname \"" + dev + "\" " + to);
             // Counted here, not at the client: the client's postrouting hook sees the datagram before the kernel
             // fragments it.
@@ -254,7 +260,8 @@ public final class TunnelMatrixScenario implements AutoCloseable {
                 gw.get(v + "in_to_vip").packets(), gw.get(v + "in_frag").packets(),
                 gw.get(v + "in_from_vip").packets(), gw.get(v + "out_from_vip").packets(), gwOut, backendIn,
                 rt.get(v + "bridge").packets(), rt.get(v + "to_client").packets(), rt.get(v + "to_gw").packets(),
-                cl.get(v + "synack").packets(), cl.get(v + "synack_mss_over").packets());
+                cl.get(v + "synack").packets(), cl.get(v + "synack_mss_over").packets(),
+                cl.get(v + "too_big").packets(), cl.get(v + "too_big_exact").packets());
     }
 
     /**

@@ -125,5 +125,9 @@ class ScenarioTest {
         assertEquals("out6_p41", TunnelEvidence.outerKey(TunnelCombination.IP6TNL_6IN6));
         assertEquals("gre", TunnelCombination.IP6GRE_4IN6.tunnelFamily());
         assertEquals("ipip", TunnelCombination.IP6TNL_4IN6.tunnelFamily());
+        assertEquals(1476, TunnelCombination.GRE_4IN4.innerMtuBytes());
+        assertEquals(1452, TunnelCombination.IP6GRE_KEYED_6IN6.innerMtuBytes());
+        assertEquals(1440, TunnelCombination.IPIP_4IN4.maxMssBytes());
+        assertEquals(1400, TunnelCombination.IP6TNL_6IN6.maxMssBytes());
     }
 }
