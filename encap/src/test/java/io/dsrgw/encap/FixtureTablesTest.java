@@ -86,7 +86,8 @@ class FixtureTablesTest {
                         ? TunnelSpec.ipv4Outer(kind, Ipv4Addresses.parse(c.config("outer-src")),
                                 Ipv4Addresses.parse(c.config("outer-dst")), ttl, keyed, greKey, checksum)
                         : TunnelSpec.ipv6Outer(kind, v6(c.config("outer-src"))[0], v6(c.config("outer-src"))[1],
-                                v6(c.config("outer-dst"))[0], v6(c.config("outer-dst"))[1], ttl, keyed, greKey, checksum);
+                                v6(c.config("outer-dst"))[0], v6(c.config("outer-dst"))[1], ttl, keyed, greKey,
+                                checksum);
                 long outer = encapsulator.encapsulate(seg, HEADROOM, length, c.input()[0] >> 4 & 0xf, spec,
                         (int) c.configNumber("ip-id"), (int) c.configNumber("flow-label"));
                 if (c.verdict().equals("refused")) {

@@ -77,9 +77,9 @@ public final class Ipv4Flyweight {
      * IHL at least 5 (BAD_IHL); total length not above the captured bytes (BAD_TOTAL_LENGTH); header length
      * not above the total length (BAD_IHL); option type/length bytes inside the header (BAD_OPTIONS);
      * reserved flag clear, fragment offset + payload within 65535, non-last fragments carrying a multiple
-     * of 8 bytes, no empty fragments (BAD_FRAGMENT; the same rules as Linux's ip_frag_queue()). Bytes after the total length (link padding) are ignored. The
-     * checksum is not verified here ({@link #checksumValid()}), because TUN and local stacks deliver it
-     * correct and a router must not care. Never throws; on an error the view is still attached (for
+     * of 8 bytes, no empty fragments (BAD_FRAGMENT; the same rules as Linux's ip_frag_queue()). Bytes after the
+     * total length (link padding) are ignored. The checksum is not verified here ({@link #checksumValid()}),
+     * because TUN and local stacks deliver it correct and a router must not care. Never throws; on an error the view is still attached (for
      * diagnostics) but its getters may then read beyond the packet.
      */
     public PacketError wrap(MemorySegment seg, long offset, int capturedLength) {

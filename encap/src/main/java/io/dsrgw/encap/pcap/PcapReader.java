@@ -108,7 +108,10 @@ public final class PcapReader implements AutoCloseable {
         }
     }
 
-    /** The link type: {@link LinkType#RAW}, {@link LinkType#ETHERNET}, {@link LinkType#IPV4} or {@link LinkType#IPV6}. */
+    /**
+     * The link type: {@link LinkType#RAW}, {@link LinkType#ETHERNET}, {@link LinkType#IPV4} or
+     * {@link LinkType#IPV6}.
+     */
     public int linkType() {
         return linkType;
     }

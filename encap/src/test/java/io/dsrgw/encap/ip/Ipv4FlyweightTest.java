@@ -115,7 +115,8 @@ class Ipv4FlyweightTest {
     }
 
     static Stream<Arguments> malformedHeaders() {
-        return PacketFixtures.malformedIpv4().stream().map(f -> Arguments.of(f.description(), f.bytes(), f.ipv4Verdict()));
+        return PacketFixtures.malformedIpv4().stream()
+                .map(f -> Arguments.of(f.description(), f.bytes(), f.ipv4Verdict()));
     }
 
     static Stream<Arguments> validPackets() {

@@ -86,7 +86,8 @@ class Ipv6FlyweightTest {
         assertEquals(0xffff_0a00_0001L, parsed[1]);
         assertEquals(0xfd00_0003_0000_0000L, Ipv6Addresses.parse("fd00:3::11")[0]);
         assertEquals(0x11L, Ipv6Addresses.parse("fd00:3::11")[1]);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ipv6Addresses.parse("10.0.0.1"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Ipv6Addresses.parse("10.0.0.1"));
         assertEquals("'10.0.0.1' (expected: IPv6 address such as fd00:2::2)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Ipv6Addresses.parse("fd00::1::2"));
         assertThrows(IllegalArgumentException.class, () -> Ipv6Addresses.parse("example.com"));

@@ -161,7 +161,8 @@ class PcapTest {
         Path p = file("ng.pcap");
         Files.write(p, hex("0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000"));
         IOException e = assertThrows(IOException.class, () -> PcapReader.open(p));
-        assertTrue(e.getMessage().endsWith(": is a pcapng file (expected: libpcap format; convert with editcap -F pcap)"),
+        assertTrue(e.getMessage()
+                        .endsWith(": is a pcapng file (expected: libpcap format; convert with editcap -F pcap)"),
                 e.getMessage());
     }
 

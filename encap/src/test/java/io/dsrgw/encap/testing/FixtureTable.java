@@ -104,7 +104,8 @@ public final class FixtureTable {
             }
             if (Character.isWhitespace(line.charAt(0))) {
                 if (fields.isEmpty()) {
-                    throw new IllegalArgumentException(table + ".txt:" + (i + 1) + ": continuation line without a field");
+                    throw new IllegalArgumentException(table + ".txt:" + (i + 1)
+                            + ": continuation line without a field");
                 }
                 String[] last = fields.get(fields.size() - 1);
                 last[1] = last[1] + line.strip();
@@ -124,7 +125,8 @@ public final class FixtureTable {
     private static Case toCase(String table, List<String[]> fields) {
         String where = table + ".txt:" + fields.get(0)[2];
         if (!fields.get(0)[0].equals("case")) {
-            throw new IllegalArgumentException(where + ": a case starts with 'case:' (found: " + fields.get(0)[0] + ")");
+            throw new IllegalArgumentException(where + ": a case starts with 'case:' (found: " + fields.get(0)[0]
+                    + ")");
         }
         Map<String, String> config = new LinkedHashMap<>();
         Map<String, String> named = new LinkedHashMap<>();
@@ -151,8 +153,9 @@ public final class FixtureTable {
         if (input == null || verdict == null) {
             throw new IllegalArgumentException(where + ": a case needs input and verdict");
         }
-        return new Case(table, Integer.parseInt(fields.get(0)[2]), fields.get(0)[1], Collections.unmodifiableMap(config),
-                Collections.unmodifiableMap(named), input, verdict, Collections.unmodifiableList(outputs));
+        return new Case(table, Integer.parseInt(fields.get(0)[2]), fields.get(0)[1],
+                Collections.unmodifiableMap(config), Collections.unmodifiableMap(named), input, verdict,
+                Collections.unmodifiableList(outputs));
     }
 
     /** Decimal or 0x-prefixed hex. */
