@@ -79,8 +79,8 @@ public final class Ipv4Flyweight {
      * reserved flag clear, fragment offset + payload within 65535, non-last fragments carrying a multiple
      * of 8 bytes, no empty fragments (BAD_FRAGMENT; the same rules as Linux's ip_frag_queue()). Bytes after the
      * total length (link padding) are ignored. The checksum is not verified here ({@link #checksumValid()}),
-     * because TUN and local stacks deliver it correct and a router must not care. Never throws; on an error the view is still attached (for
-     * diagnostics) but its getters may then read beyond the packet.
+     * because TUN and local stacks deliver it correct and a router must not care. Never throws; on an error
+     * the view is still attached (for diagnostics) but its getters may then read beyond the packet.
      */
     public PacketError wrap(MemorySegment seg, long offset, int capturedLength) {
         this.seg = seg;
