@@ -422,8 +422,12 @@ public final class Ipv6Flyweight {
         return fragmentIdentification;
     }
 
-    /** True when the upper-layer header is in this packet: not a fragment, or the first fragment. */
+    /**
+     * True when {@link #upperOffset()} holds a complete upper-layer header to parse: the walk reached the
+     * upper layer and the packet is not a fragment (a first fragment's ports are not used: every fragment of
+     * a datagram is keyed on the 3-tuple).
+     */
     public boolean carriesTransportHeader() {
-        return walkComplete && fragmentOffsetBytes == 0 && !fragment;
+        return walkComplete && !fragment;
     }
 }
