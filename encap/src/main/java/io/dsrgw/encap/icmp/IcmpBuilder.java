@@ -38,8 +38,11 @@ import java.lang.foreign.MemorySegment;
  * much of the original packet as fits in 1280 bytes (RFC 4443 section 2.4(c)).
  *
  * <p>Neither is sent (-1) in the cases RFC 1122 section 3.2.2 / RFC 4443 section 2.4(e) forbid that can be
- * seen in the packet: about an ICMP error message, or about a non-initial fragment (IPv4); about an ICMPv6
- * error directly after the IPv6 header (IPv6). Rate limiting is the caller's (RFC 4443 2.4(f)).
+ * seen in the packet: about an ICMP error message, about a non-initial fragment (IPv4), about an ICMPv6 error
+ * directly after the IPv6 header (IPv6), or to a source that does not name one host (IPv4 0/8, 127/8,
+ * 224/4 multicast and 240/4 incl. broadcast; IPv6 ::, ::1 and ff00::/8 multicast), which only a spoofed
+ * packet carries. Echo requests from such sources are not answered either. Rate limiting is the caller's
+ * (RFC 4443 2.4(f)).
  */
 public final class IcmpBuilder {
     /** Total length limit of an ICMPv4 error (RFC 1812 section 4.3.2.3). */
@@ -65,7 +68,8 @@ public final class IcmpBuilder {
      * written, and the quote is moved like memmove.
      *
      * @return the message length, or -1 when orig is not an IPv4 header (version 4, IHL 5..15, 20 bytes), is
-     *     a non-initial fragment or an ICMP error message, {@code mtu} is outside 68..65535, or out lacks room
+     *     a non-initial fragment or an ICMP error message, comes from a source that is not one host (see the
+     *     class comment), {@code mtu} is outside 68..65535, or out lacks room
      */
     public static int fragmentationNeeded(MemorySegment orig, long origOffset, int origLength, int mtu, int ttl,
                                           MemorySegment out, long outOffset) {
@@ -81,6 +85,9 @@ public final class IcmpBuilder {
         if ((getU16(orig, origOffset + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET) & Ipv4Flyweight.FRAGMENT_OFFSET_MASK)
                 != 0) {
             return -1; // RFC 1122 3.2.2: never about a non-initial fragment
+        }
+        if (!unicastIpv4(getI32(orig, origOffset + Ipv4Flyweight.SOURCE_OFFSET))) {
+            return -1;
         }
         int datagramLength = Math.min(origLength, getU16(orig, origOffset + Ipv4Flyweight.TOTAL_LENGTH_OFFSET));
         if (getU8(orig, origOffset + Ipv4Flyweight.PROTOCOL_OFFSET) == IpProtocol.ICMP
@@ -118,6 +125,17 @@ public final class IcmpBuilder {
         return length;
     }
 
+    /** False for sources that do not name one host: 0/8, 127/8, 224/4 (multicast), 240/4 (incl. broadcast). */
+    private static boolean unicastIpv4(int source) {
+        int first = source >>> 24;
+        return first != 0 && first != 127 && first < 224;
+    }
+
+    /** False for ::, ::1 and ff00::/8 (multicast). */
+    private static boolean unicastIpv6(long hi, long lo) {
+        return (hi >>> 56) != 0xff && !(hi == 0 && (lo == 0 || lo == 1));
+    }
+
     private static boolean isIcmpv4Error(MemorySegment seg, long icmp, int available) {
         if (available < 1) {
             return false;
@@ -137,7 +155,8 @@ public final class IcmpBuilder {
      * (RFC 8201 section 4 tells the receiver to use 1280 then).
      *
      * @return the message length, or -1 when orig is not an IPv6 header, is an ICMPv6 error (next header 58
-     *     directly after the fixed header, type below 128), {@code mtu} is not positive, or out lacks room
+     *     directly after the fixed header, type below 128), comes from ::, ::1 or a multicast source,
+     *     {@code mtu} is not positive, or out lacks room
      */
     public static int packetTooBig(MemorySegment orig, long origOffset, int origLength, int mtu, int hopLimit,
                                    MemorySegment out, long outOffset) {
@@ -151,6 +170,10 @@ public final class IcmpBuilder {
                 && packetLength > Ipv6Flyweight.HEADER_LENGTH
                 && getU8(orig, origOffset + Ipv6Flyweight.HEADER_LENGTH) < Icmpv6Flyweight.TYPE_ECHO_REQUEST) {
             return -1; // RFC 4443 2.4(e.1): never about an ICMPv6 error
+        }
+        if (!unicastIpv6(orig.get(U64, origOffset + Ipv6Flyweight.SOURCE_OFFSET),
+                orig.get(U64, origOffset + Ipv6Flyweight.SOURCE_OFFSET + 8))) {
+            return -1;
         }
         int quote = Math.min(packetLength, MAX_IPV6_ERROR_LENGTH - IPV6_ERROR_HEADERS);
         int length = IPV6_ERROR_HEADERS + quote;
@@ -194,7 +217,8 @@ public final class IcmpBuilder {
      * for a VIP does not own them). Bytes after the total length (link padding) are dropped.
      *
      * @return the reply's length (starting at {@code offset}), or -1 with nothing changed when the packet is not
-     *     a valid, unfragmented IPv4 ICMP echo request (type 8 code 0) with a correct ICMP checksum
+     *     a valid, unfragmented IPv4 ICMP echo request (type 8 code 0) with a correct ICMP checksum from a
+     *     unicast source
      */
     public static int echoReplyIpv4InPlace(MemorySegment seg, long offset, int length, int ttl) {
         if (length < IPV4_ERROR_HEADERS || offset < 0 || offset > seg.byteSize() - length) {
@@ -219,6 +243,9 @@ public final class IcmpBuilder {
         }
         int client = getI32(seg, offset + Ipv4Flyweight.SOURCE_OFFSET);
         int vip = getI32(seg, offset + Ipv4Flyweight.DESTINATION_OFFSET);
+        if (!unicastIpv4(client)) {
+            return -1;
+        }
         if (headerLength > Ipv4Flyweight.MIN_HEADER_LENGTH) {
             MemorySegment.copy(seg, icmp, seg, offset + Ipv4Flyweight.MIN_HEADER_LENGTH, icmpLength);
             icmp = offset + Ipv4Flyweight.MIN_HEADER_LENGTH;
@@ -246,7 +273,8 @@ public final class IcmpBuilder {
      * forward).
      *
      * @return the reply's length, or -1 with nothing changed when the packet is not a valid IPv6 echo request
-     *     (type 128 code 0, correct checksum) reachable through those headers (fragments, ESP, AH: -1)
+     *     (type 128 code 0, correct checksum, unicast source) reachable through those headers (fragments, ESP,
+     *     AH: -1)
      */
     public static int echoReplyIpv6InPlace(MemorySegment seg, long offset, int length, int hopLimit) {
         if (length < IPV6_ERROR_HEADERS || offset < 0 || offset > seg.byteSize() - length
@@ -282,7 +310,7 @@ public final class IcmpBuilder {
         long clientLo = seg.get(U64, offset + Ipv6Flyweight.SOURCE_OFFSET + 8);
         long vipHi = seg.get(U64, offset + Ipv6Flyweight.DESTINATION_OFFSET);
         long vipLo = seg.get(U64, offset + Ipv6Flyweight.DESTINATION_OFFSET + 8);
-        if (icmpLength < Icmpv6Flyweight.HEADER_LENGTH
+        if (!unicastIpv6(clientHi, clientLo) || icmpLength < Icmpv6Flyweight.HEADER_LENGTH
                 || getU8(seg, icmp + Icmpv6Flyweight.TYPE_OFFSET) != Icmpv6Flyweight.TYPE_ECHO_REQUEST
                 || getU8(seg, icmp + Icmpv6Flyweight.CODE_OFFSET) != 0
                 || InternetChecksum.icmpv6(seg, icmp, icmpLength, clientHi, clientLo, vipHi, vipLo) != 0) {
