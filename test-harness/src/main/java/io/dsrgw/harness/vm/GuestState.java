@@ -57,7 +57,7 @@ public record GuestState(List<String> lines, Map<String, Integer> ifindexByName)
                     ifindex.put(m.group(2), Integer.parseInt(m.group(1)));
                 }
                 // "7: dsrip6@NONE: <...> mtu 1452 ... permaddr 2625:733f:2e83:: ..." -> without index and permaddr
-                line = line.replaceFirst("^\\d+:\\s+", "").replaceAll("permaddr \\S+ ", "");
+                line = line.replaceFirst("^\\d+:\\s+", "").replaceAll("\\s*permaddr \\S+", "");
             } else if (section.equals("addr")) {
                 if (line.contains(" inet6 fe80:") && line.contains("scope link")) {
                     continue;

@@ -53,8 +53,8 @@ class VmPartsTest {
     void shouldCompareGuestStatesByConfigurationNotByInstance() {
         String before = """
                 @@link
-                1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN\\    link/loopback 00:00:00:00:00:00
-                9: dsrip6@NONE: <NOARP,UP> mtu 1452\\    link/tunnel6 fd00:1::2 brd :: permaddr 2625:733f:2e83:: promiscuity 0
+                1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue\\    link/loopback 00:00:00:00:00:00
+                9: dsrip6@NONE: <NOARP,UP> mtu 1452\\    link/tunnel6 fd00:1::2 permaddr 2625:733f:2e83::
                 @@addr
                 1: lo    inet 10.100.0.1/32 scope global lo\\       valid_lft forever preferred_lft forever
                 9: dsrip6    inet6 fe80::2425:73ff:fe3f:2e83/64 scope link \\   valid_lft forever preferred_lft forever
