@@ -2,8 +2,6 @@ package io.dsrgw.gateway.cli;
 
 import com.codahale.metrics.MetricRegistry;
 import io.dsrgw.conf.GatewayConfig;
-import io.dsrgw.encap.ip.Ipv4Addresses;
-import io.dsrgw.encap.tunnel.IpipEncapsulator;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.linux.TunIngress;
@@ -11,6 +9,7 @@ import io.dsrgw.gateway.linux.TunWorker;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
 import io.dsrgw.gateway.metrics.WorkerCounters;
 import io.dsrgw.linux.Capabilities;
+import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.Probe;
 import io.dsrgw.linux.RawSocket;
 import io.dsrgw.linux.Sysctl;
@@ -84,18 +83,27 @@ final class RunCommand {
         String device = config.ingress().device();
         TreeSet<String> vipAddresses = new TreeSet<>();
         for (int vip = 0; vip < snapshot.vipCount(); vip++) {
-            vipAddresses.add(Ipv4Addresses.format(snapshot.vipIpv4(vip)));
+            vipAddresses.add(snapshot.vipAddressText(vip));
         }
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "dsrgw-shutdown"));
         try {
-            ingress = TunIngress.open(device, config.ingress().queues(),
-                    config.tunnelMtu() - IpipEncapsulator.OVERHEAD, vipAddresses);
+            // tunnel-mtu - 20, not - the overhead of the kinds in use: see TunIngress.mtuFor.
+            ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.mtuFor(config.tunnelMtu()),
+                    vipAddresses);
             SnapshotHolder holder = new SnapshotHolder(snapshot);
             List<TunDevice> queues = ingress.queues();
             for (int q = 0; q < queues.size(); q++) {
                 WorkerCounters counters = new WorkerCounters();
                 metrics.attach(counters);
-                workers.add(new TunWorker(q, queues.get(q), RawSocket.ipv4Raw(), holder, counters,
+                RawSocket socket4 = RawSocket.ipv4Raw();
+                RawSocket socket6;
+                try {
+                    socket6 = RawSocket.ipv6Raw();
+                } catch (LinuxException | RuntimeException e) {
+                    socket4.close();
+                    throw e;
+                }
+                workers.add(new TunWorker(q, queues.get(q), socket4, socket6, holder, counters,
                         config.batchSize()));
             }
         } catch (IOException e) {
@@ -128,13 +136,29 @@ final class RunCommand {
     }
 
     private void warnIfForwardingOff() {
+        boolean ipv4 = false;
+        boolean ipv6 = false;
+        for (int vip = 0; vip < snapshot.vipCount(); vip++) {
+            ipv4 |= snapshot.vipFamily(vip) == 4;
+            ipv6 |= snapshot.vipFamily(vip) == 6;
+        }
+        if (ipv4) {
+            warnIfZero("net.ipv4.ip_forward", "IPv4");
+        }
+        if (ipv6) {
+            warnIfZero("net.ipv6.conf.all.forwarding", "IPv6");
+        }
+    }
+
+    private static void warnIfZero(String sysctl, String family) {
         try {
-            if ("0".equals(Sysctl.read("net.ipv4.ip_forward").strip())) {
-                LOG.warn("net.ipv4.ip_forward is 0: packets from other hosts will not be routed into the TUN "
-                        + "(expected: 1 on a gateway; the gateway does not change it)");
+            if ("0".equals(Sysctl.read(sysctl).strip())) {
+                LOG.warn("{} is 0: {} packets from other hosts will not be routed into the TUN "
+                        + "(expected: 1 on a gateway with {} VIPs; the gateway does not change it)", sysctl, family,
+                        family);
             }
         } catch (IOException e) {
-            LOG.warn("cannot read net.ipv4.ip_forward: {}", e.getMessage());
+            LOG.warn("cannot read {}: {}", sysctl, e.getMessage());
         }
     }
 
