@@ -96,6 +96,19 @@ class VmPartsTest {
     }
 
     @Test
+    void shouldFallBackOnlyToACompletelyUnpackedCachedKernel(@org.junit.jupiter.api.io.TempDir Path cache)
+            throws Exception {
+        assertNull(KernelImage.newestCached(cache));
+        java.nio.file.Files.createDirectories(cache.resolve("6.1.0-9-amd64"));
+        java.nio.file.Files.createDirectories(cache.resolve("6.1.0-12-amd64")); // unpacking was interrupted
+        java.nio.file.Files.writeString(cache.resolve("6.1.0-9-amd64/.complete-"
+                + Integer.toHexString(KernelImage.EXTRACT.hashCode())), "");
+        KernelImage k = KernelImage.newestCached(cache);
+        assertEquals("6.1.0-9-amd64", k.release());
+        assertEquals(cache.resolve("6.1.0-9-amd64/lib/modules/6.1.0-9-amd64"), k.moduleDir());
+    }
+
+    @Test
     void shouldDescribeTenDistinctKindFamilyCombinations() {
         assertEquals(10, Set.of(TunnelCase.values()).stream().map(TunnelCase::describe).distinct().count());
         assertEquals("http://[fd00:100::1]:80/", TunnelCase.IP6TNL_6IN6.url());
