@@ -102,19 +102,9 @@ public final class IcmpBuilder {
         int vip = getI32(orig, origOffset + Ipv4Flyweight.DESTINATION_OFFSET);
         int client = getI32(orig, origOffset + Ipv4Flyweight.SOURCE_OFFSET);
         MemorySegment.copy(orig, origOffset, out, outOffset + IPV4_ERROR_HEADERS, quote);
-        long ip = outOffset;
-        setU8(out, ip + Ipv4Flyweight.VERSION_IHL_OFFSET, 0x45);
-        setU8(out, ip + Ipv4Flyweight.TOS_OFFSET, ICMP_ERROR_TOS);
-        setU16(out, ip + Ipv4Flyweight.TOTAL_LENGTH_OFFSET, length);
-        setI32(out, ip + Ipv4Flyweight.IDENTIFICATION_OFFSET, 0); // identification 0, no flags, offset 0
-        setU8(out, ip + Ipv4Flyweight.TTL_OFFSET, ttl);
-        setU8(out, ip + Ipv4Flyweight.PROTOCOL_OFFSET, IpProtocol.ICMP);
-        setU16(out, ip + Ipv4Flyweight.HEADER_CHECKSUM_OFFSET, 0);
-        setI32(out, ip + Ipv4Flyweight.SOURCE_OFFSET, vip);
-        setI32(out, ip + Ipv4Flyweight.DESTINATION_OFFSET, client);
-        setU16(out, ip + Ipv4Flyweight.HEADER_CHECKSUM_OFFSET,
-                InternetChecksum.ipv4Header(out, ip, Ipv4Flyweight.MIN_HEADER_LENGTH));
-        long icmp = ip + Ipv4Flyweight.MIN_HEADER_LENGTH;
+        // identification 0 and no flags: the message fits any MTU (at most 576 bytes), so it is never fragmented
+        Ipv4Flyweight.writeHeader(out, outOffset, ICMP_ERROR_TOS, length, 0, 0, ttl, IpProtocol.ICMP, vip, client);
+        long icmp = outOffset + Ipv4Flyweight.MIN_HEADER_LENGTH;
         setU8(out, icmp + Icmpv4Flyweight.TYPE_OFFSET, Icmpv4Flyweight.TYPE_DESTINATION_UNREACHABLE);
         setU8(out, icmp + Icmpv4Flyweight.CODE_OFFSET, Icmpv4Flyweight.CODE_FRAGMENTATION_NEEDED);
         setU16(out, icmp + Icmpv4Flyweight.CHECKSUM_OFFSET, 0);
@@ -185,28 +175,17 @@ public final class IcmpBuilder {
         long clientHi = orig.get(U64, origOffset + Ipv6Flyweight.SOURCE_OFFSET);
         long clientLo = orig.get(U64, origOffset + Ipv6Flyweight.SOURCE_OFFSET + 8);
         MemorySegment.copy(orig, origOffset, out, outOffset + IPV6_ERROR_HEADERS, quote);
-        long icmpLength = length - Ipv6Flyweight.HEADER_LENGTH;
-        writeIpv6Header(out, outOffset, (int) icmpLength, hopLimit, vipHi, vipLo, clientHi, clientLo);
+        int icmpLength = length - Ipv6Flyweight.HEADER_LENGTH;
+        Ipv6Flyweight.writeHeader(out, outOffset, 0, 0, icmpLength, IpProtocol.ICMPV6, hopLimit, vipHi, vipLo,
+                clientHi, clientLo);
         long icmp = outOffset + Ipv6Flyweight.HEADER_LENGTH;
         setU8(out, icmp + Icmpv6Flyweight.TYPE_OFFSET, Icmpv6Flyweight.TYPE_PACKET_TOO_BIG);
         setU8(out, icmp + Icmpv6Flyweight.CODE_OFFSET, 0);
         setU16(out, icmp + Icmpv6Flyweight.CHECKSUM_OFFSET, 0);
         setI32(out, icmp + Icmpv6Flyweight.MTU_OFFSET, mtu);
         setU16(out, icmp + Icmpv6Flyweight.CHECKSUM_OFFSET,
-                InternetChecksum.icmpv6(out, icmp, (int) icmpLength, vipHi, vipLo, clientHi, clientLo));
+                InternetChecksum.icmpv6(out, icmp, icmpLength, vipHi, vipLo, clientHi, clientLo));
         return length;
-    }
-
-    private static void writeIpv6Header(MemorySegment out, long ip, int payloadLength, int hopLimit, long srcHi,
-                                        long srcLo, long dstHi, long dstLo) {
-        setI32(out, ip + Ipv6Flyweight.VERSION_CLASS_FLOW_OFFSET, 6 << 28);
-        setU16(out, ip + Ipv6Flyweight.PAYLOAD_LENGTH_OFFSET, payloadLength);
-        setU8(out, ip + Ipv6Flyweight.NEXT_HEADER_OFFSET, IpProtocol.ICMPV6);
-        setU8(out, ip + Ipv6Flyweight.HOP_LIMIT_OFFSET, hopLimit);
-        out.set(U64, ip + Ipv6Flyweight.SOURCE_OFFSET, srcHi);
-        out.set(U64, ip + Ipv6Flyweight.SOURCE_OFFSET + 8, srcLo);
-        out.set(U64, ip + Ipv6Flyweight.DESTINATION_OFFSET, dstHi);
-        out.set(U64, ip + Ipv6Flyweight.DESTINATION_OFFSET + 8, dstLo);
     }
 
     /**
