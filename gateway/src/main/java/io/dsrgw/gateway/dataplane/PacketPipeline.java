@@ -266,6 +266,14 @@ public final class PacketPipeline {
             return CounterSet.DROP_MALFORMED;
         }
         int protocol = flowKey.protocol();
+        if (protocol == IpProtocol.ICMP) {
+            // About an echo reply: a backend's when echo requests are forwarded (the key carries the echo
+            // identifier like the request's, so it finds that backend); otherwise the gateway's own: nothing to do.
+            int echoVip = s.addressVipIndex(flowKey.destinationIpv4());
+            return s.echoMode() == EchoMode.FORWARD && echoVip != ForwardingSnapshot.NONE
+                    ? deliver(s, echoVip, seg, offset, ip4.totalLength(), 4, CounterSet.FWD_ICMP_ERROR, sink)
+                    : CounterSet.DROP_UNSUPPORTED;
+        }
         if (protocol != IpProtocol.TCP && protocol != IpProtocol.UDP) {
             return CounterSet.DROP_UNSUPPORTED;
         }
@@ -383,11 +391,17 @@ public final class PacketPipeline {
             return CounterSet.DROP_MALFORMED;
         }
         int protocol = flowKey.protocol();
+        long vipHi = flowKey.destinationHi();
+        long vipLo = flowKey.destinationLo();
+        if (protocol == IpProtocol.ICMPV6) {
+            int echoVip = s.addressVipIndex6(vipHi, vipLo); // about an echo reply: see icmp4
+            return s.echoMode() == EchoMode.FORWARD && echoVip != ForwardingSnapshot.NONE
+                    ? deliver(s, echoVip, seg, offset, ip6.totalLength(), 6, CounterSet.FWD_ICMP_ERROR, sink)
+                    : CounterSet.DROP_UNSUPPORTED;
+        }
         if (protocol != IpProtocol.TCP && protocol != IpProtocol.UDP) {
             return CounterSet.DROP_UNSUPPORTED;
         }
-        long vipHi = flowKey.destinationHi();
-        long vipLo = flowKey.destinationLo();
         int vip = flowKey.fragment() ? s.fragmentVipIndex6(vipHi, vipLo, protocol)
                 : s.vipIndex6(vipHi, vipLo, protocol, flowKey.destinationPort());
         if (vip == ForwardingSnapshot.NONE) {
