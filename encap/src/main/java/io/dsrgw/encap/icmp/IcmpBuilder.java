@@ -91,7 +91,8 @@ public final class IcmpBuilder {
         }
         int datagramLength = Math.min(origLength, getU16(orig, origOffset + Ipv4Flyweight.TOTAL_LENGTH_OFFSET));
         if (getU8(orig, origOffset + Ipv4Flyweight.PROTOCOL_OFFSET) == IpProtocol.ICMP
-                && isIcmpv4Error(orig, origOffset + headerLength, datagramLength - headerLength)) {
+                && datagramLength > headerLength
+                && Icmpv4Flyweight.isErrorType(getU8(orig, origOffset + headerLength))) {
             return -1; // RFC 1122 3.2.2: never about an ICMP error
         }
         int quote = Math.min(Math.max(datagramLength, headerLength), MAX_IPV4_ERROR_LENGTH - IPV4_ERROR_HEADERS);
@@ -124,16 +125,6 @@ public final class IcmpBuilder {
     /** False for ::, ::1 and ff00::/8 (multicast). */
     private static boolean unicastIpv6(long hi, long lo) {
         return (hi >>> 56) != 0xff && !(hi == 0 && (lo == 0 || lo == 1));
-    }
-
-    private static boolean isIcmpv4Error(MemorySegment seg, long icmp, int available) {
-        if (available < 1) {
-            return false;
-        }
-        int type = getU8(seg, icmp);
-        return type == Icmpv4Flyweight.TYPE_DESTINATION_UNREACHABLE || type == Icmpv4Flyweight.TYPE_SOURCE_QUENCH
-                || type == Icmpv4Flyweight.TYPE_REDIRECT || type == Icmpv4Flyweight.TYPE_TIME_EXCEEDED
-                || type == Icmpv4Flyweight.TYPE_PARAMETER_PROBLEM;
     }
 
     /**
