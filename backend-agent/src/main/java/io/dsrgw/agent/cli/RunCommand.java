@@ -179,7 +179,8 @@ final class RunCommand {
     }
 
     /**
-     * (outer family, protocol) of every raw socket the {@code kinds} decapsulated in userspace need, for outer families that have
+     * (outer family, protocol) of every raw socket the {@code kinds} decapsulated in userspace need, for outer
+     * families that have
      * a gateway (a socket nobody may send to would only collect drops): ipip (4, 4), sit (4, 41),
      * gre (4, 47), ip6tnl (6, 4) and (6, 41), ip6gre (6, 47).
      */

@@ -49,13 +49,16 @@ public final class WindowsPlan {
         sb.append("# Windows cannot decapsulate any of them: end the tunnel in front of this host (a Linux\n")
                 .append("# decapsulator on the same L2 segment forwarding the inner packets to it). The steps below\n")
                 .append("# make Windows accept packets for the VIPs and reply from them directly (DSR).\n#\n");
-        sb.append("# 1. Install the Microsoft KM-TEST Loopback Adapter (Device Manager > Action > Add legacy hardware >\n")
-                .append("#    Network adapters > Microsoft > Microsoft KM-TEST Loopback Adapter, or with devcon from the WDK:\n")
+        sb.append("# 1. Install the Microsoft KM-TEST Loopback Adapter (Device Manager > Action > Add legacy"
+                        + " hardware >\n")
+                .append("#    Network adapters > Microsoft > Microsoft KM-TEST Loopback Adapter, or with devcon"
+                        + " from the WDK:\n")
                 .append("#    devcon install %windir%\\inf\\netloop.inf *msloop) and name it \"").append(LOOPBACK)
                 .append("\":\n");
         sb.append("#    powershell -Command \"Get-NetAdapter -InterfaceDescription 'Microsoft KM-TEST Loopback*' |"
                 + " Rename-NetAdapter -NewName ").append(LOOPBACK).append("\"\n");
-        sb.append("# 2. The VIPs on the loopback adapter (host routes; add skipassource=true to keep Windows from using\n")
+        sb.append("# 2. The VIPs on the loopback adapter (host routes; add skipassource=true to keep Windows"
+                        + " from using\n")
                 .append("#    a VIP as the source of its own outgoing connections):\n");
         for (InetAddress vip : vips) {
             if (vip instanceof Inet4Address) {

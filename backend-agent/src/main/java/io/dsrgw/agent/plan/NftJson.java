@@ -39,7 +39,8 @@ public final class NftJson {
     }
 
     /**
-     * From {@code nft -j list table inet dsrgw_agent}: its sets (elements canonicalised), counter names, base chains and
+     * From {@code nft -j list table inet dsrgw_agent}: its sets (elements canonicalised), counter names, base
+     * chains and
      * rules (comment only; a rule without a comment gets the empty comment, which no desired rule has).
      * Regular (non-base) chains are read with hook "" so that they never match a desired base chain.
      */

@@ -86,7 +86,8 @@ public record NftTable(List<NftSet> sets, List<String> counters, List<NftChain> 
 
     /**
      * True when {@code observed} (as read back by {@link NftJson#parseTable}) is this table: the same
-     * sets with the same elements, the same counter names, the same chains with the same type, hook, priority and policy, and
+     * sets with the same elements, the same counter names, the same chains with the same type, hook, priority
+     * and policy, and
      * in each chain the same rules in the same order. Rules are identified by their comment, which
      * carries every parameter ({@code dsrgw mss-clamp ipv4 1436}), because nft prints a rule back in a
      * normalised form that differs from what was written; a rule edited by hand that keeps the agent's
