@@ -142,7 +142,8 @@ class ReplayKindsTest {
         List<FixtureTable.Case> answered = cases.stream().filter(c -> c.verdict().equals("ok")).toList();
         assertEquals(answered.size(), r.packets().size(), r.counters());
         for (int i = 0; i < answered.size(); i++) {
-            assertEquals(hex(answered.get(i).outputs().getFirst()), hex(r.packets().get(i)), answered.get(i).toString());
+            FixtureTable.Case c = answered.get(i);
+            assertEquals(hex(c.outputs().getFirst()), hex(r.packets().get(i)), c.toString());
         }
         assertTrue(r.counters().contains("tx_echo_reply " + answered.size() + "\n"), r.counters());
     }
@@ -154,8 +155,10 @@ class ReplayKindsTest {
               hash-seed = "replay-kinds"
               icmp { echo = answer, too-big-rate = 100 }
               vips = [
-                { name = ipip, address = "10.100.0.1", protocol = tcp, ports = [80], backends = [{ address = "10.0.3.11" }] }
-                { name = sit, address = "fd00:100::2", protocol = tcp, ports = [80], backends = [{ address = "10.0.3.11" }] }
+                { name = ipip, address = "10.100.0.1", protocol = tcp, ports = [80]
+                  backends = [{ address = "10.0.3.11" }] }
+                { name = sit, address = "fd00:100::2", protocol = tcp, ports = [80]
+                  backends = [{ address = "10.0.3.11" }] }
                 { name = gre4, address = "10.100.0.3", protocol = tcp, ports = [80], tunnel = gre
                   backends = [{ address = "10.0.3.11" }] }
                 { name = gre6, address = "fd00:100::4", protocol = tcp, ports = [80], tunnel = gre

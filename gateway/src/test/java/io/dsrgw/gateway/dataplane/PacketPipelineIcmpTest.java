@@ -403,7 +403,8 @@ class PacketPipelineIcmpTest {
             String client = "fd00:1::" + Integer.toHexString(100 + i);
             byte[] first = ipv6(0, 0, 44, 63, client, VIP6,
                     concat(fragmentHeader(UDP, 0, true, i), udp(5000 + i, 53, 1224)));
-            byte[] middle = ipv6(0, 0, 44, 63, client, VIP6, concat(fragmentHeader(UDP, 1232, true, i), new byte[1232]));
+            byte[] middle = ipv6(0, 0, 44, 63, client, VIP6,
+                    concat(fragmentHeader(UDP, 1232, true, i), new byte[1232]));
             byte[] last = ipv6(0, 0, 44, 63, client, VIP6, concat(fragmentHeader(UDP, 2464, false, i), new byte[100]));
             Capture sink = new Capture();
             for (byte[] f : List.of(first, middle, last)) {

@@ -175,7 +175,8 @@ class PacketPipelineTest {
             assertEquals(1, counters.get(g.verdict()));
             if (g.output() == null) {
                 // ICMP the gateway originates is checked byte for byte by the fixture-table tests
-                boolean originated = g.verdict() == CounterSet.TX_ICMP_TOO_BIG || g.verdict() == CounterSet.TX_ECHO_REPLY;
+                boolean originated = g.verdict() == CounterSet.TX_ICMP_TOO_BIG
+                        || g.verdict() == CounterSet.TX_ECHO_REPLY;
                 assertEquals(originated ? 1 : 0, sink.packets.size(), "packets transmitted");
             } else {
                 assertEquals(1, sink.packets.size());

@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The per-packet pipeline of the gateway (parse IPv4 or IPv6 + TCP, classify by VIP, flow key, keyed SipHash,
- * Maglev lookup, MTU check, IPIP or keyed IP6GRE encapsulation into the headroom; see {@link #path}) into a sink that only sums what it is given, over a
+ * Maglev lookup, MTU check, IPIP or keyed IP6GRE encapsulation into the headroom; see {@link #path}) into a sink
+ * that only sums what it is given, over a
  * ring of pre-built 64-byte TCP packets of {@code flows} different flows (random client addresses and ports, each
  * packet in its own native slot behind 128 bytes of headroom, as a worker holds them). Goal: <= 100 ns and 0 B/op.
  *
