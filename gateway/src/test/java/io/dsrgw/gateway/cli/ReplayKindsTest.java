@@ -148,6 +148,37 @@ class ReplayKindsTest {
         assertTrue(r.counters().contains("tx_echo_reply " + answered.size() + "\n"), r.counters());
     }
 
+    @TestFactory
+    Stream<DynamicTest> shouldReplayTheTooBigTableForPacketsLargerThanTheirTunnel() {
+        // GRE (24) for IPv4 inners, IP6GRE (44) for IPv6, tunnel-mtu = the table's MTU + that overhead; echo
+        // requests forwarded so that a big one is too big like any packet
+        Map<String, List<FixtureTable.Case>> groups = new LinkedHashMap<>();
+        for (FixtureTable.Case c : FixtureTable.load("icmp-too-big")) {
+            boolean v6 = (c.input()[0] & 0xf0) == 0x60;
+            boolean df = v6 || (c.input()[6] & 0x40) != 0;
+            if (c.input().length > c.configNumber("mtu") && df) {
+                String kind = v6 ? "ip6gre" : "gre";
+                groups.computeIfAbsent(kind + " " + c.config("mtu") + " " + c.config("ttl"), g -> new ArrayList<>())
+                        .add(c);
+            }
+        }
+        assertTrue(groups.size() >= 2, "IPv4 and IPv6 too-big cases: " + groups.keySet());
+        return groups.entrySet().stream().map(g -> DynamicTest.dynamicTest(g.getKey(), () -> {
+            FixtureTable.Case first = g.getValue().getFirst();
+            String kind = g.getKey().split(" ")[0];
+            int overhead = kind.equals("gre") ? 24 : 44;
+            String config = fixtureConfig(kind, "none", false, first.configNumber("ttl"), "forward")
+                    .replace("hash-seed", "tunnel-mtu = " + (first.configNumber("mtu") + overhead) + "\n  hash-seed");
+            Replayed r = replay("too-big", config, g.getValue().stream().map(FixtureTable.Case::input).toList());
+            List<FixtureTable.Case> sent = g.getValue().stream().filter(c -> c.verdict().equals("ok")).toList();
+            assertEquals(sent.size(), r.packets().size(), r.counters());
+            for (int i = 0; i < sent.size(); i++) {
+                assertEquals(hex(sent.get(i).outputs().getFirst()), hex(r.packets().get(i)), sent.get(i).toString());
+            }
+            assertTrue(r.counters().contains("tx_icmp_too_big " + sent.size() + "\n"), r.counters());
+        }));
+    }
+
     static final String ALL_KINDS = """
             dsrgw.gateway {
               tunnel-source { ipv4 = "10.0.2.2", ipv6 = "fd00:2::2" }
