@@ -37,7 +37,9 @@ import java.util.Objects;
  *       backend owning the quoted flow ({@code fwd_icmp_error}; the quote is a VIP -> client packet, its key is
  *       reversed so it hashes like the client's packets); echo requests per {@code icmp.echo}: answered in place
  *       and sent back to the client ({@code tx_echo_reply}), forwarded to a backend by hash of the 3-tuple and
- *       echo identifier, or dropped ({@code drop_unsupported}); everything else {@code drop_unsupported};</li>
+ *       echo identifier, or dropped ({@code drop_unsupported}); fragmented echo requests, which only a
+ *       reassembling host can answer, go to a backend by the 3-tuple unless echo is dropped; everything else
+ *       {@code drop_unsupported};</li>
  *   <li>pick the backend from the VIP's Maglev table ({@code drop_no_backend} when none is in rotation);</li>
  *   <li>inner + overhead of THAT backend's tunnel kind above tunnel-mtu: IPv4 with DF or IPv6 -> ICMP
  *       fragmentation needed / ICMPv6 packet too big from the VIP to the client with MTU = tunnel-mtu - overhead
@@ -229,9 +231,11 @@ public final class PacketPipeline {
             return CounterSet.DROP_MALFORMED;
         }
         if (ip4.isFragment()) {
-            // A fragmented echo request (a big ping): only forwarding can handle it, by the 3-tuple like any
-            // fragment; errors are never fragmented by a sane router.
-            return s.echoMode() == EchoMode.FORWARD
+            // A fragmented echo request (a big ping) cannot be answered without reassembly: unless echo is
+            // dropped, its fragments go to one backend by the 3-tuple like any fragments; the backend (VIP on lo)
+            // reassembles and answers from the VIP. (Routers do not fragment ICMP errors; a fragmented one is
+            // treated alike.)
+            return s.echoMode() != EchoMode.DROP
                     ? deliver(s, addressVip, seg, offset, ip4.totalLength(), 4, CounterSet.TX_PACKETS, sink)
                     : CounterSet.DROP_UNSUPPORTED;
         }
@@ -343,8 +347,8 @@ public final class PacketPipeline {
                 }
             }
             vip = s.fragmentVipIndex6(dstHi, dstLo, protocol);
-        } else if (protocol == IpProtocol.ICMPV6 && s.echoMode() == EchoMode.FORWARD) {
-            vip = addressVip; // a big ping, forwarded like a fragmented IPv4 echo
+        } else if (protocol == IpProtocol.ICMPV6 && s.echoMode() != EchoMode.DROP) {
+            vip = addressVip; // a big ping: to a backend, like a fragmented IPv4 echo (see icmp4)
         } else {
             return IpProtocol.isIpv6ExtensionHeader(protocol) ? CounterSet.DROP_UNSUPPORTED_EXT_HEADER
                     : CounterSet.DROP_UNSUPPORTED;

@@ -22,8 +22,8 @@ public enum CounterSet {
     DROP_NO_BACKEND("drop_no_backend"),
     /**
      * Addressed to a VIP address with a protocol or ICMP message the gateway does not forward (other protocols,
-     * ICMP other than echo and errors, echo requests with {@code icmp.echo = drop}, fragmented echo requests
-     * when answering, ICMP errors quoting something that is not a VIP's TCP/UDP flow).
+     * ICMP other than echo and errors, echo requests with {@code icmp.echo = drop}, ICMP errors quoting
+     * something that is not a VIP's TCP/UDP flow).
      */
     DROP_UNSUPPORTED("drop_unsupported"),
     /** The egress refused the packet (send error, e.g. EMSGSIZE or no route). */

@@ -200,6 +200,9 @@ class FixtureTablesPipelineTest {
             if (c.verdict().equals("ok")) {
                 assertEquals(CounterSet.TX_ECHO_REPLY, r.verdict());
                 assertEquals(hex(c.outputs().getFirst()), hex(r.packets().getFirst()));
+            } else if (c.description().contains("fragmented")) {
+                // not answerable in place: a backend reassembles it and answers from the VIP
+                assertEquals(CounterSet.TX_PACKETS, r.verdict());
             } else {
                 assertEquals(0, r.packets().size(), "nothing answered, nothing forwarded: " + r.verdict());
             }

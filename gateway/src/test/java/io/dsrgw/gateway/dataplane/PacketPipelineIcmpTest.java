@@ -393,6 +393,33 @@ class PacketPipelineIcmpTest {
         assertEquals(CounterSet.DROP_NOT_VIP, run(pipeline(snapshot(EchoMode.ANSWER, 100, 1500)), notVip, dropped));
     }
 
+    @Test
+    void shouldSendTheFragmentsOfABigPingToOneBackendUnlessEchoIsDropped() {
+        byte[] echo = icmpEcho();
+        byte[] first = ipv4(0, 9, MF, 63, ICMP, "10.0.1.2", VIP4, concat(echo, new byte[1384]));
+        byte[] last = ipv4(0, 9, 175, 63, ICMP, "10.0.1.2", VIP4, new byte[100]);
+        byte[] first6 = ipv6(0, 0, 44, 63, "fd00:1::2", VIP6, concat(fragmentHeader(58, 0, true, 3), echo,
+                new byte[1184]));
+        byte[] last6 = ipv6(0, 0, 44, 63, "fd00:1::2", VIP6, concat(fragmentHeader(58, 1200, false, 3),
+                new byte[100]));
+        for (EchoMode mode : List.of(EchoMode.ANSWER, EchoMode.FORWARD)) {
+            Capture sink = new Capture();
+            for (byte[] f : List.of(first, last)) {
+                assertEquals(CounterSet.TX_PACKETS, run(pipeline(snapshot(mode, 100, 1500)), f, sink), mode.name());
+            }
+            assertEquals(1, new HashSet<>(sink.destinations).size(), "one backend reassembles and answers");
+            Capture sink6 = new Capture();
+            for (byte[] f : List.of(first6, last6)) {
+                assertEquals(CounterSet.TX_PACKETS, run(pipeline(snapshot(mode, 100, 1500)), f, sink6), mode.name());
+            }
+            assertEquals(1, new HashSet<>(sink6.destinations).size());
+        }
+        for (byte[] f : List.of(first, last, first6, last6)) {
+            assertEquals(CounterSet.DROP_UNSUPPORTED, run(pipeline(snapshot(EchoMode.DROP, 100, 1500)), f,
+                    new Capture()));
+        }
+    }
+
     // ---------------------------------------------------------------------------------------- IPv6
 
     @Test
