@@ -96,12 +96,17 @@ final class RunCommand {
                 WorkerCounters counters = new WorkerCounters();
                 metrics.attach(counters);
                 RawSocket socket4 = RawSocket.ipv4Raw();
-                RawSocket socket6;
+                RawSocket socket6 = null;
                 try {
                     socket6 = RawSocket.ipv6Raw();
                 } catch (LinuxException | RuntimeException e) {
-                    socket4.close();
-                    throw e;
+                    if (needsIpv6Egress()) {
+                        socket4.close();
+                        throw e;
+                    }
+                    // An IPv4-only configuration keeps working on a host without IPv6 (ipv6.disable=1).
+                    LOG.info("worker {}: no IPv6 raw socket ({}); not needed: no IPv6 VIPs or backends", q,
+                            e.getMessage());
                 }
                 workers.add(new TunWorker(q, queues.get(q), socket4, socket6, holder, counters,
                         config.batchSize()));
@@ -133,6 +138,21 @@ final class RunCommand {
             Thread.currentThread().interrupt();
         }
         return exitStatus;
+    }
+
+    /** IPv6 packets leave the gateway only for IPv6 backends (outer) and IPv6 clients (ICMPv6 from IPv6 VIPs). */
+    private boolean needsIpv6Egress() {
+        for (int vip = 0; vip < snapshot.vipCount(); vip++) {
+            if (snapshot.vipFamily(vip) == 6) {
+                return true;
+            }
+        }
+        for (int b = 0; b < snapshot.backendCount(); b++) {
+            if (snapshot.backendFamily(b) == 6) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void warnIfForwardingOff() {

@@ -68,7 +68,9 @@ public final class TunWorker implements Runnable {
      * @param id        worker number (thread name, logs)
      * @param tun       the TUN queue this worker reads; stays owned by the ingress
      * @param socket4   the worker's own AF_INET IPPROTO_RAW socket; closed by the worker when it ends
-     * @param socket6   the worker's own AF_INET6 IPPROTO_RAW socket; closed by the worker when it ends
+     * @param socket6   the worker's own AF_INET6 IPPROTO_RAW socket, closed by the worker when it ends; null when
+     *                  the configuration sends nothing over IPv6 and the host has no IPv6 (IPv6 sends then fail
+     *                  and count as drop_tx_error)
      * @param batchSize packets per batch (config batch-size)
      */
     public TunWorker(int id, TunDevice tun, RawSocket socket4, RawSocket socket6, SnapshotHolder holder,
@@ -76,7 +78,7 @@ public final class TunWorker implements Runnable {
         this.id = id;
         this.tun = Objects.requireNonNull(tun, "tun");
         this.socket4 = Objects.requireNonNull(socket4, "socket4");
-        this.socket6 = Objects.requireNonNull(socket6, "socket6");
+        this.socket6 = socket6;
         this.holder = Objects.requireNonNull(holder, "holder");
         this.counters = Objects.requireNonNull(counters, "counters");
         // From a TUN with MTU tunnel-mtu - 20 an inner packet needs at most 2 fragments: 2 spare slots per packet.
@@ -115,7 +117,9 @@ public final class TunWorker implements Runnable {
             batch4.close();
             batch6.close();
             socket4.close();
-            socket6.close();
+            if (socket6 != null) {
+                socket6.close();
+            }
             arena.close();
         }
     }
@@ -140,7 +144,9 @@ public final class TunWorker implements Runnable {
                 n++;
             }
             flush(batch4, socket4);
-            flush(batch6, socket6);
+            if (socket6 != null) {
+                flush(batch6, socket6);
+            }
             counters.publish();
             if (n == 0) {
                 Poll.pollIn(pollFds, POLL_TIMEOUT_MS);
@@ -176,6 +182,9 @@ public final class TunWorker implements Runnable {
 
         @Override
         public boolean sendIpv6(MemorySegment seg, long offset, int length, long destinationHi, long destinationLo) {
+            if (socket6 == null) {
+                return false;
+            }
             if (batch6.addIpv6(seg, offset, length, destinationHi, destinationLo)) {
                 return true;
             }
