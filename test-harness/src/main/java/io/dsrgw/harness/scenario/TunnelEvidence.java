@@ -26,12 +26,15 @@ import java.util.Map;
  *                             (the backend's MSS clamp must make this 0)
  * @param tooBigFromVip        ICMP frag-needed / ICMPv6 packet-too-big messages the client received from the VIP
  * @param tooBigFromVipExact   of those, the ones announcing exactly {@link TunnelCombination#innerMtuBytes()}
+ * @param routerTooBigToVip    ICMP frag-needed / ICMPv6 packet-too-big the router sent towards the gateway,
+ *                             addressed to the VIP (about replies too big for the router's client link)
  */
 public record TunnelEvidence(long clientToVip, long clientFromVip, long gatewayInToVip, long gatewayInFragments,
                              long gatewayInFromVip, long gatewayOutFromVip, Map<String, Long> gatewayOut,
                              Map<String, Map<String, Long>> backendIn, long routerBridgeFromVip,
                              long routerToClientFromVip, long routerToGatewayFromVip, long synAcks,
-                             long synAcksMssOver, long tooBigFromVip, long tooBigFromVipExact) {
+                             long synAcksMssOver, long tooBigFromVip, long tooBigFromVipExact,
+                             long routerTooBigToVip) {
     /** The six plain outer-header counter keys. */
     public static final java.util.List<String> OUTER_KEYS = java.util.List.of(
             "out4_p4", "out4_p41", "out4_p47", "out6_p4", "out6_p41", "out6_p47");
@@ -69,11 +72,11 @@ public record TunnelEvidence(long clientToVip, long clientFromVip, long gatewayI
                 backends: tunnel in %s
                 router  : %d from the VIP on the backend bridge, %d to the client, %d towards the gateway
                 SYN-ACKs: %d from the VIP, %d of them with an MSS too big for the tunnel
-                too-big : %d from the VIP to the client, %d of them with the exact inner MTU""",
+                too-big : %d from the VIP to the client (%d with the exact inner MTU), %d from the router to the VIP""",
                 clientToVip, clientFromVip, gatewayInToVip, gatewayInFragments, gatewayInFromVip, gatewayOutFromVip,
                 nonZero(gatewayOut), backendIn.entrySet().stream().map(e -> e.getKey() + "=" + nonZero(e.getValue()))
                         .toList(), routerBridgeFromVip, routerToClientFromVip, routerToGatewayFromVip, synAcks,
-                synAcksMssOver, tooBigFromVip, tooBigFromVipExact);
+                synAcksMssOver, tooBigFromVip, tooBigFromVipExact, routerTooBigToVip);
     }
 
     private static Map<String, Long> nonZero(Map<String, Long> m) {

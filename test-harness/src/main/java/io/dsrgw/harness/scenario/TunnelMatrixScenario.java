@@ -196,6 +196,9 @@ public final class TunnelMatrixScenario implements AutoCloseable {
             rtPre.put(v + "bridge", "iifname \"" + Topology.ROUTER_BRIDGE + "\" " + from);
             rtPost.put(v + "to_client", "oifname \"" + Topology.ROUTER_CLIENT_DEVICE + "\" " + from);
             rtPost.put(v + "to_gw", "oifname \"" + Topology.ROUTER_GATEWAY_DEVICE + "\" " + from);
+            rtPost.put(v + "too_big_to_vip", "oifname \"" + Topology.ROUTER_GATEWAY_DEVICE + "\" " + to
+                    + (c.innerFamily() == 4 ? " icmp type destination-unreachable icmp code frag-needed"
+                    : " icmpv6 type packet-too-big"));
         }
         gwPost.putAll(outerMatches("oifname \"" + dev + "\"", null));
         // GRE flags (RFC 2890): C 0x8000, K 0x2000, S 0x1000 in the first 16 bits after the outer header.
@@ -261,7 +264,8 @@ public final class TunnelMatrixScenario implements AutoCloseable {
                 gw.get(v + "in_from_vip").packets(), gw.get(v + "out_from_vip").packets(), gwOut, backendIn,
                 rt.get(v + "bridge").packets(), rt.get(v + "to_client").packets(), rt.get(v + "to_gw").packets(),
                 cl.get(v + "synack").packets(), cl.get(v + "synack_mss_over").packets(),
-                cl.get(v + "too_big").packets(), cl.get(v + "too_big_exact").packets());
+                cl.get(v + "too_big").packets(), cl.get(v + "too_big_exact").packets(),
+                rt.get(v + "too_big_to_vip").packets());
     }
 
     /**
@@ -292,6 +296,32 @@ public final class TunnelMatrixScenario implements AutoCloseable {
             }
         }
         return new DsrScenario.Spread(requests, per, failures, ports.size(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Sets the MTU of the router's client-facing link (both families; 1500 restores it). Below 1500 the router
+     * answers the backends' full-size replies with too-big messages addressed to the VIP, which the VIP route
+     * carries to the gateway, which must forward them to the backend that owns the flow.
+     */
+    public void clientLinkMtu(int mtuBytes) throws CommandException {
+        topology.router().ip("link", "set", Topology.ROUTER_CLIENT_DEVICE, "mtu", Integer.toString(mtuBytes));
+    }
+
+    /**
+     * Forgets the path MTUs the backends learnt (IPv4 and IPv6 route caches): a learnt MTU towards the client also
+     * lowers the MSS of the backends' later SYN-ACKs, which would leak one check's state into the next.
+     */
+    public void flushBackendPathMtus() throws CommandException {
+        for (Backend b : topology.backends()) {
+            b.namespace().exec("ip", "route", "flush", "cache");
+            b.namespace().exec("ip", "-6", "route", "flush", "cache");
+        }
+    }
+
+    /** GETs the {@link io.dsrgw.harness.traffic.Blob} of {@code bytes} from the VIP into {@code file}. */
+    public Curl.Download download(TunnelCombination c, long bytes, Path file, Duration timeout) throws IOException {
+        return Curl.download(topology.client(), Curl.url(c.vip(), TunnelCombination.HTTP_PORT, "/blob?bytes=" + bytes),
+                file, timeout);
     }
 
     /** POSTs {@code file} to {@code http://VIP/upload}; the backend answers the digest of what it read. */

@@ -60,6 +60,9 @@ class TunnelMatrixIT {
     /** 2 MB take ~0.2 s here; a stalled upload (a PMTUD black hole) fails after this. */
     static final Duration UPLOAD_TIMEOUT = Duration.ofSeconds(10);
     static final int UDP_BYTES = 4000;
+    /** The router's client link during the download check: smaller than the backends' 1500-byte replies. */
+    static final int CLIENT_LINK_MTU = 1400;
+    static final long DOWNLOAD_BYTES = 1L << 20;
     static final int PINGS = 3;
     /** Lets the last packets of the previous check (closing handshakes) pass before a counting window starts. */
     static final Duration SETTLE = Duration.ofMillis(150);
@@ -130,7 +133,9 @@ class TunnelMatrixIT {
                     dynamicTest(c.label() + ": fragmented 4000-byte UDP datagram arrives whole at one backend",
                             check(() -> fragmentedUdp(c))),
                     dynamicTest(c.label() + ": ping to the VIP answered by the gateway",
-                            check(() -> pingAnsweredByGateway(c))))));
+                            check(() -> pingAnsweredByGateway(c))),
+                    dynamicTest(c.label() + ": download over a 1400-byte client link (router's too-big forwarded to"
+                            + " the backend)", check(() -> downloadWithTooBigForwarded(c))))));
         }
         return nodes.stream();
     }
@@ -264,6 +269,31 @@ class TunnelMatrixIT {
         assertTrue(p.allAnswered(), "not every echo request answered" + ctx);
         assertTrue(e.gatewayOutFromVip() >= PINGS, "the gateway sent the echo replies from the VIP" + ctx);
         assertEquals(0, e.backendInAll(), "echo requests were tunnelled to backends" + ctx);
+    }
+
+    private void downloadWithTooBigForwarded(TunnelCombination c) throws Exception {
+        scenario.flushBackendPathMtus();
+        window();
+        Curl.Download d;
+        scenario.clientLinkMtu(CLIENT_LINK_MTU);
+        try {
+            d = scenario.download(c, DOWNLOAD_BYTES, work.resolve("download-" + c.id() + ".bin"), UPLOAD_TIMEOUT);
+        } finally {
+            scenario.clientLinkMtu(1500);
+            scenario.flushBackendPathMtus();
+        }
+        Thread.sleep(SETTLE.toMillis());
+        TunnelEvidence e = scenario.evidence(c);
+        String what = "[" + c.label() + "] download over a " + CLIENT_LINK_MTU + "-byte client link: "
+                + d.response().describe() + String.format(" in %.2f s", d.response().seconds()) + ", sha256 "
+                + d.sha256Hex() + "\n" + e.summary();
+        System.out.println(what);
+        String ctx = "\n" + what + "\n" + scenario.logTails();
+        assertTrue(e.routerTooBigToVip() > 0, "the router sent no too-big to the VIP: the test proves nothing" + ctx);
+        assertTrue(d.response().ok(), "download failed: the backend never learnt the smaller path MTU" + ctx);
+        assertEquals(Blob.sha256Hex(DOWNLOAD_BYTES), d.sha256Hex(), "downloaded bytes" + ctx);
+        assertEquals(0, e.gatewayInFromVip(), "packets from the VIP reached the gateway" + ctx);
+        Files.deleteIfExists(d.file());
     }
 
     private void uploadWithClamp(TunnelCombination c) throws Exception {
