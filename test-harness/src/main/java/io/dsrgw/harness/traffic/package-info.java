@@ -1,8 +1,12 @@
 /**
  * Traffic for end-to-end tests and the demo: {@link io.dsrgw.harness.traffic.BackendHttpServer} (a main run
- * on each backend, bound to the VIP), the deterministic {@link io.dsrgw.harness.traffic.Blob} payload and
- * {@link io.dsrgw.harness.traffic.Curl}, which runs curl inside the client namespace and parses its results.
+ * on each backend: GET name / blob, POST upload digest; optionally {@link io.dsrgw.harness.traffic.UdpEchoServer}s
+ * in the same JVM), the deterministic {@link io.dsrgw.harness.traffic.Blob} payload,
+ * {@link io.dsrgw.harness.traffic.Curl} (curl inside the client namespace, results parsed),
+ * {@link io.dsrgw.harness.traffic.UdpProbe} (one large, client-fragmented datagram and its echo, as a JVM in the
+ * client namespace) and {@link io.dsrgw.harness.traffic.Ping}.
  *
- * <p>Threading: Curl and Blob are stateless; the server uses the JDK HTTP server's executor.
+ * <p>Threading: Curl, Ping, UdpProbe and Blob are stateless; the HTTP server uses the JDK HTTP server's executor,
+ * each UDP echo socket one daemon thread.
  */
 package io.dsrgw.harness.traffic;

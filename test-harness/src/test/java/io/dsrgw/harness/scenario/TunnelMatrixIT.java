@@ -42,7 +42,8 @@ import io.dsrgw.harness.traffic.UdpProbe;
  *       bypass the gateway (exact nft counts, the right outer header and GRE flags on the wire); a 2 MB upload (far
  *       above the tunnel MTU) arrives intact, path-MTU discovery driven by the gateway's too-big messages; one
  *       4000-byte UDP datagram, fragmented by the client, arrives whole at one backend; ping to the VIP is
- *       answered by the gateway;</li>
+ *       answered by the gateway; a 1 MiB download over a 1400-byte client link succeeds, because the router's
+ *       too-big message about a reply (addressed to the VIP) is forwarded by the gateway to the backend;</li>
  *   <li>phase B (agents restarted with MSS clamp on, the router drops every ICMP frag-needed / ICMPv6 packet too
  *       big, client PMTU caches flushed): the 2 MB upload still arrives intact.</li>
  * </ol>
