@@ -26,6 +26,13 @@ class TunIngressTest {
     }
 
     @Test
+    void shouldSizeTheTunForTheSmallestOverheadSoThePipelineSendsTheExactTooBig() {
+        // 1480: packets up to 1480 reach the pipeline, which knows each backend's kind (GRE 24..32, IPv6 40..52)
+        assertEquals(1480, TunIngress.mtuFor(1500));
+        assertEquals(9000 - 20, TunIngress.mtuFor(9000));
+    }
+
+    @Test
     void shouldReturnTheOutputOfASuccessfulIpCommand() throws IOException {
         assertEquals(true, IpCommand.run("-o", "link", "show", "dev", "lo").contains("lo:"));
     }
