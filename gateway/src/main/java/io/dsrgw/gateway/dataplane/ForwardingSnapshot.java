@@ -1,5 +1,6 @@
 package io.dsrgw.gateway.dataplane;
 
+import io.dsrgw.conf.BackendState;
 import io.dsrgw.encap.flow.FlowHash;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Addresses;
@@ -43,6 +44,8 @@ import java.util.Objects;
 public final class ForwardingSnapshot {
     /** Value of {@link #vipIndex} and {@link #backendFor} when there is none. */
     public static final int NONE = -1;
+    private static final BackendState[] BACKEND_STATES = BackendState.values();
+    private static final byte DOWN_ORDINAL = (byte) BackendState.DOWN.ordinal();
 
     private final long generation;
     private final int tableSize;
@@ -60,6 +63,11 @@ public final class ForwardingSnapshot {
     private final int tunnelSourceIpv4;
     private final int ttl;
     private final int tunnelMtuBytes;
+    // issue 5: flow-table support (backend states, stable ids, stateless VIPs)
+    private final byte[] backendState;
+    private final int[] backendId;
+    private final int[] indexByBackendId;
+    private final boolean[] vipStateless;
 
     private ForwardingSnapshot(Builder b) {
         this.generation = b.generation;
@@ -75,6 +83,9 @@ public final class ForwardingSnapshot {
         this.backendIpv4 = new int[backends];
         this.backendIdentity = new String[backends];
         this.backendVip = new int[backends];
+        this.backendState = new byte[backends];
+        this.backendId = new int[backends];
+        this.vipStateless = new boolean[vips];
         int keys = 0;
         for (VipSpec v : b.vips) {
             keys += v.ports.length + 2;
@@ -88,6 +99,7 @@ public final class ForwardingSnapshot {
             vipProtocol[vip] = v.protocol;
             vipPorts[vip] = v.ports.clone();
             maglevByVip[vip] = v.table;
+            vipStateless[vip] = b.context != null && b.context.statelessVips().contains(v.name);
             List<MaglevBackend> sorted = v.table.backends();
             int[] globalIndex = new int[sorted.size()];
             for (int i = 0; i < sorted.size(); i++) {
@@ -95,6 +107,9 @@ public final class ForwardingSnapshot {
                 backendIpv4[next] = v.addressByIdentity(sorted.get(i).identity());
                 backendIdentity[next] = sorted.get(i).identity();
                 backendVip[next] = vip;
+                backendState[next] = (byte) v.stateByIdentity(sorted.get(i).identity()).ordinal();
+                backendId[next] = b.context == null ? next
+                        : b.context.backendIds().idOf(v.name, sorted.get(i).identity());
                 next++;
             }
             v.table.copyInto(slots, vip * tableSize, globalIndex);
@@ -117,6 +132,15 @@ public final class ForwardingSnapshot {
         this.tunnelSourceIpv4 = b.tunnelSourceIpv4;
         this.ttl = b.ttl;
         this.tunnelMtuBytes = b.tunnelMtuBytes;
+        int maxId = -1;
+        for (int id : backendId) {
+            maxId = Math.max(maxId, id);
+        }
+        this.indexByBackendId = new int[maxId + 1];
+        Arrays.fill(indexByBackendId, NONE);
+        for (int i = 0; i < backendId.length; i++) {
+            indexByBackendId[backendId[i]] = i;
+        }
     }
 
     /** The VIP-table key of (address, protocol, port); see the class comment for the layout. */
@@ -160,6 +184,34 @@ public final class ForwardingSnapshot {
     /** IPv4 address of backend {@code b} (a global index from {@link #backendFor}). */
     public int backendIpv4(int b) {
         return backendIpv4[b];
+    }
+
+    /** State of backend {@code b}: ACTIVE (in the Maglev table), DRAINING or DOWN (neither takes new flows). */
+    public BackendState backendState(int b) {
+        return BACKEND_STATES[backendState[b]];
+    }
+
+    /**
+     * True when flows already pinned to backend {@code b} stay there (DESIGN.md decision 3): active and draining
+     * backends keep their flows, a down backend's flows are re-hashed. Per packet; allocation-free.
+     */
+    public boolean keepsExistingFlows(int b) {
+        return backendState[b] != DOWN_ORDINAL;
+    }
+
+    /** Stable id of backend {@code b} ({@link BackendIds}; the global index when built without a context). */
+    public int backendId(int b) {
+        return backendId[b];
+    }
+
+    /** Global index of the backend with stable id {@code id} in this snapshot, or {@link #NONE}. Per packet. */
+    public int backendIndexById(int id) {
+        return id >= 0 && id < indexByBackendId.length ? indexByBackendId[id] : NONE;
+    }
+
+    /** True when the VIP's flows bypass the flow table (pure Maglev). */
+    public boolean vipStateless(int vip) {
+        return vipStateless[vip];
     }
 
     /** Canonical identity (address text) of backend {@code b}. */
@@ -240,12 +292,36 @@ public final class ForwardingSnapshot {
         return new Builder(hashSeed, tableSize, tunnelSourceIpv4, ttl, tunnelMtuBytes);
     }
 
-    /** An IPv4 backend of a VIP as the snapshot needs it. */
-    public record Ipv4Backend(int address, int weight, boolean active) {
+    /**
+     * An IPv4 backend of a VIP as the snapshot needs it. Only ACTIVE backends with a weight above zero take
+     * Maglev slots; DRAINING ones keep their existing flows, DOWN ones lose them (re-hashed).
+     */
+    public record Ipv4Backend(int address, int weight, BackendState state) {
+        public Ipv4Backend {
+            Objects.requireNonNull(state, "state");
+        }
+
+        /** The issue-2 form: inactive means draining (flows stay; use the state form for down). */
+        public Ipv4Backend(int address, int weight, boolean active) {
+            this(address, weight, active ? BackendState.ACTIVE : BackendState.DRAINING);
+        }
+
+        public boolean active() {
+            return state == BackendState.ACTIVE;
+        }
     }
 
     private record VipSpec(String name, int address, int protocol, int[] ports, int[] backendAddresses,
-                           String[] backendIdentities, MaglevTable table) {
+                           String[] backendIdentities, BackendState[] backendStates, MaglevTable table) {
+        BackendState stateByIdentity(String identity) {
+            for (int i = 0; i < backendIdentities.length; i++) {
+                if (backendIdentities[i].equals(identity)) {
+                    return backendStates[i];
+                }
+            }
+            throw new IllegalStateException("no backend " + identity);
+        }
+
         int addressByIdentity(String identity) {
             for (int i = 0; i < backendIdentities.length; i++) {
                 if (backendIdentities[i].equals(identity)) {
@@ -267,6 +343,7 @@ public final class ForwardingSnapshot {
         private final MaglevHasher maglevHasher;
         private final List<VipSpec> vips = new ArrayList<>();
         private long generation;
+        private SnapshotContext context;
 
         private Builder(String hashSeed, int tableSize, int tunnelSourceIpv4, int ttl, int tunnelMtuBytes) {
             this.hashSeed = Objects.requireNonNull(hashSeed, "hashSeed");
@@ -293,6 +370,15 @@ public final class ForwardingSnapshot {
         /** Generation number reported by the snapshot (incremented by the control plane per reload). */
         public Builder generation(long generation) {
             this.generation = generation;
+            return this;
+        }
+
+        /** Stable backend ids, Maglev table reuse and stateless VIPs (issue 5); without it, none of them. */
+        public Builder context(SnapshotContext context) {
+            this.context = context;
+            if (context != null) {
+                context.maglevCache().beginBuild();
+            }
             return this;
         }
 
@@ -325,14 +411,17 @@ public final class ForwardingSnapshot {
             List<MaglevBackend> maglevBackends = new ArrayList<>(backends.size());
             int[] addresses = new int[backends.size()];
             String[] identities = new String[backends.size()];
+            BackendState[] states = new BackendState[backends.size()];
             for (int i = 0; i < backends.size(); i++) {
                 Ipv4Backend b = backends.get(i);
                 addresses[i] = b.address();
                 identities[i] = Ipv4Addresses.format(b.address());
+                states[i] = b.state();
                 maglevBackends.add(new MaglevBackend(identities[i], b.weight(), b.active()));
             }
-            MaglevTable table = Maglev.build(maglevBackends, tableSize, maglevHasher);
-            vips.add(new VipSpec(name, addressIpv4, protocol, sortedPorts, addresses, identities, table));
+            MaglevTable table = context == null ? Maglev.build(maglevBackends, tableSize, maglevHasher)
+                    : context.maglevCache().build(maglevBackends, tableSize, maglevHasher, hashSeed);
+            vips.add(new VipSpec(name, addressIpv4, protocol, sortedPorts, addresses, identities, states, table));
             return this;
         }
 

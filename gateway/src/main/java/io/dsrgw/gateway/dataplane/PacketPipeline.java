@@ -46,6 +46,10 @@ public final class PacketPipeline {
     private ForwardingSnapshot snapshot;
     /** Outer IPv4 identification, per worker: unique enough for outer packets without DF (RFC 6864 4.1). */
     private int ipId;
+    /** Issue 5: the worker's flow table in front of Maglev, or null for pure Maglev (replay, tests). */
+    private FlowSteering steering;
+    /** The worker's clock for flow timeouts, set once per batch ({@link #now(long)}). */
+    private long nowNs;
 
     public PacketPipeline(ForwardingSnapshot snapshot, WorkerCounters counters) {
         this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
@@ -55,6 +59,20 @@ public final class PacketPipeline {
     /** Switches to {@code next}; call between batches only (after the TX batch of the old one is flushed). */
     public void snapshot(ForwardingSnapshot next) {
         this.snapshot = Objects.requireNonNull(next, "next");
+    }
+
+    /** Puts {@code steering} (the worker's flow table) in front of Maglev; null for pure Maglev. */
+    public void flowSteering(FlowSteering steering) {
+        this.steering = steering;
+    }
+
+    public FlowSteering flowSteering() {
+        return steering;
+    }
+
+    /** Sets the clock used for flow-table timeouts; call once per batch (one clock read per batch). */
+    public void now(long nowNs) {
+        this.nowNs = nowNs;
     }
 
     public ForwardingSnapshot snapshot() {
@@ -117,7 +135,15 @@ public final class PacketPipeline {
         if (vip == ForwardingSnapshot.NONE) {
             return CounterSet.DROP_NOT_VIP;
         }
-        int backend = s.backendFor(vip, s.flowHash().hash(flowKey));
+        long hash = s.flowHash().hash(flowKey);
+        int backend;
+        if (steering == null) {
+            backend = s.backendFor(vip, hash);
+        } else {
+            int tcpFlags = protocol == IpProtocol.TCP && !ip.isFragment() && ip.payloadLength() >= 14
+                    ? seg.get(U8, ip.payloadOffset() + 13) & 0xff : FlowSteering.NO_FLAGS;
+            backend = steering.backendFor(s, vip, flowKey, hash, tcpFlags, nowNs);
+        }
         if (backend == ForwardingSnapshot.NONE) {
             return CounterSet.DROP_NO_BACKEND;
         }

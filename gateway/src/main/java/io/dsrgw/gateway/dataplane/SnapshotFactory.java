@@ -1,7 +1,6 @@
 package io.dsrgw.gateway.dataplane;
 
 import io.dsrgw.conf.BackendConfig;
-import io.dsrgw.conf.BackendState;
 import io.dsrgw.conf.GatewayConfig;
 import io.dsrgw.conf.TunnelFamily;
 import io.dsrgw.conf.VipConfig;
@@ -22,6 +21,15 @@ public final class SnapshotFactory {
 
     /** Builds generation {@code generation} of the forwarding state for {@code config}. */
     public static ForwardingSnapshot fromConfig(GatewayConfig config, long generation) throws SnapshotException {
+        return fromConfig(config, generation, null);
+    }
+
+    /**
+     * As {@link #fromConfig(GatewayConfig, long)}, with the control plane's {@link SnapshotContext} (stable backend
+     * ids, Maglev table reuse, stateless VIPs); {@code context} may be null.
+     */
+    public static ForwardingSnapshot fromConfig(GatewayConfig config, long generation, SnapshotContext context)
+            throws SnapshotException {
         List<String> problems = new ArrayList<>();
         Inet4Address source = config.tunnelSource() == null ? null : config.tunnelSource().ipv4();
         if (source == null) {
@@ -53,13 +61,13 @@ public final class SnapshotFactory {
             throw new SnapshotException(problems);
         }
         ForwardingSnapshot.Builder builder = ForwardingSnapshot.builder(config.hashSeed(), config.maglevTableSize(),
-                Ipv4Addresses.of(source), config.ttl(), config.tunnelMtu()).generation(generation);
+                Ipv4Addresses.of(source), config.ttl(), config.tunnelMtu()).generation(generation).context(context);
         try {
             for (VipConfig vip : config.vips()) {
                 List<ForwardingSnapshot.Ipv4Backend> backends = new ArrayList<>(vip.backends().size());
                 for (BackendConfig b : vip.backends()) {
                     backends.add(new ForwardingSnapshot.Ipv4Backend(Ipv4Addresses.of(b.address()), b.weight(),
-                            b.state() == BackendState.ACTIVE));
+                            b.state()));
                 }
                 int[] ports = vip.ports().stream().mapToInt(Integer::intValue).toArray();
                 builder.addVip(vip.name(), Ipv4Addresses.of(vip.address()), vip.protocol().number(), ports,
