@@ -101,6 +101,19 @@ class FlowTableTest {
     }
 
     @Test
+    void shouldHoldThreeQuartersOfItsCapacityWithoutEvictingLiveFlows() {
+        FlowTable t = new FlowTable(1 << 16, TIMEOUTS);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        int flows = 3 << 14;
+        for (int i = 0; i < flows; i++) {
+            t.insert(tcp(i, i & 0xffff), random.nextLong(), i, 0, FlowTable.CLASS_TCP_ESTABLISHED, 0);
+        }
+        long evicted = t.get(FlowTable.Counter.EVICTIONS);
+        System.out.println("flow table 75% full: " + evicted + " of " + flows + " flows evicted");
+        assertTrue(evicted <= flows / 1000, "two 8-way buckets per flow: " + evicted + " evictions");
+    }
+
+    @Test
     void shouldPreferAnExpiredSlotOverEvictingALiveFlow() {
         FlowTable t = new FlowTable(8, TIMEOUTS);
         for (int i = 0; i < 8; i++) {
