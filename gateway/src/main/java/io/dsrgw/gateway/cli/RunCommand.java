@@ -4,10 +4,19 @@ import com.codahale.metrics.MetricRegistry;
 import io.dsrgw.conf.GatewayConfig;
 import io.dsrgw.encap.ip.Ipv4Addresses;
 import io.dsrgw.encap.tunnel.IpipEncapsulator;
+import io.dsrgw.gateway.control.ConfigWatcher;
+import io.dsrgw.gateway.control.GatewayControl;
+import io.dsrgw.gateway.control.SighupReload;
+import io.dsrgw.gateway.dataplane.FlowTable;
+import io.dsrgw.gateway.dataplane.FlowTimeouts;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
+import io.dsrgw.gateway.dataplane.SnapshotFactory;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
+import io.dsrgw.gateway.health.HealthChecker;
+import io.dsrgw.gateway.health.HealthState;
 import io.dsrgw.gateway.linux.TunIngress;
 import io.dsrgw.gateway.linux.TunWorker;
+import io.dsrgw.gateway.metrics.FlowTableMetrics;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
 import io.dsrgw.gateway.metrics.WorkerCounters;
 import io.dsrgw.linux.Capabilities;
@@ -20,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -40,10 +50,17 @@ final class RunCommand {
     private static final long WORKER_JOIN_MS = 2_000;
 
     private final GatewayConfig config;
-    private final ForwardingSnapshot snapshot;
+    private final Path configFile;
+    private ForwardingSnapshot snapshot;
     private final PrintStream out;
     private final PrintStream err;
     private final GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
+    // Issue 5: health checks, reload (file watch, SIGHUP), flow tables.
+    private final FlowTableMetrics flowMetrics = new FlowTableMetrics(metrics.registry());
+    private final HealthState health = new HealthState();
+    private HealthChecker checker;
+    private GatewayControl control;
+    private ConfigWatcher watcher;
     private final List<TunWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -53,8 +70,10 @@ final class RunCommand {
     private volatile boolean shuttingDown;
     private boolean cleanedUp;
 
-    private RunCommand(GatewayConfig config, ForwardingSnapshot snapshot, PrintStream out, PrintStream err) {
+    private RunCommand(GatewayConfig config, Path configFile, ForwardingSnapshot snapshot, PrintStream out,
+                       PrintStream err) {
         this.config = config;
+        this.configFile = configFile;
         this.snapshot = snapshot;
         this.out = out;
         this.err = err;
@@ -65,7 +84,7 @@ final class RunCommand {
         if (loaded == null) {
             return GatewayMain.EXIT_ERROR;
         }
-        return new RunCommand(loaded.config(), loaded.snapshot(), out, err).run();
+        return new RunCommand(loaded.config(), Path.of(configFile), loaded.snapshot(), out, err).run();
     }
 
     private int run() {
@@ -81,6 +100,17 @@ final class RunCommand {
             }
         }
         warnIfForwardingOff();
+        checker = new HealthChecker(health, 1);
+        try {
+            control = new GatewayControl(configFile, config, GatewayControl.DEFAULT_REMOVED_BACKEND_GRACE,
+                    System::nanoTime, health, checker::apply);
+        } catch (SnapshotFactory.SnapshotException e) {
+            err.println("dsr-gateway: run: " + e.getMessage());
+            checker.close();
+            return GatewayMain.EXIT_ERROR;
+        }
+        control.registerMetrics(metrics.registry());
+        snapshot = control.holder().get();
         String device = config.ingress().device();
         TreeSet<String> vipAddresses = new TreeSet<>();
         for (int vip = 0; vip < snapshot.vipCount(); vip++) {
@@ -90,13 +120,17 @@ final class RunCommand {
         try {
             ingress = TunIngress.open(device, config.ingress().queues(),
                     config.tunnelMtu() - IpipEncapsulator.OVERHEAD, vipAddresses);
-            SnapshotHolder holder = new SnapshotHolder(snapshot);
+            SnapshotHolder holder = control.holder();
             List<TunDevice> queues = ingress.queues();
             for (int q = 0; q < queues.size(); q++) {
                 WorkerCounters counters = new WorkerCounters();
                 metrics.attach(counters);
-                workers.add(new TunWorker(q, queues.get(q), RawSocket.ipv4Raw(), holder, counters,
-                        config.batchSize()));
+                TunWorker worker = new TunWorker(q, queues.get(q), RawSocket.ipv4Raw(), holder, counters,
+                        config.batchSize());
+                FlowTable flows = new FlowTable(FlowTable.DEFAULT_CAPACITY, FlowTimeouts.DEFAULT);
+                worker.flowTable(flows);
+                flowMetrics.attach(flows);
+                workers.add(worker);
             }
         } catch (IOException e) {
             err.println("dsr-gateway: run: " + e.getMessage());
@@ -106,6 +140,19 @@ final class RunCommand {
             Thread t = new Thread(w, "dsrgw-worker-" + w.id());
             threads.add(t);
             t.start();
+        }
+        control.onReload(r -> {
+            if (r.applied() && r.diff() != null && !r.diff().added().isEmpty()) {
+                LOG.warn("vips {} added by reload: routes into {} are only added at startup (restart to serve "
+                        + "a new VIP address)", r.diff().added(), device);
+            }
+        });
+        control.start();
+        SighupReload.install(control);
+        try {
+            watcher = ConfigWatcher.start(configFile, control);
+        } catch (IOException e) {
+            LOG.warn("cannot watch {} for changes ({}): reload with SIGHUP", configFile, e.getMessage());
         }
         out.println("dsr-gateway: forwarding " + snapshot.vipCount() + " VIPs on " + device);
         out.flush();
@@ -159,6 +206,15 @@ final class RunCommand {
             return;
         }
         cleanedUp = true;
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (control != null) {
+            control.close();
+        }
+        if (checker != null) {
+            checker.close();
+        }
         for (TunWorker w : workers) {
             w.stop();
         }
@@ -174,6 +230,7 @@ final class RunCommand {
         }
         if (!workers.isEmpty()) {
             metrics.print(out);
+            flowMetrics.print(out);
         }
         out.flush();
     }

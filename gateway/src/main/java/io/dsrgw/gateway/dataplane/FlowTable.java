@@ -19,7 +19,7 @@ import java.util.Arrays;
  * lives in four flat arrays, no object per flow:
  * <pre>
  *   hashes[slot]          long  the full 64-bit flow hash; 0 = empty (a hash of 0 is stored as 1)
- *   lastSeenNs[slot]      long  time of the last packet (the caller's clock, read once per batch)
+ *   deadlineNs[slot]      long  last packet time + the timeout of the entry's class (the caller's clock)
  *   keys[slot*5 .. +4]    long  source hi, source lo, destination hi, destination lo, meta
  *   values[slot]          long  backend id (high 32 bits) | snapshot generation (low 32 bits)
  *
@@ -35,11 +35,15 @@ import java.util.Arrays;
  * <h2>Why bucketed LRU, not an exact LRU list or CLOCK</h2>
  * An exact LRU needs prev/next links per entry (8 more bytes, two more random writes per hit) and a global list
  * whose head is a write hot spot; CLOCK needs a sweeping hand that may have to visit many slots on a miss during a
- * flood. With buckets, a lookup touches at most 2 x {@link #WAYS} slots, an insert evicts the least recently seen
- * entry <em>of its two buckets</em> (empty, then expired slots first), and the per-flow cost is constant: the bounded,
- * allocation-free behaviour the data plane needs. The price is approximation: an entry can be evicted while an
- * older one survives in another bucket; with 8 ways and a uniform keyed hash, that only matters when the table is
- * nearly full, which is exactly when some flow has to go. (Katran's per-CPU LRU map makes the same trade.)
+ * flood. With buckets, a lookup touches at most 2 x {@link #WAYS} slots and an insert evicts within the flow's two
+ * buckets: empty slot first, then an expired entry, then the live entry with the <em>earliest deadline</em>. For
+ * entries of one class that is exactly the least recently seen; across classes it evicts short-timeout entries
+ * (SYN-only, closing) before established ones, which is what a SYN flood calls for: the flood evicts itself first.
+ * The per-flow cost is constant and allocation-free, and an insert reads only the {@code hashes} and
+ * {@code deadlineNs} of its buckets (why the deadline, not the last-seen time, is stored: no key line is read to
+ * find the class's timeout). The price is approximation: an entry can be evicted while an older one survives in
+ * another bucket; with two 8-way choices and a uniform keyed hash, that only matters when the table is nearly
+ * full, which is exactly when some flow has to go. (Katran's per-CPU LRU map makes a similar trade.)
  *
  * <h2>Timeouts</h2>
  * Each entry has a timeout class ({@link #CLASS_TCP_SYN} ... {@link #CLASS_OTHER}), set from the packet's TCP flags
@@ -60,7 +64,7 @@ public final class FlowTable {
     public static final int MAX_CAPACITY = 1 << 28;
     /** Default slots per worker: 2^20, 64 MiB; two workers hold 2 million flows. */
     public static final int DEFAULT_CAPACITY = 1 << 20;
-    /** Bytes of table memory per slot (hashes + lastSeenNs + keys + values; see the layout above). */
+    /** Bytes of table memory per slot (hashes + deadlineNs + keys + values; see the layout above). */
     public static final int BYTES_PER_ENTRY = 8 + 8 + 5 * 8 + 8;
 
     /** TCP flow that has shown only SYNs so far (a handshake, or a SYN flood): short timeout. */
@@ -110,7 +114,7 @@ public final class FlowTable {
     private final int capacity;
     private final int bucketMask;
     private final long[] hashes;
-    private final long[] lastSeenNs;
+    private final long[] deadlineNs;
     private final long[] keys;
     private final long[] values;
     private final long[] timeoutNsByClass = new long[CLASSES];
@@ -135,13 +139,16 @@ public final class FlowTable {
         this.capacity = slots;
         this.bucketMask = slots / WAYS - 1;
         this.hashes = new long[slots];
-        this.lastSeenNs = new long[slots];
+        this.deadlineNs = new long[slots];
         this.keys = new long[slots * KEY_STRIDE];
         this.values = new long[slots];
         timeouts(timeouts);
     }
 
-    /** Changes the idle timeouts (worker thread, between batches; e.g. after a reload). */
+    /**
+     * Changes the idle timeouts (worker thread, between batches; e.g. after a reload). Entries keep the deadline
+     * they have until their next packet.
+     */
     public void timeouts(FlowTimeouts t) {
         timeoutNsByClass[CLASS_TCP_SYN] = t.tcpSyn().toNanos();
         timeoutNsByClass[CLASS_TCP_ESTABLISHED] = t.tcpEstablished().toNanos();
@@ -188,14 +195,14 @@ public final class FlowTable {
     /**
      * Inserts {@code key} (not in the table: call after {@link #find} missed) with its backend and the snapshot
      * generation, and returns its slot. Takes an empty slot of the bucket, else an expired one, else evicts the
-     * least recently seen entry of the bucket.
+     * live entry with the earliest deadline (see the class comment).
      */
     public int insert(FlowKey key, long hash, int backendId, int generation, int timeoutClass, long nowNs) {
         long tag = hash == 0 ? 1 : hash;
         int base1 = firstBucket(hash) * WAYS;
         int base2 = secondBucket(hash) * WAYS;
         // Two choices: the free slot of the emptier bucket (balances the buckets), else the oldest expired entry
-        // of both, else the least recently seen live entry of both.
+        // of both, else the live entry of both with the earliest deadline.
         int empty1 = -1;
         int empty2 = -1;
         int free1 = 0;
@@ -213,10 +220,8 @@ public final class FlowTable {
                     empty2 = empty2 < 0 ? slot : empty2;
                 }
             } else if (expired(slot, nowNs)) {
-                if (expiredSlot < 0 || lastSeenNs[slot] - lastSeenNs[expiredSlot] < 0) {
-                    expiredSlot = slot;
-                }
-            } else if (lru < 0 || lastSeenNs[slot] - lastSeenNs[lru] < 0) {
+                expiredSlot = slot;
+            } else if (lru < 0 || deadlineNs[slot] - deadlineNs[lru] < 0) {
                 lru = slot;
             }
         }
@@ -233,7 +238,7 @@ public final class FlowTable {
             evictions++;
         }
         hashes[victim] = tag;
-        lastSeenNs[victim] = nowNs;
+        deadlineNs[victim] = nowNs + timeoutNsByClass[timeoutClass];
         int k = victim * KEY_STRIDE;
         keys[k] = key.sourceHi();
         keys[k + 1] = key.sourceLo();
@@ -246,7 +251,7 @@ public final class FlowTable {
 
     /** Records a packet of the flow in {@code slot} at {@code nowNs}, with its (possibly new) timeout class. */
     public void touch(int slot, long nowNs, int timeoutClass) {
-        lastSeenNs[slot] = nowNs;
+        deadlineNs[slot] = nowNs + timeoutNsByClass[timeoutClass];
         int m = slot * KEY_STRIDE + META;
         keys[m] = keys[m] & ~CLASS_MASK | (long) timeoutClass << CLASS_SHIFT;
     }
@@ -280,7 +285,7 @@ public final class FlowTable {
 
     /** Time of the last packet of the flow in {@code slot}. */
     public long lastSeenNs(int slot) {
-        return lastSeenNs[slot];
+        return deadlineNs[slot] - timeoutNsByClass[timeoutClass(slot)];
     }
 
     /**
@@ -347,8 +352,7 @@ public final class FlowTable {
     }
 
     private boolean expired(int slot, long nowNs) {
-        long timeout = timeoutNsByClass[(int) ((keys[slot * KEY_STRIDE + META] & CLASS_MASK) >>> CLASS_SHIFT)];
-        return nowNs - lastSeenNs[slot] > timeout;
+        return nowNs - deadlineNs[slot] > 0;
     }
 
     private void free(int slot) {

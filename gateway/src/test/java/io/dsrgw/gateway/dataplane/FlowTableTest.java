@@ -114,6 +114,22 @@ class FlowTableTest {
     }
 
     @Test
+    void shouldLetASynFloodEvictItselfBeforeEstablishedFlows() {
+        FlowTable t = new FlowTable(8, TIMEOUTS);
+        for (int i = 0; i < 4; i++) {
+            t.insert(tcp(i, i), i, i, 0, FlowTable.CLASS_TCP_ESTABLISHED, 0);
+        }
+        // Later SYNs (5 s timeout) have earlier deadlines than the established flows (100 s) seen before them.
+        for (int i = 0; i < 1000; i++) {
+            t.insert(tcp(1000 + i, 1), 1000 + i, 1, 0, FlowTable.CLASS_TCP_SYN, S + i);
+        }
+        for (int i = 0; i < 4; i++) {
+            assertNotEquals(FlowTable.MISS, t.find(tcp(i, i), i, 2 * S), "established flow " + i + " survives");
+        }
+        assertEquals(1000 - 4, t.get(FlowTable.Counter.EVICTIONS));
+    }
+
+    @Test
     void shouldPreferAnExpiredSlotOverEvictingALiveFlow() {
         FlowTable t = new FlowTable(8, TIMEOUTS);
         for (int i = 0; i < 8; i++) {

@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * Flow hashes are precomputed (SipHash is measured in {@code PipelineBenchmark}). {@code flows} flows live in a
  * table of {@code capacity} slots, accessed in random order, so with 2^20 slots (64 MiB) lookups miss the CPU
- * caches like a real table of a million flows does. Memory per flow: {@link FlowTable#BYTES_PER_ENTRY} by
+ * caches like a real table of a million flows does; 2^16 slots (4 MiB) mostly fit in L2/L3. Memory per flow: {@link FlowTable#BYTES_PER_ENTRY} by
  * construction; the setup also measures the heap growth of one table and prints it.
  *
  * <p>Run like {@link PipelineBenchmark}: {@code org.openjdk.jmh.Main FlowTableBenchmark -prof gc}.
@@ -53,10 +53,11 @@ import java.util.concurrent.TimeUnit;
 public class FlowTableBenchmark {
     private static final int RING = 1 << 16;
 
-    @Param({"1048576"})
+    @Param({"1048576", "65536"})
     int capacity;
 
-    @Param({"524288"})
+    /** Flows in the table; 0 = half the capacity (50% load). */
+    @Param({"0"})
     int flows;
 
     private FlowTable table;
@@ -74,6 +75,9 @@ public class FlowTableBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (flows == 0) {
+            flows = capacity / 2;
+        }
         long before = usedHeap();
         table = new FlowTable(capacity, FlowTimeouts.DEFAULT);
         long after = usedHeap();
@@ -128,7 +132,9 @@ public class FlowTableBenchmark {
     public int hit() {
         int i = next++ & (RING - 1);
         int slot = table.find(keys[i], hashes[i], now);
-        table.touch(slot, now, FlowTable.CLASS_TCP_ESTABLISHED);
+        if (slot != FlowTable.MISS) {
+            table.touch(slot, now, FlowTable.CLASS_TCP_ESTABLISHED);
+        }
         return slot;
     }
 
