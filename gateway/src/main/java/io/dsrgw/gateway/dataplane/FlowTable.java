@@ -18,19 +18,21 @@ import java.util.Arrays;
  * (first fit over two buckets behaves alike) evicts ~1% of live flows; two choices evict 2 in 49,152. Each slot
  * lives in four flat arrays, no object per flow:
  * <pre>
- *   hashes[slot]          long  the full 64-bit flow hash; 0 = empty (a hash of 0 is stored as 1)
- *   deadlineNs[slot]      long  last packet time + the timeout of the entry's class (the caller's clock)
- *   keys[slot*5 .. +4]    long  source hi, source lo, destination hi, destination lo, meta
- *   values[slot]          long  backend id (high 32 bits) | snapshot generation (low 32 bits)
+ *   buckets[b*16 + w]     long  hash of way w of bucket b: the full 64-bit flow hash; 0 = empty (0 is stored as 1)
+ *   buckets[b*16 + 8 + w] long  deadline of way w: last packet time + the timeout of the entry's class
+ *   keys[slot*6 .. +5]    long  source hi, source lo, destination hi, destination lo, meta, value
+ *   (slot = b*8 + w;  value = backend id (high 32 bits) | snapshot generation (low 32 bits))
  *
  *   meta:  bit 63..60 59..56  55..49 48    47..40   39..32    31..16       15..0
  *         +--------+--------+------+----+--------+---------+------------+------------+
  *         |   0    | class  |  0   |frag| family | protocol| source port| dest. port |
  *         +--------+--------+------+----+--------+---------+------------+------------+
  * </pre>
- * 64 bytes per flow, whatever the family (IPv4 keys use the "lo" words, hi = 0, as {@link FlowKey} does). A lookup
- * compares the hashes of the two buckets (about two cache lines each) and only on a hash match the full key (one
- * more line): hash collisions never merge two flows.
+ * 64 bytes per flow, whatever the family (IPv4 keys use the "lo" words, hi = 0, as {@link FlowKey} does). The
+ * hashes and deadlines of a bucket are 128 contiguous bytes (two adjacent cache lines, which the adjacent-line
+ * prefetcher fetches together), and the key and value of a slot 48 contiguous bytes: a hit reads the hash line, the
+ * key line and the deadline line; an insert reads only hash and deadline lines of its two buckets. A key is compared
+ * only on a hash match: hash collisions never merge two flows.
  *
  * <h2>Why bucketed LRU, not an exact LRU list or CLOCK</h2>
  * An exact LRU needs prev/next links per entry (8 more bytes, two more random writes per hit) and a global list
@@ -39,8 +41,8 @@ import java.util.Arrays;
  * buckets: empty slot first, then an expired entry, then the live entry with the <em>earliest deadline</em>. For
  * entries of one class that is exactly the least recently seen; across classes it evicts short-timeout entries
  * (SYN-only, closing) before established ones, which is what a SYN flood calls for: the flood evicts itself first.
- * The per-flow cost is constant and allocation-free, and an insert reads only the {@code hashes} and
- * {@code deadlineNs} of its buckets (why the deadline, not the last-seen time, is stored: no key line is read to
+ * The per-flow cost is constant and allocation-free, and an insert reads only the hashes and
+ * deadlines of its buckets (why the deadline, not the last-seen time, is stored: no key line is read to
  * find the class's timeout). The price is approximation: an entry can be evicted while an older one survives in
  * another bucket; with two 8-way choices and a uniform keyed hash, that only matters when the table is nearly
  * full, which is exactly when some flow has to go. (Katran's per-CPU LRU map makes a similar trade.)
@@ -60,11 +62,11 @@ public final class FlowTable {
     public static final int WAYS = 8;
     /** Returned by {@link #find} when the flow is not in the table. */
     public static final int MISS = -1;
-    /** Largest capacity: {@code keys} holds 5 longs per slot in one Java array (< 2^31 elements). */
+    /** Largest capacity: {@code keys} holds 6 longs per slot in one Java array (< 2^31 elements). */
     public static final int MAX_CAPACITY = 1 << 28;
     /** Default slots per worker: 2^20, 64 MiB; two workers hold 2 million flows. */
     public static final int DEFAULT_CAPACITY = 1 << 20;
-    /** Bytes of table memory per slot (hashes + deadlineNs + keys + values; see the layout above). */
+    /** Bytes of table memory per slot (hash + deadline + key + value; see the layout above). */
     public static final int BYTES_PER_ENTRY = 8 + 8 + 5 * 8 + 8;
 
     /** TCP flow that has shown only SYNs so far (a handshake, or a SYN flood): short timeout. */
@@ -79,8 +81,9 @@ public final class FlowTable {
     public static final int CLASS_OTHER = 4;
     static final int CLASSES = 5;
 
-    private static final int KEY_STRIDE = 5;
+    private static final int KEY_STRIDE = 6;
     private static final int META = 4;
+    private static final int VALUE = 5;
     private static final long CLASS_SHIFT = 56;
     private static final long CLASS_MASK = 0xfL << CLASS_SHIFT;
 
@@ -113,10 +116,8 @@ public final class FlowTable {
 
     private final int capacity;
     private final int bucketMask;
-    private final long[] hashes;
-    private final long[] deadlineNs;
+    private final long[] buckets;
     private final long[] keys;
-    private final long[] values;
     private final long[] timeoutNsByClass = new long[CLASSES];
     private final long[] published = new long[Counter.values().length];
     private long hits;
@@ -138,10 +139,8 @@ public final class FlowTable {
         int slots = Math.max(WAYS, capacity == 1 ? 1 : Integer.highestOneBit(capacity - 1) << 1);
         this.capacity = slots;
         this.bucketMask = slots / WAYS - 1;
-        this.hashes = new long[slots];
-        this.deadlineNs = new long[slots];
+        this.buckets = new long[slots * 2];
         this.keys = new long[slots * KEY_STRIDE];
-        this.values = new long[slots];
         timeouts(timeouts);
     }
 
@@ -175,10 +174,9 @@ public final class FlowTable {
         long tag = hash == 0 ? 1 : hash;
         int base1 = firstBucket(hash) * WAYS;
         int base2 = secondBucket(hash) * WAYS;
-        long[] hashes = this.hashes;
         for (int w = 0; w < 2 * WAYS; w++) {
             int slot = w < WAYS ? base1 + w : base2 + w - WAYS;
-            if (hashes[slot] == tag && sameKey(slot, key)) {
+            if (buckets[hashIndex(slot)] == tag && sameKey(slot, key)) {
                 if (expired(slot, nowNs)) {
                     free(slot);
                     expirations++;
@@ -211,7 +209,7 @@ public final class FlowTable {
         int lru = -1;
         for (int w = 0; w < 2 * WAYS; w++) {
             int slot = w < WAYS ? base1 + w : base2 + w - WAYS;
-            if (hashes[slot] == 0) {
+            if (buckets[hashIndex(slot)] == 0) {
                 if (w < WAYS) {
                     free1++;
                     empty1 = empty1 < 0 ? slot : empty1;
@@ -221,7 +219,7 @@ public final class FlowTable {
                 }
             } else if (expired(slot, nowNs)) {
                 expiredSlot = slot;
-            } else if (lru < 0 || deadlineNs[slot] - deadlineNs[lru] < 0) {
+            } else if (lru < 0 || buckets[hashIndex(slot) + WAYS] - buckets[hashIndex(lru) + WAYS] < 0) {
                 lru = slot;
             }
         }
@@ -237,45 +235,45 @@ public final class FlowTable {
             victim = lru;
             evictions++;
         }
-        hashes[victim] = tag;
-        deadlineNs[victim] = nowNs + timeoutNsByClass[timeoutClass];
+        buckets[hashIndex(victim)] = tag;
+        buckets[hashIndex(victim) + WAYS] = nowNs + timeoutNsByClass[timeoutClass];
         int k = victim * KEY_STRIDE;
         keys[k] = key.sourceHi();
         keys[k + 1] = key.sourceLo();
         keys[k + 2] = key.destinationHi();
         keys[k + 3] = key.destinationLo();
         keys[k + META] = meta(key) | (long) timeoutClass << CLASS_SHIFT;
-        values[victim] = value(backendId, generation);
+        keys[victim * KEY_STRIDE + VALUE] = value(backendId, generation);
         return victim;
     }
 
     /** Records a packet of the flow in {@code slot} at {@code nowNs}, with its (possibly new) timeout class. */
     public void touch(int slot, long nowNs, int timeoutClass) {
-        deadlineNs[slot] = nowNs + timeoutNsByClass[timeoutClass];
+        buckets[hashIndex(slot) + WAYS] = nowNs + timeoutNsByClass[timeoutClass];
         int m = slot * KEY_STRIDE + META;
         keys[m] = keys[m] & ~CLASS_MASK | (long) timeoutClass << CLASS_SHIFT;
     }
 
     /** Moves the flow in {@code slot} to another backend (its old one went down or away). */
     public void rebind(int slot, int backendId, int generation) {
-        values[slot] = value(backendId, generation);
+        keys[slot * KEY_STRIDE + VALUE] = value(backendId, generation);
     }
 
     /** Frees {@code slot}. */
     public void remove(int slot) {
-        if (hashes[slot] != 0) {
+        if (buckets[hashIndex(slot)] != 0) {
             free(slot);
         }
     }
 
     /** Stable id of the backend of the flow in {@code slot}. */
     public int backendId(int slot) {
-        return (int) (values[slot] >>> 32);
+        return (int) (keys[slot * KEY_STRIDE + VALUE] >>> 32);
     }
 
     /** Generation of the snapshot that chose (or last re-chose) the flow's backend. */
     public int generation(int slot) {
-        return (int) values[slot];
+        return (int) keys[slot * KEY_STRIDE + VALUE];
     }
 
     /** The timeout class of the flow in {@code slot}. */
@@ -285,21 +283,21 @@ public final class FlowTable {
 
     /** Time of the last packet of the flow in {@code slot}. */
     public long lastSeenNs(int slot) {
-        return deadlineNs[slot] - timeoutNsByClass[timeoutClass(slot)];
+        return buckets[hashIndex(slot) + WAYS] - timeoutNsByClass[timeoutClass(slot)];
     }
 
     /**
-     * Frees the expired entries of the next {@code buckets} buckets (round robin), so that idle flows leave the
+     * Frees the expired entries of the next {@code count} buckets (round robin), so that idle flows leave the
      * table (and the {@code entries} gauge) even when their bucket sees no traffic. Returns entries freed.
      * Between batches: e.g. 64 buckets per batch sweeps a 2^20-slot table in 2048 batches.
      */
-    public int sweep(long nowNs, int buckets) {
+    public int sweep(long nowNs, int count) {
         int freed = 0;
         int bucket = sweepBucket;
-        for (int i = 0; i < buckets && i <= bucketMask; i++) {
+        for (int i = 0; i < count && i <= bucketMask; i++) {
             int base = bucket * WAYS;
             for (int slot = base; slot < base + WAYS; slot++) {
-                if (hashes[slot] != 0 && expired(slot, nowNs)) {
+                if (buckets[hashIndex(slot)] != 0 && expired(slot, nowNs)) {
                     free(slot);
                     freed++;
                 }
@@ -313,7 +311,7 @@ public final class FlowTable {
 
     /** Empties the table (control command, worker thread). Counters other than entries are kept. */
     public void clear() {
-        Arrays.fill(hashes, 0);
+        Arrays.fill(buckets, 0);
         entries = 0;
     }
 
@@ -342,6 +340,11 @@ public final class FlowTable {
         return (long) LONGS.getAcquire(published, c.ordinal());
     }
 
+    /** Index in {@code buckets} of the hash of {@code slot} (its deadline is {@link #WAYS} further). */
+    private static int hashIndex(int slot) {
+        return (slot >>> 3 << 4) + (slot & (WAYS - 1));
+    }
+
     private int firstBucket(long hash) {
         return (int) hash & bucketMask;
     }
@@ -352,11 +355,11 @@ public final class FlowTable {
     }
 
     private boolean expired(int slot, long nowNs) {
-        return nowNs - deadlineNs[slot] > 0;
+        return nowNs - buckets[hashIndex(slot) + WAYS] > 0;
     }
 
     private void free(int slot) {
-        hashes[slot] = 0;
+        buckets[hashIndex(slot)] = 0;
         entries--;
     }
 
