@@ -363,6 +363,9 @@ def icmp_too_big():
     t.case('never about an ICMP error', {'op': 'frag-needed', 'mtu': 1476, 'ttl': 64}, err, 'refused')
     later = tcp4(data=pattern(12), df=False, frag_off=1480)
     t.case('never about a non-initial fragment', {'op': 'frag-needed', 'mtu': 1476, 'ttl': 64}, later, 'refused')
+    for src in ('0.0.0.0', '127.0.0.1', '224.0.0.1', '255.255.255.255'):
+        t.case('never to source ' + src, {'op': 'frag-needed', 'mtu': 1476, 'ttl': 64}, tcp4(src=src, data=pattern(12)),
+               'refused')
     small6 = tcp6(data=pattern(12))
     big6 = tcp6(data=pattern(1440), flow=0x12345)
     hbh6 = ipv6(CLIENT6, VIP6, 0, ext(6, bytes([1, 4, 0, 0, 0, 0])) +
@@ -374,6 +377,13 @@ def icmp_too_big():
         t.case('IPv6 ' + desc, {'op': 'packet-too-big', 'mtu': mtu, 'ttl': 64}, orig, 'ok', [out])
     err6 = ipv6(CLIENT6, VIP6, 58, icmp6(CLIENT6, VIP6, 1, 4, bytes(4), small6))
     t.case('IPv6 never about an ICMPv6 error', {'op': 'packet-too-big', 'mtu': 1456, 'ttl': 64}, err6, 'refused')
+    for src in ('::', '::1', 'ff02::1'):
+        t.case('IPv6 never to source ' + src, {'op': 'packet-too-big', 'mtu': 1456, 'ttl': 64},
+               tcp6(src=src, data=pattern(12)), 'refused')
+    info6 = ipv6(CLIENT6, VIP6, 58, icmp6(CLIENT6, VIP6, 128, 0, bytes(4), pattern(1400)))
+    quote6 = info6[:1280 - 48]
+    t.case('IPv6 about an echo request (an informational message)', {'op': 'packet-too-big', 'mtu': 1280, 'ttl': 64},
+           info6, 'ok', [ipv6(VIP6, CLIENT6, 58, icmp6(VIP6, CLIENT6, 2, 0, struct.pack('!I', 1280), quote6))])
     t.write()
 
 
@@ -393,6 +403,9 @@ def echo():
     bad[-1] ^= 0xff
     t.case('IPv4 echo request with a wrong ICMP checksum', {'op': 'echo-reply', 'ttl': 64}, bytes(bad), 'refused')
     t.case('IPv4 echo reply is not answered', {'op': 'echo-reply', 'ttl': 64}, rep, 'refused')
+    bcast = ipv4('255.255.255.255', VIP4, 1, icmp4(8, 0, struct.pack('!HH', 1, 1), data[:8]))
+    t.case('IPv4 echo request from the broadcast address is not answered', {'op': 'echo-reply', 'ttl': 64}, bcast,
+           'refused')
     req6 = ipv6(CLIENT6, VIP6, 58, icmp6(CLIENT6, VIP6, 128, 0, struct.pack('!HH', 0x4321, 3), data), flow=0x777,
                 hlim=60)
     rep6 = ipv6(VIP6, CLIENT6, 58, icmp6(VIP6, CLIENT6, 129, 0, struct.pack('!HH', 0x4321, 3), data), flow=0x777,

@@ -23,10 +23,13 @@ import java.util.stream.Collectors;
  * @param greKeys           RFC 2890 keys (0..4294967295) accepted besides unkeyed GRE; unique, possibly empty. A
  *                          keyed GRE packet with any other key is dropped and counted.
  * @param mssClamp          MSS clamp of SYN-ACKs sent from a VIP
+ * @param localAddress      kernel mode: the local (backend) address of the tunnel devices per outer family;
+ *                          {@link LocalAddressConfig#DERIVED} parts come from the route to the first gateway
  */
 public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetAddress> vips,
                           List<TunnelKind> tunnels, String decapDevice, Duration reconcileInterval, Path stateFile,
-                          String healthListen, List<Long> greKeys, MssClampConfig mssClamp) {
+                          String healthListen, List<Long> greKeys, MssClampConfig mssClamp,
+                          LocalAddressConfig localAddress) {
 
     public AgentConfig {
         Objects.requireNonNull(mode, "mode");
@@ -39,6 +42,15 @@ public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetA
         tunnels = List.copyOf(tunnels);
         greKeys = List.copyOf(greKeys);
         Objects.requireNonNull(mssClamp, "mssClamp");
+        Objects.requireNonNull(localAddress, "localAddress");
+    }
+
+    /** The issue-3 signature, kept for existing callers: local addresses derived ({@link LocalAddressConfig#DERIVED}). */
+    public AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetAddress> vips, List<TunnelKind> tunnels,
+                       String decapDevice, Duration reconcileInterval, Path stateFile, String healthListen,
+                       List<Long> greKeys, MssClampConfig mssClamp) {
+        this(mode, gateways, vips, tunnels, decapDevice, reconcileInterval, stateFile, healthListen, greKeys, mssClamp,
+            LocalAddressConfig.DERIVED);
     }
 
     /**
@@ -57,7 +69,7 @@ public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetA
             + ", tunnels=" + tunnels.stream().map(TunnelKind::id).collect(Collectors.joining(", ", "[", "]"))
             + ", decapDevice=" + decapDevice + ", reconcileInterval=" + Hocon.formatDuration(reconcileInterval)
             + ", stateFile=" + stateFile + ", healthListen=" + healthListen + ", greKeys=" + greKeys
-            + ", mssClamp=" + mssClamp + "]";
+            + ", mssClamp=" + mssClamp + ", localAddress=" + localAddress + "]";
     }
 
     private static String format(List<InetAddress> addresses) {

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigValue;
 import io.dsrgw.encap.tunnel.TunnelKind;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ final class AgentReader {
     static AgentConfig read(ObjectReader a) {
         Problems problems = a.problems();
         a.allowKeys("mode", "gateways", "vips", "tunnels", "decap-device", "reconcile-interval", "state-file",
-            "health", "gre-keys", "mss-clamp");
+            "health", "gre-keys", "mss-clamp", "local-address");
         AgentMode mode = a.choice("mode", MODES, true);
         List<InetAddress> gateways = a.addressList("gateways", true, "the only accepted tunnel sources");
         List<InetAddress> vips = a.addressList("vips", true, "the VIPs this backend serves");
@@ -76,6 +77,7 @@ final class AgentReader {
         List<Long> greKeys = greKeys(a);
         MssClampConfig mssClamp = mssClamp(a.object("mss-clamp", false, "an object { enabled, tunnel-mtu }"),
             tunnels);
+        LocalAddressConfig localAddress = localAddress(a.object("local-address", false, "an object { ipv4, ipv6 }"));
         if (tunnels != null) {
             familyCheck(a, "gateways", gateways, tunnels, IPV4_OUTER, IPV6_OUTER, "tunnel source");
             familyCheck(a, "vips", vips, tunnels, IPV4_INNER, IPV6_INNER, "VIP");
@@ -89,7 +91,21 @@ final class AgentReader {
             return null;
         }
         return new AgentConfig(mode, gateways, vips, tunnels, device, reconcile, stateFile, listen, greKeys,
-            mssClamp);
+            mssClamp, localAddress);
+    }
+
+    /** Both keys optional; a missing one is derived by kernel mode from the route to the first gateway. */
+    private static LocalAddressConfig localAddress(ObjectReader o) {
+        if (o == null) {
+            return null;
+        }
+        o.allowKeys("ipv4", "ipv6");
+        InetAddress v4 = o.address("ipv4", ObjectReader.Family.IPV4, false);
+        InetAddress v6 = o.address("ipv6", ObjectReader.Family.IPV6, false);
+        if ((v4 == null && o.has("ipv4")) || (v6 == null && o.has("ipv6"))) {
+            return null;
+        }
+        return new LocalAddressConfig((Inet4Address) v4, (Inet6Address) v6);
     }
 
     private static List<Long> greKeys(ObjectReader a) {

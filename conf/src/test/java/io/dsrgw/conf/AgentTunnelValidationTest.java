@@ -163,4 +163,23 @@ class AgentTunnelValidationTest {
             "t.conf:5 dsrgw.agent.mss-clamp.enabled: 2 (expected: true or false)",
             "t.conf:6 dsrgw.agent.mss-clamp.tunnel-mtu: 70000 (expected: an integer 576..65535)"), errors);
     }
+
+    @Test
+    void shouldReadTheOptionalLocalAddressesOfKernelMode() throws ConfigException {
+        AgentConfig c = parse(dualStack("tunnels = [ipip, ip6tnl], local-address { ipv4 = 10.0.3.11, "
+            + "ipv6 = \"fd00:3::11\" }"));
+        assertEquals(InetAddress.ofLiteral("10.0.3.11"), c.localAddress().ipv4());
+        assertEquals(InetAddress.ofLiteral("fd00:3::11"), c.localAddress().ipv6());
+        assertEquals(LocalAddressConfig.DERIVED, parse(ag("")).localAddress());
+        assertEquals(new LocalAddressConfig((java.net.Inet4Address) InetAddress.ofLiteral("10.0.3.11"), null),
+            parse(ag("local-address.ipv4 = 10.0.3.11")).localAddress());
+    }
+
+    @Test
+    void shouldRejectALocalAddressOfTheWrongFamilyWithFileAndLine() {
+        assertEquals(List.of(
+            "t.conf:5 dsrgw.agent.local-address.ipv4: \"fd00:3::11\" (expected: an IPv4 address; this is IPv6)",
+            "t.conf:6 dsrgw.agent.local-address.ipv6: \"10.0.3.11\" (expected: an IPv6 address; this is IPv4)"),
+            agent(ag("local-address {\n ipv4 = \"fd00:3::11\"\n ipv6 = 10.0.3.11 }")));
+    }
 }

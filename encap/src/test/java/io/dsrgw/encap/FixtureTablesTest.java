@@ -69,6 +69,60 @@ class FixtureTablesTest {
         }
     }
 
+    @Test
+    void shouldParseTheFormatAndNameTheLineOfAMistake() {
+        List<Case> cases = FixtureTable.parse("t", "# comment\n\ncase: one\nconfig: op=x a=0x10\ninput: 4500\n  0014\n"
+                + "verdict: ok\noutput: 01\noutput: 02\nkey: tcp a -> b\n\n\ncase: two\ninput:\nverdict: OK\n");
+        assertEquals(2, cases.size());
+        Case one = cases.get(0);
+        assertEquals("t.txt:3 one", one.toString());
+        assertEquals(16, one.configNumber("a"));
+        assertArrayEquals(TestPackets.hex("45000014"), one.input());
+        assertEquals(2, one.outputs().size());
+        assertEquals("tcp a -> b", one.field("key"));
+        assertEquals(0, cases.get(1).input().length);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> one.config("mtu"));
+        assertEquals("t.txt:3 one: no config 'mtu' (expected in: {op=x, a=0x10})", e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FixtureTable.parse("t", "case: x\nconfig: op\ninput: 00\nverdict: ok\n"));
+        assertEquals("t.txt:1: config 'op' (expected: key=value)", e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FixtureTable.parse("t", "input: 00\nverdict: ok\n"));
+        assertEquals("t.txt:1: a case starts with 'case:' (found: input)", e.getMessage());
+    }
+
+    @Test
+    void shouldMaskOnlyThePerGatewayFieldsAndWriteInputsAsAPcap() throws Exception {
+        byte[] v4 = FixtureTable.load("tunnel-kinds").get(0).outputs().get(0);
+        byte[] masked = FixtureTable.maskPerGatewayFields(v4);
+        assertEquals("45b900480000400040040000", TestPackets.hex(Arrays.copyOf(masked, 12)));
+        assertArrayEquals(Arrays.copyOfRange(v4, 12, v4.length), Arrays.copyOfRange(masked, 12, masked.length));
+        byte[] v6 = TestPackets.hex("6b9abcde00080440");
+        assertEquals("6b90000000080440", TestPackets.hex(maskSix(v6)), "flow label zeroed, traffic class kept");
+        java.nio.file.Path pcap = java.nio.file.Files.createTempFile("fixtures", ".pcap");
+        try {
+            List<Case> cases = FixtureTable.load("echo");
+            FixtureTable.writeInputs(cases, pcap);
+            try (io.dsrgw.encap.pcap.PcapReader r = io.dsrgw.encap.pcap.PcapReader.open(pcap)) {
+                io.dsrgw.encap.pcap.PcapRecord rec = new io.dsrgw.encap.pcap.PcapRecord();
+                int n = 0;
+                while (r.next(rec)) {
+                    assertEquals(cases.get(n++).input().length, rec.capturedLength());
+                }
+                assertEquals(cases.size(), n);
+            }
+        } finally {
+            java.nio.file.Files.delete(pcap);
+        }
+    }
+
+    /** A 40-byte IPv6 header with the first 8 bytes of {@code first}, masked. */
+    private static byte[] maskSix(byte[] first) {
+        byte[] header = Arrays.copyOf(first, 40);
+        return Arrays.copyOf(FixtureTable.maskPerGatewayFields(header), 8);
+    }
+
     private void run(Case c) {
         byte[] buf = new byte[HEADROOM + c.input().length + HEADROOM];
         Arrays.fill(buf, GUARD);

@@ -1,6 +1,12 @@
 package io.dsrgw.agent.cli;
 
+import io.dsrgw.agent.kernel.DecapModes;
+import io.dsrgw.agent.kernel.WindowsPlan;
+import io.dsrgw.agent.plan.CommandResult;
 import io.dsrgw.agent.plan.DesiredState;
+import io.dsrgw.agent.plan.NftJson;
+import io.dsrgw.agent.plan.NftTable;
+import io.dsrgw.agent.plan.TunnelFilter;
 import io.dsrgw.agent.plan.Host;
 import io.dsrgw.agent.plan.Operation;
 import io.dsrgw.agent.plan.Plan;
@@ -18,6 +24,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -37,12 +44,14 @@ public final class AgentCli {
 
             commands:
               plan   --config FILE   print the commands apply would run, one per line ("nothing to change")
+                     [--os windows]  instead: the steps for a Windows backend and which kinds Windows cannot do
               apply  --config FILE   make the host match the configuration (idempotent); needs root
-              run    --config FILE   apply, decapsulate IP-in-IP in userspace and re-check every
-                                     reconcile-interval, repairing drift; SIGTERM/SIGINT stop decapsulation
+              run    --config FILE   apply, decapsulate (kernel tunnel devices and/or userspace, per mode) and
+                                     re-check every reconcile-interval, repairing drift; SIGTERM/SIGINT stop
                                      and leave the configuration applied (use `down` to remove it)
               down   --config FILE   remove what apply created (per the state file) and restore sysctls
-              status --config FILE   what the state file records and any drift from the configuration
+              status --config FILE   mode per tunnel kind, what the state file records, drift, and the
+                                     tunnel filter's drop counters (kernel mode)
               check-config FILE      validate a configuration file
               --help                 this text
 
@@ -84,8 +93,10 @@ public final class AgentCli {
             }
             case "plan", "apply", "run", "down", "status" -> {
                 Path config;
+                String os;
                 try {
-                    config = parseConfigOption(command, args);
+                    os = parseOsOption(command, args);
+                    config = parseConfigOption(command, stripOsOption(args));
                 } catch (IllegalArgumentException e) {
                     return usage(e.getMessage());
                 }
@@ -93,12 +104,50 @@ public final class AgentCli {
                     out.print(USAGE);
                     return EXIT_OK;
                 }
-                return runCommand(command, config);
+                return runCommand(command, config, os);
             }
             default -> {
                 return usage("unknown command: " + command);
             }
         }
+    }
+
+    /** The value of {@code --os} ({@code linux} when absent); only {@code plan} takes it. */
+    static String parseOsOption(String command, String[] args) {
+        String os = "linux";
+        for (int i = 1; i < args.length; i++) {
+            String value = null;
+            if (args[i].equals("--os")) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(command + ": --os needs linux or windows");
+                }
+                value = args[i + 1];
+            } else if (args[i].startsWith("--os=")) {
+                value = args[i].substring("--os=".length());
+            }
+            if (value != null) {
+                if (!command.equals("plan")) {
+                    throw new IllegalArgumentException(command + ": --os is an option of plan only");
+                }
+                if (!value.equals("linux") && !value.equals("windows")) {
+                    throw new IllegalArgumentException(command + ": --os " + value + " (expected: linux or windows)");
+                }
+                os = value;
+            }
+        }
+        return os;
+    }
+
+    private static String[] stripOsOption(String[] args) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--os")) {
+                i++;
+            } else if (!args[i].startsWith("--os=")) {
+                out.add(args[i]);
+            }
+        }
+        return out.toArray(String[]::new);
     }
 
     /** Returns the --config path, null for --help, or throws IllegalArgumentException with the usage problem. */
@@ -125,25 +174,38 @@ public final class AgentCli {
         return config;
     }
 
-    private int runCommand(String command, Path configFile) {
+    private int runCommand(String command, Path configFile, String os) {
         String prefix = "dsr-agent " + command + ": ";
         AgentConfig config;
-        DesiredState desired;
         try {
             config = ConfigLoader.loadAgent(configFile);
-            desired = DesiredState.forConfig(config);
         } catch (ConfigException e) {
             err.println(prefix + "invalid configuration:");
             err.println(e.getMessage());
             return EXIT_ERROR;
-        } catch (PlanException e) {
-            err.println(prefix + configFile + ": " + e.getMessage().replace("\n", "\n" + prefix + configFile + ": "));
+        }
+        if (os.equals("windows")) {
+            out.print(WindowsPlan.render(config));
+            return EXIT_OK;
+        }
+        Probe root = rootProbe.get();
+        if ((command.equals("apply") || command.equals("run") || command.equals("down")) && !root.available()) {
+            err.println(prefix + "needs root (CAP_NET_ADMIN): " + root.cause());
             return EXIT_ERROR;
         }
-        if (command.equals("apply") || command.equals("run") || command.equals("down")) {
-            Probe root = rootProbe.get();
-            if (!root.available()) {
-                err.println(prefix + "needs root (CAP_NET_ADMIN): " + root.cause());
+        DesiredState desired = null;
+        DecapModes modes = null;
+        if (!command.equals("down")) {
+            // down needs no desired state (it undoes what the state file records) and must not probe.
+            try {
+                modes = DecapModes.resolve(config, host, root.available());
+                desired = DesiredState.forConfig(config, modes.kernelSetup());
+            } catch (PlanException e) {
+                err.println(prefix + configFile + ": " + e.getMessage().replace("\n", "\n" + prefix + configFile
+                        + ": "));
+                return EXIT_ERROR;
+            } catch (IOException e) {
+                err.println(prefix + e.getMessage());
                 return EXIT_ERROR;
             }
         }
@@ -153,8 +215,8 @@ public final class AgentCli {
                 case "plan" -> plan(reconciler);
                 case "apply" -> apply(reconciler);
                 case "down" -> down(reconciler, config);
-                case "status" -> status(reconciler, config);
-                case "run" -> new RunCommand(config, reconciler, out, err).run();
+                case "status" -> status(reconciler, config, modes);
+                case "run" -> new RunCommand(config, modes, reconciler, out, err).run();
                 default -> throw new IllegalStateException(command);
             };
         } catch (PlanException | IOException e) {
@@ -192,7 +254,9 @@ public final class AgentCli {
         return EXIT_OK;
     }
 
-    private int status(Reconciler reconciler, AgentConfig config) throws IOException, PlanException {
+    private int status(Reconciler reconciler, AgentConfig config, DecapModes modes)
+            throws IOException, PlanException {
+        out.println(modes.describe());
         if (reconciler.stateFileExists()) {
             AgentState s = reconciler.owned();
             out.println("state file: " + config.stateFile() + " (" + s.createdAddresses().size() + " addresses, "
@@ -210,8 +274,29 @@ public final class AgentCli {
                 out.println("drift: " + line);
             }
         }
-        out.println("counters: only inside a running `dsr-agent run` (printed when it stops)");
+        if (!modes.kernelKinds().isEmpty()) {
+            out.println(tunnelFilterCounters());
+        }
+        if (!modes.userKinds().isEmpty()) {
+            out.println("userspace counters: only inside a running `dsr-agent run` (printed when it stops)");
+        }
         return EXIT_OK;
+    }
+
+    /** {@code tunnel filter: dropped ipv4 3, ipv6 0 packets not from a gateway} from the agent's nft table. */
+    private String tunnelFilterCounters() throws IOException {
+        List<String> argv = List.of("nft", "-j", "list", "table", NftTable.FAMILY, NftTable.NAME);
+        CommandResult r = host.run(argv);
+        if (!r.ok()) {
+            return "tunnel filter: not installed (" + r.failureMessage() + ")";
+        }
+        Map<String, Long> c = NftJson.counterPackets(r.stdout(), String.join(" ", argv));
+        if (!c.containsKey(TunnelFilter.COUNTER_DROP4) && !c.containsKey(TunnelFilter.COUNTER_DROP6)) {
+            return "tunnel filter: not installed (no counters in table " + NftTable.QUALIFIED_NAME + ")";
+        }
+        return "tunnel filter: dropped ipv4 " + c.getOrDefault(TunnelFilter.COUNTER_DROP4, 0L) + ", ipv6 "
+                + c.getOrDefault(TunnelFilter.COUNTER_DROP6, 0L) + " tunnel packets not from a gateway"
+                + " (counters " + TunnelFilter.COUNTER_DROP4 + ", " + TunnelFilter.COUNTER_DROP6 + ")";
     }
 
     private int usage(String problem) {

@@ -1,5 +1,6 @@
 package io.dsrgw.agent.cli;
 
+import io.dsrgw.agent.kernel.DecapModes;
 import io.dsrgw.agent.plan.Operation;
 import io.dsrgw.agent.plan.PlanException;
 import io.dsrgw.agent.plan.PlanExecutionException;
@@ -12,7 +13,6 @@ import io.dsrgw.agent.userspace.Ipv6AddressSet;
 import io.dsrgw.agent.userspace.TunPacketSink;
 import io.dsrgw.agent.userspace.UserspaceDecapsulator;
 import io.dsrgw.conf.AgentConfig;
-import io.dsrgw.conf.AgentMode;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.tunnel.TunnelKind;
 import io.dsrgw.linux.LinuxException;
@@ -48,27 +48,30 @@ final class RunCommand {
     static final int RECEIVE_BUFFER_BYTES = 4 << 20;
 
     private final AgentConfig config;
+    private final DecapModes modes;
     private final Reconciler reconciler;
     private final PrintStream out;
     private final PrintStream err;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
-    RunCommand(AgentConfig config, Reconciler reconciler, PrintStream out, PrintStream err) {
+    RunCommand(AgentConfig config, DecapModes modes, Reconciler reconciler, PrintStream out, PrintStream err) {
         this.config = config;
+        this.modes = modes;
         this.reconciler = reconciler;
         this.out = out;
         this.err = err;
     }
 
     int run() throws IOException, PlanException, PlanExecutionException {
-        if (config.mode() == AgentMode.AUTO) {
-            LOG.info("mode auto: using userspace decapsulation (kernel mode is not implemented yet)");
-        }
+        LOG.info(modes.describe());
         installSignalHandlers();
         reconciler.apply(op -> LOG.info("applied: {}", op.describe()));
         if (stopRequested.getCount() == 0) {
             LOG.info("stopped before decapsulation started; the configuration stays applied");
             return AgentCli.EXIT_OK;
+        }
+        if (modes.userKinds().isEmpty()) {
+            return kernelOnly();
         }
 
         String device = config.decapDevice();
@@ -81,7 +84,7 @@ final class RunCommand {
         }
         List<RawSocket> sockets = new ArrayList<>();
         try {
-            for (int[] fp : socketsFor(config)) {
+            for (int[] fp : socketsFor(config, modes.userKinds())) {
                 RawSocket socket = fp[0] == 4 ? RawSocket.ipv4Protocol(fp[1]) : RawSocket.ipv6Protocol(fp[1]);
                 sockets.add(socket);
                 socket.nonBlocking(true);
@@ -95,6 +98,12 @@ final class RunCommand {
         }
         if (sockets.isEmpty()) {
             sink.close();
+            if (!modes.kernelKinds().isEmpty()) {
+                // auto: the userspace kinds have no gateway of their outer family; the kernel does the rest.
+                LOG.info("no userspace kind {} has a gateway of its outer family: no raw sockets", kindIds(modes
+                        .userKinds()));
+                return kernelOnly();
+            }
             err.println("dsr-agent run: no configured tunnel kind has a gateway of its outer family"
                     + " (expected: an IPv4 gateway for ipip/sit/gre, an IPv6 gateway for ip6tnl/ip6gre)");
             return AgentCli.EXIT_ERROR;
@@ -106,8 +115,8 @@ final class RunCommand {
                 Ipv6AddressSet.ofInet(config.vips()), GreKeySet.of(config.greKeys()), sink, counters);
         DecapLoop loop = new DecapLoop(sockets, decapsulator, DECAP_BUDGET);
         Thread thread = Thread.ofPlatform().name("dsr-agent-decap").start(loop);
-        LOG.info("decapsulating {} ({} raw sockets) from {} gateway(s) for {} VIP(s) into {}",
-                config.tunnels().stream().map(TunnelKind::id).toList(), sockets.size(), config.gateways().size(),
+        LOG.info("decapsulating {} in userspace ({} raw sockets) from {} gateway(s) for {} VIP(s) into {}",
+                kindIds(modes.userKinds()), sockets.size(), config.gateways().size(),
                 config.vips().size(), device);
         out.println("dsr-agent: ready");
         out.flush();
@@ -145,15 +154,41 @@ final class RunCommand {
     }
 
     /**
-     * (outer family, protocol) of every raw socket the configured kinds need, for outer families that have
+     * Kernel mode (no kind in userspace): the kernel's tunnel devices decapsulate; this process only repairs
+     * drift every reconcile-interval until SIGTERM/SIGINT.
+     */
+    private int kernelOnly() {
+        LOG.info("kernel decapsulation for {}: reconciling every {}", kindIds(modes.kernelKinds()),
+                config.reconcileInterval());
+        out.println("dsr-agent: ready");
+        out.flush();
+        while (!awaitStop(Math.max(1, config.reconcileInterval().toMillis()))) {
+            reconcile(null, config.decapDevice());
+        }
+        LOG.info("stopped; the configuration stays applied (`dsr-agent down --config ...` removes it)");
+        return AgentCli.EXIT_OK;
+    }
+
+    private static List<String> kindIds(List<TunnelKind> kinds) {
+        return kinds.stream().map(TunnelKind::id).toList();
+    }
+
+    /** {@link #socketsFor(AgentConfig, List)} for every configured kind. */
+    static List<int[]> socketsFor(AgentConfig config) {
+        return socketsFor(config, config.tunnels());
+    }
+
+    /**
+     * (outer family, protocol) of every raw socket the {@code kinds} decapsulated in userspace need, for outer
+     * families that have
      * a gateway (a socket nobody may send to would only collect drops): ipip (4, 4), sit (4, 41),
      * gre (4, 47), ip6tnl (6, 4) and (6, 41), ip6gre (6, 47).
      */
-    static List<int[]> socketsFor(AgentConfig config) {
+    static List<int[]> socketsFor(AgentConfig config, List<TunnelKind> kinds) {
         boolean v4 = config.gateways().stream().anyMatch(g -> g instanceof Inet4Address);
         boolean v6 = config.gateways().stream().anyMatch(g -> g instanceof Inet6Address);
         Set<List<Integer>> seen = new LinkedHashSet<>();
-        for (TunnelKind kind : config.tunnels()) {
+        for (TunnelKind kind : kinds) {
             switch (kind) {
                 case IPIP -> seen.add(List.of(4, IpProtocol.IPIP));
                 case SIT -> seen.add(List.of(4, IpProtocol.IPV6));
@@ -180,7 +215,7 @@ final class RunCommand {
             List<Operation> repaired = reconciler.apply(op -> LOG.warn("drift repaired: {}", op.describe()));
             boolean recreated = repaired.stream().anyMatch(op -> op instanceof Operation.CreateTunDevice c
                     && c.name().equals(device));
-            if (recreated) {
+            if (recreated && sink != null) {
                 sink.replace(TunDevice.open(device, false, true));
                 LOG.warn("re-attached the decapsulator to the re-created {}", device);
             }

@@ -3,6 +3,7 @@ package io.dsrgw.agent.plan;
 import io.dsrgw.conf.AgentConfig;
 import io.dsrgw.conf.AgentMode;
 import io.dsrgw.conf.MssClampConfig;
+import io.dsrgw.encap.tunnel.TunnelKind;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -24,9 +25,11 @@ import java.util.Map;
  * @param sysctls    key -> value, applied in this order
  * @param addresses  addresses that must exist
  * @param nftTable   the agent's nftables table ({@link NftTable#QUALIFIED_NAME}), or null when it must not exist
+ * @param tunnelDevices kernel mode: tunnel devices that must exist with exactly these parameters, be up and
+ *                   have this MTU
  */
 public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<String, String> sysctls,
-                           List<AddressSpec> addresses, NftTable nftTable) {
+                           List<AddressSpec> addresses, NftTable nftTable, List<TunnelDeviceSpec> tunnelDevices) {
 
     /** Device the VIPs live on. */
     public static final String LOOPBACK = "lo";
@@ -40,6 +43,13 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
         tunDevices = List.copyOf(tunDevices);
         sysctls = Collections.unmodifiableMap(new LinkedHashMap<>(sysctls));
         addresses = List.copyOf(addresses);
+        tunnelDevices = List.copyOf(tunnelDevices);
+    }
+
+    /** Without kernel tunnel devices (userspace mode). */
+    public DesiredState(boolean loopbackUp, List<String> tunDevices, Map<String, String> sysctls,
+                        List<AddressSpec> addresses, NftTable nftTable) {
+        this(loopbackUp, tunDevices, sysctls, addresses, nftTable, List.of());
     }
 
     /** Without an nftables table. */
@@ -49,22 +59,130 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
     }
 
     /**
-     * The desired state for a configuration. Userspace mode wants a decap TUN; kernel mode (issue 4)
-     * will want tunnel devices and a source-filter chain in the same {@link NftTable} instead.
+     * The desired state for a configuration decapsulated entirely in userspace ({@code mode = userspace}).
      *
-     * @throws PlanException for what this release does not implement (kernel mode), or an MSS clamp
+     * @throws PlanException for {@code mode = kernel}, which needs {@link #forConfig(AgentConfig, KernelSetup)}
+     *                       (the kernel's support and the local addresses come from the host), or an MSS clamp
      *                       that leaves no room for TCP
      */
     public static DesiredState forConfig(AgentConfig config) throws PlanException {
         if (config.mode() == AgentMode.KERNEL) {
-            throw new PlanException("mode: kernel: not supported yet (expected: userspace or auto)");
+            throw new PlanException("mode: kernel: needs the host's kernel support and local addresses"
+                    + " (expected: DesiredState.forConfig(config, kernelSetup))");
         }
+        return forConfig(config, KernelSetup.NONE);
+    }
+
+    /**
+     * What the kernel decapsulates, resolved on the host: the kinds that get kernel tunnel devices and the local
+     * address of each outer family that has such a kind.
+     *
+     * @param kernelKinds kinds decapsulated by kernel tunnel devices (the other configured kinds: userspace)
+     * @param local4      local address of IPv4 outer kinds, null when none is in {@code kernelKinds}
+     * @param local6      local address of IPv6 outer kinds, null when none is in {@code kernelKinds}
+     */
+    public record KernelSetup(java.util.Set<TunnelKind> kernelKinds, InetAddress local4, InetAddress local6) {
+        /** Everything in userspace. */
+        public static final KernelSetup NONE = new KernelSetup(java.util.Set.of(), null, null);
+
+        public KernelSetup {
+            kernelKinds = kernelKinds.isEmpty() ? java.util.Set.of() : java.util.Set.copyOf(kernelKinds);
+        }
+    }
+
+    /**
+     * The desired state for a configuration: the configured kinds in {@code kernel} get tunnel devices (one per
+     * GRE key plus the unkeyed one for gre/ip6gre) for outer families that have a gateway, and the
+     * {@link TunnelFilter} chain; the other kinds are decapsulated in userspace (the decap TUN). Both share the
+     * VIPs on lo, the ARP sysctls and the MSS clamp.
+     *
+     * @throws PlanException an MSS clamp that leaves no room for TCP, or a kernel kind without its local address
+     */
+    public static DesiredState forConfig(AgentConfig config, KernelSetup kernel) throws PlanException {
         NftTable table = null;
         MssClampConfig clamp = config.mssClamp();
         if (clamp != null && clamp.enabled()) {
             table = MssClamp.table(config.vips(), config.tunnels(), !config.greKeys().isEmpty(), clamp.tunnelMtu());
         }
-        return userspace(config.decapDevice(), config.vips(), table);
+        List<TunnelKind> userspaceKinds = config.tunnels().stream().filter(k -> !kernel.kernelKinds().contains(k))
+                .toList();
+        List<TunnelDeviceSpec> devices = tunnelDevices(config, kernel);
+        DesiredState base = userspaceKinds.isEmpty() ? loopbackAndVips(config.vips())
+                : userspace(config.decapDevice(), config.vips(), null);
+        if (kernel.kernelKinds().isEmpty()) {
+            return new DesiredState(true, base.tunDevices(), base.sysctls(), base.addresses(), table);
+        }
+        Map<String, String> sysctls = new LinkedHashMap<>(base.sysctls());
+        // The kernel uses max(all, device) for rp_filter: all, default (devices created later) and every tunnel
+        // device must be 0, or decapsulated packets from clients not routed back through the tunnel are dropped.
+        sysctls.put("net.ipv4.conf.all.rp_filter", "0");
+        sysctls.put("net.ipv4.conf.default.rp_filter", "0");
+        boolean ipv6Vips = config.vips().stream().anyMatch(v -> v instanceof Inet6Address);
+        for (TunnelDeviceSpec d : devices) {
+            sysctls.put("net.ipv4.conf." + d.name() + ".rp_filter", "0");
+            if (ipv6Vips && MssClamp.carries(d.kind(), 6)) {
+                // Inner IPv6 is dropped on a device with IPv6 off (a host with default.disable_ipv6 = 1).
+                sysctls.put("net.ipv6.conf." + d.name() + ".disable_ipv6", "0");
+            }
+        }
+        if (ipv6Vips) {
+            sysctls.put("net.ipv6.conf.lo.disable_ipv6", "0");
+        }
+        return new DesiredState(true, base.tunDevices(), sysctls, base.addresses(),
+                NftTable.merge(table, TunnelFilter.table(config.gateways())), devices);
+    }
+
+    /**
+     * The tunnel devices of the kernel kinds whose outer family has a gateway (a device nobody may send to would
+     * only accept forged packets): one per kind, plus one per GRE key for gre and ip6gre.
+     */
+    static List<TunnelDeviceSpec> tunnelDevices(AgentConfig config, KernelSetup kernel) throws PlanException {
+        boolean v4 = config.gateways().stream().anyMatch(g -> g instanceof Inet4Address);
+        boolean v6 = config.gateways().stream().anyMatch(g -> g instanceof Inet6Address);
+        int mtu = config.mssClamp().tunnelMtu();
+        List<TunnelDeviceSpec> out = new ArrayList<>();
+        for (TunnelKind kind : config.tunnels()) {
+            boolean outer4 = TunnelDeviceSpec.isIpv4Outer(kind);
+            if (!kernel.kernelKinds().contains(kind) || !(outer4 ? v4 : v6)) {
+                continue;
+            }
+            InetAddress local = outer4 ? kernel.local4() : kernel.local6();
+            if (local == null) {
+                throw new PlanException("local-address.ipv" + (outer4 ? 4 : 6) + ": unknown for " + kind.id()
+                        + " (expected: local-address.ipv" + (outer4 ? 4 : 6) + " in the configuration)");
+            }
+            out.add(TunnelDeviceSpec.of(kind, null, local, mtu));
+            if (kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE) {
+                for (Long key : config.greKeys()) {
+                    out.add(TunnelDeviceSpec.of(kind, key, local, mtu));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Kernel-only decapsulation: VIPs on lo and the ARP sysctls, no TUN. */
+    private static DesiredState loopbackAndVips(List<InetAddress> vips) {
+        Map<String, String> sysctls = new LinkedHashMap<>();
+        sysctls.put("net.ipv4.conf.all.arp_ignore", "1");
+        sysctls.put("net.ipv4.conf.all.arp_announce", "2");
+        return new DesiredState(true, List.of(), sysctls, vipAddresses(vips), null);
+    }
+
+    /** Names of every device the agent wants: the decap TUN (if any) and the tunnel devices. */
+    public java.util.Set<String> deviceNames() {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(tunDevices);
+        tunnelDevices.forEach(d -> names.add(d.name()));
+        return names;
+    }
+
+    private static List<AddressSpec> vipAddresses(List<InetAddress> vips) {
+        List<AddressSpec> addresses = new ArrayList<>();
+        for (InetAddress vip : vips) {
+            boolean v4 = vip instanceof Inet4Address;
+            addresses.add(new AddressSpec(LOOPBACK, vip, v4 ? 32 : 128, v4 ? VIP_LABEL : null));
+        }
+        return addresses;
     }
 
     /** Userspace decapsulation without an MSS clamp. */
@@ -92,11 +210,6 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
             sysctls.put("net.ipv6.conf." + decapDevice + ".disable_ipv6", "0");
             sysctls.put("net.ipv6.conf.lo.disable_ipv6", "0");
         }
-        List<AddressSpec> addresses = new ArrayList<>();
-        for (InetAddress vip : vips) {
-            boolean v4 = vip instanceof Inet4Address;
-            addresses.add(new AddressSpec(LOOPBACK, vip, v4 ? 32 : 128, v4 ? VIP_LABEL : null));
-        }
-        return new DesiredState(true, List.of(decapDevice), sysctls, addresses, nftTable);
+        return new DesiredState(true, List.of(decapDevice), sysctls, vipAddresses(vips), nftTable);
     }
 }

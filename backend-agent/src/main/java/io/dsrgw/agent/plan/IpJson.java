@@ -23,7 +23,9 @@ public final class IpJson {
 
     /**
      * Parses {@code ip -j -d link show}: {@code [{"ifindex":2,"ifname":"dsrdecap0","flags":["UP",...],
-     * "linkinfo":{"info_kind":"tun","info_data":{"pi":false,"multi_queue":false}},"inet6_addr_gen_mode":"none"}]}.
+     * "linkinfo":{"info_kind":"tun","info_data":{"pi":false,"multi_queue":false}},"inet6_addr_gen_mode":"none"}]},
+     * or for a tunnel {@code "mtu":1476,"linkinfo":{"info_kind":"gre","info_data":{"remote":"any",
+     * "local":"10.0.3.11","ikey":"0.0.0.42",...}}}.
      */
     public static Map<String, ObservedLink> parseLinks(String json, String command) throws IOException {
         Map<String, ObservedLink> links = new LinkedHashMap<>();
@@ -40,7 +42,14 @@ public final class IpJson {
             boolean pi = data.path("pi").asBoolean(false);
             boolean mq = data.path("multi_queue").asBoolean(false);
             String agm = l.path("inet6_addr_gen_mode").isTextual() ? l.path("inet6_addr_gen_mode").asText() : null;
-            links.put(name, new ObservedLink(name, index, up, kind, pi, mq, agm));
+            int mtu = l.path("mtu").asInt(-1);
+            Map<String, String> infoData = new LinkedHashMap<>();
+            data.fields().forEachRemaining(e -> {
+                if (e.getValue().isValueNode() && !e.getValue().isNull()) {
+                    infoData.put(e.getKey(), e.getValue().asText());
+                }
+            });
+            links.put(name, new ObservedLink(name, index, up, kind, pi, mq, agm, mtu, infoData));
         }
         return links;
     }
@@ -72,6 +81,26 @@ public final class IpJson {
             }
         }
         return out;
+    }
+
+    /**
+     * The source address the kernel picks towards {@code destination}, from {@code ip -j route get D}:
+     * {@code [{"dst":"10.0.2.2","gateway":"10.0.3.1","dev":"eth0","prefsrc":"10.0.3.11",...}]}; null when the
+     * route has none.
+     */
+    public static String parseRoutePrefsrc(String json, String command) throws IOException {
+        for (JsonNode r : rootArray(json, command)) {
+            JsonNode p = r.get("prefsrc");
+            if (p != null && p.isTextual()) {
+                try {
+                    return Addresses.canonical(p.asText());
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(command + ": unexpected JSON: prefsrc: " + p.asText()
+                            + " (expected: an IP literal)");
+                }
+            }
+        }
+        return null;
     }
 
     private static JsonNode rootArray(String json, String command) throws IOException {

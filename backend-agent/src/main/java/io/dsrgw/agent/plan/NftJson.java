@@ -39,12 +39,14 @@ public final class NftJson {
     }
 
     /**
-     * From {@code nft -j list table inet dsrgw_agent}: its sets (elements canonicalised), base chains and
+     * From {@code nft -j list table inet dsrgw_agent}: its sets (elements canonicalised), counter names, base
+     * chains and
      * rules (comment only; a rule without a comment gets the empty comment, which no desired rule has).
      * Regular (non-base) chains are read with hook "" so that they never match a desired base chain.
      */
     public static NftTable parseTable(String json, String command) throws IOException {
         List<NftTable.NftSet> sets = new ArrayList<>();
+        List<String> counters = new ArrayList<>();
         Map<String, JsonNode> chains = new LinkedHashMap<>();
         Map<String, List<NftTable.NftRule>> rules = new LinkedHashMap<>();
         for (JsonNode item : items(json, command)) {
@@ -59,6 +61,8 @@ public final class NftJson {
                     elements.add("(empty)");
                 }
                 sets.add(new NftTable.NftSet(text(s, "name", command), text(s, "type", command), elements));
+            } else if (item.has("counter")) {
+                counters.add(text(item.get("counter"), "name", command));
             } else if (item.has("chain")) {
                 JsonNode c = item.get("chain");
                 chains.put(text(c, "name", command), c);
@@ -76,7 +80,21 @@ public final class NftJson {
             out.add(new NftTable.NftChain(e.getKey(), c.path("type").asText(""), c.path("hook").asText(""),
                     c.path("prio").asInt(0), c.path("policy").asText(""), rules.get(e.getKey())));
         }
-        return new NftTable(sets, out);
+        return new NftTable(sets, counters, out);
+    }
+
+    /**
+     * From {@code nft -j list table inet dsrgw_agent}: named counter -> packets counted, in table order.
+     */
+    public static Map<String, Long> counterPackets(String json, String command) throws IOException {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (JsonNode item : items(json, command)) {
+            JsonNode c = item.get("counter");
+            if (c != null) {
+                out.put(text(c, "name", command), c.path("packets").asLong(0));
+            }
+        }
+        return out;
     }
 
     private static String canonical(String literal) {

@@ -9,14 +9,16 @@ import java.util.Objects;
  * nft transaction, whenever what is observed differs from what is desired, and deletes it on
  * {@code down} or when the configuration wants no chain at all.
  *
- * <p>Chains so far: {@link MssClamp#CHAIN} (output hook, lowers the MSS of SYN-ACKs from VIPs). Issue 4's
- * kernel-mode source filter becomes another {@link NftChain} (input hook) with its own sets; nothing
- * else needs to change.
+ * <p>Chains: {@link MssClamp#CHAIN} (output hook, lowers the MSS of SYN-ACKs from VIPs) and, in kernel mode,
+ * {@link TunnelFilter#CHAIN} (input hook, tunnel protocols only from the gateways, the rest dropped and counted
+ * in named counters).
  *
- * @param sets   named sets, referenced from rules as {@code @name}
- * @param chains base chains, in this order
+ * @param sets     named sets, referenced from rules as {@code @name}
+ * @param counters named counter objects, referenced from rules as {@code counter name NAME}; their values
+ *                 restart at 0 whenever the table is replaced
+ * @param chains   base chains, in this order
  */
-public record NftTable(List<NftSet> sets, List<NftChain> chains) {
+public record NftTable(List<NftSet> sets, List<String> counters, List<NftChain> chains) {
     /** Address family of the table: {@code inet} covers IPv4 and IPv6 with one table. */
     public static final String FAMILY = "inet";
     /** Name of the table; owned by the agent. */
@@ -26,7 +28,31 @@ public record NftTable(List<NftSet> sets, List<NftChain> chains) {
 
     public NftTable {
         sets = List.copyOf(sets);
+        counters = List.copyOf(counters);
         chains = List.copyOf(chains);
+    }
+
+    /** Without counters. */
+    public NftTable(List<NftSet> sets, List<NftChain> chains) {
+        this(sets, List.of(), chains);
+    }
+
+    /**
+     * Both tables in one (sets, counters and chains of {@code a} first); either may be null.
+     *
+     * @return null when both are null
+     */
+    public static NftTable merge(NftTable a, NftTable b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        List<NftSet> sets = new java.util.ArrayList<>(a.sets);
+        sets.addAll(b.sets);
+        List<String> counters = new java.util.ArrayList<>(a.counters);
+        counters.addAll(b.counters);
+        List<NftChain> chains = new java.util.ArrayList<>(a.chains);
+        chains.addAll(b.chains);
+        return new NftTable(sets, counters, chains);
     }
 
     /**
@@ -43,6 +69,9 @@ public record NftTable(List<NftSet> sets, List<NftChain> chains) {
             sb.append(" set ").append(s.name()).append(" { type ").append(s.type()).append("; elements = { ")
                     .append(String.join(", ", s.elements())).append(" }; };");
         }
+        for (String c : counters) {
+            sb.append(" counter ").append(c).append(" { };");
+        }
         for (NftChain c : chains) {
             sb.append(" chain ").append(c.name()).append(" { type ").append(c.type()).append(" hook ")
                     .append(c.hook()).append(" priority ").append(c.priority()).append("; policy ")
@@ -57,14 +86,16 @@ public record NftTable(List<NftSet> sets, List<NftChain> chains) {
 
     /**
      * True when {@code observed} (as read back by {@link NftJson#parseTable}) is this table: the same
-     * sets with the same elements, the same chains with the same type, hook, priority and policy, and
+     * sets with the same elements, the same counter names, the same chains with the same type, hook, priority
+     * and policy, and
      * in each chain the same rules in the same order. Rules are identified by their comment, which
      * carries every parameter ({@code dsrgw mss-clamp ipv4 1436}), because nft prints a rule back in a
      * normalised form that differs from what was written; a rule edited by hand that keeps the agent's
      * comment is therefore not noticed (the agent owns the table: do not edit it).
      */
     public boolean matches(NftTable observed) {
-        if (observed == null || observed.sets.size() != sets.size() || observed.chains.size() != chains.size()) {
+        if (observed == null || observed.sets.size() != sets.size() || observed.chains.size() != chains.size()
+                || !new java.util.HashSet<>(observed.counters).equals(new java.util.HashSet<>(counters))) {
             return false;
         }
         for (NftSet s : sets) {

@@ -43,6 +43,30 @@ public sealed interface Operation {
         }
     }
 
+    /**
+     * Create a kernel tunnel device ({@link TunnelDeviceSpec#createArgv()}); kernel mode. Recorded as owned
+     * before it runs, like a TUN.
+     */
+    record CreateTunnelDevice(TunnelDeviceSpec device) implements Operation {
+        @Override
+        public String describe() {
+            return String.join(" ", device.createArgv());
+        }
+
+        @Override
+        public List<String> argv() {
+            return device.createArgv();
+        }
+    }
+
+    /** Set a device's MTU (tunnel devices: tunnel-mtu minus the overhead). */
+    record SetMtu(String name, int mtuBytes) implements Operation {
+        @Override
+        public String describe() {
+            return "ip link set dev " + name + " mtu " + mtuBytes;
+        }
+    }
+
     /** Delete a device the agent created. */
     record DeleteDevice(String name) implements Operation {
         @Override

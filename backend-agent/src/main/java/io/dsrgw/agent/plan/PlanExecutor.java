@@ -66,6 +66,17 @@ public final class PlanExecutor {
                         throw new StepFailure(r.failureMessage(), save(state.withoutCreatedDevice(c.name())));
                     }
                 }
+                case Operation.CreateTunnelDevice c -> {
+                    AgentState.Device owned = new AgentState.Device(c.device().name(), c.device().kind().id());
+                    state = save(state.withCreatedDevice(owned));
+                    CommandResult r = host.run(op.argv());
+                    if (!r.ok()) {
+                        throw new StepFailure(r.failureMessage(), save(state.withoutCreatedDevice(owned.name())));
+                    }
+                }
+                case Operation.SetMtu s -> {
+                    runChecked(op, state);
+                }
                 case Operation.DeleteDevice d -> {
                     runChecked(op, state);
                     state = save(state.withoutCreatedDevice(d.name()));

@@ -17,6 +17,8 @@ import java.util.Set;
  * <ol>
  * <li>{@code lo} up (VIPs are useless on a down loopback);</li>
  * <li>devices: create, {@code addrgenmode none} BEFORE up (so no IPv6 link-local is ever generated), up;</li>
+ * <li>kernel tunnel devices: a device of our name with other parameters is deleted first (a tunnel's type,
+ *     local address or key cannot be changed in place), then create, MTU, up;</li>
  * <li>sysctls, BEFORE the VIPs: arp_ignore/arp_announce must hold before a VIP appears on lo, and the
  *     per-device keys exist only once the device does;</li>
  * <li>VIP addresses;</li>
@@ -33,7 +35,7 @@ public final class Planner {
     /**
      * The operations that make the host match {@code desired}; empty when it already does.
      *
-     * @throws PlanException a device of a desired name exists but is not a compatible TUN
+     * @throws PlanException a device of a desired TUN name exists but is not a compatible TUN
      */
     public static Plan plan(DesiredState desired, ObservedState observed) throws PlanException {
         List<Operation> ops = new ArrayList<>();
@@ -60,6 +62,28 @@ public final class Planner {
             }
             if (!link.adminUp()) {
                 ops.add(new Operation.SetLinkUp(name));
+            }
+        }
+
+        for (TunnelDeviceSpec d : desired.tunnelDevices()) {
+            ObservedLink link = observed.link(d.name());
+            if (link != null && d.mismatch(link) != null) {
+                // Our name, other parameters (an old local address, a hand-made device): the kernel cannot
+                // change a tunnel's type or key in place, so replace it.
+                ops.add(new Operation.DeleteDevice(d.name()));
+                link = null;
+            }
+            if (link == null) {
+                ops.add(new Operation.CreateTunnelDevice(d));
+                ops.add(new Operation.SetMtu(d.name(), d.mtuBytes()));
+                ops.add(new Operation.SetLinkUp(d.name()));
+                continue;
+            }
+            if (link.mtuBytes() != d.mtuBytes()) {
+                ops.add(new Operation.SetMtu(d.name(), d.mtuBytes()));
+            }
+            if (!link.adminUp()) {
+                ops.add(new Operation.SetLinkUp(d.name()));
             }
         }
 
@@ -91,7 +115,7 @@ public final class Planner {
         }
         Set<String> deleted = new HashSet<>();
         for (AgentState.Device d : owned.createdDevices()) {
-            if (!desired.tunDevices().contains(d.name()) && observed.link(d.name()) != null) {
+            if (!desired.deviceNames().contains(d.name()) && observed.link(d.name()) != null) {
                 ops.add(new Operation.DeleteDevice(d.name()));
                 deleted.add(d.name());
             }

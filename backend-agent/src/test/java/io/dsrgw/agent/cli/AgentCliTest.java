@@ -41,7 +41,9 @@ class AgentCliTest {
                         + "[{\"family\":\"inet\",\"local\":\"127.0.0.1\",\"prefixlen\":8,\"label\":\"lo\"}]}]", "");
                 case "nft -j list tables" -> new CommandResult(argv, 0,
                         "{\"nftables\": [{\"metainfo\": {\"json_schema_version\": 1}}]}", "");
-                default -> new CommandResult(argv, 2, "", "unexpected in this test");
+                default -> line.startsWith("ip link add dsrprobe")
+                        ? new CommandResult(argv, 2, "", "Error: Unknown device type.\n")
+                        : new CommandResult(argv, 2, "", "unexpected in this test");
             };
         }
 
@@ -149,14 +151,74 @@ class AgentCliTest {
     }
 
     @Test
-    void shouldReportUnsupportedFeaturesAsErrors() throws IOException {
+    void shouldRefuseKernelModeOnAKernelWithoutTheDriverNamingKindAndMessage() throws IOException {
         Path f = dir.resolve("kernel.conf");
         Files.writeString(f, "dsrgw.agent {\n  gateways = [10.0.2.2]\n  vips = [10.100.0.1]\n  mode = kernel\n}\n");
 
         assertEquals(1, run("plan", "--config=" + f));
 
-        assertEquals("dsr-agent plan: " + f + ": mode: kernel: not supported yet (expected: userspace or auto)\n",
-                err());
+        assertEquals("dsr-agent plan: " + f + ": mode = kernel: the kernel cannot create ipip devices: ip link add "
+                + "dsrprobe0 type ipip remote 192.0.2.1 local 192.0.2.2: exit 2: Error: Unknown device type. "
+                + "(expected: a kernel with the ipip driver, or mode = auto to decapsulate ipip in userspace)\n", err());
+    }
+
+    @Test
+    void shouldPlanUserspaceInAutoModeWhenTheKernelHasNoTunnelsAndSaySoInStatus() throws IOException {
+        Path f = dir.resolve("auto.conf");
+        Files.writeString(f, "dsrgw.agent {\n  gateways = [10.0.2.2]\n  vips = [10.100.0.1]\n  mode = auto\n"
+                + "  state-file = \"" + dir.resolve("state.conf") + "\"\n}\n");
+
+        assertEquals(0, run("status", "--config", f.toString()), err());
+        assertTrue(out().startsWith("mode auto: userspace decapsulation for [ipip] (the kernel cannot create them: "
+                + "ipip: ip link add dsrprobe0 type ipip remote 192.0.2.1 local 192.0.2.2: exit 2: Error: Unknown "
+                + "device type.)\n"), out());
+        assertTrue(out().contains("drift: ip tuntap add dev dsrdecap0 mode tun"), out());
+    }
+
+    @Test
+    void shouldPrintTheWindowsStepsAndWhatWindowsCannotDo() throws IOException {
+        Path f = dir.resolve("win.conf");
+        Files.writeString(f, "dsrgw.agent {\n  gateways = [10.0.2.2, \"fd00:2::2\"]\n  vips = [10.100.0.1, "
+                + "\"fd00:100::1\"]\n  tunnels = [gre, ip6gre]\n}\n");
+
+        assertEquals(0, run("plan", "--os", "windows", "--config", f.toString()), err());
+
+        assertEquals("""
+                # Windows backend: run in an elevated command prompt. The agent itself does not run on Windows.
+                #
+                # Tunnel kinds (configured: gre, ip6gre):
+                #   gre     NOT SUPPORTED: no GRE decapsulation for a plain host (GRE only inside the RRAS/SDN gateway roles)
+                #   ip6gre  NOT SUPPORTED: no GRE over IPv6 decapsulation for a plain host
+                # Windows cannot decapsulate any of them: end the tunnel in front of this host (a Linux
+                # decapsulator on the same L2 segment forwarding the inner packets to it). The steps below
+                # make Windows accept packets for the VIPs and reply from them directly (DSR).
+                #
+                # 1. Install the Microsoft KM-TEST Loopback Adapter (Device Manager > Action > Add legacy hardware >
+                #    Network adapters > Microsoft > Microsoft KM-TEST Loopback Adapter, or with devcon from the WDK:
+                #    devcon install %windir%\\inf\\netloop.inf *msloop) and name it "Loopback":
+                #    powershell -Command "Get-NetAdapter -InterfaceDescription 'Microsoft KM-TEST Loopback*' | Rename-NetAdapter -NewName Loopback"
+                # 2. The VIPs on the loopback adapter (host routes; add skipassource=true to keep Windows from using
+                #    a VIP as the source of its own outgoing connections):
+                netsh interface ipv4 add address "Loopback" 10.100.0.1 255.255.255.255
+                netsh interface ipv6 add address "Loopback" fd00:100::1/128
+                # 3. Weak host receive and send on the loopback adapter and on the NIC (replace <NIC> with its name,
+                #    see `netsh interface ipv4 show interfaces`): accept packets for the VIP on the NIC, reply from it.
+                netsh interface ipv4 set interface "Loopback" weakhostreceive=enabled weakhostsend=enabled
+                netsh interface ipv4 set interface "<NIC>" weakhostreceive=enabled weakhostsend=enabled
+                netsh interface ipv6 set interface "Loopback" weakhostreceive=enabled weakhostsend=enabled
+                netsh interface ipv6 set interface "<NIC>" weakhostreceive=enabled weakhostsend=enabled
+                # 4. Windows Firewall: allow the service ports to the VIPs; the loopback adapter never answers ARP
+                #    (no ARP settings needed, unlike Linux arp_ignore/arp_announce).
+                """, out());
+        assertTrue(commands.isEmpty(), "the Windows plan does not look at this host: " + commands);
+    }
+
+    @Test
+    void shouldAcceptOsOnlyForPlan() {
+        assertEquals(2, run("apply", "--os", "windows", "--config", "x.conf"));
+        assertTrue(err().startsWith("dsr-agent: apply: --os is an option of plan only\n"), err());
+        assertEquals(2, run("plan", "--os", "macos", "--config", "x.conf"));
+        assertTrue(err().contains("plan: --os macos (expected: linux or windows)"), err());
     }
 
     @Test

@@ -35,12 +35,13 @@ class DesiredStateTest {
     }
 
     @Test
-    void shouldRefuseKernelModeForNow() throws Exception {
+    void shouldRefuseKernelModeWithoutTheHostsKernelSetup() throws Exception {
         var cfg = ConfigLoader.parseAgent(config("mode = kernel"), "t.conf");
 
         PlanException e = assertThrows(PlanException.class, () -> DesiredState.forConfig(cfg));
 
-        assertEquals("mode: kernel: not supported yet (expected: userspace or auto)", e.getMessage());
+        assertEquals("mode: kernel: needs the host's kernel support and local addresses (expected: "
+                + "DesiredState.forConfig(config, kernelSetup))", e.getMessage());
     }
 
     @Test

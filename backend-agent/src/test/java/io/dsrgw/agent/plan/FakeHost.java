@@ -23,6 +23,9 @@ final class FakeHost implements Host {
         boolean pi;
         boolean multiQueue;
         String addrGenMode = "eui64";
+        int mtu = 1500;
+        /** Tunnel parameters as info_data prints them (local, remote, ikey, proto); empty for other devices. */
+        final Map<String, String> tunnel = new LinkedHashMap<>();
 
         Link(String name, int index, boolean up, String kind) {
             this.name = name;
@@ -47,6 +50,13 @@ final class FakeHost implements Host {
     NftTable nftTable;
     /** Simulates a host without the nft binary. */
     boolean nftMissing;
+    /** Tunnel kinds the simulated kernel can create; others fail with "Error: Unknown device type.". */
+    final java.util.Set<String> kernelKinds = new java.util.HashSet<>(List.of("ipip", "sit", "gre", "ip6tnl",
+            "ip6gre"));
+    /** Answers of {@code ip -j -4/-6 route get ADDRESS}: address -> prefsrc. */
+    final Map<String, String> routeSources = new LinkedHashMap<>();
+    /** Packets counted by the nft table's named counters. */
+    final Map<String, Long> counterPackets = new LinkedHashMap<>();
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -81,8 +91,9 @@ final class FakeHost implements Host {
     /** Everything the agent could change, as one comparable value. */
     String snapshot() {
         StringBuilder sb = new StringBuilder();
-        links.values().forEach(l -> sb.append(l.name).append(' ').append(l.up).append(' ').append(l.kind).append(' ')
-                .append(l.addrGenMode).append('\n'));
+        links.values().forEach(l -> sb.append(l.name).append(' ').append(l.index).append(' ').append(l.up).append(' ')
+                .append(l.kind).append(' ').append(l.addrGenMode).append(' ').append(l.mtu).append(' ')
+                .append(l.tunnel).append('\n'));
         addresses.forEach(a -> sb.append(a).append('\n'));
         sb.append("nft ").append(nftTable).append('\n');
         sysctls.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
@@ -152,6 +163,21 @@ final class FakeHost implements Host {
             link(a[4]).addrGenMode = "none";
             return ok(argv, "");
         }
+        if (line.startsWith("ip link add ")) {
+            return addTunnel(argv, a);
+        }
+        if (line.startsWith("ip -j -4 route get ") || line.startsWith("ip -j -6 route get ")) {
+            String src = routeSources.get(a[5]);
+            if (src == null) {
+                throw new Fail(2, "RTNETLINK answers: Network is unreachable");
+            }
+            return ok(argv, "[{\"dst\":\"" + a[5] + "\",\"dev\":\"eth0\",\"prefsrc\":\"" + src
+                    + "\",\"flags\":[],\"uid\":0,\"cache\":[]}]");
+        }
+        if (line.startsWith("ip link set dev ") && a.length == 7 && a[5].equals("mtu")) {
+            link(a[4]).mtu = Integer.parseInt(a[6]);
+            return ok(argv, "");
+        }
         if (line.startsWith("ip link set dev ") && line.endsWith(" up")) {
             link(a[4]).up = true;
             return ok(argv, "");
@@ -167,8 +193,59 @@ final class FakeHost implements Host {
         throw new Fail(255, "FakeHost: unknown command: " + line);
     }
 
+    /**
+     * {@code ip link add NAME type KIND remote R local L [mode any] [key K]} with the kernel's rules: an unknown
+     * type fails, a duplicate name or a duplicate (type, local, remote, key) fails with "File exists".
+     */
+    private CommandResult addTunnel(List<String> argv, String[] a) throws Fail {
+        String name = a[3];
+        String kind = a[5];
+        if (!kernelKinds.contains(kind)) {
+            throw new Fail(2, "Error: Unknown device type.");
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        for (int i = 6; i + 1 < a.length; i += 2) {
+            params.put(a[i], a[i + 1]);
+        }
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put("remote", params.get("remote"));
+        data.put("local", params.get("local"));
+        if (params.containsKey("mode")) {
+            data.put("proto", params.get("mode"));
+        }
+        if (params.containsKey("key")) {
+            long k = Long.parseLong(params.get("key"));
+            String dotted = (k >>> 24) + "." + (k >>> 16 & 255) + "." + (k >>> 8 & 255) + "." + (k & 255);
+            data.put("ikey", dotted);
+            data.put("okey", dotted);
+        }
+        if (links.containsKey(name)) {
+            throw new Fail(2, "RTNETLINK answers: File exists");
+        }
+        for (Link l : links.values()) {
+            if (kind.equals(l.kind) && Objects.equals(l.tunnel.get("local"), data.get("local"))
+                    && Objects.equals(l.tunnel.get("remote"), data.get("remote"))
+                    && Objects.equals(l.tunnel.get("ikey"), data.get("ikey"))) {
+                throw new Fail(2, "RTNETLINK answers: File exists");
+            }
+        }
+        Link l = addLink(name, false, kind);
+        l.tunnel.putAll(data);
+        return ok(argv, "");
+    }
+
+    /** Adds a tunnel device as if created by hand: {@code params} as info_data. */
+    Link addTunnelLink(String name, String kind, boolean up, int mtu, Map<String, String> params) {
+        Link l = addLink(name, up, kind);
+        l.mtu = mtu;
+        l.tunnel.putAll(params);
+        return l;
+    }
+
     private static final java.util.regex.Pattern SET = java.util.regex.Pattern.compile(
             "set (\\w+) \\{ type (\\w+); elements = \\{ ([^}]*) \\}; \\};");
+    private static final java.util.regex.Pattern COUNTER = java.util.regex.Pattern.compile(
+            " counter (\\w+) \\{ \\};");
     private static final java.util.regex.Pattern CHAIN = java.util.regex.Pattern.compile(
             "chain (\\w+) \\{ type (\\w+) hook (\\w+) priority (-?\\d+); policy (\\w+);(.*?) \\};");
     private static final java.util.regex.Pattern RULE = java.util.regex.Pattern.compile(
@@ -191,6 +268,11 @@ final class FakeHost implements Host {
                 ArrayNode elem = items.addObject().putObject("set").put("family", "inet").put("name", set.name())
                         .put("table", "dsrgw_agent").put("type", set.type()).putArray("elem");
                 set.elements().forEach(elem::add);
+            }
+            for (String c : nftTable.counters()) {
+                items.addObject().putObject("counter").put("family", "inet").put("name", c)
+                        .put("table", "dsrgw_agent").put("handle", 3).put("packets", counterPackets.getOrDefault(c, 0L))
+                        .put("bytes", 0);
             }
             for (NftTable.NftChain c : nftTable.chains()) {
                 items.addObject().putObject("chain").put("family", "inet").put("table", "dsrgw_agent")
@@ -230,7 +312,13 @@ final class FakeHost implements Host {
                 chains.add(new NftTable.NftChain(m.group(1), m.group(2), m.group(3), Integer.parseInt(m.group(4)),
                         m.group(5), rules));
             }
-            nftTable = new NftTable(sets, chains);
+            List<String> counters = new ArrayList<>();
+            m = COUNTER.matcher(script);
+            while (m.find()) {
+                counters.add(m.group(1));
+            }
+            nftTable = new NftTable(sets, counters, chains);
+            counterPackets.clear();
             return ok(argv, "");
         }
         throw new Fail(1, "FakeHost: unknown nft command: " + line);
@@ -270,9 +358,14 @@ final class FakeHost implements Host {
             if (l.up) {
                 flags.add("UP");
             }
-            o.put("mtu", 1500);
+            o.put("mtu", l.mtu);
             if (l.kind != null) {
                 ObjectNode info = o.putObject("linkinfo").put("info_kind", l.kind);
+                if (!l.tunnel.isEmpty()) {
+                    ObjectNode data = info.putObject("info_data");
+                    l.tunnel.forEach(data::put);
+                    data.put("ttl", 0).put("pmtudisc", true);
+                }
                 if (l.kind.equals("tun")) {
                     info.putObject("info_data").put("type", "tun").put("pi", l.pi).put("vnet_hdr", false)
                             .put("multi_queue", l.multiQueue).put("persist", true);

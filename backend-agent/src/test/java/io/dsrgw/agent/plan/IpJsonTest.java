@@ -39,8 +39,33 @@ class IpJsonTest {
     void shouldReadLinkFlagsKindAndAddressGenerationMode() throws IOException {
         Map<String, ObservedLink> links = IpJson.parseLinks(LINKS, "ip -j -d link show");
 
-        assertEquals(new ObservedLink("lo", 1, true, null, false, false, "eui64"), links.get("lo"));
-        assertEquals(new ObservedLink("dsrdecap0", 2, true, "tun", false, false, "none"), links.get("dsrdecap0"));
+        assertEquals(new ObservedLink("lo", 1, true, null, false, false, "eui64", 65536, Map.of()), links.get("lo"));
+        ObservedLink tun = links.get("dsrdecap0");
+        assertEquals(List.of(2, true, "tun", false, false, "none", 1500), List.of(tun.index(), tun.adminUp(),
+                tun.kind(), tun.tunPi(), tun.tunMultiQueue(), tun.addrGenMode(), tun.mtuBytes()));
+        assertEquals("false", tun.infoData().get("multi_queue"));
+    }
+
+    /** iproute2 6.1's print of a keyed gre device (link_gre.c: ikey via inet_ntop, remote "any" when 0). */
+    @Test
+    void shouldReadTunnelParametersFromInfoData() throws IOException {
+        Map<String, ObservedLink> links = IpJson.parseLinks("""
+                [{"ifindex":9,"ifname":"dsrgk2a","flags":["POINTOPOINT","NOARP","UP","LOWER_UP"],"mtu":1472,\
+                "linkinfo":{"info_kind":"gre","info_data":{"remote":"any","local":"10.0.3.11","ttl":0,\
+                "pmtudisc":true,"ikey":"0.0.0.42","okey":"0.0.0.42"}}}]
+                """, "ip -j -d link show");
+        ObservedLink l = links.get("dsrgk2a");
+        assertEquals(1472, l.mtuBytes());
+        assertEquals(Map.of("remote", "any", "local", "10.0.3.11", "ttl", "0", "pmtudisc", "true", "ikey", "0.0.0.42",
+                "okey", "0.0.0.42"), l.infoData());
+    }
+
+    @Test
+    void shouldReadTheRouteSource() throws IOException {
+        assertEquals("fd00:3::11", IpJson.parseRoutePrefsrc("""
+                [{"dst":"fd00:2::2","gateway":"fd00:3::1","dev":"eth0","prefsrc":"fd00:3:0:0::11","flags":[]}]""",
+                "ip -j -6 route get fd00:2::2"));
+        assertNull(IpJson.parseRoutePrefsrc("[{\"dst\":\"10.0.2.2\",\"dev\":\"eth0\"}]", "ip"));
     }
 
     @Test

@@ -38,8 +38,11 @@ import java.lang.foreign.MemorySegment;
  * much of the original packet as fits in 1280 bytes (RFC 4443 section 2.4(c)).
  *
  * <p>Neither is sent (-1) in the cases RFC 1122 section 3.2.2 / RFC 4443 section 2.4(e) forbid that can be
- * seen in the packet: about an ICMP error message, or about a non-initial fragment (IPv4); about an ICMPv6
- * error directly after the IPv6 header (IPv6). Rate limiting is the caller's (RFC 4443 2.4(f)).
+ * seen in the packet: about an ICMP error message, about a non-initial fragment (IPv4), about an ICMPv6 error
+ * directly after the IPv6 header (IPv6), or to a source that does not name one host (IPv4 0/8, 127/8,
+ * 224/4 multicast and 240/4 incl. broadcast; IPv6 ::, ::1 and ff00::/8 multicast), which only a spoofed
+ * packet carries. Echo requests from such sources are not answered either. Rate limiting is the caller's
+ * (RFC 4443 2.4(f)).
  */
 public final class IcmpBuilder {
     /** Total length limit of an ICMPv4 error (RFC 1812 section 4.3.2.3). */
@@ -65,7 +68,8 @@ public final class IcmpBuilder {
      * written, and the quote is moved like memmove.
      *
      * @return the message length, or -1 when orig is not an IPv4 header (version 4, IHL 5..15, 20 bytes), is
-     *     a non-initial fragment or an ICMP error message, {@code mtu} is outside 68..65535, or out lacks room
+     *     a non-initial fragment or an ICMP error message, comes from a source that is not one host (see the
+     *     class comment), {@code mtu} is outside 68..65535, or out lacks room
      */
     public static int fragmentationNeeded(MemorySegment orig, long origOffset, int origLength, int mtu, int ttl,
                                           MemorySegment out, long outOffset) {
@@ -82,9 +86,13 @@ public final class IcmpBuilder {
                 != 0) {
             return -1; // RFC 1122 3.2.2: never about a non-initial fragment
         }
+        if (!unicastIpv4(getI32(orig, origOffset + Ipv4Flyweight.SOURCE_OFFSET))) {
+            return -1;
+        }
         int datagramLength = Math.min(origLength, getU16(orig, origOffset + Ipv4Flyweight.TOTAL_LENGTH_OFFSET));
         if (getU8(orig, origOffset + Ipv4Flyweight.PROTOCOL_OFFSET) == IpProtocol.ICMP
-                && isIcmpv4Error(orig, origOffset + headerLength, datagramLength - headerLength)) {
+                && datagramLength > headerLength
+                && Icmpv4Flyweight.isErrorType(getU8(orig, origOffset + headerLength))) {
             return -1; // RFC 1122 3.2.2: never about an ICMP error
         }
         int quote = Math.min(Math.max(datagramLength, headerLength), MAX_IPV4_ERROR_LENGTH - IPV4_ERROR_HEADERS);
@@ -95,19 +103,9 @@ public final class IcmpBuilder {
         int vip = getI32(orig, origOffset + Ipv4Flyweight.DESTINATION_OFFSET);
         int client = getI32(orig, origOffset + Ipv4Flyweight.SOURCE_OFFSET);
         MemorySegment.copy(orig, origOffset, out, outOffset + IPV4_ERROR_HEADERS, quote);
-        long ip = outOffset;
-        setU8(out, ip + Ipv4Flyweight.VERSION_IHL_OFFSET, 0x45);
-        setU8(out, ip + Ipv4Flyweight.TOS_OFFSET, ICMP_ERROR_TOS);
-        setU16(out, ip + Ipv4Flyweight.TOTAL_LENGTH_OFFSET, length);
-        setI32(out, ip + Ipv4Flyweight.IDENTIFICATION_OFFSET, 0); // identification 0, no flags, offset 0
-        setU8(out, ip + Ipv4Flyweight.TTL_OFFSET, ttl);
-        setU8(out, ip + Ipv4Flyweight.PROTOCOL_OFFSET, IpProtocol.ICMP);
-        setU16(out, ip + Ipv4Flyweight.HEADER_CHECKSUM_OFFSET, 0);
-        setI32(out, ip + Ipv4Flyweight.SOURCE_OFFSET, vip);
-        setI32(out, ip + Ipv4Flyweight.DESTINATION_OFFSET, client);
-        setU16(out, ip + Ipv4Flyweight.HEADER_CHECKSUM_OFFSET,
-                InternetChecksum.ipv4Header(out, ip, Ipv4Flyweight.MIN_HEADER_LENGTH));
-        long icmp = ip + Ipv4Flyweight.MIN_HEADER_LENGTH;
+        // identification 0 and no flags: the message fits any MTU (at most 576 bytes), so it is never fragmented
+        Ipv4Flyweight.writeHeader(out, outOffset, ICMP_ERROR_TOS, length, 0, 0, ttl, IpProtocol.ICMP, vip, client);
+        long icmp = outOffset + Ipv4Flyweight.MIN_HEADER_LENGTH;
         setU8(out, icmp + Icmpv4Flyweight.TYPE_OFFSET, Icmpv4Flyweight.TYPE_DESTINATION_UNREACHABLE);
         setU8(out, icmp + Icmpv4Flyweight.CODE_OFFSET, Icmpv4Flyweight.CODE_FRAGMENTATION_NEEDED);
         setU16(out, icmp + Icmpv4Flyweight.CHECKSUM_OFFSET, 0);
@@ -118,14 +116,15 @@ public final class IcmpBuilder {
         return length;
     }
 
-    private static boolean isIcmpv4Error(MemorySegment seg, long icmp, int available) {
-        if (available < 1) {
-            return false;
-        }
-        int type = getU8(seg, icmp);
-        return type == Icmpv4Flyweight.TYPE_DESTINATION_UNREACHABLE || type == Icmpv4Flyweight.TYPE_SOURCE_QUENCH
-                || type == Icmpv4Flyweight.TYPE_REDIRECT || type == Icmpv4Flyweight.TYPE_TIME_EXCEEDED
-                || type == Icmpv4Flyweight.TYPE_PARAMETER_PROBLEM;
+    /** False for sources that do not name one host: 0/8, 127/8, 224/4 (multicast), 240/4 (incl. broadcast). */
+    private static boolean unicastIpv4(int source) {
+        int first = source >>> 24;
+        return first != 0 && first != 127 && first < 224;
+    }
+
+    /** False for ::, ::1 and ff00::/8 (multicast). */
+    private static boolean unicastIpv6(long hi, long lo) {
+        return (hi >>> 56) != 0xff && !(hi == 0 && (lo == 0 || lo == 1));
     }
 
     /**
@@ -137,7 +136,8 @@ public final class IcmpBuilder {
      * (RFC 8201 section 4 tells the receiver to use 1280 then).
      *
      * @return the message length, or -1 when orig is not an IPv6 header, is an ICMPv6 error (next header 58
-     *     directly after the fixed header, type below 128), {@code mtu} is not positive, or out lacks room
+     *     directly after the fixed header, type below 128), comes from ::, ::1 or a multicast source,
+     *     {@code mtu} is not positive, or out lacks room
      */
     public static int packetTooBig(MemorySegment orig, long origOffset, int origLength, int mtu, int hopLimit,
                                    MemorySegment out, long outOffset) {
@@ -152,6 +152,10 @@ public final class IcmpBuilder {
                 && getU8(orig, origOffset + Ipv6Flyweight.HEADER_LENGTH) < Icmpv6Flyweight.TYPE_ECHO_REQUEST) {
             return -1; // RFC 4443 2.4(e.1): never about an ICMPv6 error
         }
+        if (!unicastIpv6(orig.get(U64, origOffset + Ipv6Flyweight.SOURCE_OFFSET),
+                orig.get(U64, origOffset + Ipv6Flyweight.SOURCE_OFFSET + 8))) {
+            return -1;
+        }
         int quote = Math.min(packetLength, MAX_IPV6_ERROR_LENGTH - IPV6_ERROR_HEADERS);
         int length = IPV6_ERROR_HEADERS + quote;
         if (outOffset < 0 || outOffset > out.byteSize() - length) {
@@ -162,28 +166,17 @@ public final class IcmpBuilder {
         long clientHi = orig.get(U64, origOffset + Ipv6Flyweight.SOURCE_OFFSET);
         long clientLo = orig.get(U64, origOffset + Ipv6Flyweight.SOURCE_OFFSET + 8);
         MemorySegment.copy(orig, origOffset, out, outOffset + IPV6_ERROR_HEADERS, quote);
-        long icmpLength = length - Ipv6Flyweight.HEADER_LENGTH;
-        writeIpv6Header(out, outOffset, (int) icmpLength, hopLimit, vipHi, vipLo, clientHi, clientLo);
+        int icmpLength = length - Ipv6Flyweight.HEADER_LENGTH;
+        Ipv6Flyweight.writeHeader(out, outOffset, 0, 0, icmpLength, IpProtocol.ICMPV6, hopLimit, vipHi, vipLo,
+                clientHi, clientLo);
         long icmp = outOffset + Ipv6Flyweight.HEADER_LENGTH;
         setU8(out, icmp + Icmpv6Flyweight.TYPE_OFFSET, Icmpv6Flyweight.TYPE_PACKET_TOO_BIG);
         setU8(out, icmp + Icmpv6Flyweight.CODE_OFFSET, 0);
         setU16(out, icmp + Icmpv6Flyweight.CHECKSUM_OFFSET, 0);
         setI32(out, icmp + Icmpv6Flyweight.MTU_OFFSET, mtu);
         setU16(out, icmp + Icmpv6Flyweight.CHECKSUM_OFFSET,
-                InternetChecksum.icmpv6(out, icmp, (int) icmpLength, vipHi, vipLo, clientHi, clientLo));
+                InternetChecksum.icmpv6(out, icmp, icmpLength, vipHi, vipLo, clientHi, clientLo));
         return length;
-    }
-
-    private static void writeIpv6Header(MemorySegment out, long ip, int payloadLength, int hopLimit, long srcHi,
-                                        long srcLo, long dstHi, long dstLo) {
-        setI32(out, ip + Ipv6Flyweight.VERSION_CLASS_FLOW_OFFSET, 6 << 28);
-        setU16(out, ip + Ipv6Flyweight.PAYLOAD_LENGTH_OFFSET, payloadLength);
-        setU8(out, ip + Ipv6Flyweight.NEXT_HEADER_OFFSET, IpProtocol.ICMPV6);
-        setU8(out, ip + Ipv6Flyweight.HOP_LIMIT_OFFSET, hopLimit);
-        out.set(U64, ip + Ipv6Flyweight.SOURCE_OFFSET, srcHi);
-        out.set(U64, ip + Ipv6Flyweight.SOURCE_OFFSET + 8, srcLo);
-        out.set(U64, ip + Ipv6Flyweight.DESTINATION_OFFSET, dstHi);
-        out.set(U64, ip + Ipv6Flyweight.DESTINATION_OFFSET + 8, dstLo);
     }
 
     /**
@@ -194,7 +187,8 @@ public final class IcmpBuilder {
      * for a VIP does not own them). Bytes after the total length (link padding) are dropped.
      *
      * @return the reply's length (starting at {@code offset}), or -1 with nothing changed when the packet is not
-     *     a valid, unfragmented IPv4 ICMP echo request (type 8 code 0) with a correct ICMP checksum
+     *     a valid, unfragmented IPv4 ICMP echo request (type 8 code 0) with a correct ICMP checksum from a
+     *     unicast source
      */
     public static int echoReplyIpv4InPlace(MemorySegment seg, long offset, int length, int ttl) {
         if (length < IPV4_ERROR_HEADERS || offset < 0 || offset > seg.byteSize() - length) {
@@ -219,6 +213,9 @@ public final class IcmpBuilder {
         }
         int client = getI32(seg, offset + Ipv4Flyweight.SOURCE_OFFSET);
         int vip = getI32(seg, offset + Ipv4Flyweight.DESTINATION_OFFSET);
+        if (!unicastIpv4(client)) {
+            return -1;
+        }
         if (headerLength > Ipv4Flyweight.MIN_HEADER_LENGTH) {
             MemorySegment.copy(seg, icmp, seg, offset + Ipv4Flyweight.MIN_HEADER_LENGTH, icmpLength);
             icmp = offset + Ipv4Flyweight.MIN_HEADER_LENGTH;
@@ -246,7 +243,8 @@ public final class IcmpBuilder {
      * forward).
      *
      * @return the reply's length, or -1 with nothing changed when the packet is not a valid IPv6 echo request
-     *     (type 128 code 0, correct checksum) reachable through those headers (fragments, ESP, AH: -1)
+     *     (type 128 code 0, correct checksum, unicast source) reachable through those headers (fragments, ESP,
+     *     AH: -1)
      */
     public static int echoReplyIpv6InPlace(MemorySegment seg, long offset, int length, int hopLimit) {
         if (length < IPV6_ERROR_HEADERS || offset < 0 || offset > seg.byteSize() - length
@@ -282,7 +280,7 @@ public final class IcmpBuilder {
         long clientLo = seg.get(U64, offset + Ipv6Flyweight.SOURCE_OFFSET + 8);
         long vipHi = seg.get(U64, offset + Ipv6Flyweight.DESTINATION_OFFSET);
         long vipLo = seg.get(U64, offset + Ipv6Flyweight.DESTINATION_OFFSET + 8);
-        if (icmpLength < Icmpv6Flyweight.HEADER_LENGTH
+        if (!unicastIpv6(clientHi, clientLo) || icmpLength < Icmpv6Flyweight.HEADER_LENGTH
                 || getU8(seg, icmp + Icmpv6Flyweight.TYPE_OFFSET) != Icmpv6Flyweight.TYPE_ECHO_REQUEST
                 || getU8(seg, icmp + Icmpv6Flyweight.CODE_OFFSET) != 0
                 || InternetChecksum.icmpv6(seg, icmp, icmpLength, clientHi, clientLo, vipHi, vipLo) != 0) {

@@ -35,7 +35,9 @@ public final class Ipv4Fragmenter {
      * fragment i is written at {@code dst[i]} + {@code dstOffset}, its length stored in {@code lengths[i]}.
      * A packet that already fits is copied to {@code dst[0]} unchanged (1 fragment). {@code dst[0]} may be
      * the original's own buffer at the original's offset (the first fragment is written last, in place); no
-     * other destination may overlap the original.
+     * other destination may overlap the original. To put each fragment into a tunnel afterwards (inner
+     * fragmentation before an IPv6 outer), choose {@code dstOffset} at least the tunnel's overhead, so that the
+     * encapsulator finds its headroom in front of every fragment.
      *
      * @return the number of fragments, or -1 with nothing written when the packet is not a valid IPv4 header
      *     with its total length within {@code length}, DF is set, {@code mtu} is below 68 or too small for

@@ -140,7 +140,11 @@ public final class Icmpv4Flyweight {
     /** Error messages, which quote the offending datagram: unreachable, source quench, redirect, time
      *  exceeded, parameter problem. */
     public boolean isError() {
-        int type = type();
+        return isErrorType(type());
+    }
+
+    /** {@link #isError()} for a type number. */
+    public static boolean isErrorType(int type) {
         return type == TYPE_DESTINATION_UNREACHABLE || type == TYPE_SOURCE_QUENCH || type == TYPE_REDIRECT
                 || type == TYPE_TIME_EXCEEDED || type == TYPE_PARAMETER_PROBLEM;
     }

@@ -326,6 +326,26 @@ public final class Ipv4Flyweight {
         return totalLength() - headerLength();
     }
 
+    /**
+     * Writes a complete 20-byte header without options at {@code offset}, checksum included: the one place
+     * where encapsulators and ICMP builders create IPv4 headers. {@code flagsAndFragmentOffset} is the raw
+     * 16-bit word (e.g. {@link #FLAG_DONT_FRAGMENT}). Static, no allocation; the caller guarantees 20 bytes.
+     */
+    public static void writeHeader(MemorySegment seg, long offset, int tos, int totalLength, int identification,
+                                   int flagsAndFragmentOffset, int ttl, int protocol, int source, int destination) {
+        setU8(seg, offset + VERSION_IHL_OFFSET, 0x45);
+        setU8(seg, offset + TOS_OFFSET, tos);
+        setU16(seg, offset + TOTAL_LENGTH_OFFSET, totalLength);
+        setU16(seg, offset + IDENTIFICATION_OFFSET, identification);
+        setU16(seg, offset + FLAGS_FRAGMENT_OFFSET, flagsAndFragmentOffset);
+        setU8(seg, offset + TTL_OFFSET, ttl);
+        setU8(seg, offset + PROTOCOL_OFFSET, protocol);
+        setU16(seg, offset + HEADER_CHECKSUM_OFFSET, 0);
+        setI32(seg, offset + SOURCE_OFFSET, source);
+        setI32(seg, offset + DESTINATION_OFFSET, destination);
+        setU16(seg, offset + HEADER_CHECKSUM_OFFSET, InternetChecksum.compute(seg, offset, MIN_HEADER_LENGTH));
+    }
+
     /** Recomputes the header checksum over {@link #headerLength()} bytes (RFC 791, RFC 1071). */
     public Ipv4Flyweight updateChecksum() {
         headerChecksum(0);

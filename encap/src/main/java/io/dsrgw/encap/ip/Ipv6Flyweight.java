@@ -284,6 +284,24 @@ public final class Ipv6Flyweight {
         return this;
     }
 
+    /**
+     * Writes a complete 40-byte header at {@code offset}: the one place where encapsulators and ICMP builders
+     * create IPv6 headers. Static, no allocation; the caller guarantees 40 bytes.
+     */
+    public static void writeHeader(MemorySegment seg, long offset, int trafficClass, int flowLabel,
+                                   int payloadLength, int nextHeader, int hopLimit, long srcHi, long srcLo,
+                                   long dstHi, long dstLo) {
+        setI32(seg, offset + VERSION_CLASS_FLOW_OFFSET,
+                (6 << 28) | ((trafficClass & 0xff) << 20) | (flowLabel & FLOW_LABEL_MASK));
+        setU16(seg, offset + PAYLOAD_LENGTH_OFFSET, payloadLength);
+        setU8(seg, offset + NEXT_HEADER_OFFSET, nextHeader);
+        setU8(seg, offset + HOP_LIMIT_OFFSET, hopLimit);
+        seg.set(U64, offset + SOURCE_OFFSET, srcHi);
+        seg.set(U64, offset + SOURCE_OFFSET + 8, srcLo);
+        seg.set(U64, offset + DESTINATION_OFFSET, dstHi);
+        seg.set(U64, offset + DESTINATION_OFFSET + 8, dstLo);
+    }
+
     /** The traffic class byte: DSCP (6 bits) and ECN (2 bits). */
     public int trafficClass() {
         return (firstWord() >>> 20) & 0xff;
@@ -422,8 +440,12 @@ public final class Ipv6Flyweight {
         return fragmentIdentification;
     }
 
-    /** True when the upper-layer header is in this packet: not a fragment, or the first fragment. */
+    /**
+     * True when {@link #upperOffset()} holds a complete upper-layer header to parse: the walk reached the
+     * upper layer and the packet is not a fragment (a first fragment's ports are not used: every fragment of
+     * a datagram is keyed on the 3-tuple).
+     */
     public boolean carriesTransportHeader() {
-        return walkComplete && fragmentOffsetBytes == 0 && !fragment;
+        return walkComplete && !fragment;
     }
 }

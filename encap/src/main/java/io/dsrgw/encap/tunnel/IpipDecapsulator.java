@@ -28,58 +28,29 @@ import java.lang.foreign.MemorySegment;
  * allocation, never throws.
  */
 public final class IpipDecapsulator implements Decapsulator {
-    private final Ipv4Flyweight outer = new Ipv4Flyweight();
-    private final Ipv4Flyweight inner = new Ipv4Flyweight();
+    private final TunnelDecapsulator tunnel = new TunnelDecapsulator();
 
     @Override
     public TunnelKind kind() {
         return TunnelKind.IPIP;
     }
 
-    /** Validates outer and inner IPv4 headers (see the class comment); fills {@code out} on OK. */
+    /**
+     * Validates outer and inner IPv4 headers (see the class comment); fills {@code out} on OK. The checks are
+     * {@link TunnelDecapsulator}'s, restricted to protocol 4.
+     */
     @Override
     public PacketError decapsulate(MemorySegment seg, long offset, int length, DecapResult out) {
-        out.clear();
-        PacketError error = outer.wrap(seg, offset, length);
-        if (error == PacketError.TRUNCATED) {
-            return error;
-        }
-        if (error != PacketError.OK) {
-            return PacketError.BAD_OUTER_HEADER;
-        }
-        if (!outer.checksumValid()) {
-            return PacketError.BAD_CHECKSUM;
-        }
-        if (outer.protocol() != IpProtocol.IPIP) {
-            return PacketError.UNSUPPORTED_PROTOCOL;
-        }
-        if (outer.isFragment()) {
-            return PacketError.BAD_OUTER_HEADER;
-        }
-        long innerOffset = outer.payloadOffset();
-        int innerCaptured = outer.payloadLength();
-        error = inner.wrap(seg, innerOffset, innerCaptured);
-        if (error != PacketError.OK) {
-            return error;
-        }
-        int innerLength = inner.totalLength();
-        if (innerLength != innerCaptured) {
-            return PacketError.BAD_TOTAL_LENGTH;
-        }
-        if (!inner.checksumValid()) {
-            return PacketError.BAD_CHECKSUM;
-        }
-        out.set(outer.source(), outer.destination(), innerOffset, innerLength, 4);
-        return PacketError.OK;
+        return tunnel.decapsulateIpv4(seg, offset, length, IpProtocol.IPIP, out);
     }
 
     /** The outer header view of the last call (for diagnostics: TTL, TOS, ...). */
     public Ipv4Flyweight outer() {
-        return outer;
+        return tunnel.outer();
     }
 
     /** The inner header view of the last call (valid after OK). */
     public Ipv4Flyweight inner() {
-        return inner;
+        return tunnel.inner4();
     }
 }

@@ -2,11 +2,7 @@ package io.dsrgw.encap.tunnel;
 
 import static io.dsrgw.encap.NetworkOrder.getU16;
 import static io.dsrgw.encap.NetworkOrder.getU8;
-import static io.dsrgw.encap.NetworkOrder.setI32;
-import static io.dsrgw.encap.NetworkOrder.setU16;
-import static io.dsrgw.encap.NetworkOrder.setU8;
 
-import io.dsrgw.encap.checksum.InternetChecksum;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Flyweight;
 import java.lang.foreign.MemorySegment;
@@ -40,8 +36,6 @@ public final class IpipEncapsulator {
     /** Largest inner packet whose outer total length still fits the 16-bit field. */
     public static final int MAX_INNER_LENGTH = Ipv4Flyweight.MAX_TOTAL_LENGTH - OVERHEAD;
 
-    private static final int VERSION_4_IHL_5 = 0x45;
-
     private IpipEncapsulator() {
     }
 
@@ -66,17 +60,8 @@ public final class IpipEncapsulator {
         int innerTos = getU8(seg, innerOffset + Ipv4Flyweight.TOS_OFFSET);
         int innerDf = getU16(seg, innerOffset + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET)
                 & Ipv4Flyweight.FLAG_DONT_FRAGMENT;
-        setU8(seg, outer + Ipv4Flyweight.VERSION_IHL_OFFSET, VERSION_4_IHL_5);
-        setU8(seg, outer + Ipv4Flyweight.TOS_OFFSET, innerTos);
-        setU16(seg, outer + Ipv4Flyweight.TOTAL_LENGTH_OFFSET, innerLength + OVERHEAD);
-        setU16(seg, outer + Ipv4Flyweight.IDENTIFICATION_OFFSET, ipId);
-        setU16(seg, outer + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET, innerDf);
-        setU8(seg, outer + Ipv4Flyweight.TTL_OFFSET, ttl);
-        setU8(seg, outer + Ipv4Flyweight.PROTOCOL_OFFSET, IpProtocol.IPIP);
-        setU16(seg, outer + Ipv4Flyweight.HEADER_CHECKSUM_OFFSET, 0);
-        setI32(seg, outer + Ipv4Flyweight.SOURCE_OFFSET, outerSource);
-        setI32(seg, outer + Ipv4Flyweight.DESTINATION_OFFSET, outerDestination);
-        setU16(seg, outer + Ipv4Flyweight.HEADER_CHECKSUM_OFFSET, InternetChecksum.ipv4Header(seg, outer, OVERHEAD));
+        Ipv4Flyweight.writeHeader(seg, outer, innerTos, innerLength + OVERHEAD, ipId, innerDf, ttl, IpProtocol.IPIP,
+                outerSource, outerDestination);
         return outer;
     }
 }

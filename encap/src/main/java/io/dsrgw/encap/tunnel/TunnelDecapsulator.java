@@ -51,6 +51,15 @@ public final class TunnelDecapsulator {
 
     /** Decapsulates a packet with its IPv4 outer header (see the class comment); fills {@code out} on OK. */
     public PacketError decapsulateIpv4(MemorySegment seg, long offset, int length, DecapResult out) {
+        return decapsulateIpv4(seg, offset, length, -1, out);
+    }
+
+    /**
+     * {@link #decapsulateIpv4} accepting only the outer protocol {@code onlyProtocol} (others:
+     * UNSUPPORTED_PROTOCOL, checked where the protocol is), or any tunnel protocol when -1. For
+     * {@link IpipDecapsulator}.
+     */
+    PacketError decapsulateIpv4(MemorySegment seg, long offset, int length, int onlyProtocol, DecapResult out) {
         out.clear();
         PacketError error = outer.wrap(seg, offset, length);
         if (error == PacketError.TRUNCATED) {
@@ -69,7 +78,7 @@ public final class TunnelDecapsulator {
             case IpProtocol.GRE -> TunnelKind.GRE;
             default -> null;
         };
-        if (kind == null) {
+        if (kind == null || (onlyProtocol >= 0 && protocol != onlyProtocol)) {
             return PacketError.UNSUPPORTED_PROTOCOL;
         }
         if (outer.isFragment()) {

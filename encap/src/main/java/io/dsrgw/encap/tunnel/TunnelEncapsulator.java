@@ -5,9 +5,7 @@ import static io.dsrgw.encap.NetworkOrder.getU16;
 import static io.dsrgw.encap.NetworkOrder.getU8;
 import static io.dsrgw.encap.NetworkOrder.setI32;
 import static io.dsrgw.encap.NetworkOrder.setU16;
-import static io.dsrgw.encap.NetworkOrder.setU8;
 
-import io.dsrgw.encap.NetworkOrder;
 import io.dsrgw.encap.checksum.InternetChecksum;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Flyweight;
@@ -44,7 +42,6 @@ import java.lang.foreign.MemorySegment;
  * exceptions.
  */
 public final class TunnelEncapsulator {
-    private static final int VERSION_4_IHL_5 = 0x45;
     private static final int IPV4_HEADER_LENGTH = 20;
     private static final int FLOW_LABEL_MASK = 0xfffff;
 
@@ -94,30 +91,14 @@ public final class TunnelEncapsulator {
             writeGre(seg, gre, innerLength, innerVersion, spec);
         }
         if (spec.outerFamily() == 4) {
-            setU8(seg, outer + Ipv4Flyweight.VERSION_IHL_OFFSET, VERSION_4_IHL_5);
-            setU8(seg, outer + Ipv4Flyweight.TOS_OFFSET, innerTos);
-            setU16(seg, outer + Ipv4Flyweight.TOTAL_LENGTH_OFFSET, innerLength + overhead);
-            setU16(seg, outer + Ipv4Flyweight.IDENTIFICATION_OFFSET, ipId);
-            setU16(seg, outer + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET,
-                    dontFragment ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0);
-            setU8(seg, outer + Ipv4Flyweight.TTL_OFFSET, spec.ttl());
-            setU8(seg, outer + Ipv4Flyweight.PROTOCOL_OFFSET, protocol);
-            setU16(seg, outer + Ipv4Flyweight.HEADER_CHECKSUM_OFFSET, 0);
-            setI32(seg, outer + Ipv4Flyweight.SOURCE_OFFSET, spec.ipv4Source());
-            setI32(seg, outer + Ipv4Flyweight.DESTINATION_OFFSET, spec.ipv4Destination());
-            setU16(seg, outer + Ipv4Flyweight.HEADER_CHECKSUM_OFFSET,
-                    InternetChecksum.ipv4Header(seg, outer, IPV4_HEADER_LENGTH));
+            Ipv4Flyweight.writeHeader(seg, outer, innerTos, innerLength + overhead, ipId,
+                    dontFragment ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0, spec.ttl(), protocol, spec.ipv4Source(),
+                    spec.ipv4Destination());
         } else {
             int label = flowLabel & FLOW_LABEL_MASK;
-            setI32(seg, outer + Ipv6Flyweight.VERSION_CLASS_FLOW_OFFSET,
-                    (6 << 28) | (innerTos << 20) | (label == 0 ? 1 : label));
-            setU16(seg, outer + Ipv6Flyweight.PAYLOAD_LENGTH_OFFSET, innerLength + overhead - outerIpLength);
-            setU8(seg, outer + Ipv6Flyweight.NEXT_HEADER_OFFSET, protocol);
-            setU8(seg, outer + Ipv6Flyweight.HOP_LIMIT_OFFSET, spec.ttl());
-            seg.set(NetworkOrder.U64, outer + Ipv6Flyweight.SOURCE_OFFSET, spec.sourceHi());
-            seg.set(NetworkOrder.U64, outer + Ipv6Flyweight.SOURCE_OFFSET + 8, spec.sourceLo());
-            seg.set(NetworkOrder.U64, outer + Ipv6Flyweight.DESTINATION_OFFSET, spec.destinationHi());
-            seg.set(NetworkOrder.U64, outer + Ipv6Flyweight.DESTINATION_OFFSET + 8, spec.destinationLo());
+            Ipv6Flyweight.writeHeader(seg, outer, innerTos, label == 0 ? 1 : label,
+                    innerLength + overhead - outerIpLength, protocol, spec.ttl(), spec.sourceHi(), spec.sourceLo(),
+                    spec.destinationHi(), spec.destinationLo());
         }
         return outer;
     }

@@ -3,8 +3,9 @@ package io.dsrgw.encap.tunnel;
 /**
  * The tunnel encapsulations dsrgw knows, named like the Linux link types. The outer family follows from
  * the backend's address family; {@link #overheadBytes()} is what the outer headers add to the inner
- * packet (the minimum for GRE kinds, whose optional RFC 2890 key adds {@link #GRE_KEY_BYTES}).
- * Only {@link #IPIP} has an encapsulator in issue 2.
+ * packet (the minimum for GRE kinds, whose optional RFC 2890 key adds {@link #GRE_KEY_BYTES} and RFC 2784
+ * checksum {@link #GRE_CHECKSUM_BYTES}; {@link TunnelSpec#overheadBytes()} has the exact figure per backend).
+ * {@link TunnelEncapsulator} writes and {@link TunnelDecapsulator} reads all of them.
  */
 public enum TunnelKind {
     /** IPv4 in IPv4 (RFC 2003): outer IPv4 header, protocol 4. */
@@ -20,6 +21,8 @@ public enum TunnelKind {
 
     /** Extra bytes of an RFC 2890 GRE key field. */
     public static final int GRE_KEY_BYTES = 4;
+    /** Extra bytes of the RFC 2784 GRE checksum and Reserved1 fields. */
+    public static final int GRE_CHECKSUM_BYTES = 4;
 
     private final String id;
     private final int outerFamily;

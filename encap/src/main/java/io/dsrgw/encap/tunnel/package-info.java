@@ -1,13 +1,14 @@
 /**
- * Tunnel encapsulation and decapsulation, one pair of classes per {@link io.dsrgw.encap.tunnel.TunnelKind}.
+ * Tunnel encapsulation and decapsulation for every {@link io.dsrgw.encap.tunnel.TunnelKind}: ipip (RFC 2003),
+ * sit (RFC 4213), gre (RFC 2784 / RFC 2890 key), ip6tnl (RFC 2473) and ip6gre (RFC 7676).
  *
- * <p>Issue 2 implements IP-in-IP (RFC 2003): {@link io.dsrgw.encap.tunnel.IpipEncapsulator} (static,
- * thread-safe, writes the outer header into headroom in front of the inner packet, so nothing is copied)
- * and {@link io.dsrgw.encap.tunnel.IpipDecapsulator} (strict validation for the backend agent; reusable,
- * owned by one thread). Later kinds follow the same shape: a {@code GreEncapsulator} writing 20 + 4 (+ 4
- * with an RFC 2890 key) bytes, {@code Ip6tnlEncapsulator} writing a 40-byte IPv6 header, each with the
- * overhead {@link io.dsrgw.encap.tunnel.TunnelKind#overheadBytes()} reports, and a
- * {@link io.dsrgw.encap.tunnel.Decapsulator} implementation filling the same
- * {@link io.dsrgw.encap.tunnel.DecapResult}. Nothing here allocates or throws per packet.
+ * <p>{@link io.dsrgw.encap.tunnel.TunnelSpec} (immutable, one per backend, built by the control plane) says
+ * what to write; {@link io.dsrgw.encap.tunnel.TunnelEncapsulator} (one per worker) writes the outer headers
+ * into the headroom in front of the inner packet, so nothing is copied; {@link
+ * io.dsrgw.encap.tunnel.TunnelDecapsulator} (one per agent thread) validates a received tunnel packet strictly
+ * and fills a {@link io.dsrgw.encap.tunnel.DecapResult}; {@link io.dsrgw.encap.tunnel.GreFlyweight} is the GRE
+ * header view. The issue-2 pair {@link io.dsrgw.encap.tunnel.IpipEncapsulator} (static, thread-safe) and
+ * {@link io.dsrgw.encap.tunnel.IpipDecapsulator} stay for their callers and write/accept exactly what the
+ * general classes do for IPIP. Nothing here allocates or throws per packet.
  */
 package io.dsrgw.encap.tunnel;

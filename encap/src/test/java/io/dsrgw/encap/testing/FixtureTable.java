@@ -158,6 +158,21 @@ public final class FixtureTable {
                 Collections.unmodifiableList(outputs));
     }
 
+    /**
+     * Writes the inputs of {@code cases} to a pcap (LINKTYPE_RAW, one packet per case, in order, 1 ms apart),
+     * e.g. as the {@code --in} of {@code dsr-gateway replay}.
+     */
+    public static void writeInputs(List<Case> cases, Path pcap) throws IOException {
+        try (io.dsrgw.encap.pcap.PcapWriter w = io.dsrgw.encap.pcap.PcapWriter.create(pcap,
+                io.dsrgw.encap.pcap.LinkType.RAW, true)) {
+            long t = 1_700_000_000_000_000_000L;
+            for (Case c : cases) {
+                w.write(t, java.lang.foreign.MemorySegment.ofArray(c.input()), 0, c.input().length);
+                t += 1_000_000L;
+            }
+        }
+    }
+
     /** Decimal or 0x-prefixed hex. */
     public static long parseNumber(String text) {
         return text.startsWith("0x") ? Long.parseUnsignedLong(text.substring(2), 16) : Long.parseLong(text);

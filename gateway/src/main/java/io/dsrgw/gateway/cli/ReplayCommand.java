@@ -21,7 +21,9 @@ import java.nio.file.Path;
 /**
  * {@code dsr-gateway replay}: the real {@link PacketPipeline} over the IP packets of a pcap, writing every packet
  * the gateway would transmit, in order, with the input timestamps, to a LINKTYPE_RAW pcap (nanosecond
- * resolution). Needs no privileges.
+ * resolution): encapsulated packets with IPv4 and IPv6 outers, fragments, and the ICMP messages the gateway
+ * originates (too-big, echo replies). The capture's timestamps are the pipeline's clock (too-big rate limit).
+ * Needs no privileges.
  */
 final class ReplayCommand {
     /** LINKTYPE_RAW: each record is an IPv4 or IPv6 packet. */
@@ -75,6 +77,8 @@ final class ReplayCommand {
                 // Copy behind the headroom: the pipeline writes the outer header in front of the packet.
                 MemorySegment.copy(record.data(), record.ipOffset(), slot, PacketPipeline.HEADROOM_BYTES, length);
                 sink.timestampNanos = record.timestampNanos();
+                // One batch per packet, clocked by the capture: the too-big rate limit replays deterministically.
+                pipeline.beginBatch(record.timestampNanos());
                 pipeline.process(slot, PacketPipeline.HEADROOM_BYTES, length, sink);
                 if (sink.failure != null) {
                     current = out;
@@ -114,6 +118,15 @@ final class ReplayCommand {
 
         @Override
         public boolean send(MemorySegment seg, long offset, int length, int destinationIpv4) {
+            return write(seg, offset, length);
+        }
+
+        @Override
+        public boolean sendIpv6(MemorySegment seg, long offset, int length, long destinationHi, long destinationLo) {
+            return write(seg, offset, length);
+        }
+
+        private boolean write(MemorySegment seg, long offset, int length) {
             try {
                 writer.write(timestampNanos, seg, offset, length);
                 return true;

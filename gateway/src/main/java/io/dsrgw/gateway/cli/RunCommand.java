@@ -2,8 +2,6 @@ package io.dsrgw.gateway.cli;
 
 import com.codahale.metrics.MetricRegistry;
 import io.dsrgw.conf.GatewayConfig;
-import io.dsrgw.encap.ip.Ipv4Addresses;
-import io.dsrgw.encap.tunnel.IpipEncapsulator;
 import io.dsrgw.gateway.control.ConfigWatcher;
 import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.control.SighupReload;
@@ -20,6 +18,7 @@ import io.dsrgw.gateway.metrics.FlowTableMetrics;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
 import io.dsrgw.gateway.metrics.WorkerCounters;
 import io.dsrgw.linux.Capabilities;
+import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.Probe;
 import io.dsrgw.linux.RawSocket;
 import io.dsrgw.linux.Sysctl;
@@ -114,18 +113,32 @@ final class RunCommand {
         String device = config.ingress().device();
         TreeSet<String> vipAddresses = new TreeSet<>();
         for (int vip = 0; vip < snapshot.vipCount(); vip++) {
-            vipAddresses.add(Ipv4Addresses.format(snapshot.vipIpv4(vip)));
+            vipAddresses.add(snapshot.vipAddressText(vip));
         }
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "dsrgw-shutdown"));
         try {
-            ingress = TunIngress.open(device, config.ingress().queues(),
-                    config.tunnelMtu() - IpipEncapsulator.OVERHEAD, vipAddresses);
+            // tunnel-mtu - 20, not - the overhead of the kinds in use: see TunIngress.mtuFor.
+            ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.mtuFor(config.tunnelMtu()),
+                    vipAddresses);
             SnapshotHolder holder = control.holder();
             List<TunDevice> queues = ingress.queues();
             for (int q = 0; q < queues.size(); q++) {
                 WorkerCounters counters = new WorkerCounters();
                 metrics.attach(counters);
-                TunWorker worker = new TunWorker(q, queues.get(q), RawSocket.ipv4Raw(), holder, counters,
+                RawSocket socket4 = RawSocket.ipv4Raw();
+                RawSocket socket6 = null;
+                try {
+                    socket6 = RawSocket.ipv6Raw();
+                } catch (LinuxException | RuntimeException e) {
+                    if (needsIpv6Egress()) {
+                        socket4.close();
+                        throw e;
+                    }
+                    // An IPv4-only configuration keeps working on a host without IPv6 (ipv6.disable=1).
+                    LOG.info("worker {}: no IPv6 raw socket ({}); not needed: no IPv6 VIPs or backends", q,
+                            e.getMessage());
+                }
+                TunWorker worker = new TunWorker(q, queues.get(q), socket4, socket6, holder, counters,
                         config.batchSize());
                 FlowTable flows = new FlowTable(FlowTable.DEFAULT_CAPACITY, FlowTimeouts.DEFAULT);
                 worker.flowTable(flows);
@@ -174,14 +187,45 @@ final class RunCommand {
         return exitStatus;
     }
 
+    /** IPv6 packets leave the gateway only for IPv6 backends (outer) and IPv6 clients (ICMPv6 from IPv6 VIPs). */
+    private boolean needsIpv6Egress() {
+        for (int vip = 0; vip < snapshot.vipCount(); vip++) {
+            if (snapshot.vipFamily(vip) == 6) {
+                return true;
+            }
+        }
+        for (int b = 0; b < snapshot.backendCount(); b++) {
+            if (snapshot.backendFamily(b) == 6) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void warnIfForwardingOff() {
+        boolean ipv4 = false;
+        boolean ipv6 = false;
+        for (int vip = 0; vip < snapshot.vipCount(); vip++) {
+            ipv4 |= snapshot.vipFamily(vip) == 4;
+            ipv6 |= snapshot.vipFamily(vip) == 6;
+        }
+        if (ipv4) {
+            warnIfZero("net.ipv4.ip_forward", "IPv4");
+        }
+        if (ipv6) {
+            warnIfZero("net.ipv6.conf.all.forwarding", "IPv6");
+        }
+    }
+
+    private static void warnIfZero(String sysctl, String family) {
         try {
-            if ("0".equals(Sysctl.read("net.ipv4.ip_forward").strip())) {
-                LOG.warn("net.ipv4.ip_forward is 0: packets from other hosts will not be routed into the TUN "
-                        + "(expected: 1 on a gateway; the gateway does not change it)");
+            if ("0".equals(Sysctl.read(sysctl).strip())) {
+                LOG.warn("{} is 0: {} packets from other hosts will not be routed into the TUN "
+                        + "(expected: 1 on a gateway with {} VIPs; the gateway does not change it)", sysctl, family,
+                        family);
             }
         } catch (IOException e) {
-            LOG.warn("cannot read net.ipv4.ip_forward: {}", e.getMessage());
+            LOG.warn("cannot read {}: {}", sysctl, e.getMessage());
         }
     }
 

@@ -78,6 +78,24 @@ public final class FlowSteering {
         return b;
     }
 
+    /**
+     * The backend of an existing flow without learning or touching it (ICMP errors about a flow, which must not
+     * create entries or keep them alive): its pinned backend when it is in the table and may keep its flows,
+     * else the Maglev choice.
+     */
+    public int existingBackend(ForwardingSnapshot s, int vip, FlowKey key, long hash, long nowNs) {
+        if (!s.vipStateless(vip)) {
+            int slot = table.find(key, hash, nowNs);
+            if (slot != FlowTable.MISS) {
+                int b = s.backendIndexById(table.backendId(slot));
+                if (b != ForwardingSnapshot.NONE && s.backendVip(b) == vip && s.keepsExistingFlows(b)) {
+                    return b;
+                }
+            }
+        }
+        return s.backendFor(vip, hash);
+    }
+
     /** Timeout class of a new flow. */
     static int initialClass(FlowKey key, int tcpFlags) {
         if (key.protocol() == IpProtocol.TCP && !key.fragment() && tcpFlags != NO_FLAGS) {

@@ -1,14 +1,22 @@
 package io.dsrgw.gateway.dataplane;
 
 import io.dsrgw.conf.BackendState;
+import io.dsrgw.conf.EchoMode;
 import io.dsrgw.encap.flow.FlowHash;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Addresses;
+import io.dsrgw.encap.ip.Ipv6Addresses;
+import io.dsrgw.encap.tunnel.TunnelKind;
+import io.dsrgw.encap.tunnel.TunnelSpec;
+import io.dsrgw.gateway.lb.BackendIdentity;
 import io.dsrgw.gateway.lb.Maglev;
 import io.dsrgw.gateway.lb.MaglevBackend;
 import io.dsrgw.gateway.lb.MaglevHasher;
 import io.dsrgw.gateway.lb.MaglevTable;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,13 +41,18 @@ import java.util.Objects;
  *       port, and all fragments of a datagram must reach the same backend (they hash on source, destination,
  *       protocol), so they are classified by (A, P) alone. When several VIPs share A and P with different ports,
  *       the one with the lowest port wins (deterministic, independent of config order);</li>
- *   <li>{@code (A, 0, 0)}: "A is a VIP address", to count ICMP and other protocols to A as unsupported rather
- *       than not-a-VIP (protocol 0 is never a service: services are TCP or UDP).</li>
+ *   <li>{@code (A, 0, 0)}: "A is a VIP address": the first VIP with address A in configuration order. It
+ *       receives echo requests forwarded to a backend ({@code icmp.echo = forward}), and lets ICMP and other
+ *       protocols to A be counted as unsupported rather than not-a-VIP (protocol 0 is never a service).</li>
  * </ul>
+ * IPv6 VIPs have the same three kinds of entries in a second map, {@link Ipv6VipMap}, keyed by the full
+ * (address, protocol, port): 152 bits do not fit a long.
  *
  * <h2>Maglev tables</h2>
  * {@code slots[vip * tableSize + i]} is the global index of the backend owning slot i of the VIP, or
- * {@link MaglevTable#NO_BACKEND}. Backend arrays ({@link #backendIpv4(int)}) are indexed by that global index.
+ * {@link MaglevTable#NO_BACKEND}. Backend arrays ({@link #tunnel(int)}, {@link #backendIpv4(int)}, ...) are indexed
+ * by that global index. Each backend has its immutable {@link TunnelSpec} (kind, outer addresses, TTL, GRE key
+ * and checksum), chosen by the control plane per DESIGN.md decision 5.
  */
 public final class ForwardingSnapshot {
     /** Value of {@link #vipIndex} and {@link #backendFor} when there is none. */
@@ -50,12 +63,19 @@ public final class ForwardingSnapshot {
     private final long generation;
     private final int tableSize;
     private final LongIntHashMap vipByKey;
+    private final Ipv6VipMap vipByKey6;
     private final String[] vipNames;
+    private final int[] vipFamily;
     private final int[] vipIpv4;
+    private final long[] vipIpv6Hi;
+    private final long[] vipIpv6Lo;
     private final int[] vipProtocol;
     private final int[][] vipPorts;
     private final int[] slots;
+    private final TunnelSpec[] backendTunnel;
     private final int[] backendIpv4;
+    private final long[] backendIpv6Hi;
+    private final long[] backendIpv6Lo;
     private final String[] backendIdentity;
     private final int[] backendVip;
     private final MaglevTable[] maglevByVip;
@@ -63,6 +83,9 @@ public final class ForwardingSnapshot {
     private final int tunnelSourceIpv4;
     private final int ttl;
     private final int tunnelMtuBytes;
+    private final EchoMode echoMode;
+    private final int tooBigRatePerSecond;
+
     // issue 5: flow-table support (backend states, stable ids, stateless VIPs)
     private final byte[] backendState;
     private final int[] backendId;
@@ -75,27 +98,42 @@ public final class ForwardingSnapshot {
         int vips = b.vips.size();
         int backends = b.vips.stream().mapToInt(v -> v.table.backends().size()).sum();
         this.vipNames = new String[vips];
+        this.vipFamily = new int[vips];
         this.vipIpv4 = new int[vips];
+        this.vipIpv6Hi = new long[vips];
+        this.vipIpv6Lo = new long[vips];
         this.vipProtocol = new int[vips];
         this.vipPorts = new int[vips][];
         this.maglevByVip = new MaglevTable[vips];
         this.slots = new int[Math.multiplyExact(vips, tableSize)];
+        this.backendTunnel = new TunnelSpec[backends];
         this.backendIpv4 = new int[backends];
+        this.backendIpv6Hi = new long[backends];
+        this.backendIpv6Lo = new long[backends];
         this.backendIdentity = new String[backends];
         this.backendVip = new int[backends];
         this.backendState = new byte[backends];
         this.backendId = new int[backends];
         this.vipStateless = new boolean[vips];
-        int keys = 0;
+        int keys4 = 0;
+        int keys6 = 0;
         for (VipSpec v : b.vips) {
-            keys += v.ports.length + 2;
+            if (v.family == 4) {
+                keys4 += v.ports.length + 2;
+            } else {
+                keys6 += v.ports.length + 2;
+            }
         }
-        this.vipByKey = new LongIntHashMap(keys);
+        this.vipByKey = new LongIntHashMap(keys4);
+        this.vipByKey6 = new Ipv6VipMap(keys6);
         int next = 0;
         for (int vip = 0; vip < vips; vip++) {
             VipSpec v = b.vips.get(vip);
             vipNames[vip] = v.name;
-            vipIpv4[vip] = v.address;
+            vipFamily[vip] = v.family;
+            vipIpv4[vip] = v.ipv4;
+            vipIpv6Hi[vip] = v.ipv6Hi;
+            vipIpv6Lo[vip] = v.ipv6Lo;
             vipProtocol[vip] = v.protocol;
             vipPorts[vip] = v.ports.clone();
             maglevByVip[vip] = v.table;
@@ -104,34 +142,40 @@ public final class ForwardingSnapshot {
             int[] globalIndex = new int[sorted.size()];
             for (int i = 0; i < sorted.size(); i++) {
                 globalIndex[i] = next;
-                backendIpv4[next] = v.addressByIdentity(sorted.get(i).identity());
-                backendIdentity[next] = sorted.get(i).identity();
+                ResolvedBackend r = v.byIdentity(sorted.get(i).identity());
+                backendTunnel[next] = r.tunnel;
+                backendIpv4[next] = r.tunnel.ipv4Destination();
+                backendIpv6Hi[next] = r.tunnel.destinationHi();
+                backendIpv6Lo[next] = r.tunnel.destinationLo();
+                backendIdentity[next] = r.identity;
                 backendVip[next] = vip;
-                backendState[next] = (byte) v.stateByIdentity(sorted.get(i).identity()).ordinal();
-                backendId[next] = b.context == null ? next
-                        : b.context.backendIds().idOf(v.name, sorted.get(i).identity());
+                backendState[next] = (byte) r.state.ordinal();
+                backendId[next] = b.context == null ? next : b.context.backendIds().idOf(v.name, r.identity);
                 next++;
             }
             v.table.copyInto(slots, vip * tableSize, globalIndex);
             for (int port : v.ports) {
-                int old = vipByKey.put(key(v.address, v.protocol, port), vip);
+                int old = put(v, v.protocol, port, vip);
                 if (old != LongIntHashMap.MISSING) {
-                    throw new IllegalArgumentException("vip " + v.name + ": " + Ipv4Addresses.format(v.address)
-                            + " " + protocolName(v.protocol) + " port " + port + " is already vip " + vipNames[old]
+                    throw new IllegalArgumentException("vip " + v.name + ": " + v.addressText() + " "
+                            + protocolName(v.protocol) + " port " + port + " is already vip " + vipNames[old]
                             + " (expected: each address/protocol/port in one vip)");
                 }
             }
-            long fragmentKey = key(v.address, v.protocol, 0);
-            int owner = vipByKey.get(fragmentKey);
+            int owner = get(v, v.protocol, 0);
             if (owner == LongIntHashMap.MISSING || vipPorts[owner][0] > v.ports[0]) {
-                vipByKey.put(fragmentKey, vip);
+                put(v, v.protocol, 0, vip);
             }
-            vipByKey.put(key(v.address, 0, 0), vip);
+            if (get(v, 0, 0) == LongIntHashMap.MISSING) {
+                put(v, 0, 0, vip);
+            }
         }
         this.flowHash = b.flowHash;
         this.tunnelSourceIpv4 = b.tunnelSourceIpv4;
         this.ttl = b.ttl;
         this.tunnelMtuBytes = b.tunnelMtuBytes;
+        this.echoMode = b.echoMode;
+        this.tooBigRatePerSecond = b.tooBigRatePerSecond;
         int maxId = -1;
         for (int id : backendId) {
             maxId = Math.max(maxId, id);
@@ -141,6 +185,16 @@ public final class ForwardingSnapshot {
         for (int i = 0; i < backendId.length; i++) {
             indexByBackendId[backendId[i]] = i;
         }
+    }
+
+    private int put(VipSpec v, int protocol, int port, int vip) {
+        return v.family == 4 ? vipByKey.put(key(v.ipv4, protocol, port), vip)
+                : vipByKey6.put(v.ipv6Hi, v.ipv6Lo, protocol, port, vip);
+    }
+
+    private int get(VipSpec v, int protocol, int port) {
+        return v.family == 4 ? vipByKey.get(key(v.ipv4, protocol, port))
+                : vipByKey6.get(v.ipv6Hi, v.ipv6Lo, protocol, port);
     }
 
     /** The VIP-table key of (address, protocol, port); see the class comment for the layout. */
@@ -153,14 +207,39 @@ public final class ForwardingSnapshot {
         return vipByKey.get(key(ipv4, protocol, port));
     }
 
+    /** VIP index of the IPv6 service (address, protocol, port), or {@link #NONE}. Allocation-free. */
+    public int vipIndex6(long hi, long lo, int protocol, int port) {
+        return vipByKey6.get(hi, lo, protocol, port);
+    }
+
     /** VIP index receiving fragments of (address, protocol) datagrams, or {@link #NONE}. */
     public int fragmentVipIndex(int ipv4, int protocol) {
         return vipByKey.get(key(ipv4, protocol, 0));
     }
 
+    /** VIP index receiving fragments of IPv6 (address, protocol) datagrams, or {@link #NONE}. */
+    public int fragmentVipIndex6(long hi, long lo, int protocol) {
+        return vipByKey6.get(hi, lo, protocol, 0);
+    }
+
+    /** The first VIP (configuration order) with this IPv4 address, or {@link #NONE}. */
+    public int addressVipIndex(int ipv4) {
+        return vipByKey.get(key(ipv4, 0, 0));
+    }
+
+    /** The first VIP (configuration order) with this IPv6 address, or {@link #NONE}. */
+    public int addressVipIndex6(long hi, long lo) {
+        return vipByKey6.get(hi, lo, 0, 0);
+    }
+
     /** True when some VIP has this address (any protocol or port). */
     public boolean isVipAddress(int ipv4) {
-        return vipByKey.get(key(ipv4, 0, 0)) != LongIntHashMap.MISSING;
+        return addressVipIndex(ipv4) != NONE;
+    }
+
+    /** True when some VIP has this IPv6 address (any protocol or port). */
+    public boolean isVipAddress6(long hi, long lo) {
+        return addressVipIndex6(hi, lo) != NONE;
     }
 
     /**
@@ -181,9 +260,29 @@ public final class ForwardingSnapshot {
         return (int) (((hash >>> 32) * tableSize) >>> 32);
     }
 
-    /** IPv4 address of backend {@code b} (a global index from {@link #backendFor}). */
+    /** How packets reach backend {@code b}: kind, outer addresses, TTL / hop limit, GRE options. */
+    public TunnelSpec tunnel(int b) {
+        return backendTunnel[b];
+    }
+
+    /** 4 or 6: the address family of backend {@code b} (= its outer header's). */
+    public int backendFamily(int b) {
+        return backendTunnel[b].outerFamily();
+    }
+
+    /** IPv4 address of backend {@code b} (a global index from {@link #backendFor}); 0 for an IPv6 backend. */
     public int backendIpv4(int b) {
         return backendIpv4[b];
+    }
+
+    /** First 8 bytes of an IPv6 backend's address (0 for IPv4). */
+    public long backendIpv6Hi(int b) {
+        return backendIpv6Hi[b];
+    }
+
+    /** Last 8 bytes of an IPv6 backend's address (0 for IPv4). */
+    public long backendIpv6Lo(int b) {
+        return backendIpv6Lo[b];
     }
 
     /** State of backend {@code b}: ACTIVE (in the Maglev table), DRAINING or DOWN (neither takes new flows). */
@@ -236,8 +335,28 @@ public final class ForwardingSnapshot {
         return vipNames[vip];
     }
 
+    /** 4 or 6. */
+    public int vipFamily(int vip) {
+        return vipFamily[vip];
+    }
+
+    /** The VIP's IPv4 address; 0 for an IPv6 VIP. */
     public int vipIpv4(int vip) {
         return vipIpv4[vip];
+    }
+
+    public long vipIpv6Hi(int vip) {
+        return vipIpv6Hi[vip];
+    }
+
+    public long vipIpv6Lo(int vip) {
+        return vipIpv6Lo[vip];
+    }
+
+    /** The VIP's address in canonical text form (IPv4 dotted, IPv6 RFC 5952). */
+    public String vipAddressText(int vip) {
+        return vipFamily[vip] == 4 ? Ipv4Addresses.format(vipIpv4[vip])
+                : Ipv6Addresses.format(vipIpv6Hi[vip], vipIpv6Lo[vip]);
     }
 
     public int vipProtocol(int vip) {
@@ -271,12 +390,23 @@ public final class ForwardingSnapshot {
         return tunnelSourceIpv4;
     }
 
+    /** Outer TTL / hop limit, also of the ICMP messages the gateway originates. */
     public int ttl() {
         return ttl;
     }
 
     public int tunnelMtuBytes() {
         return tunnelMtuBytes;
+    }
+
+    /** What to do with echo requests to a VIP address. */
+    public EchoMode echoMode() {
+        return echoMode;
+    }
+
+    /** ICMP too-big messages per second per worker (burst = rate); 0: never sent. */
+    public int tooBigRatePerSecond() {
+        return tooBigRatePerSecond;
     }
 
     static String protocolName(int protocol) {
@@ -292,10 +422,7 @@ public final class ForwardingSnapshot {
         return new Builder(hashSeed, tableSize, tunnelSourceIpv4, ttl, tunnelMtuBytes);
     }
 
-    /**
-     * An IPv4 backend of a VIP as the snapshot needs it. Only ACTIVE backends with a weight above zero take
-     * Maglev slots; DRAINING ones keep their existing flows, DOWN ones lose them (re-hashed).
-     */
+    /** An IPv4 backend reached with IPIP (issue-2 shape; {@link Backend} is the general one). */
     public record Ipv4Backend(int address, int weight, BackendState state) {
         public Ipv4Backend {
             Objects.requireNonNull(state, "state");
@@ -311,24 +438,44 @@ public final class ForwardingSnapshot {
         }
     }
 
-    private record VipSpec(String name, int address, int protocol, int[] ports, int[] backendAddresses,
-                           String[] backendIdentities, BackendState[] backendStates, MaglevTable table) {
-        BackendState stateByIdentity(String identity) {
-            for (int i = 0; i < backendIdentities.length; i++) {
-                if (backendIdentities[i].equals(identity)) {
-                    return backendStates[i];
+    /**
+     * A backend of a VIP: its tunnel endpoint address (IPv4 or IPv6; the outer family), Maglev weight, whether
+     * it is in rotation, and the tunnel kind (which must suit both families, see {@link Builder#addVip}).
+     */
+    public record Backend(InetAddress address, int weight, BackendState state, TunnelKind kind) {
+        public Backend {
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(state, "state");
+            Objects.requireNonNull(kind, "kind");
+        }
+
+        /** Issue-3 form: inactive means draining (existing flows stay; use the state form for down). */
+        public Backend(InetAddress address, int weight, boolean active, TunnelKind kind) {
+            this(address, weight, active ? BackendState.ACTIVE : BackendState.DRAINING, kind);
+        }
+
+        /** In rotation: only ACTIVE backends (with a weight above zero) take Maglev slots. */
+        public boolean active() {
+            return state == BackendState.ACTIVE;
+        }
+    }
+
+    private record ResolvedBackend(String identity, TunnelSpec tunnel, BackendState state) {
+    }
+
+    private record VipSpec(String name, int family, int ipv4, long ipv6Hi, long ipv6Lo, int protocol, int[] ports,
+                           List<ResolvedBackend> backends, MaglevTable table) {
+        ResolvedBackend byIdentity(String identity) {
+            for (ResolvedBackend b : backends) {
+                if (b.identity.equals(identity)) {
+                    return b;
                 }
             }
             throw new IllegalStateException("no backend " + identity);
         }
 
-        int addressByIdentity(String identity) {
-            for (int i = 0; i < backendIdentities.length; i++) {
-                if (backendIdentities[i].equals(identity)) {
-                    return backendAddresses[i];
-                }
-            }
-            throw new IllegalStateException("no backend " + identity);
+        String addressText() {
+            return family == 4 ? Ipv4Addresses.format(ipv4) : Ipv6Addresses.format(ipv6Hi, ipv6Lo);
         }
     }
 
@@ -343,6 +490,11 @@ public final class ForwardingSnapshot {
         private final MaglevHasher maglevHasher;
         private final List<VipSpec> vips = new ArrayList<>();
         private long generation;
+        private boolean hasIpv6Source;
+        private long tunnelSourceIpv6Hi;
+        private long tunnelSourceIpv6Lo;
+        private EchoMode echoMode = EchoMode.ANSWER;
+        private int tooBigRatePerSecond = 100;
         private SnapshotContext context;
 
         private Builder(String hashSeed, int tableSize, int tunnelSourceIpv4, int ttl, int tunnelMtuBytes) {
@@ -373,6 +525,24 @@ public final class ForwardingSnapshot {
             return this;
         }
 
+        /** The outer source of IPv6 tunnels; required before adding IPv6 backends. */
+        public Builder tunnelSourceIpv6(long hi, long lo) {
+            this.hasIpv6Source = true;
+            this.tunnelSourceIpv6Hi = hi;
+            this.tunnelSourceIpv6Lo = lo;
+            return this;
+        }
+
+        /** Echo handling and the ICMP too-big rate (per second per worker, 0 = never sent). Default: answer, 100. */
+        public Builder icmp(EchoMode echo, int tooBigRatePerSecond) {
+            this.echoMode = Objects.requireNonNull(echo, "echo");
+            if (tooBigRatePerSecond < 0) {
+                throw new IllegalArgumentException("icmp.too-big-rate: " + tooBigRatePerSecond + " (expected: >= 0)");
+            }
+            this.tooBigRatePerSecond = tooBigRatePerSecond;
+            return this;
+        }
+
         /** Stable backend ids, Maglev table reuse and stateless VIPs (issue 5); without it, none of them. */
         public Builder context(SnapshotContext context) {
             this.context = context;
@@ -388,11 +558,31 @@ public final class ForwardingSnapshot {
         }
 
         /**
-         * Adds a VIP serving {@code ports} of {@code protocol} (TCP or UDP) on {@code addressIpv4}, balanced over
-         * {@code backends} (any order).
+         * Adds an IPv4 VIP serving {@code ports} of {@code protocol} (TCP or UDP) on {@code addressIpv4}, balanced
+         * over IPv4 {@code backends} (any order) reached with IPIP.
          */
         public Builder addVip(String name, int addressIpv4, int protocol, int[] ports, List<Ipv4Backend> backends) {
+            List<Backend> general = new ArrayList<>(backends.size());
+            for (Ipv4Backend b : backends) {
+                general.add(new Backend(Ipv4Addresses.toInetAddress(b.address()), b.weight(), b.state(),
+                        TunnelKind.IPIP));
+            }
+            return addVip(name, Ipv4Addresses.toInetAddress(addressIpv4), protocol, ports, null, false, general);
+        }
+
+        /**
+         * Adds a VIP (IPv4 or IPv6) serving {@code ports} of {@code protocol} (TCP or UDP), balanced over
+         * {@code backends} (any order). Each backend's kind must suit the families (contract table): IPIP needs an
+         * IPv4 VIP and backend, SIT an IPv6 VIP and IPv4 backend, GRE an IPv4 backend, IP6TNL and IP6GRE an IPv6
+         * backend (and then an IPv6 tunnel source).
+         *
+         * @param greKey      RFC 2890 key (0..4294967295) sent to the VIP's GRE / IP6GRE backends, or null
+         * @param greChecksum send the RFC 2784 checksum to GRE / IP6GRE backends
+         */
+        public Builder addVip(String name, InetAddress address, int protocol, int[] ports, Long greKey,
+                              boolean greChecksum, List<Backend> backends) {
             Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(address, "address");
             if (protocol != IpProtocol.TCP && protocol != IpProtocol.UDP) {
                 throw new IllegalArgumentException("vip " + name + " protocol: " + protocol
                         + " (expected: tcp or udp)");
@@ -408,21 +598,62 @@ public final class ForwardingSnapshot {
                             + " (expected: unique ports 1..65535)");
                 }
             }
+            if (greKey != null && (greKey < 0 || greKey > 0xffffffffL)) {
+                throw new IllegalArgumentException("vip " + name + " gre-key: " + greKey
+                        + " (expected: 0..4294967295)");
+            }
+            boolean vip4 = address instanceof Inet4Address;
             List<MaglevBackend> maglevBackends = new ArrayList<>(backends.size());
-            int[] addresses = new int[backends.size()];
-            String[] identities = new String[backends.size()];
-            BackendState[] states = new BackendState[backends.size()];
-            for (int i = 0; i < backends.size(); i++) {
-                Ipv4Backend b = backends.get(i);
-                addresses[i] = b.address();
-                identities[i] = Ipv4Addresses.format(b.address());
-                states[i] = b.state();
-                maglevBackends.add(new MaglevBackend(identities[i], b.weight(), b.active()));
+            List<ResolvedBackend> resolved = new ArrayList<>(backends.size());
+            for (Backend b : backends) {
+                String identity = BackendIdentity.of(b.address());
+                TunnelSpec spec = spec(name, identity, vip4, b, greKey, greChecksum);
+                resolved.add(new ResolvedBackend(identity, spec, b.state()));
+                maglevBackends.add(new MaglevBackend(identity, b.weight(), b.active()));
             }
             MaglevTable table = context == null ? Maglev.build(maglevBackends, tableSize, maglevHasher)
                     : context.maglevCache().build(maglevBackends, tableSize, maglevHasher, hashSeed);
-            vips.add(new VipSpec(name, addressIpv4, protocol, sortedPorts, addresses, identities, states, table));
+            if (vip4) {
+                vips.add(new VipSpec(name, 4, Ipv4Addresses.of((Inet4Address) address), 0, 0, protocol, sortedPorts,
+                        resolved, table));
+            } else {
+                vips.add(new VipSpec(name, 6, 0, Ipv6Addresses.hi(address), Ipv6Addresses.lo(address), protocol,
+                        sortedPorts, resolved, table));
+            }
             return this;
+        }
+
+        private TunnelSpec spec(String vip, String identity, boolean vip4, Backend b, Long greKey,
+                                boolean greChecksum) {
+            TunnelKind kind = b.kind();
+            boolean backend4 = b.address() instanceof Inet4Address;
+            boolean fits = switch (kind) {
+                case IPIP -> vip4 && backend4;
+                case SIT -> !vip4 && backend4;
+                case GRE -> backend4;
+                case IP6TNL, IP6GRE -> !backend4;
+            };
+            if (!fits) {
+                throw new IllegalArgumentException("vip " + vip + ": backend " + identity + ": tunnel kind " + kind
+                        + " cannot carry an " + (vip4 ? "IPv4" : "IPv6") + " VIP to an "
+                        + (backend4 ? "IPv4" : "IPv6") + " backend (expected: ipip 4in4, sit 6in4, gre over IPv4, "
+                        + "ip6tnl/ip6gre over IPv6)");
+            }
+            boolean gre = kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE;
+            boolean keyed = gre && greKey != null;
+            int key = keyed ? (int) (long) greKey : 0;
+            boolean checksum = gre && greChecksum;
+            if (backend4) {
+                return TunnelSpec.ipv4Outer(kind, tunnelSourceIpv4, Ipv4Addresses.of((Inet4Address) b.address()), ttl,
+                        keyed, key, checksum);
+            }
+            if (!hasIpv6Source) {
+                throw new IllegalArgumentException("vip " + vip + ": backend " + identity + ": IPv6 backends need "
+                        + "dsrgw.gateway.tunnel-source.ipv6 (expected: an IPv6 address)");
+            }
+            Inet6Address a = (Inet6Address) b.address();
+            return TunnelSpec.ipv6Outer(kind, tunnelSourceIpv6Hi, tunnelSourceIpv6Lo, Ipv6Addresses.hi(a),
+                    Ipv6Addresses.lo(a), ttl, keyed, key, checksum);
         }
 
         public ForwardingSnapshot build() {

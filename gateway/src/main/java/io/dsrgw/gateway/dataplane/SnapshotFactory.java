@@ -2,18 +2,24 @@ package io.dsrgw.gateway.dataplane;
 
 import io.dsrgw.conf.BackendConfig;
 import io.dsrgw.conf.GatewayConfig;
-import io.dsrgw.conf.TunnelFamily;
+import io.dsrgw.conf.IcmpConfig;
+import io.dsrgw.conf.TunnelSourceConfig;
 import io.dsrgw.conf.VipConfig;
 import io.dsrgw.encap.ip.Ipv4Addresses;
+import io.dsrgw.encap.ip.Ipv6Addresses;
+import io.dsrgw.encap.tunnel.TunnelKind;
 import io.dsrgw.gateway.lb.BackendIdentity;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns a validated {@link GatewayConfig} into a {@link ForwardingSnapshot}. Rejects, with every reason at once,
- * what the config schema accepts but this milestone does not forward yet (IPv6 VIPs or backends, GRE).
+ * Turns a validated {@link GatewayConfig} into a {@link ForwardingSnapshot}: every VIP (IPv4 or IPv6), every
+ * backend with its {@link io.dsrgw.encap.tunnel.TunnelSpec} (kind per {@link BackendConfig#tunnelKind}, GRE key
+ * and checksum from the VIP), the ICMP settings. Rejects, with every reason at once, what the gateway cannot
+ * forward: a backend family without a tunnel source of that family.
  */
 public final class SnapshotFactory {
     private SnapshotFactory() {
@@ -31,29 +37,22 @@ public final class SnapshotFactory {
     public static ForwardingSnapshot fromConfig(GatewayConfig config, long generation, SnapshotContext context)
             throws SnapshotException {
         List<String> problems = new ArrayList<>();
-        Inet4Address source = config.tunnelSource() == null ? null : config.tunnelSource().ipv4();
-        if (source == null) {
-            problems.add("dsrgw.gateway.tunnel-source.ipv4: missing (expected: an IPv4 address; IPv4 VIPs are "
-                    + "tunnelled over IPv4)");
-        }
+        TunnelSourceConfig sources = config.tunnelSource();
+        Inet4Address source4 = sources == null ? null : sources.ipv4();
+        Inet6Address source6 = sources == null ? null : sources.ipv6();
+        boolean reported4 = false;
+        boolean reported6 = false;
         for (VipConfig vip : config.vips()) {
-            String at = "vip " + vip.name();
-            if (!(vip.address() instanceof Inet4Address)) {
-                problems.add(at + ": address " + BackendIdentity.of(vip.address())
-                        + ": IPv6 VIPs are not supported yet (expected: an IPv4 address)");
-            }
-            if (vip.tunnel() != TunnelFamily.IPIP) {
-                problems.add(at + ": tunnel " + vip.tunnel().name().toLowerCase()
-                        + ": not supported yet (expected: ipip)");
-            }
             for (BackendConfig b : vip.backends()) {
-                if (!(b.address() instanceof Inet4Address)) {
-                    problems.add(at + ": backend " + BackendIdentity.of(b.address())
-                            + ": IPv6 backends are not supported yet (expected: an IPv4 address)");
+                if (b.isIpv4() && source4 == null && !reported4) {
+                    reported4 = true;
+                    problems.add("dsrgw.gateway.tunnel-source.ipv4: missing (expected: an IPv4 address; vip "
+                            + vip.name() + " has the IPv4 backend " + BackendIdentity.of(b.address()) + ")");
                 }
-                if (b.tunnelOverride() != null && b.tunnelOverride() != TunnelFamily.IPIP) {
-                    problems.add(at + ": backend " + BackendIdentity.of(b.address()) + ": tunnel "
-                            + b.tunnelOverride().name().toLowerCase() + ": not supported yet (expected: ipip)");
+                if (!b.isIpv4() && source6 == null && !reported6) {
+                    reported6 = true;
+                    problems.add("dsrgw.gateway.tunnel-source.ipv6: missing (expected: an IPv6 address; vip "
+                            + vip.name() + " has the IPv6 backend " + BackendIdentity.of(b.address()) + ")");
                 }
             }
         }
@@ -61,17 +60,23 @@ public final class SnapshotFactory {
             throw new SnapshotException(problems);
         }
         ForwardingSnapshot.Builder builder = ForwardingSnapshot.builder(config.hashSeed(), config.maglevTableSize(),
-                Ipv4Addresses.of(source), config.ttl(), config.tunnelMtu()).generation(generation).context(context);
+                source4 == null ? 0 : Ipv4Addresses.of(source4), config.ttl(), config.tunnelMtu())
+                .generation(generation).context(context);
+        if (source6 != null) {
+            builder.tunnelSourceIpv6(Ipv6Addresses.hi(source6), Ipv6Addresses.lo(source6));
+        }
+        IcmpConfig icmp = config.icmp();
+        builder.icmp(icmp.echo(), icmp.tooBigRate());
         try {
             for (VipConfig vip : config.vips()) {
-                List<ForwardingSnapshot.Ipv4Backend> backends = new ArrayList<>(vip.backends().size());
+                List<ForwardingSnapshot.Backend> backends = new ArrayList<>(vip.backends().size());
                 for (BackendConfig b : vip.backends()) {
-                    backends.add(new ForwardingSnapshot.Ipv4Backend(Ipv4Addresses.of(b.address()), b.weight(),
-                            b.state()));
+                    TunnelKind kind = b.tunnelKind(vip);
+                    backends.add(new ForwardingSnapshot.Backend(b.address(), b.weight(), b.state(), kind));
                 }
                 int[] ports = vip.ports().stream().mapToInt(Integer::intValue).toArray();
-                builder.addVip(vip.name(), Ipv4Addresses.of(vip.address()), vip.protocol().number(), ports,
-                        backends);
+                builder.addVip(vip.name(), vip.address(), vip.protocol().number(), ports, vip.greKey(),
+                        vip.greChecksum(), backends);
             }
             return builder.build();
         } catch (IllegalArgumentException e) {

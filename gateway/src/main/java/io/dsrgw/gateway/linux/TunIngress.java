@@ -16,12 +16,12 @@ import java.util.TreeSet;
  * The gateway's ingress device: a multi-queue TUN whose routes attract the VIPs' traffic.
  *
  * <p>{@link #open} creates the device by opening its queues (TUNSETIFF; the device is not persistent, so it
- * vanishes with the last queue even if the process dies), then with {@code ip}: sets the MTU to tunnel-mtu
- * minus the encapsulation overhead (so the kernel itself answers "fragmentation needed" for bigger DF packets),
- * {@code addrgenmode none} BEFORE bringing it up (otherwise the kernel writes its own IPv6 packets into it), up,
- * and {@code ip route replace VIP/32 dev X} per VIP address. {@link #close} removes exactly those routes and the
- * device, and nothing else: the device name must not exist beforehand, so the gateway never adopts (or deletes)
- * someone else's interface.
+ * vanishes with the last queue even if the process dies), then with {@code ip}: sets the MTU (see
+ * {@link #mtuFor(int)}), {@code addrgenmode none} BEFORE bringing it up (otherwise the kernel writes its own
+ * IPv6 packets into it), up, and {@code ip route replace VIP/32 dev X} per IPv4 VIP address, {@code ip -6 route
+ * replace VIP/128 dev X} per IPv6 one. {@link #close} removes exactly those routes and the device, and nothing
+ * else: the device name must not exist beforehand, so the gateway never adopts (or deletes) someone else's
+ * interface.
  */
 public final class TunIngress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TunIngress.class);
@@ -38,12 +38,24 @@ public final class TunIngress implements AutoCloseable {
     }
 
     /**
+     * The TUN MTU for a tunnel MTU: tunnel-mtu - 20, the smallest overhead of any kind (IPIP/SIT). Not the
+     * overhead of the kinds in use: the kernel would then answer "fragmentation needed" / "packet too big" itself,
+     * with ONE MTU for every backend, too small for IPIP backends when a GRE or IPv6-outer backend exists (and
+     * the kernel would fragment DF-clear IPv4 before we see it, inner fragments even for IPv4 outers). With
+     * tunnel-mtu - 20 the kernel hands us every packet that fits some tunnel, and the pipeline sends the too-big
+     * with the exact MTU of the backend's kind (tunnel-mtu - that overhead) or fragments per RFC 2003 / 2473.
+     */
+    public static int mtuFor(int tunnelMtuBytes) {
+        return tunnelMtuBytes - 20;
+    }
+
+    /**
      * Creates and configures the device.
      *
      * @param device         device name, e.g. {@code dsr0}
      * @param queueCount     TUN queues (one worker each), >= 1
-     * @param mtuBytes       device MTU (tunnel-mtu minus encapsulation overhead)
-     * @param vipPrefixes    VIP addresses in text form, each routed as /32 into the device
+     * @param mtuBytes       device MTU ({@link #mtuFor(int)})
+     * @param vipPrefixes    VIP addresses in text form, each routed into the device: IPv4 as /32, IPv6 as /128
      * @throws IOException with the failing system call or command and its error; everything done so far is undone
      */
     public static TunIngress open(String device, int queueCount, int mtuBytes, Collection<String> vipPrefixes)
@@ -68,9 +80,15 @@ public final class TunIngress implements AutoCloseable {
             IpCommand.run("link", "set", "dev", device, "addrgenmode", "none");
             IpCommand.run("link", "set", "dev", device, "up");
             for (String vip : new TreeSet<>(vipPrefixes)) {
-                String prefix = vip + "/32";
-                IpCommand.run("route", "replace", prefix, "dev", device);
-                routes.add(prefix);
+                if (isIpv6(vip)) {
+                    String prefix = vip + "/128";
+                    IpCommand.run("-6", "route", "replace", prefix, "dev", device);
+                    routes.add(prefix);
+                } else {
+                    String prefix = vip + "/32";
+                    IpCommand.run("route", "replace", prefix, "dev", device);
+                    routes.add(prefix);
+                }
             }
             return ingress;
         } catch (IOException | RuntimeException e) {
@@ -88,7 +106,11 @@ public final class TunIngress implements AutoCloseable {
         return List.copyOf(queues);
     }
 
-    /** Routes added, as {@code a.b.c.d/32}. */
+    private static boolean isIpv6(String address) {
+        return address.indexOf(':') >= 0;
+    }
+
+    /** Routes added, as {@code a.b.c.d/32} or {@code x:y::z/128}. */
     public List<String> routes() {
         return List.copyOf(routes);
     }
@@ -106,7 +128,11 @@ public final class TunIngress implements AutoCloseable {
         closed = true;
         for (String prefix : routes) {
             try {
-                IpCommand.run("route", "del", prefix, "dev", device);
+                if (isIpv6(prefix)) {
+                    IpCommand.run("-6", "route", "del", prefix, "dev", device);
+                } else {
+                    IpCommand.run("route", "del", prefix, "dev", device);
+                }
             } catch (IOException e) {
                 LOG.warn("removing route: {}", e.getMessage());
             }

@@ -4,25 +4,47 @@ package io.dsrgw.gateway.metrics;
  * The gateway's data-plane counters. The ids are stable (they are metric names, printed by {@code replay} and
  * scraped later): add new counters at the END only, never rename.
  *
- * <p>Invariant: {@code rx_packets = tx_packets + sum(drop_*)} once a batch has been published.
+ * <p>Every packet read increments {@code rx_packets} and exactly one verdict counter, so once a batch has been
+ * published: {@code rx_packets = tx_packets + fwd_icmp_error + tx_fragments + tx_icmp_too_big + tx_echo_reply
+ * + sum(drop_*)}. (Packets the kernel refuses at sendmmsg time are moved from {@code tx_packets} to
+ * {@code drop_tx_error} by the worker, whatever verdict they had: the batch reports only how many failed.)
  */
 public enum CounterSet {
     /** Packets read from the ingress (TUN queue or pcap record), whatever became of them. */
     RX_PACKETS("rx_packets"),
     /** Encapsulated packets handed to the egress successfully. */
     TX_PACKETS("tx_packets"),
-    /** Not addressed to a configured VIP address/protocol/port (also IPv6 and non-IP: no such VIPs yet). */
+    /** Not addressed to a configured VIP address/protocol/port (also non-IP frames in a replayed capture). */
     DROP_NOT_VIP("drop_not_vip"),
-    /** Not a valid IPv4 packet (truncated, bad header fields, bad TCP/UDP header). */
+    /** Not a valid IPv4/IPv6 packet (truncated, bad header fields or extension headers, bad TCP/UDP/ICMP header). */
     DROP_MALFORMED("drop_malformed"),
     /** Addressed to a VIP that has no backend in rotation. */
     DROP_NO_BACKEND("drop_no_backend"),
-    /** Addressed to a VIP address with a protocol the gateway does not forward yet (ICMP, others). */
+    /**
+     * Addressed to a VIP address with a protocol or ICMP message the gateway does not forward (other protocols,
+     * ICMP other than echo and errors, echo requests with {@code icmp.echo = drop}, ICMP errors quoting
+     * something that is not a VIP's TCP/UDP flow).
+     */
     DROP_UNSUPPORTED("drop_unsupported"),
     /** The egress refused the packet (send error, e.g. EMSGSIZE or no route). */
     DROP_TX_ERROR("drop_tx_error"),
-    /** Inner packet + tunnel overhead exceeds tunnel-mtu (ICMP too-big comes in a later issue). */
-    DROP_TOO_BIG("drop_too_big");
+    /**
+     * Inner packet + tunnel overhead exceeds tunnel-mtu and no too-big message can be sent about it (it is an
+     * ICMP error or a non-first fragment) nor can it be fragmented (no spare fragment slot left in the batch).
+     */
+    DROP_TOO_BIG("drop_too_big"),
+    /** Too big for its backend's tunnel (DF set or IPv6): ICMP frag-needed / ICMPv6 packet too big sent back. */
+    TX_ICMP_TOO_BIG("tx_icmp_too_big"),
+    /** Too big, and the per-worker too-big token bucket was empty (or icmp.too-big-rate = 0): dropped silently. */
+    DROP_TOO_BIG_RATE_LIMITED("drop_too_big_rate_limited"),
+    /** Too big with IPv4 DF clear: sent as fragments (counted once per packet, not per fragment). */
+    TX_FRAGMENTS("tx_fragments"),
+    /** Echo request to a VIP address answered by the gateway ({@code icmp.echo = answer}). */
+    TX_ECHO_REPLY("tx_echo_reply"),
+    /** ICMP/ICMPv6 error to a VIP forwarded to the backend owning the flow it quotes. */
+    FWD_ICMP_ERROR("fwd_icmp_error"),
+    /** IPv6 packet to a VIP whose extension-header chain ends in ESP, AH or a header the gateway cannot walk. */
+    DROP_UNSUPPORTED_EXT_HEADER("drop_unsupported_ext_header");
 
     private static final CounterSet[] VALUES = values();
 

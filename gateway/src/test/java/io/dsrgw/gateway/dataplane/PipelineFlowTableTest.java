@@ -38,7 +38,7 @@ class PipelineFlowTableTest {
         FlowTable table = new FlowTable(1024, FlowTimeouts.DEFAULT);
         PacketPipeline pipeline = new PacketPipeline(three, new WorkerCounters());
         pipeline.flowSteering(new FlowSteering(table));
-        pipeline.now(S);
+        pipeline.beginBatch(S);
         // Clients whose flows the fourth backend would take over under pure Maglev.
         ForwardingSnapshot four = build(context, 2, "10.0.3.10", "10.0.3.11", "10.0.3.12", "10.0.3.13");
         int moved = 0;

@@ -45,6 +45,66 @@ public final class TestPackets {
         return p;
     }
 
+    /** The 16 bytes of an IPv6 (or IPv4-mapped) literal, via the JDK's parser (no DNS for literals). */
+    public static byte[] addr6(String literal) {
+        try {
+            byte[] a = java.net.InetAddress.getByName(literal).getAddress();
+            if (a.length != 16) {
+                throw new IllegalArgumentException(literal + " (expected: an IPv6 literal)");
+            }
+            return a;
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(literal, e);
+        }
+    }
+
+    /**
+     * An IPv6 header followed by {@code payload} (extension headers included by the caller); payload length =
+     * payload.length. RFC 8200 section 3, written byte by byte.
+     */
+    public static byte[] ipv6(int trafficClass, int flowLabel, int nextHeader, int hopLimit, String src, String dst,
+                              byte[] payload) {
+        byte[] p = new byte[40 + payload.length];
+        put32(p, 0, 6 << 28 | (trafficClass & 0xff) << 20 | (flowLabel & 0xfffff));
+        put16(p, 4, payload.length);
+        p[6] = (byte) nextHeader;
+        p[7] = (byte) hopLimit;
+        System.arraycopy(addr6(src), 0, p, 8, 16);
+        System.arraycopy(addr6(dst), 0, p, 24, 16);
+        System.arraycopy(payload, 0, p, 40, payload.length);
+        return p;
+    }
+
+    /** An IPv6 fragment header (RFC 8200 4.5): next header, offset in bytes (multiple of 8), M flag, id. */
+    public static byte[] fragmentHeader(int nextHeader, int offsetBytes, boolean more, int id) {
+        byte[] f = new byte[8];
+        f[0] = (byte) nextHeader;
+        put16(f, 2, offsetBytes | (more ? 1 : 0));
+        put32(f, 4, id);
+        return f;
+    }
+
+    /** ICMPv6 echo request (type 128), identifier, sequence 1, 8 data bytes, checksum over the pseudo-header. */
+    public static byte[] icmpv6Echo(String src, String dst, int identifier) {
+        byte[] i = new byte[16];
+        i[0] = (byte) 128;
+        put16(i, 4, identifier);
+        put16(i, 6, 1);
+        put16(i, 2, checksum6(src, dst, 58, i));
+        return i;
+    }
+
+    /** The RFC 8200 8.1 upper-layer checksum of {@code upper} between src and dst. */
+    public static int checksum6(String src, String dst, int nextHeader, byte[] upper) {
+        byte[] pseudo = new byte[40 + upper.length];
+        System.arraycopy(addr6(src), 0, pseudo, 0, 16);
+        System.arraycopy(addr6(dst), 0, pseudo, 16, 16);
+        put32(pseudo, 32, upper.length);
+        pseudo[39] = (byte) nextHeader;
+        System.arraycopy(upper, 0, pseudo, 40, upper.length);
+        return checksum(pseudo, 0, pseudo.length);
+    }
+
     /** A 20-byte TCP header (data offset 5, SYN) plus {@code dataBytes} zero bytes; checksum left 0. */
     public static byte[] tcp(int srcPort, int dstPort, int dataBytes) {
         byte[] t = new byte[20 + dataBytes];

@@ -13,8 +13,13 @@ import io.dsrgw.harness.netns.Topology;
 import io.dsrgw.harness.scenario.DsrEvidence;
 import io.dsrgw.harness.scenario.DsrScenario;
 import io.dsrgw.harness.scenario.Distributions;
+import io.dsrgw.harness.scenario.TunnelCombination;
+import io.dsrgw.harness.scenario.TunnelEvidence;
+import io.dsrgw.harness.scenario.TunnelMatrixScenario;
 import io.dsrgw.harness.traffic.Blob;
 import io.dsrgw.harness.traffic.Curl;
+import io.dsrgw.harness.traffic.Ping;
+import io.dsrgw.harness.traffic.UdpProbe;
 
 /**
  * Builds the DSR topology with N backends, starts the real {@code dsr-agent run} on every backend, an HTTP server
@@ -22,7 +27,10 @@ import io.dsrgw.harness.traffic.Curl;
  * the packet counts that show the replies bypassing the gateway; then removes everything (also on Ctrl-C).
  *
  * <pre>
- * usage: Demo [--requests N] [--backends N] [--work DIR] [--hold]
+ * usage: Demo [--requests N] [--backends N] [--work DIR] [--hold] [--tunnels]
+ *   --tunnels   instead: every tunnel kind (ipip, sit, gre, ip6tnl, ip6gre; IPv4 and IPv6 VIPs, keyed GRE), one
+ *               VIP each in one topology; per kind the spread, the outer header on the wire, a 2 MB upload,
+ *               a fragmented UDP datagram and a ping
  *   --requests  requests to send, each on a new connection (default 30)
  *   --backends  number of backends (default 3)
  *   --work      directory for configs and process logs (default test-harness/target/demo)
@@ -39,6 +47,7 @@ public final class Demo {
         int backends = 3;
         Path work = Path.of("test-harness/target/demo");
         boolean hold = false;
+        boolean tunnels = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -46,6 +55,7 @@ public final class Demo {
                     case "--backends" -> backends = Integer.parseInt(args[++i]);
                     case "--work" -> work = Path.of(args[++i]);
                     case "--hold" -> hold = true;
+                    case "--tunnels" -> tunnels = true;
                     case "-h", "--help" -> {
                         usage(null);
                         return;
@@ -63,7 +73,7 @@ public final class Demo {
         if (!host.available()) {
             fail("cannot build namespaces: " + host.cause());
         }
-        for (String tool : new String[] {"nft", "curl"}) {
+        for (String tool : new String[] {"nft", "curl", "ping"}) {
             HostRequirements.Check t = HostRequirements.tool(tool);
             if (!t.available()) {
                 fail(t.cause());
@@ -75,7 +85,75 @@ public final class Demo {
         }
         Files.createDirectories(work);
         work = Files.createTempDirectory(work.toAbsolutePath(), "run-");
-        run(dists, work, requests, backends, hold);
+        if (tunnels) {
+            runTunnels(dists, work, requests, backends, hold);
+        } else {
+            run(dists, work, requests, backends, hold);
+        }
+    }
+
+    private static void runTunnels(Distributions dists, Path work, int requests, int backends, boolean hold)
+            throws IOException, InterruptedException {
+        say("dsrgw demo: every tunnel kind, one VIP each, " + backends + " dual-stack backends");
+        say("  client 10.0.1.2 fd00:1::2 -> router --(VIP/32, VIP/128 via the gateway)--> gateway 10.0.2.2 fd00:2::2");
+        say("  gateway --(outer IPv4 to 10.0.3.11.. or outer IPv6 to fd00:3::11..)--> backends; replies direct");
+        say("starting; logs in " + work.resolve("logs"));
+        long t0 = System.nanoTime();
+        Path upload = work.resolve("upload.bin");
+        try (java.io.OutputStream out = Files.newOutputStream(upload)) {
+            Blob.write(2L << 20, out);
+        }
+        TunnelMatrixScenario.Options defaults = TunnelMatrixScenario.Options.defaults(work);
+        boolean ok = true;
+        try (TunnelMatrixScenario s = TunnelMatrixScenario.start(new TunnelMatrixScenario.Options(
+                defaults.combinations(), backends, work, dists, defaults.javaCommand(), defaults.classpath(),
+                defaults.readyTimeout()))) {
+            say(String.format("ready in %.1f s: topology %s", (System.nanoTime() - t0) / 1e9, s.topology().prefix()));
+            say("");
+            say(String.format("%-24s %-12s %-21s %-23s %-12s %-11s %s", "combination", "VIP", "requests per backend",
+                    "outer on the wire", "upload 2 MB", "udp 4000 B", "ping"));
+            for (TunnelCombination c : defaults.combinations()) {
+                s.resetCounters();
+                DsrScenario.Spread spread = s.spread(c, requests);
+                TunnelEvidence e = s.evidence(c);
+                String outer = TunnelEvidence.outerKey(c);
+                boolean dsr = e.gatewayInFromVip() == 0 && e.routerToGatewayFromVip() == 0
+                        && e.gatewayOut(outer) == e.gatewayInToVip() && e.gatewayOut(outer) > 0;
+                Curl.Upload u = s.upload(c, upload, Duration.ofSeconds(10));
+                UdpProbe.Result udp = s.udp(c, 4000);
+                Ping.Result ping = s.ping(c, 3);
+                boolean row = dsr && spread.failures().isEmpty() && u.intact() && udp.ok() && ping.allAnswered()
+                        && spread.perBackend().values().stream().allMatch(n -> n > 0);
+                ok &= row;
+                say(String.format("%-24s %-12s %-21s %-23s %-12s %-11s %s%s", c.label(), c.vip(),
+                        spread.perBackend().values(), (dsr ? "" : "NOT DSR ") + outerName(c) + " x" + e.gatewayOut(
+                                outer), u.intact() ? String.format("ok %.2f s", u.response().seconds()) : "FAILED",
+                        udp.ok() ? "ok " + udp.backend() : "FAILED", ping.received() + "/" + ping.sent(),
+                        row ? "" : "   <-- see " + work.resolve("logs")));
+            }
+            say("");
+            say("outer on the wire: tunnel packets the gateway sent for the requests (nft counters);");
+            say("no reply passed the gateway: they went backend -> router -> client.");
+            if (hold) {
+                say("holding; try: ip netns exec " + s.client().name() + " curl -g http://[fd00:100::7]/   (Ctrl-C to"
+                        + " clean up)");
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        }
+        say(ok ? "done." : "demo FAILED; process logs: " + work.resolve("logs"));
+        if (!ok) {
+            System.exit(1);
+        }
+    }
+
+    private static String outerName(TunnelCombination c) {
+        String proto = switch (c.outerProtocol()) {
+            case 4 -> "ipip";
+            case 41 -> "ipv6";
+            default -> "gre";
+        };
+        return "IPv" + c.outerFamily() + "/" + proto + (c.greKey() != null ? "+key" : "")
+                + (c.greChecksum() ? "+csum" : "");
     }
 
     private static void run(Distributions dists, Path work, int requests, int backends, boolean hold)
@@ -170,7 +248,7 @@ public final class Demo {
             System.err.println("demo: " + why);
         }
         (why == null ? System.out : System.err).println(
-                "usage: Demo [--requests N] [--backends N] [--work DIR] [--hold]");
+                "usage: Demo [--requests N] [--backends N] [--work DIR] [--hold] [--tunnels]");
         if (why != null) {
             System.exit(2);
         }

@@ -92,7 +92,8 @@ public final class Initramfs {
     }
 
     /**
-     * Writes the archive to {@code out}, staging the tree in {@code out + ".root"} (kept for inspection).
+     * Writes the archive to {@code out}, staging the tree in {@code out + ".root"} (removed afterwards; list the
+     * archive with {@code busybox cpio -t < out}).
      *
      * @return the archive size in bytes
      */
@@ -146,7 +147,9 @@ public final class Initramfs {
         write(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n", "rw-r--r--");
         write(root.resolve("etc/group"), "root:x:0:\n", "rw-r--r--");
         write(root.resolve("etc/hosts"), "127.0.0.1 localhost\n", "rw-r--r--");
-        return cpio(root, out);
+        long bytes = cpio(root, out);
+        KernelImage.deleteTree(root);
+        return bytes;
     }
 
     private static Path guest(Path root, String absolute) {

@@ -66,6 +66,7 @@ public record KernelImage(String release, String packageName, Path vmlinux, Path
      * {@code linux-image-6.1.0-N-amd64} apt knows (or {@value #PACKAGE_PROPERTY}). Several JVMs may call this at
      * once: a file lock in the cache serializes them.
      */
+    @SuppressWarnings("try") // the lock is held for the scope of the try block, never referenced
     public static KernelImage prepare(Path cache) throws IOException {
         Files.createDirectories(cache);
         try (FileChannel lockFile = FileChannel.open(cache.resolve(".lock"), StandardOpenOption.CREATE,
@@ -81,12 +82,22 @@ public record KernelImage(String release, String packageName, Path vmlinux, Path
             String release = m.group(1);
             Path tree = cache.resolve(release);
             Path vmlinux = tree.resolve("vmlinux");
-            Path moduleDir = tree.resolve("lib/modules").resolve(release);
-            Path complete = tree.resolve(".complete-" + Integer.toHexString(EXTRACT.hashCode()));
+            Path complete = completeMarker(tree);
             if (!Files.exists(complete)) {
                 long start = System.nanoTime();
-                Path deb = download(cache, pkg);
-                unpack(deb, cache, tree);
+                try {
+                    Path deb = download(cache, pkg);
+                    unpack(deb, cache, tree);
+                } catch (IOException e) {
+                    // apt knows a newer kernel than the cache holds, but the mirror is unreachable (offline CI):
+                    // an older complete kernel still proves the same things. A pinned package never falls back.
+                    KernelImage older = System.getProperty(PACKAGE_PROPERTY) == null ? newestCached(cache) : null;
+                    if (older == null) {
+                        throw e;
+                    }
+                    LOG.warn("cannot fetch {} ({}); using the cached {}", pkg, e.getMessage(), older.release());
+                    return older;
+                }
                 Path bzImage = tree.resolve("boot/vmlinuz-" + release);
                 Path tmp = tree.resolve("vmlinux.tmp");
                 VmlinuxExtractor.extract(bzImage, tmp);
@@ -94,8 +105,29 @@ public record KernelImage(String release, String packageName, Path vmlinux, Path
                 Files.writeString(complete, String.join("\n", EXTRACT) + "\n");
                 LOG.info("kernel {} unpacked into {} in {} ms", release, tree, (System.nanoTime() - start) / 1_000_000);
             }
-            return new KernelImage(release, pkg, vmlinux, moduleDir);
+            return of(cache, release);
         }
+    }
+
+    private static KernelImage of(Path cache, String release) {
+        Path tree = cache.resolve(release);
+        return new KernelImage(release, "linux-image-" + release, tree.resolve("vmlinux"),
+                tree.resolve("lib/modules").resolve(release));
+    }
+
+    private static Path completeMarker(Path tree) {
+        return tree.resolve(".complete-" + Integer.toHexString(EXTRACT.hashCode()));
+    }
+
+    /** The completely unpacked kernel with the highest ABI number in {@code cache}, or null. */
+    static KernelImage newestCached(Path cache) throws IOException {
+        List<String> releases;
+        try (Stream<Path> s = Files.list(cache)) {
+            releases = s.filter(d -> Files.exists(completeMarker(d)))
+                    .map(d -> "linux-image-" + d.getFileName()).toList();
+        }
+        String best = newestOf(releases);
+        return best == null ? null : of(cache, best.substring("linux-image-".length()));
     }
 
     /** The highest N among the {@code linux-image-6.1.0-N-amd64} packages apt knows (no network access). */

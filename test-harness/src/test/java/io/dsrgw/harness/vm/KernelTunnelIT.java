@@ -28,8 +28,7 @@ import io.dsrgw.harness.scenario.Distributions;
  * {@code dsr-gateway run} sends, the VIP answers straight to the client, and both negative controls of issue 4
  * fail the way they must. The backend side is {@link ManualKernelSetup} until the agent's kernel mode exists; then
  * a second class (or a parameter) passes the agent's setup to the same lab and the same checks.
- * One VM for the class (~10 s boot); every tunnel case the gateway supports today is exercised, the others are
- * reported as not supported yet by the gateway.
+ * One VM for the class (5-13 s boot); all ten kind/family cases run, one gateway process per case.
  */
 @Tag("vm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -100,7 +99,8 @@ class KernelTunnelIT {
         for (String u : unsupported) {
             System.out.println("[vm] not exercised, gateway: " + u);
         }
-        assertTrue(exercised >= 1, "the gateway supports no tunnel case: " + unsupported);
+        // The gateway implements every kind since the tunnel-kinds issue: a case it refuses is a regression.
+        assertEquals(TunnelCase.values().length, exercised, "cases the gateway refused: " + unsupported);
     }
 
     @Test
@@ -139,6 +139,38 @@ class KernelTunnelIT {
         KernelLab.Exchange relaxed = lab.exchange(c, Duration.ofSeconds(15));
         System.out.println("[vm] rp_filter 0 again: " + relaxed.summary());
         assertTrue(relaxed.http().ok(), "rp_filter=0 restored: " + relaxed.summary() + "\n" + lab.diagnostics());
+        lab.stopGateway();
+    }
+
+    @Test
+    @Order(5)
+    void shouldSeeExactlyWhatTheBackendSetupChangesInTheGuestState() throws Exception {
+        // The shape of the agent's "down restores everything" check: snapshot, down, snapshot, apply, snapshot.
+        GuestState applied = GuestState.capture(lab.vm());
+        lab.setup().down(lab.vm());
+        GuestState down = GuestState.capture(lab.vm());
+        List<String> removed = applied.diff(down);
+        System.out.println("[vm] down changed " + removed.size() + " facts: " + removed);
+        for (String dev : List.of(ManualKernelSetup.IPIP, ManualKernelSetup.SIT, ManualKernelSetup.GRE,
+                ManualKernelSetup.GRE_KEY42, ManualKernelSetup.IP6TNL, ManualKernelSetup.IP6GRE)) {
+            assertTrue(removed.stream().anyMatch(l -> l.startsWith("- link: " + dev + "@")), dev + " gone: " + removed);
+        }
+        assertTrue(removed.stream().anyMatch(l -> l.startsWith("- addr: lo inet " + TunnelCase.VIP4 + "/32")),
+                "VIP4 gone: " + removed);
+        assertTrue(removed.stream().anyMatch(l -> l.startsWith("- addr: lo inet6 " + TunnelCase.VIP6 + "/128")),
+                "VIP6 gone: " + removed);
+        assertTrue(removed.stream().allMatch(l -> l.startsWith("- ")), "down only removes: " + removed);
+        lab.setup().apply(lab.vm());
+        GuestState reapplied = GuestState.capture(lab.vm());
+        assertEquals(List.of(), applied.diff(reapplied), "apply after down recreates the same state");
+        assertEquals(applied.ifindexByName().get("eth0"), reapplied.ifindexByName().get("eth0"), "eth0 untouched");
+        assertTrue(reapplied.ifindexByName().get(ManualKernelSetup.IPIP)
+                        > applied.ifindexByName().get(ManualKernelSetup.IPIP),
+                "a recreated tunnel shows as a new ifindex: " + reapplied.ifindexByName());
+        TunnelCase c = TunnelCase.IPIP_4IN4;
+        lab.startGateway(c);
+        KernelLab.Exchange x = lab.exchange(c, Duration.ofSeconds(15));
+        assertTrue(x.http().ok() && x.decapsulated() >= 4, "traffic after re-apply: " + x.summary());
         lab.stopGateway();
     }
 }

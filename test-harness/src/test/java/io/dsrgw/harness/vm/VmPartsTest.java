@@ -50,6 +50,32 @@ class VmPartsTest {
     }
 
     @Test
+    void shouldCompareGuestStatesByConfigurationNotByInstance() {
+        String before = """
+                @@link
+                1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue\\    link/loopback 00:00:00:00:00:00
+                9: dsrip6@NONE: <NOARP,UP> mtu 1452\\    link/tunnel6 fd00:1::2 permaddr 2625:733f:2e83::
+                @@addr
+                1: lo    inet 10.100.0.1/32 scope global lo\\       valid_lft forever preferred_lft forever
+                9: dsrip6    inet6 fe80::2425:73ff:fe3f:2e83/64 scope link \\   valid_lft forever preferred_lft forever
+                @@nft
+                @@sysctl
+                net.ipv4.conf.all.rp_filter = 0
+                """;
+        String recreated = before.replace("9: dsrip6", "12: dsrip6").replace("2625:733f:2e83::", "ce34:da9b:6574::")
+                .replace("fe80::2425:73ff:fe3f:2e83", "fe80::cc34:daff:fe9b:6574");
+        GuestState a = GuestState.parse(before);
+        GuestState b = GuestState.parse(recreated);
+        assertEquals(List.of(), a.diff(b));
+        assertEquals(9, a.ifindexByName().get("dsrip6"));
+        assertEquals(12, b.ifindexByName().get("dsrip6"));
+        assertTrue(a.lines().contains("addr: lo inet 10.100.0.1/32 scope global lo"), a.lines().toString());
+        GuestState strict = GuestState.parse(before.replace("rp_filter = 0", "rp_filter = 1"));
+        assertEquals(List.of("- sysctl: net.ipv4.conf.all.rp_filter = 0", "+ sysctl: net.ipv4.conf.all.rp_filter = 1"),
+                a.diff(strict));
+    }
+
+    @Test
     void shouldTakeLibraryPathsAndTheLoaderFromLddOutput() {
         String ldd = """
                 \tlinux-vdso.so.1 (0x00007ffd)
@@ -67,6 +93,19 @@ class VmPartsTest {
                 "linux-image-6.1.0-10-amd64", "linux-image-6.1.0-10-amd64-unsigned", "linux-image-6.1.0-11-rt-amd64",
                 "linux-image-6.1.0-11-cloud-amd64")));
         assertNull(KernelImage.newestOf(List.of("linux-image-amd64")));
+    }
+
+    @Test
+    void shouldFallBackOnlyToACompletelyUnpackedCachedKernel(@org.junit.jupiter.api.io.TempDir Path cache)
+            throws Exception {
+        assertNull(KernelImage.newestCached(cache));
+        java.nio.file.Files.createDirectories(cache.resolve("6.1.0-9-amd64"));
+        java.nio.file.Files.createDirectories(cache.resolve("6.1.0-12-amd64")); // unpacking was interrupted
+        java.nio.file.Files.writeString(cache.resolve("6.1.0-9-amd64/.complete-"
+                + Integer.toHexString(KernelImage.EXTRACT.hashCode())), "");
+        KernelImage k = KernelImage.newestCached(cache);
+        assertEquals("6.1.0-9-amd64", k.release());
+        assertEquals(cache.resolve("6.1.0-9-amd64/lib/modules/6.1.0-9-amd64"), k.moduleDir());
     }
 
     @Test
