@@ -2,10 +2,19 @@ package io.dsrgw.gateway.cli;
 
 import com.codahale.metrics.MetricRegistry;
 import io.dsrgw.conf.GatewayConfig;
+import io.dsrgw.gateway.control.ConfigWatcher;
+import io.dsrgw.gateway.control.GatewayControl;
+import io.dsrgw.gateway.control.SighupReload;
+import io.dsrgw.gateway.dataplane.FlowTable;
+import io.dsrgw.gateway.dataplane.FlowTimeouts;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
+import io.dsrgw.gateway.dataplane.SnapshotFactory;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
+import io.dsrgw.gateway.health.HealthChecker;
+import io.dsrgw.gateway.health.HealthState;
 import io.dsrgw.gateway.linux.TunIngress;
 import io.dsrgw.gateway.linux.TunWorker;
+import io.dsrgw.gateway.metrics.FlowTableMetrics;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
 import io.dsrgw.gateway.metrics.WorkerCounters;
 import io.dsrgw.linux.Capabilities;
@@ -19,6 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -39,10 +49,17 @@ final class RunCommand {
     private static final long WORKER_JOIN_MS = 2_000;
 
     private final GatewayConfig config;
-    private final ForwardingSnapshot snapshot;
+    private final Path configFile;
+    private ForwardingSnapshot snapshot;
     private final PrintStream out;
     private final PrintStream err;
     private final GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
+    // Issue 5: health checks, reload (file watch, SIGHUP), flow tables.
+    private final FlowTableMetrics flowMetrics = new FlowTableMetrics(metrics.registry());
+    private final HealthState health = new HealthState();
+    private HealthChecker checker;
+    private GatewayControl control;
+    private ConfigWatcher watcher;
     private final List<TunWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -52,8 +69,10 @@ final class RunCommand {
     private volatile boolean shuttingDown;
     private boolean cleanedUp;
 
-    private RunCommand(GatewayConfig config, ForwardingSnapshot snapshot, PrintStream out, PrintStream err) {
+    private RunCommand(GatewayConfig config, Path configFile, ForwardingSnapshot snapshot, PrintStream out,
+                       PrintStream err) {
         this.config = config;
+        this.configFile = configFile;
         this.snapshot = snapshot;
         this.out = out;
         this.err = err;
@@ -64,7 +83,7 @@ final class RunCommand {
         if (loaded == null) {
             return GatewayMain.EXIT_ERROR;
         }
-        return new RunCommand(loaded.config(), loaded.snapshot(), out, err).run();
+        return new RunCommand(loaded.config(), Path.of(configFile), loaded.snapshot(), out, err).run();
     }
 
     private int run() {
@@ -80,6 +99,17 @@ final class RunCommand {
             }
         }
         warnIfForwardingOff();
+        checker = new HealthChecker(health, 1);
+        try {
+            control = new GatewayControl(configFile, config, GatewayControl.DEFAULT_REMOVED_BACKEND_GRACE,
+                    System::nanoTime, health, checker::apply);
+        } catch (SnapshotFactory.SnapshotException e) {
+            err.println("dsr-gateway: run: " + e.getMessage());
+            checker.close();
+            return GatewayMain.EXIT_ERROR;
+        }
+        control.registerMetrics(metrics.registry());
+        snapshot = control.holder().get();
         String device = config.ingress().device();
         TreeSet<String> vipAddresses = new TreeSet<>();
         for (int vip = 0; vip < snapshot.vipCount(); vip++) {
@@ -90,7 +120,7 @@ final class RunCommand {
             // tunnel-mtu - 20, not - the overhead of the kinds in use: see TunIngress.mtuFor.
             ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.mtuFor(config.tunnelMtu()),
                     vipAddresses);
-            SnapshotHolder holder = new SnapshotHolder(snapshot);
+            SnapshotHolder holder = control.holder();
             List<TunDevice> queues = ingress.queues();
             for (int q = 0; q < queues.size(); q++) {
                 WorkerCounters counters = new WorkerCounters();
@@ -108,8 +138,12 @@ final class RunCommand {
                     LOG.info("worker {}: no IPv6 raw socket ({}); not needed: no IPv6 VIPs or backends", q,
                             e.getMessage());
                 }
-                workers.add(new TunWorker(q, queues.get(q), socket4, socket6, holder, counters,
-                        config.batchSize()));
+                TunWorker worker = new TunWorker(q, queues.get(q), socket4, socket6, holder, counters,
+                        config.batchSize());
+                FlowTable flows = new FlowTable(FlowTable.DEFAULT_CAPACITY, FlowTimeouts.DEFAULT);
+                worker.flowTable(flows);
+                flowMetrics.attach(flows);
+                workers.add(worker);
             }
         } catch (IOException e) {
             err.println("dsr-gateway: run: " + e.getMessage());
@@ -119,6 +153,19 @@ final class RunCommand {
             Thread t = new Thread(w, "dsrgw-worker-" + w.id());
             threads.add(t);
             t.start();
+        }
+        control.onReload(r -> {
+            if (r.applied() && r.diff() != null && !r.diff().added().isEmpty()) {
+                LOG.warn("vips {} added by reload: routes into {} are only added at startup (restart to serve "
+                        + "a new VIP address)", r.diff().added(), device);
+            }
+        });
+        control.start();
+        SighupReload.install(control);
+        try {
+            watcher = ConfigWatcher.start(configFile, control);
+        } catch (IOException e) {
+            LOG.warn("cannot watch {} for changes ({}): reload with SIGHUP", configFile, e.getMessage());
         }
         out.println("dsr-gateway: forwarding " + snapshot.vipCount() + " VIPs on " + device);
         out.flush();
@@ -203,6 +250,15 @@ final class RunCommand {
             return;
         }
         cleanedUp = true;
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (control != null) {
+            control.close();
+        }
+        if (checker != null) {
+            checker.close();
+        }
         for (TunWorker w : workers) {
             w.stop();
         }
@@ -218,6 +274,7 @@ final class RunCommand {
         }
         if (!workers.isEmpty()) {
             metrics.print(out);
+            flowMetrics.print(out);
         }
         out.flush();
     }

@@ -1,5 +1,6 @@
 package io.dsrgw.gateway.dataplane;
 
+import io.dsrgw.conf.BackendState;
 import io.dsrgw.conf.EchoMode;
 import io.dsrgw.encap.flow.FlowHash;
 import io.dsrgw.encap.ip.IpProtocol;
@@ -56,6 +57,8 @@ import java.util.Objects;
 public final class ForwardingSnapshot {
     /** Value of {@link #vipIndex} and {@link #backendFor} when there is none. */
     public static final int NONE = -1;
+    private static final BackendState[] BACKEND_STATES = BackendState.values();
+    private static final byte DOWN_ORDINAL = (byte) BackendState.DOWN.ordinal();
 
     private final long generation;
     private final int tableSize;
@@ -83,6 +86,12 @@ public final class ForwardingSnapshot {
     private final EchoMode echoMode;
     private final int tooBigRatePerSecond;
 
+    // issue 5: flow-table support (backend states, stable ids, stateless VIPs)
+    private final byte[] backendState;
+    private final int[] backendId;
+    private final int[] indexByBackendId;
+    private final boolean[] vipStateless;
+
     private ForwardingSnapshot(Builder b) {
         this.generation = b.generation;
         this.tableSize = b.tableSize;
@@ -103,6 +112,9 @@ public final class ForwardingSnapshot {
         this.backendIpv6Lo = new long[backends];
         this.backendIdentity = new String[backends];
         this.backendVip = new int[backends];
+        this.backendState = new byte[backends];
+        this.backendId = new int[backends];
+        this.vipStateless = new boolean[vips];
         int keys4 = 0;
         int keys6 = 0;
         for (VipSpec v : b.vips) {
@@ -125,6 +137,7 @@ public final class ForwardingSnapshot {
             vipProtocol[vip] = v.protocol;
             vipPorts[vip] = v.ports.clone();
             maglevByVip[vip] = v.table;
+            vipStateless[vip] = b.context != null && b.context.statelessVips().contains(v.name);
             List<MaglevBackend> sorted = v.table.backends();
             int[] globalIndex = new int[sorted.size()];
             for (int i = 0; i < sorted.size(); i++) {
@@ -136,6 +149,8 @@ public final class ForwardingSnapshot {
                 backendIpv6Lo[next] = r.tunnel.destinationLo();
                 backendIdentity[next] = r.identity;
                 backendVip[next] = vip;
+                backendState[next] = (byte) r.state.ordinal();
+                backendId[next] = b.context == null ? next : b.context.backendIds().idOf(v.name, r.identity);
                 next++;
             }
             v.table.copyInto(slots, vip * tableSize, globalIndex);
@@ -161,6 +176,15 @@ public final class ForwardingSnapshot {
         this.tunnelMtuBytes = b.tunnelMtuBytes;
         this.echoMode = b.echoMode;
         this.tooBigRatePerSecond = b.tooBigRatePerSecond;
+        int maxId = -1;
+        for (int id : backendId) {
+            maxId = Math.max(maxId, id);
+        }
+        this.indexByBackendId = new int[maxId + 1];
+        Arrays.fill(indexByBackendId, NONE);
+        for (int i = 0; i < backendId.length; i++) {
+            indexByBackendId[backendId[i]] = i;
+        }
     }
 
     private int put(VipSpec v, int protocol, int port, int vip) {
@@ -259,6 +283,34 @@ public final class ForwardingSnapshot {
     /** Last 8 bytes of an IPv6 backend's address (0 for IPv4). */
     public long backendIpv6Lo(int b) {
         return backendIpv6Lo[b];
+    }
+
+    /** State of backend {@code b}: ACTIVE (in the Maglev table), DRAINING or DOWN (neither takes new flows). */
+    public BackendState backendState(int b) {
+        return BACKEND_STATES[backendState[b]];
+    }
+
+    /**
+     * True when flows already pinned to backend {@code b} stay there (DESIGN.md decision 3): active and draining
+     * backends keep their flows, a down backend's flows are re-hashed. Per packet; allocation-free.
+     */
+    public boolean keepsExistingFlows(int b) {
+        return backendState[b] != DOWN_ORDINAL;
+    }
+
+    /** Stable id of backend {@code b} ({@link BackendIds}; the global index when built without a context). */
+    public int backendId(int b) {
+        return backendId[b];
+    }
+
+    /** Global index of the backend with stable id {@code id} in this snapshot, or {@link #NONE}. Per packet. */
+    public int backendIndexById(int id) {
+        return id >= 0 && id < indexByBackendId.length ? indexByBackendId[id] : NONE;
+    }
+
+    /** True when the VIP's flows bypass the flow table (pure Maglev). */
+    public boolean vipStateless(int vip) {
+        return vipStateless[vip];
     }
 
     /** Canonical identity (address text) of backend {@code b}. */
@@ -371,21 +423,44 @@ public final class ForwardingSnapshot {
     }
 
     /** An IPv4 backend reached with IPIP (issue-2 shape; {@link Backend} is the general one). */
-    public record Ipv4Backend(int address, int weight, boolean active) {
+    public record Ipv4Backend(int address, int weight, BackendState state) {
+        public Ipv4Backend {
+            Objects.requireNonNull(state, "state");
+        }
+
+        /** The issue-2 form: inactive means draining (flows stay; use the state form for down). */
+        public Ipv4Backend(int address, int weight, boolean active) {
+            this(address, weight, active ? BackendState.ACTIVE : BackendState.DRAINING);
+        }
+
+        public boolean active() {
+            return state == BackendState.ACTIVE;
+        }
     }
 
     /**
      * A backend of a VIP: its tunnel endpoint address (IPv4 or IPv6; the outer family), Maglev weight, whether
      * it is in rotation, and the tunnel kind (which must suit both families, see {@link Builder#addVip}).
      */
-    public record Backend(InetAddress address, int weight, boolean active, TunnelKind kind) {
+    public record Backend(InetAddress address, int weight, BackendState state, TunnelKind kind) {
         public Backend {
             Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(state, "state");
             Objects.requireNonNull(kind, "kind");
+        }
+
+        /** Issue-3 form: inactive means draining (existing flows stay; use the state form for down). */
+        public Backend(InetAddress address, int weight, boolean active, TunnelKind kind) {
+            this(address, weight, active ? BackendState.ACTIVE : BackendState.DRAINING, kind);
+        }
+
+        /** In rotation: only ACTIVE backends (with a weight above zero) take Maglev slots. */
+        public boolean active() {
+            return state == BackendState.ACTIVE;
         }
     }
 
-    private record ResolvedBackend(String identity, TunnelSpec tunnel) {
+    private record ResolvedBackend(String identity, TunnelSpec tunnel, BackendState state) {
     }
 
     private record VipSpec(String name, int family, int ipv4, long ipv6Hi, long ipv6Lo, int protocol, int[] ports,
@@ -420,6 +495,7 @@ public final class ForwardingSnapshot {
         private long tunnelSourceIpv6Lo;
         private EchoMode echoMode = EchoMode.ANSWER;
         private int tooBigRatePerSecond = 100;
+        private SnapshotContext context;
 
         private Builder(String hashSeed, int tableSize, int tunnelSourceIpv4, int ttl, int tunnelMtuBytes) {
             this.hashSeed = Objects.requireNonNull(hashSeed, "hashSeed");
@@ -467,6 +543,15 @@ public final class ForwardingSnapshot {
             return this;
         }
 
+        /** Stable backend ids, Maglev table reuse and stateless VIPs (issue 5); without it, none of them. */
+        public Builder context(SnapshotContext context) {
+            this.context = context;
+            if (context != null) {
+                context.maglevCache().beginBuild();
+            }
+            return this;
+        }
+
         /** The seed the flow and Maglev hashes are keyed with. */
         public String hashSeed() {
             return hashSeed;
@@ -479,7 +564,7 @@ public final class ForwardingSnapshot {
         public Builder addVip(String name, int addressIpv4, int protocol, int[] ports, List<Ipv4Backend> backends) {
             List<Backend> general = new ArrayList<>(backends.size());
             for (Ipv4Backend b : backends) {
-                general.add(new Backend(Ipv4Addresses.toInetAddress(b.address()), b.weight(), b.active(),
+                general.add(new Backend(Ipv4Addresses.toInetAddress(b.address()), b.weight(), b.state(),
                         TunnelKind.IPIP));
             }
             return addVip(name, Ipv4Addresses.toInetAddress(addressIpv4), protocol, ports, null, false, general);
@@ -523,10 +608,11 @@ public final class ForwardingSnapshot {
             for (Backend b : backends) {
                 String identity = BackendIdentity.of(b.address());
                 TunnelSpec spec = spec(name, identity, vip4, b, greKey, greChecksum);
-                resolved.add(new ResolvedBackend(identity, spec));
+                resolved.add(new ResolvedBackend(identity, spec, b.state()));
                 maglevBackends.add(new MaglevBackend(identity, b.weight(), b.active()));
             }
-            MaglevTable table = Maglev.build(maglevBackends, tableSize, maglevHasher);
+            MaglevTable table = context == null ? Maglev.build(maglevBackends, tableSize, maglevHasher)
+                    : context.maglevCache().build(maglevBackends, tableSize, maglevHasher, hashSeed);
             if (vip4) {
                 vips.add(new VipSpec(name, 4, Ipv4Addresses.of((Inet4Address) address), 0, 0, protocol, sortedPorts,
                         resolved, table));

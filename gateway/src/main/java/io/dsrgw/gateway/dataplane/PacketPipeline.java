@@ -87,6 +87,10 @@ public final class PacketPipeline {
     private long tooBigNanoTokens;
     private long lastRefillNanos;
     private boolean clockStarted;
+    /** Issue 5: the worker's flow table in front of Maglev, or null for pure Maglev (replay, tests). */
+    private FlowSteering steering;
+    /** The batch clock ({@link #beginBatch}), also used for flow-table timeouts. */
+    private long batchNanos;
 
     /**
      * A pipeline with fragment slots for one maximum-size (65535-byte) packet at the snapshot's tunnel-mtu:
@@ -126,6 +130,15 @@ public final class PacketPipeline {
         this.snapshot = Objects.requireNonNull(next, "next");
     }
 
+    /** Puts {@code steering} (the worker's flow table) in front of Maglev; null for pure Maglev. */
+    public void flowSteering(FlowSteering steering) {
+        this.steering = steering;
+    }
+
+    public FlowSteering flowSteering() {
+        return steering;
+    }
+
     public ForwardingSnapshot snapshot() {
         return snapshot;
     }
@@ -140,6 +153,7 @@ public final class PacketPipeline {
      */
     public void beginBatch(long nowNanos) {
         fragmentSlotsUsed = 0;
+        batchNanos = nowNanos;
         if (!clockStarted) {
             clockStarted = true;
             lastRefillNanos = nowNanos;
@@ -423,7 +437,18 @@ public final class PacketPipeline {
     private CounterSet deliver(ForwardingSnapshot s, int vip, MemorySegment seg, long offset, int innerLength,
                                int innerVersion, CounterSet success, TxSink sink) {
         long hash = s.flowHash().hash(flowKey);
-        int backend = s.backendFor(vip, hash);
+        int backend;
+        if (steering == null) {
+            backend = s.backendFor(vip, hash);
+        } else if (success == CounterSet.TX_PACKETS) {
+            // The client's own packet: the flow table pins it (and learns it); TCP flags set its timeout class.
+            int tcpFlags = flowKey.protocol() == IpProtocol.TCP && !flowKey.fragment()
+                    ? extractor.tcp().flags() : FlowSteering.NO_FLAGS;
+            backend = steering.backendFor(s, vip, flowKey, hash, tcpFlags, batchNanos);
+        } else {
+            // An ICMP error about a flow: to the flow's pinned backend if known; it never creates an entry.
+            backend = steering.existingBackend(s, vip, flowKey, hash, batchNanos);
+        }
         if (backend == ForwardingSnapshot.NONE) {
             return CounterSet.DROP_NO_BACKEND;
         }

@@ -1,7 +1,6 @@
 package io.dsrgw.gateway.dataplane;
 
 import io.dsrgw.conf.BackendConfig;
-import io.dsrgw.conf.BackendState;
 import io.dsrgw.conf.GatewayConfig;
 import io.dsrgw.conf.IcmpConfig;
 import io.dsrgw.conf.TunnelSourceConfig;
@@ -28,6 +27,15 @@ public final class SnapshotFactory {
 
     /** Builds generation {@code generation} of the forwarding state for {@code config}. */
     public static ForwardingSnapshot fromConfig(GatewayConfig config, long generation) throws SnapshotException {
+        return fromConfig(config, generation, null);
+    }
+
+    /**
+     * As {@link #fromConfig(GatewayConfig, long)}, with the control plane's {@link SnapshotContext} (stable backend
+     * ids, Maglev table reuse, stateless VIPs); {@code context} may be null.
+     */
+    public static ForwardingSnapshot fromConfig(GatewayConfig config, long generation, SnapshotContext context)
+            throws SnapshotException {
         List<String> problems = new ArrayList<>();
         TunnelSourceConfig sources = config.tunnelSource();
         Inet4Address source4 = sources == null ? null : sources.ipv4();
@@ -53,7 +61,7 @@ public final class SnapshotFactory {
         }
         ForwardingSnapshot.Builder builder = ForwardingSnapshot.builder(config.hashSeed(), config.maglevTableSize(),
                 source4 == null ? 0 : Ipv4Addresses.of(source4), config.ttl(), config.tunnelMtu())
-                .generation(generation);
+                .generation(generation).context(context);
         if (source6 != null) {
             builder.tunnelSourceIpv6(Ipv6Addresses.hi(source6), Ipv6Addresses.lo(source6));
         }
@@ -64,8 +72,7 @@ public final class SnapshotFactory {
                 List<ForwardingSnapshot.Backend> backends = new ArrayList<>(vip.backends().size());
                 for (BackendConfig b : vip.backends()) {
                     TunnelKind kind = b.tunnelKind(vip);
-                    backends.add(new ForwardingSnapshot.Backend(b.address(), b.weight(),
-                            b.state() == BackendState.ACTIVE, kind));
+                    backends.add(new ForwardingSnapshot.Backend(b.address(), b.weight(), b.state(), kind));
                 }
                 int[] ports = vip.ports().stream().mapToInt(Integer::intValue).toArray();
                 builder.addVip(vip.name(), vip.address(), vip.protocol().number(), ports, vip.greKey(),

@@ -1,5 +1,7 @@
 package io.dsrgw.gateway.linux;
 
+import io.dsrgw.gateway.dataplane.FlowSteering;
+import io.dsrgw.gateway.dataplane.FlowTable;
 import io.dsrgw.gateway.dataplane.PacketPipeline;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.dataplane.TxSink;
@@ -62,6 +64,8 @@ public final class TunWorker implements Runnable {
     private final int[] pollFds;
     private final TxSink sink;
     private volatile boolean running = true;
+    /** Issue 5: the worker's flow table, or null for pure Maglev. */
+    private FlowTable flowTable;
     private long lastErrorLogNs;
 
     /**
@@ -91,6 +95,15 @@ public final class TunWorker implements Runnable {
         }
         this.pollFds = new int[] {tun.fd()};
         this.sink = new BatchSink();
+    }
+
+    /**
+     * Puts the worker's own flow table in front of Maglev (issue 5). Call before {@link #run()}; the table is
+     * then used by the worker thread only (its counters are published once per batch).
+     */
+    public void flowTable(FlowTable table) {
+        this.flowTable = table;
+        pipeline.flowSteering(table == null ? null : new FlowSteering(table));
     }
 
     public int id() {
@@ -126,9 +139,12 @@ public final class TunWorker implements Runnable {
 
     private void loop() throws LinuxException {
         MemorySegment[] slots = this.slots;
+        FlowTable flows = flowTable;
         while (running) {
             pipeline.snapshot(holder.get());
-            pipeline.beginBatch(System.nanoTime());
+            // One clock read per batch: ICMP rate limit and flow-table timeouts.
+            long nowNs = System.nanoTime();
+            pipeline.beginBatch(nowNs);
             int n = 0;
             while (n < slots.length) {
                 MemorySegment slot = slots[n];
@@ -148,6 +164,11 @@ public final class TunWorker implements Runnable {
                 flush(batch6, socket6);
             }
             counters.publish();
+            if (flows != null) {
+                // Free idle flows of a few buckets per batch: 64 buckets x 8 slots; a 2^20 table in 2048 batches.
+                flows.sweep(nowNs, 64);
+                flows.publishCounters();
+            }
             if (n == 0) {
                 Poll.pollIn(pollFds, POLL_TIMEOUT_MS);
             }

@@ -41,6 +41,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class PipelineAllocationTest {
     @Test
     void shouldNotAllocatePerPacketOnAnyPathOnceWarm() {
+        check(false);
+    }
+
+    /** Issue 5: the same paths with the worker's flow table in front of Maglev (lookups, inserts, touches). */
+    @Test
+    void shouldNotAllocatePerPacketOnAnyPathWithAFlowTable() {
+        check(true);
+    }
+
+    private void check(boolean withFlowTable) {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         assumeTrue(bean instanceof com.sun.management.ThreadMXBean tb && tb.isThreadAllocatedMemorySupported(),
                 "this JVM cannot count allocated bytes per thread (com.sun.management.ThreadMXBean)");
@@ -60,6 +70,9 @@ class PipelineAllocationTest {
                 ipv4(0, 6, 0, 63, TCP, "10.0.1.2", "10.0.9.9", tcp(1, 80, 0)));
         PacketPipeline pipeline = new PacketPipeline(PacketPipelineIcmpTest.snapshot(EchoMode.ANSWER, 1_000_000, 1500),
                 new WorkerCounters(), 8);
+        if (withFlowTable) {
+            pipeline.flowSteering(new FlowSteering(new FlowTable(1 << 10, FlowTimeouts.DEFAULT)));
+        }
         long[] sum = new long[1];
         TxSink sink = new TxSink() {
             @Override

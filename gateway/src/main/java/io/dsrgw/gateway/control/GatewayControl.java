@@ -1,0 +1,400 @@
+package io.dsrgw.gateway.control;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.dsrgw.conf.BackendConfig;
+import io.dsrgw.conf.ConfigDiff;
+import io.dsrgw.conf.ConfigError;
+import io.dsrgw.conf.ConfigException;
+import io.dsrgw.conf.ConfigLoader;
+import io.dsrgw.conf.GatewayConfig;
+import io.dsrgw.conf.VipConfig;
+import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
+import io.dsrgw.gateway.dataplane.SnapshotContext;
+import io.dsrgw.gateway.dataplane.SnapshotFactory;
+import io.dsrgw.gateway.dataplane.SnapshotHolder;
+import io.dsrgw.gateway.health.BackendKey;
+import io.dsrgw.gateway.health.HealthState;
+import io.dsrgw.gateway.health.ProbeSpec;
+import io.dsrgw.gateway.lb.BackendIdentity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * Owns the running gateway config and every change to the forwarding state after startup (issue 5):
+ * <ul>
+ *   <li><b>reload</b> ({@link #reload()}; file change, SIGHUP or the admin surface through
+ *       {@link #requestReload(String)}): parse and validate the file off the data path; if invalid, keep the
+ *       running config, log every error with file:line and count {@code reload_failures}; if valid, build the new
+ *       snapshot (Maglev tables rebuilt only for VIPs whose backends changed: {@link SnapshotContext}'s cache)
+ *       and publish it; health state survives for backends that remain;</li>
+ *   <li><b>removal grace</b>: a backend (or whole VIP) removed by a reload stays in the snapshot as draining for
+ *       {@code removedBackendGrace} (proposed conf key {@code dsrgw.gateway.removed-backend-grace}, default
+ *       30 s; 0 removes at once), so its open flows finish instead of being cut;</li>
+ *   <li><b>health changes</b> ({@link #healthChanged(String)}): rebuild from the same config with new effective
+ *       states; only the changed VIP's Maglev table is rebuilt.</li>
+ * </ul>
+ * The public methods are synchronized and may be called from any thread (tests call them directly); in
+ * production {@link #start()} runs them on the single {@code dsrgw-control} thread.
+ */
+public final class GatewayControl implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayControl.class);
+    /** Default drain time of a backend removed by reload. */
+    public static final Duration DEFAULT_REMOVED_BACKEND_GRACE = Duration.ofSeconds(30);
+    /** Coalesces bursts of reload requests (an editor's write + rename, a file watcher's double event). */
+    static final long RELOAD_DEBOUNCE_MS = 200;
+    private static final List<String> RESTART_SETTINGS = List.of("ingress", "batch-size", "admin");
+
+    private final Path file;
+    private final long graceNs;
+    private final LongSupplier clockNs;
+    private final HealthState health;
+    private final ProbeRunner probes;
+    private final SnapshotContext context;
+    private final SnapshotHolder holder;
+    private final AtomicBoolean reloadPending = new AtomicBoolean();
+    private final List<Consumer<ReloadResult>> listeners = new ArrayList<>();
+    private GatewayConfig running;
+    private Map<BackendKey, EffectiveConfig.Removed> removed = new LinkedHashMap<>();
+    private long generation;
+    private volatile long reloads;
+    private volatile long reloadFailures;
+    private volatile long rebuilds;
+    private ScheduledExecutorService executor;
+
+    /**
+     * Builds the first snapshot (generation 1) of {@code initial}, loaded from {@code file}, and starts its probes
+     * with every backend initially up.
+     *
+     * @throws SnapshotFactory.SnapshotException when the config cannot be forwarded (startup fails)
+     */
+    public GatewayControl(Path file, GatewayConfig initial, Duration removedBackendGrace, LongSupplier clockNs,
+                          HealthState health, ProbeRunner probes) throws SnapshotFactory.SnapshotException {
+        this.file = Objects.requireNonNull(file, "file");
+        this.running = Objects.requireNonNull(initial, "initial");
+        if (removedBackendGrace.isNegative()) {
+            throw new IllegalArgumentException("removed-backend-grace: " + removedBackendGrace + " (expected: >= 0)");
+        }
+        this.graceNs = removedBackendGrace.toNanos();
+        this.clockNs = Objects.requireNonNull(clockNs, "clockNs");
+        this.health = Objects.requireNonNull(health, "health");
+        this.probes = Objects.requireNonNull(probes, "probes");
+        this.context = SnapshotContext.create();
+        this.generation = 1;
+        Map<BackendKey, ProbeSpec> wanted = wantedProbes(initial, removed);
+        track(wanted, true);
+        this.holder = new SnapshotHolder(build(initial, removed, generation));
+        probes.apply(wanted, true);
+    }
+
+    /** The holder the workers read; its snapshot changes on every applied reload and health change. */
+    public SnapshotHolder holder() {
+        return holder;
+    }
+
+    /** The running (operator) config, without effective states. */
+    public synchronized GatewayConfig running() {
+        return running;
+    }
+
+    /** Adds a listener called after every reload attempt (on the control thread), e.g. to add VIP routes. */
+    public synchronized void onReload(Consumer<ReloadResult> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Starts the control thread: health changes and drain deadlines are then handled there. */
+    public synchronized void start() {
+        if (executor != null) {
+            return;
+        }
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dsrgw-control");
+            t.setDaemon(true);
+            return t;
+        });
+        health.onVipChange(vip -> executor.execute(() -> healthChanged(vip)));
+        executor.scheduleWithFixedDelay(this::expireDrains, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Asks for a reload on the control thread ({@code reason} is logged: "SIGHUP", "file changed", "dsrctl");
+     * requests within {@value #RELOAD_DEBOUNCE_MS} ms are coalesced. Without {@link #start()}, reloads at once.
+     */
+    public void requestReload(String reason) {
+        ScheduledExecutorService e;
+        synchronized (this) {
+            e = executor;
+        }
+        if (e == null) {
+            LOG.info("reload requested: {}", reason);
+            reload();
+            return;
+        }
+        if (reloadPending.compareAndSet(false, true)) {
+            e.schedule(() -> {
+                reloadPending.set(false);
+                LOG.info("reload requested: {}", reason);
+                reload();
+            }, RELOAD_DEBOUNCE_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Reloads the config file now; see the class comment. Never throws for a bad file. */
+    public synchronized ReloadResult reload() {
+        GatewayConfig next;
+        try {
+            next = ConfigLoader.loadGateway(file);
+        } catch (ConfigException e) {
+            List<String> errors = new ArrayList<>();
+            for (ConfigError err : e.errors()) {
+                errors.add(err.toString());
+            }
+            if (errors.isEmpty()) {
+                errors.add(file + ": " + e.getMessage());
+            }
+            return rejected(errors);
+        } catch (RuntimeException e) {
+            return rejected(List.of(file + ": " + e));
+        }
+        ConfigDiff diff = ConfigDiff.between(running, next);
+        List<String> restart = new ArrayList<>();
+        for (String s : diff.changedSettings()) {
+            if (RESTART_SETTINGS.contains(s)) {
+                restart.add(s);
+            }
+        }
+        if (diff.isEmpty()) {
+            ReloadResult r = new ReloadResult(true, diff, List.of(), generation, restart);
+            LOG.info("reload: {}: no change", file);
+            reloads++;
+            notifyListeners(r);
+            return r;
+        }
+        Map<BackendKey, EffectiveConfig.Removed> nextRemoved = removedAfter(running, next);
+        Map<BackendKey, ProbeSpec> wanted = wantedProbes(next, nextRemoved);
+        // Track first, so that a backend new to health checking is built into the snapshot as down until it has
+        // passed rise checks; a rejected build puts the old set back (states of remaining backends are kept).
+        track(wanted, false);
+        ForwardingSnapshot snapshot;
+        try {
+            snapshot = build(next, nextRemoved, generation + 1);
+        } catch (SnapshotFactory.SnapshotException e) {
+            track(wantedProbes(running, removed), false);
+            List<String> errors = new ArrayList<>();
+            for (String p : e.problems()) {
+                errors.add(file + ": " + p);
+            }
+            return rejected(errors);
+        }
+        generation++;
+        running = next;
+        removed = nextRemoved;
+        holder.publish(snapshot);
+        probes.apply(wanted, false);
+        reloads++;
+        ReloadResult r = new ReloadResult(true, diff, List.of(), generation, restart);
+        LOG.info("{}", r.summary());
+        if (!nextRemoved.isEmpty()) {
+            LOG.info("draining {} removed backend(s) for up to {} ms: {}", nextRemoved.size(), graceNs / 1_000_000,
+                    nextRemoved.keySet());
+        }
+        notifyListeners(r);
+        return r;
+    }
+
+    /** Rebuilds the snapshot after a health change of a backend of {@code vip}. */
+    public synchronized void healthChanged(String vip) {
+        LOG.info("health of vip {} changed: {}", vip, health.snapshot());
+        rebuild("health of vip " + vip);
+    }
+
+    /** Ends the grace period of removed backends whose deadline passed (control thread, every second). */
+    public synchronized void expireDrains() {
+        long now = clockNs.getAsLong();
+        Map<BackendKey, EffectiveConfig.Removed> kept = new LinkedHashMap<>();
+        List<BackendKey> expired = new ArrayList<>();
+        for (var e : removed.entrySet()) {
+            if (e.getValue().deadlineNs() - now > 0) {
+                kept.put(e.getKey(), e.getValue());
+            } else {
+                expired.add(e.getKey());
+            }
+        }
+        if (!expired.isEmpty()) {
+            removed = kept;
+            LOG.info("grace period over, removing {}", expired);
+            Map<BackendKey, ProbeSpec> wanted = wantedProbes(running, removed);
+            track(wanted, false);
+            rebuild("removal grace over");
+            probes.apply(wanted, false);
+        }
+    }
+
+    /** Backends removed by a reload and still draining (VIP name/identity). */
+    public synchronized Map<BackendKey, EffectiveConfig.Removed> draining() {
+        return Map.copyOf(removed);
+    }
+
+    /** Applied reloads (including no-change ones). */
+    public long reloads() {
+        return reloads;
+    }
+
+    /** Rejected reloads: {@code reload_failures}. */
+    public long reloadFailures() {
+        return reloadFailures;
+    }
+
+    /** Snapshots built after startup (reloads, health changes, grace expiries). */
+    public long rebuilds() {
+        return rebuilds;
+    }
+
+    /** The snapshot context (Maglev cache statistics, stable backend ids). */
+    public SnapshotContext context() {
+        return context;
+    }
+
+    /** Registers {@code reloads}, {@code reload_failures} and {@code config_generation} gauges. */
+    public void registerMetrics(MetricRegistry registry) {
+        registry.register("reloads", (Gauge<Long>) this::reloads);
+        registry.register("reload_failures", (Gauge<Long>) this::reloadFailures);
+        registry.register("config_generation", (Gauge<Long>) () -> holder.get().generation());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (executor != null) {
+            executor.shutdownNow();
+            executor = null;
+        }
+    }
+
+    private void rebuild(String why) {
+        try {
+            ForwardingSnapshot s = build(running, removed, generation + 1);
+            generation++;
+            holder.publish(s);
+            LOG.info("snapshot generation {} ({})", generation, why);
+        } catch (SnapshotFactory.SnapshotException e) {
+            // The same config built before; only states changed, which cannot make it invalid. Keep the old one.
+            LOG.error("snapshot rebuild failed ({}), keeping generation {}: {}", why, generation, e.getMessage());
+        }
+    }
+
+    private ReloadResult rejected(List<String> errors) {
+        reloadFailures++;
+        for (String e : errors) {
+            LOG.error("reload rejected: {}", e);
+        }
+        LOG.error("reload of {} rejected with {} error(s); still running generation {}", file, errors.size(),
+                generation);
+        ReloadResult r = new ReloadResult(false, null, errors, generation, List.of());
+        notifyListeners(r);
+        return r;
+    }
+
+    private void notifyListeners(ReloadResult r) {
+        for (Consumer<ReloadResult> l : listeners) {
+            try {
+                l.accept(r);
+            } catch (RuntimeException e) {
+                LOG.error("reload listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    private ForwardingSnapshot build(GatewayConfig config, Map<BackendKey, EffectiveConfig.Removed> drained,
+                                     long gen) throws SnapshotFactory.SnapshotException {
+        ForwardingSnapshot s = SnapshotFactory.fromConfig(EffectiveConfig.of(config, health, drained), gen, context);
+        if (gen > 1) {
+            rebuilds++;
+        }
+        return s;
+    }
+
+    private void track(Map<BackendKey, ProbeSpec> wanted, boolean initiallyUp) {
+        for (var e : wanted.entrySet()) {
+            health.track(e.getKey(), e.getValue().rise(), e.getValue().fall(), initiallyUp);
+        }
+        health.retain(wanted.keySet());
+    }
+
+    /** The removed-and-draining set after going from {@code before} to {@code after}. */
+    private Map<BackendKey, EffectiveConfig.Removed> removedAfter(GatewayConfig before, GatewayConfig after) {
+        Map<String, VipConfig> afterByName = new HashMap<>();
+        for (VipConfig v : after.vips()) {
+            afterByName.put(v.name(), v);
+        }
+        Map<BackendKey, EffectiveConfig.Removed> out = new LinkedHashMap<>();
+        // Still draining from earlier reloads, unless configured again.
+        for (var e : removed.entrySet()) {
+            if (!configured(afterByName.get(e.getKey().vip()), e.getKey().identity())) {
+                out.put(e.getKey(), e.getValue());
+            }
+        }
+        if (graceNs == 0) {
+            return out;
+        }
+        long deadline = clockNs.getAsLong() + graceNs;
+        for (VipConfig v : before.vips()) {
+            VipConfig now = afterByName.get(v.name());
+            for (BackendConfig b : v.backends()) {
+                String id = BackendIdentity.of(b.address());
+                if (!configured(now, id)) {
+                    out.putIfAbsent(new BackendKey(v.name(), id), new EffectiveConfig.Removed(v, b, deadline));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean configured(VipConfig vip, String identity) {
+        if (vip == null) {
+            return false;
+        }
+        for (BackendConfig b : vip.backends()) {
+            if (BackendIdentity.of(b.address()).equals(identity)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One probe per backend of every VIP with a health check, including removed backends still draining. */
+    static Map<BackendKey, ProbeSpec> wantedProbes(GatewayConfig config,
+                                                   Map<BackendKey, EffectiveConfig.Removed> drained) {
+        Map<BackendKey, ProbeSpec> out = new LinkedHashMap<>();
+        for (VipConfig v : config.vips()) {
+            if (v.healthCheck() == null) {
+                continue;
+            }
+            for (BackendConfig b : v.backends()) {
+                out.put(new BackendKey(v.name(), BackendIdentity.of(b.address())),
+                        ProbeSpec.of(v.healthCheck(), b.address()));
+            }
+        }
+        for (var e : drained.entrySet()) {
+            VipConfig v = e.getValue().vip();
+            if (v.healthCheck() != null) {
+                out.putIfAbsent(e.getKey(), ProbeSpec.of(v.healthCheck(), e.getValue().backend().address()));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,178 @@
+package io.dsrgw.gateway.dataplane;
+
+import io.dsrgw.conf.BackendState;
+import io.dsrgw.encap.flow.FlowKey;
+import io.dsrgw.encap.ip.IpProtocol;
+import io.dsrgw.encap.ip.Ipv4Addresses;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FlowSteeringTest {
+    private static final int VIP = Ipv4Addresses.parse("10.100.0.1");
+    private static final int B1 = Ipv4Addresses.parse("10.0.3.1");
+    private static final int B2 = Ipv4Addresses.parse("10.0.3.2");
+    private static final int B3 = Ipv4Addresses.parse("10.0.3.3");
+    private static final int FLOWS = 3000;
+
+    private final SnapshotContext context = SnapshotContext.create();
+    private long generation;
+
+    private ForwardingSnapshot snapshot(ForwardingSnapshot.Ipv4Backend... backends) {
+        return ForwardingSnapshot.builder("seed", 65537, Ipv4Addresses.parse("10.0.2.2"), 64, 1500)
+                .generation(++generation).context(context)
+                .addVip("web", VIP, IpProtocol.TCP, new int[] {80}, List.of(backends)).build();
+    }
+
+    private static ForwardingSnapshot.Ipv4Backend b(int address, int weight, BackendState state) {
+        return new ForwardingSnapshot.Ipv4Backend(address, weight, state);
+    }
+
+    private static FlowKey flow(int i) {
+        return new FlowKey().setIpv4(0x0b000000 + i, VIP, IpProtocol.TCP, 1024 + (i % 60000), 80, false);
+    }
+
+    /** Backend address per flow, sending one ACK packet of each flow through {@code steering}. */
+    private static int[] route(FlowSteering steering, ForwardingSnapshot s) {
+        int[] out = new int[FLOWS];
+        for (int i = 0; i < FLOWS; i++) {
+            FlowKey k = flow(i);
+            int b = steering.backendFor(s, 0, k, s.flowHash().hash(k), FlowSteering.TCP_ACK, 1_000L);
+            out[i] = b == ForwardingSnapshot.NONE ? 0 : s.backendIpv4(b);
+        }
+        return out;
+    }
+
+    private static int[] maglev(ForwardingSnapshot s) {
+        int[] out = new int[FLOWS];
+        for (int i = 0; i < FLOWS; i++) {
+            int b = s.backendFor(0, s.flowHash().hash(flow(i)));
+            out[i] = b == ForwardingSnapshot.NONE ? 0 : s.backendIpv4(b);
+        }
+        return out;
+    }
+
+    private static FlowSteering steering() {
+        return new FlowSteering(new FlowTable(1 << 14, FlowTimeouts.DEFAULT));
+    }
+
+    @Test
+    void shouldKeepEveryFlowOnItsBackendWhenABackendIsAdded() {
+        FlowSteering steering = steering();
+        int[] before = route(steering, snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE)));
+        ForwardingSnapshot grown = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE),
+                b(B3, 100, BackendState.ACTIVE));
+        int[] pureMaglev = maglev(grown);
+        int moved = 0;
+        for (int i = 0; i < FLOWS; i++) {
+            moved += pureMaglev[i] != before[i] ? 1 : 0;
+        }
+        assertTrue(moved > FLOWS / 5, "the new backend takes about a third of the Maglev slots: " + moved);
+        assertArraysEqual(before, route(steering, grown), "known flows stay put");
+        // New flows use the new table, including the new backend.
+        FlowKey fresh = null;
+        for (int i = FLOWS; fresh == null; i++) {
+            FlowKey k = flow(i);
+            if (grown.backendIpv4(grown.backendFor(0, grown.flowHash().hash(k))) == B3) {
+                fresh = k;
+            }
+        }
+        int b = steering.backendFor(grown, 0, fresh, grown.flowHash().hash(fresh), FlowSteering.TCP_SYN, 2_000L);
+        assertEquals(B3, grown.backendIpv4(b));
+    }
+
+    @Test
+    void shouldKeepFlowsOnAReweightedOrDrainingBackend() {
+        FlowSteering steering = steering();
+        int[] before = route(steering, snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE)));
+        assertArraysEqual(before, route(steering, snapshot(b(B1, 100, BackendState.ACTIVE),
+                b(B2, 10, BackendState.ACTIVE))), "re-weighted");
+        ForwardingSnapshot draining = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.DRAINING));
+        assertArraysEqual(before, route(steering, draining), "draining keeps its flows");
+        assertArraysEqual(before, route(steering, snapshot(b(B1, 100, BackendState.ACTIVE),
+                b(B2, 0, BackendState.ACTIVE))), "weight 0 is draining");
+        int[] maglev = maglev(draining);
+        for (int m : maglev) {
+            assertEquals(B1, m, "no new flow goes to the draining backend");
+        }
+    }
+
+    @Test
+    void shouldRehashTheFlowsOfADownOrRemovedBackendAndOnlyThose() {
+        FlowSteering steering = steering();
+        int[] before = route(steering, snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE),
+                b(B3, 100, BackendState.ACTIVE)));
+        int[] after = route(steering, snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.DOWN),
+                b(B3, 100, BackendState.ACTIVE)));
+        int onB2 = 0;
+        for (int i = 0; i < FLOWS; i++) {
+            if (before[i] == B2) {
+                onB2++;
+                assertNotEquals(B2, after[i]);
+            } else {
+                assertEquals(before[i], after[i], "flow " + i + " was not on the down backend");
+            }
+        }
+        assertEquals(onB2, steering.rehashed());
+        // Removed by reload (absent from the snapshot): same as down.
+        int[] removed = route(steering, snapshot(b(B1, 100, BackendState.ACTIVE), b(B3, 100, BackendState.ACTIVE)));
+        assertArraysEqual(after, removed, "re-bound flows stay on their new backend");
+        // B2 comes back: its old flows were re-bound and stay where they are now.
+        assertArraysEqual(after, route(steering, snapshot(b(B1, 100, BackendState.ACTIVE),
+                b(B2, 100, BackendState.ACTIVE), b(B3, 100, BackendState.ACTIVE))), "no flap back");
+    }
+
+    @Test
+    void shouldBypassTheTableForAStatelessVip() {
+        FlowSteering steering = steering();
+        ForwardingSnapshot s = ForwardingSnapshot.builder("seed", 65537, 1, 64, 1500)
+                .context(context.withStatelessVips(Set.of("web")))
+                .addVip("web", VIP, IpProtocol.TCP, new int[] {80}, List.of(b(B1, 1, BackendState.ACTIVE))).build();
+        route(steering, s);
+        assertEquals(0, steering.table().get(FlowTable.Counter.ENTRIES));
+    }
+
+    @Test
+    void shouldReuseTheMaglevTableOfAnUnchangedVip() {
+        ForwardingSnapshot a = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE));
+        ForwardingSnapshot b = snapshot(b(B2, 100, BackendState.ACTIVE), b(B1, 100, BackendState.ACTIVE));
+        assertSame(a.maglev(0), b.maglev(0), "same backends in another order: same table, not rebuilt");
+        assertEquals(1, context.maglevCache().builds());
+        assertEquals(a.backendId(0), b.backendId(0));
+    }
+
+    @Test
+    void shouldClassifyTcpFlowsForTheirTimeouts() {
+        FlowKey k = flow(1);
+        assertEquals(FlowTable.CLASS_TCP_SYN, FlowSteering.initialClass(k, FlowSteering.TCP_SYN));
+        assertEquals(FlowTable.CLASS_TCP_ESTABLISHED, FlowSteering.initialClass(k, FlowSteering.TCP_ACK));
+        assertEquals(FlowTable.CLASS_TCP_ESTABLISHED,
+                FlowSteering.nextClass(FlowTable.CLASS_TCP_SYN, k, FlowSteering.TCP_ACK));
+        assertEquals(FlowTable.CLASS_TCP_SYN, FlowSteering.nextClass(FlowTable.CLASS_TCP_SYN, k,
+                FlowSteering.TCP_SYN), "a retransmitted SYN stays SYN-only");
+        assertEquals(FlowTable.CLASS_TCP_CLOSING, FlowSteering.nextClass(FlowTable.CLASS_TCP_ESTABLISHED, k,
+                FlowSteering.TCP_RST | FlowSteering.TCP_ACK));
+        FlowKey udp = new FlowKey().setIpv4(1, VIP, IpProtocol.UDP, 1, 53, false);
+        assertEquals(FlowTable.CLASS_UDP, FlowSteering.initialClass(udp, FlowSteering.NO_FLAGS));
+        FlowKey frag = new FlowKey().setIpv4(1, VIP, IpProtocol.TCP, 0, 0, true);
+        assertEquals(FlowTable.CLASS_OTHER, FlowSteering.initialClass(frag, FlowSteering.NO_FLAGS));
+    }
+
+    private static void assertArraysEqual(int[] expected, int[] actual, String what) {
+        List<String> diffs = new ArrayList<>();
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] != actual[i]) {
+                diffs.add(i + ": " + Ipv4Addresses.format(expected[i]) + " -> " + Ipv4Addresses.format(actual[i]));
+            }
+        }
+        assertTrue(diffs.isEmpty(), what + ": " + diffs.size() + " flows moved, e.g. "
+                + diffs.subList(0, Math.min(5, diffs.size())));
+    }
+}
