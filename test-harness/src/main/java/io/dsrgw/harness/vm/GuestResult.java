@@ -15,13 +15,22 @@ public record GuestResult(String script, int exitCode, String output) {
         return exitCode == 0;
     }
 
-    /** Throws unless the exit code is 0; the message holds the script, exit code and output. */
+    /**
+     * Throws unless the exit code is 0; the message holds the script, exit code and the end of the output (where a
+     * failing command says why).
+     */
     public GuestResult check() throws GuestCommandException {
         if (exitCode != 0) {
             throw new GuestCommandException("in the VM `" + abbreviate(script) + "` exited " + exitCode
-                    + (output.isBlank() ? "" : ": " + abbreviate(output)), exitCode);
+                    + (output.isBlank() ? "" : ": " + tail(output, 3000)), exitCode);
         }
         return this;
+    }
+
+    /** The last {@code chars} characters of {@code s}, marked when cut. */
+    static String tail(String s, int chars) {
+        String t = s.strip();
+        return t.length() <= chars ? t : "..." + t.substring(t.length() - chars);
     }
 
     /** Parses a complete reply; throws when the exit marker is missing (the guest died or the channel broke). */

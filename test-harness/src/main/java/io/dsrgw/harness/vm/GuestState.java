@@ -33,9 +33,24 @@ public record GuestState(List<String> lines, Map<String, Integer> ifindexByName)
               | grep -E '^net[.]ipv4[.]conf[.][^.]+[.](rp_filter|arp_ignore|arp_announce) '
             """;
 
-    /** Captures the current state of {@code vm} (one command-channel round trip). */
+    /** iproute2's warning when the kernel's table changed during the dump (e.g. DAD or carrier during boot). */
+    static final String DUMP_INTERRUPTED = "Dump was interrupted";
+    private static final int CAPTURE_ATTEMPTS = 5;
+
+    /**
+     * Captures the current state of {@code vm} (one command-channel round trip; repeated while iproute2 reports an
+     * interrupted, possibly inconsistent dump).
+     */
     public static GuestState capture(Vm vm) throws IOException {
-        return parse(vm.check(CAPTURE).output());
+        String out = vm.check(CAPTURE).output();
+        for (int i = 1; i < CAPTURE_ATTEMPTS && out.contains(DUMP_INTERRUPTED); i++) {
+            out = vm.check("sleep 0.2\n" + CAPTURE).output();
+        }
+        if (out.contains(DUMP_INTERRUPTED)) {
+            throw new IOException("guest state: iproute2 reported \"" + DUMP_INTERRUPTED + "\" " + CAPTURE_ATTEMPTS
+                    + " times in a row");
+        }
+        return parse(out);
     }
 
     static GuestState parse(String output) {
@@ -56,8 +71,12 @@ public record GuestState(List<String> lines, Map<String, Integer> ifindexByName)
                 if (m.find()) {
                     ifindex.put(m.group(2), Integer.parseInt(m.group(1)));
                 }
-                // "7: dsrip6@NONE: <...> mtu 1452 ... permaddr 2625:733f:2e83:: ..." -> without index and permaddr
-                line = line.replaceFirst("^\\d+:\\s+", "").replaceAll("\\s*permaddr \\S+", "");
+                // "7: dsrip6@NONE: <...> mtu 1452 ... permaddr 2625:733f:2e83:: ..." -> without index and permaddr.
+                // Carrier is operational, not configuration (eth0 has none for a moment after boot): without the
+                // NO-CARRIER/LOWER_UP/DORMANT flags and the operstate.
+                line = line.replaceFirst("^\\d+:\\s+", "").replaceAll("\\s*permaddr \\S+", "")
+                        .replaceAll("(?<=[<,])(NO-CARRIER|LOWER_UP|DORMANT)(,|(?=>))", "").replace(",>", ">")
+                        .replaceFirst(" state \\S+", "");
             } else if (section.equals("addr")) {
                 if (line.contains(" inet6 fe80:") && line.contains("scope link")) {
                     continue;

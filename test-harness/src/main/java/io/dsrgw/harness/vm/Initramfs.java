@@ -41,10 +41,12 @@ public final class Initramfs {
      * Modules for eth0 (virtio-net), the tunnel kinds, 9p shares and nftables; dependencies are added.
      * crc32c_generic is the {@code softdep pre: crc32c} of libcrc32c (needed by nf_tables): without an
      * implementation of the crc32c algorithm, libcrc32c's init fails with ENOENT. Soft dependencies name algorithm
-     * aliases, not modules, and there is no modules.alias without depmod, so it is listed here.
+     * aliases, not modules, and there is no modules.alias without depmod, so it is listed here. nft_objref: rules
+     * that use a named counter ({@code counter name X}, the agent's tunnel filter) need it, and the guest has no
+     * modprobe to autoload it ("Could not process rule: No such file or directory").
      */
     public static final List<String> DEFAULT_MODULES = List.of("virtio_pci", "virtio_net", "ipip", "ip_gre",
-            "ip6_tunnel", "ip6_gre", "sit", "9pnet_virtio", "9p", "crc32c_generic", "nf_tables");
+            "ip6_tunnel", "ip6_gre", "sit", "9pnet_virtio", "9p", "crc32c_generic", "nf_tables", "nft_objref");
     public static final Map<String, String> DEFAULT_BINARIES = defaultBinaries();
     /** A headless JVM with networking and zip/jar access; AWT's X11 libraries are deliberately left out. */
     static final List<String> JDK_OBJECTS = List.of("bin/java", "lib/libjli.so", "lib/server/libjvm.so",

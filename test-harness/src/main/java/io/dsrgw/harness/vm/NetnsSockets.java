@@ -52,18 +52,38 @@ final class NetnsSockets {
 
     /** A blocking channel connected to {@code address} from inside namespace {@code ns}. */
     static SocketChannel connect(String ns, InetSocketAddress address, Duration timeout) throws IOException {
-        CompletableFuture<SocketChannel> result = new CompletableFuture<>();
-        Thread t = Thread.ofPlatform().name("netns-connect-" + ns).daemon().start(() -> {
-            try {
-                enter(ns);
+        try {
+            return callIn(ns, () -> {
                 SocketChannel ch = SocketChannel.open();
                 try {
                     ch.socket().connect(address, (int) timeout.toMillis());
-                    result.complete(ch);
+                    return ch;
                 } catch (IOException e) {
                     ch.close();
                     throw e;
                 }
+            });
+        } catch (IOException e) {
+            throw new IOException("connect to " + address + " in netns " + ns + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Something to run inside a namespace. */
+    @FunctionalInterface
+    interface NetnsCall<T> {
+        T call() throws Exception;
+    }
+
+    /**
+     * Runs {@code call} on a short-lived platform thread inside namespace {@code ns} and returns its result; sockets
+     * it creates stay in {@code ns}. An exception of {@code call} is rethrown as an IOException (with its message).
+     */
+    static <T> T callIn(String ns, NetnsCall<T> call) throws IOException {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread t = Thread.ofPlatform().name("netns-" + ns).daemon().start(() -> {
+            try {
+                enter(ns);
+                result.complete(call.call());
             } catch (Throwable e) {
                 result.completeExceptionally(e);
             }
@@ -73,13 +93,13 @@ final class NetnsSockets {
         } catch (InterruptedException e) {
             t.interrupt();
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while connecting to " + address + " in netns " + ns, e);
+            throw new IOException("interrupted while running in netns " + ns, e);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof IOException io) {
-                throw new IOException("connect to " + address + " in netns " + ns + ": " + io.getMessage(), io);
+                throw io;
             }
-            throw new IOException("connect to " + address + " in netns " + ns + ": " + c, c);
+            throw new IOException("in netns " + ns + ": " + c, c);
         }
     }
 

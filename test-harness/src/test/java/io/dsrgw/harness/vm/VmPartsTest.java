@@ -76,6 +76,25 @@ class VmPartsTest {
     }
 
     @Test
+    void shouldIgnoreTheCarrierOfALinkButNotItsAdministrativeState() {
+        // Seen for real: right after boot eth0 had no carrier yet, seconds later it had.
+        String booting = """
+                @@link
+                2: eth0: <NO-CARRIER,BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state DOWN mode DEFAULT
+                3: dsrgre@NONE: <NOARP,UP,LOWER_UP> mtu 1476 qdisc noqueue state UNKNOWN mode DEFAULT
+                """;
+        String running = booting.replace("<NO-CARRIER,BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state"
+                + " DOWN", "<BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP");
+        GuestState a = GuestState.parse(booting);
+        assertEquals(List.of(), a.diff(GuestState.parse(running)));
+        assertTrue(a.lines().contains("link: dsrgre@NONE: <NOARP,UP> mtu 1476 qdisc noqueue mode DEFAULT"),
+                a.lines().toString());
+        GuestState down = GuestState.parse(booting.replace("<NOARP,UP,LOWER_UP>", "<NOARP>"));
+        assertEquals(List.of("- link: dsrgre@NONE: <NOARP,UP> mtu 1476 qdisc noqueue mode DEFAULT",
+                "+ link: dsrgre@NONE: <NOARP> mtu 1476 qdisc noqueue mode DEFAULT"), a.diff(down));
+    }
+
+    @Test
     void shouldTakeLibraryPathsAndTheLoaderFromLddOutput() {
         String ldd = """
                 \tlinux-vdso.so.1 (0x00007ffd)
