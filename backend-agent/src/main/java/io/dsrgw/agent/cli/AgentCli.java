@@ -1,5 +1,7 @@
 package io.dsrgw.agent.cli;
 
+import io.dsrgw.agent.health.DrainFile;
+import io.dsrgw.agent.health.DrainState;
 import io.dsrgw.agent.kernel.DecapModes;
 import io.dsrgw.agent.kernel.WindowsPlan;
 import io.dsrgw.agent.plan.CommandResult;
@@ -23,6 +25,7 @@ import io.dsrgw.linux.Probe;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -50,8 +53,12 @@ public final class AgentCli {
                                      re-check every reconcile-interval, repairing drift; SIGTERM/SIGINT stop
                                      and leave the configuration applied (use `down` to remove it)
               down   --config FILE   remove what apply created (per the state file) and restore sysctls
-              status --config FILE   mode per tunnel kind, what the state file records, drift, and the
-                                     tunnel filter's drop counters (kernel mode)
+              status --config FILE   mode per tunnel kind, what the state file records, drift, whether the
+                                     server is drained, and the tunnel filter's drop counters (kernel mode)
+              drain  --config FILE   take this server out of rotation for new flows: the readiness endpoint
+                                     (health.listen, GET /ready) answers 503 draining within 1 s; the VIPs
+                                     stay so open connections finish; persists across restarts
+              undrain --config FILE  undo drain: /ready answers per the host's state again
               check-config FILE      validate a configuration file
               --help                 this text
 
@@ -62,16 +69,23 @@ public final class AgentCli {
     private final Supplier<Probe> rootProbe;
     private final PrintStream out;
     private final PrintStream err;
+    private final Clock clock;
 
     /**
      * @param host      the host to observe and change
      * @param rootProbe the privilege probe (Capabilities::root in production)
      */
     public AgentCli(Host host, Supplier<Probe> rootProbe, PrintStream out, PrintStream err) {
+        this(host, rootProbe, out, err, Clock.systemUTC());
+    }
+
+    /** As above, with the clock {@code drain} records its time from (tests). */
+    public AgentCli(Host host, Supplier<Probe> rootProbe, PrintStream out, PrintStream err, Clock clock) {
         this.host = host;
         this.rootProbe = rootProbe;
         this.out = out;
         this.err = err;
+        this.clock = clock;
     }
 
     /** Runs the command line; returns the exit status. */
@@ -91,7 +105,7 @@ public final class AgentCli {
                 }
                 return CheckConfig.checkAgent(Path.of(args[1]), out, err);
             }
-            case "plan", "apply", "run", "down", "status" -> {
+            case "plan", "apply", "run", "down", "status", "drain", "undrain" -> {
                 Path config;
                 String os;
                 try {
@@ -188,6 +202,15 @@ public final class AgentCli {
             out.print(WindowsPlan.render(config));
             return EXIT_OK;
         }
+        if (command.equals("drain") || command.equals("undrain")) {
+            // Operator intent only: no probing, no host change; the file's permissions decide who may.
+            try {
+                return drain(command.equals("drain"), config);
+            } catch (IOException e) {
+                err.println(prefix + e.getMessage());
+                return EXIT_ERROR;
+            }
+        }
         Probe root = rootProbe.get();
         if ((command.equals("apply") || command.equals("run") || command.equals("down")) && !root.available()) {
             err.println(prefix + "needs root (CAP_NET_ADMIN): " + root.cause());
@@ -274,6 +297,7 @@ public final class AgentCli {
                 out.println("drift: " + line);
             }
         }
+        out.println(drainedLine(DrainFile.forStateFile(config.stateFile())));
         if (!modes.kernelKinds().isEmpty()) {
             out.println(tunnelFilterCounters());
         }
@@ -281,6 +305,42 @@ public final class AgentCli {
             out.println("userspace counters: only inside a running `dsr-agent run` (printed when it stops)");
         }
         return EXIT_OK;
+    }
+
+    private int drain(boolean drain, AgentConfig config) throws IOException {
+        DrainFile file = DrainFile.forStateFile(config.stateFile());
+        DrainState before = file.read();
+        if (drain) {
+            if (before.drained()) {
+                out.println("already drained since " + before.since() + " (drain file " + file.path() + ")");
+                return EXIT_OK;
+            }
+            DrainState now = file.drain(clock.instant());
+            out.println("drained since " + now.since() + " (drain file " + file.path() + "): a running agent's "
+                    + "GET /ready on " + config.healthListen() + " answers 503 draining within 1 s; the VIPs stay,"
+                    + " so open connections finish; `dsr-agent undrain` undoes it");
+        } else {
+            boolean removed = file.undrain();
+            if (!removed) {
+                out.println("not drained (no drain file " + file.path() + ")");
+            } else if (before.problem() != null) {
+                out.println("undrained: removed the unreadable drain file (" + before.problem() + ")");
+            } else {
+                out.println("undrained (was drained since " + before.since() + "): a running agent's GET /ready on "
+                        + config.healthListen() + " answers per the host's state again within 1 s");
+            }
+        }
+        return EXIT_OK;
+    }
+
+    /** {@code drained: yes (since ..., drain file ...)} or {@code drained: no}. */
+    static String drainedLine(DrainFile file) {
+        DrainState d = file.read();
+        if (d.problem() != null) {
+            return "drained: unknown (" + d.problem() + "; the readiness endpoint answers not-ready)";
+        }
+        return d.drained() ? "drained: yes (since " + d.since() + ", drain file " + file.path()
+                + "; the readiness endpoint answers 503 draining)" : "drained: no";
     }
 
     /** {@code tunnel filter: dropped ipv4 3, ipv6 0 packets not from a gateway} from the agent's nft table. */

@@ -1,5 +1,9 @@
 package io.dsrgw.agent.cli;
 
+import io.dsrgw.agent.health.AgentHealth;
+import io.dsrgw.agent.health.DrainFile;
+import io.dsrgw.agent.health.DrainWatcher;
+import io.dsrgw.agent.health.HealthServer;
 import io.dsrgw.agent.kernel.DecapModes;
 import io.dsrgw.agent.plan.Operation;
 import io.dsrgw.agent.plan.PlanException;
@@ -25,7 +29,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +46,10 @@ import java.util.concurrent.TimeUnit;
  * reconcile-interval and repair drift. SIGTERM/SIGINT stop decapsulation and print the final
  * counters; the applied configuration (VIPs, decap TUN, sysctls) deliberately stays, so that a
  * restart or upgrade of the agent does not take the VIPs away; {@code dsr-agent down} removes it.
+ *
+ * <p>While it runs, the readiness endpoint on {@code health.listen} answers from the read-back that follows
+ * every apply ({@link AgentHealth}) and from the drain flag, polled every
+ * {@value io.dsrgw.agent.health.DrainWatcher#POLL_INTERVAL_MS} ms.
  */
 final class RunCommand {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
@@ -53,6 +65,7 @@ final class RunCommand {
     private final PrintStream out;
     private final PrintStream err;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final AgentHealth health;
 
     RunCommand(AgentConfig config, DecapModes modes, Reconciler reconciler, PrintStream out, PrintStream err) {
         this.config = config;
@@ -60,10 +73,37 @@ final class RunCommand {
         this.reconciler = reconciler;
         this.out = out;
         this.err = err;
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("mode", modes.describe());
+        info.put("vips", config.vips().stream().map(InetAddress::getHostAddress).toList());
+        info.put("listen", config.healthListen());
+        // A read-back older than a few reconcile intervals means the loop is stuck (e.g. on a hung command).
+        Duration staleAfter = config.reconcileInterval().multipliedBy(3).plusSeconds(30);
+        this.health = new AgentHealth(new DrainWatcher(DrainFile.forStateFile(config.stateFile())),
+                Clock.systemUTC(), staleAfter, info);
     }
 
+    /**
+     * Serves the readiness endpoint (bound first: a port conflict fails before the host is changed), then
+     * applies and decapsulates until stopped.
+     */
     int run() throws IOException, PlanException, PlanExecutionException {
         LOG.info(modes.describe());
+        HealthServer server;
+        try {
+            server = HealthServer.start(config.healthListen(), health);
+        } catch (IOException e) {
+            err.println("dsr-agent run: " + e.getMessage());
+            return AgentCli.EXIT_ERROR;
+        }
+        try (server) {
+            server.every(DrainWatcher.POLL_INTERVAL_MS, health::pollDrain);
+            LOG.info("readiness endpoint on http://{}/ready (and /healthz, /status)", config.healthListen());
+            return applyAndDecapsulate();
+        }
+    }
+
+    private int applyAndDecapsulate() throws IOException, PlanException, PlanExecutionException {
         installSignalHandlers();
         reconciler.apply(op -> LOG.info("applied: {}", op.describe()));
         if (stopRequested.getCount() == 0) {
@@ -110,6 +150,7 @@ final class RunCommand {
         }
 
         DecapCounters counters = new DecapCounters();
+        health.counters(counters::snapshot);
         UserspaceDecapsulator decapsulator = new UserspaceDecapsulator(Ipv4AddressSet.ofInet(config.gateways()),
                 Ipv6AddressSet.ofInet(config.gateways()), Ipv4AddressSet.ofInet(config.vips()),
                 Ipv6AddressSet.ofInet(config.vips()), GreKeySet.of(config.greKeys()), sink, counters);
@@ -118,6 +159,7 @@ final class RunCommand {
         LOG.info("decapsulating {} in userspace ({} raw sockets) from {} gateway(s) for {} VIP(s) into {}",
                 kindIds(modes.userKinds()), sockets.size(), config.gateways().size(),
                 config.vips().size(), device);
+        readBack(); // ready for the endpoint only now that decapsulation runs
         out.println("dsr-agent: ready");
         out.flush();
 
@@ -160,6 +202,7 @@ final class RunCommand {
     private int kernelOnly() {
         LOG.info("kernel decapsulation for {}: reconciling every {}", kindIds(modes.kernelKinds()),
                 config.reconcileInterval());
+        readBack(); // ready for the endpoint only now that decapsulation runs
         out.println("dsr-agent: ready");
         out.flush();
         while (!awaitStop(Math.max(1, config.reconcileInterval().toMillis()))) {
@@ -224,6 +267,19 @@ final class RunCommand {
         } catch (RuntimeException e) {
             // A bug in a control-plane pass must not stop decapsulation; keep it loud.
             LOG.error("reconcile failed with an internal error (retrying in {})", config.reconcileInterval(), e);
+        }
+        readBack();
+    }
+
+    /**
+     * Reads the host back after an apply and publishes the result to the readiness endpoint: ready only when
+     * nothing is left to change (a repair that failed, or drift that appeared meanwhile, shows as the plan).
+     */
+    private void readBack() {
+        try {
+            health.checked(reconciler.plan());
+        } catch (IOException | PlanException | RuntimeException e) {
+            health.checkFailed(e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }
 

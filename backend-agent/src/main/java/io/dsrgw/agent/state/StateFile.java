@@ -155,6 +155,15 @@ public final class StateFile {
         }
     }
 
+    /**
+     * Replaces {@code file} atomically with {@code bytes}: a temporary file in the same directory is written,
+     * fsync'ed and renamed over it (the directory is created when missing), so readers see the old or the new
+     * content, never a torn one. Also used for the drain flag next to the state file.
+     */
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        write(file.toAbsolutePath(), bytes);
+    }
+
     private static void write(Path abs, byte[] bytes) throws IOException {
         Path dir = abs.getParent();
         Files.createDirectories(dir);

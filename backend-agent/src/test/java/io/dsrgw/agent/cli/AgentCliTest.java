@@ -12,6 +12,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -230,6 +233,68 @@ class AgentCliTest {
 
         assertEquals(0, run("down", "--config", config().toString()), err());
         assertTrue(out().contains("nothing to undo (no state file " + dir.resolve("state.conf") + ")"), out());
+    }
+
+    @Test
+    void shouldDrainAndUndrainThroughAPersistedFileWithoutTouchingTheHost() throws IOException {
+        Path drainFile = dir.resolve("state.conf.drain");
+        Clock clock = Clock.fixed(Instant.parse("2026-11-22T02:41:07Z"), ZoneOffset.UTC);
+        AgentCli cli = new AgentCli(host, () -> Probe.unavailable("not root"),
+                new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+                new PrintStream(errBytes, true, StandardCharsets.UTF_8), clock);
+
+        assertEquals(0, cli.run(new String[] {"drain", "--config", config().toString()}), err());
+        assertEquals("drained since 2026-11-22T02:41:07Z (drain file " + drainFile + "): a running agent's GET /ready"
+                + " on 0.0.0.0:9181 answers 503 draining within 1 s; the VIPs stay, so open connections finish;"
+                + " `dsr-agent undrain` undoes it\n", out());
+        assertTrue(Files.readString(drainFile).contains("\"drained\":true"));
+        outBytes.reset();
+
+        assertEquals(0, cli.run(new String[] {"drain", "--config", config().toString()}), err());
+        assertEquals("already drained since 2026-11-22T02:41:07Z (drain file " + drainFile + ")\n", out());
+        outBytes.reset();
+
+        assertEquals(0, run("status", "--config", config().toString()), err());
+        assertTrue(out().contains("\ndrained: yes (since 2026-11-22T02:41:07Z, drain file " + drainFile
+                + "; the readiness endpoint answers 503 draining)\n"), out());
+        outBytes.reset();
+
+        assertEquals(0, cli.run(new String[] {"undrain", "--config", config().toString()}), err());
+        assertEquals("undrained (was drained since 2026-11-22T02:41:07Z): a running agent's GET /ready on "
+                + "0.0.0.0:9181 answers per the host's state again within 1 s\n", out());
+        assertTrue(Files.notExists(drainFile));
+        outBytes.reset();
+
+        assertEquals(0, cli.run(new String[] {"undrain", "--config", config().toString()}), err());
+        assertEquals("not drained (no drain file " + drainFile + ")\n", out());
+        outBytes.reset();
+
+        assertEquals(0, run("status", "--config", config().toString()), err());
+        assertTrue(out().contains("\ndrained: no\n"), out());
+        assertTrue(commands.stream().allMatch(c -> c.startsWith("ip -j ") || c.startsWith("nft -j ")),
+                "drain/undrain/status only read the host: " + commands);
+    }
+
+    @Test
+    void shouldNameTheDrainFileWhenItCannotBeWritten() throws IOException {
+        Path f = dir.resolve("blocked.conf");
+        Files.writeString(dir.resolve("notadir"), "x");
+        Files.writeString(f, "dsrgw.agent {\n  gateways = [10.0.2.2]\n  vips = [10.100.0.1]\n  state-file = \""
+                + dir.resolve("notadir/state.conf") + "\"\n}\n");
+
+        assertEquals(1, run("drain", "--config", f.toString()));
+
+        assertTrue(err().startsWith("dsr-agent drain: drain file " + dir.resolve("notadir/state.conf.drain")
+                + ": cannot write ("), err());
+    }
+
+    @Test
+    void shouldListDrainAndUndrainInTheUsage() {
+        assertEquals(0, run("--help"));
+        assertTrue(out().contains("  drain  --config FILE "), out());
+        assertTrue(out().contains("  undrain --config FILE "), out());
+        assertEquals(2, run("drain"));
+        assertTrue(err().contains("dsr-agent: drain: missing --config FILE"), err());
     }
 
     @Test
