@@ -8,6 +8,7 @@ import io.dsrgw.agent.plan.CommandResult;
 import io.dsrgw.agent.plan.DesiredState;
 import io.dsrgw.agent.plan.NftJson;
 import io.dsrgw.agent.plan.NftTable;
+import io.dsrgw.agent.plan.TunnelDeviceSpec;
 import io.dsrgw.agent.plan.TunnelFilter;
 import io.dsrgw.agent.plan.Host;
 import io.dsrgw.agent.plan.Operation;
@@ -239,7 +240,8 @@ public final class AgentCli {
                 case "apply" -> apply(reconciler);
                 case "down" -> down(reconciler, config);
                 case "status" -> status(reconciler, config, modes);
-                case "run" -> new RunCommand(config, modes, reconciler, out, err).run();
+                case "run" -> new RunCommand(config, modes, reconciler, host,
+                        desired.tunnelDevices().stream().map(TunnelDeviceSpec::name).toList(), out, err).run();
                 default -> throw new IllegalStateException(command);
             };
         } catch (PlanException | IOException e) {

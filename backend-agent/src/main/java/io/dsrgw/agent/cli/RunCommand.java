@@ -4,7 +4,9 @@ import io.dsrgw.agent.health.AgentHealth;
 import io.dsrgw.agent.health.DrainFile;
 import io.dsrgw.agent.health.DrainWatcher;
 import io.dsrgw.agent.health.HealthServer;
+import io.dsrgw.agent.health.KernelCounters;
 import io.dsrgw.agent.kernel.DecapModes;
+import io.dsrgw.agent.plan.Host;
 import io.dsrgw.agent.plan.Operation;
 import io.dsrgw.agent.plan.PlanException;
 import io.dsrgw.agent.plan.PlanExecutionException;
@@ -66,8 +68,24 @@ final class RunCommand {
     private final PrintStream err;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final AgentHealth health;
+    /** Kernel mode: where the tunnel devices' and the filter's counters are read (null: none). */
+    private final Host host;
+    private final List<String> kernelDevices;
+    private volatile Map<String, Long> kernelCounters = Map.of();
+    private volatile DecapCounters userspaceCounters;
 
     RunCommand(AgentConfig config, DecapModes modes, Reconciler reconciler, PrintStream out, PrintStream err) {
+        this(config, modes, reconciler, null, List.of(), out, err);
+    }
+
+    /**
+     * @param host          read for kernel mode's counters once per reconcile (null: no kernel counters)
+     * @param kernelDevices the kernel tunnel devices the agent manages
+     */
+    RunCommand(AgentConfig config, DecapModes modes, Reconciler reconciler, Host host, List<String> kernelDevices,
+               PrintStream out, PrintStream err) {
+        this.host = host;
+        this.kernelDevices = List.copyOf(kernelDevices);
         this.config = config;
         this.modes = modes;
         this.reconciler = reconciler;
@@ -81,6 +99,18 @@ final class RunCommand {
         Duration staleAfter = config.reconcileInterval().multipliedBy(3).plusSeconds(30);
         this.health = new AgentHealth(new DrainWatcher(DrainFile.forStateFile(config.stateFile())),
                 Clock.systemUTC(), staleAfter, info);
+        health.counters(this::counters);
+    }
+
+    /** For {@code /status}: the decapsulator's last published counters, then kernel mode's last read ones. */
+    private Map<String, Long> counters() {
+        Map<String, Long> all = new LinkedHashMap<>();
+        DecapCounters u = userspaceCounters;
+        if (u != null) {
+            all.putAll(u.snapshot());
+        }
+        kernelCounters.forEach((k, v) -> all.merge(k, v, Long::sum));
+        return all;
     }
 
     /**
@@ -150,7 +180,7 @@ final class RunCommand {
         }
 
         DecapCounters counters = new DecapCounters();
-        health.counters(counters::snapshot);
+        userspaceCounters = counters;
         UserspaceDecapsulator decapsulator = new UserspaceDecapsulator(Ipv4AddressSet.ofInet(config.gateways()),
                 Ipv6AddressSet.ofInet(config.gateways()), Ipv4AddressSet.ofInet(config.vips()),
                 Ipv6AddressSet.ofInet(config.vips()), GreKeySet.of(config.greKeys()), sink, counters);
@@ -280,6 +310,13 @@ final class RunCommand {
             health.checked(reconciler.plan());
         } catch (IOException | PlanException | RuntimeException e) {
             health.checkFailed(e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+        if (host != null && !kernelDevices.isEmpty()) {
+            try {
+                kernelCounters = KernelCounters.read(host, kernelDevices);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("kernel decapsulation counters unavailable: {}", e.getMessage());
+            }
         }
     }
 
