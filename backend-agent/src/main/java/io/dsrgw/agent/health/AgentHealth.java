@@ -95,7 +95,7 @@ public final class AgentHealth implements HealthSource {
         if (c == null) {
             reasons.add("not checked yet: the configuration is being applied");
         } else if (c.problem() != null) {
-            reasons.add("cannot read the host back: " + c.problem());
+            reasons.add("read-back failed: " + c.problem());
         } else {
             reasons.addAll(c.drift());
             Duration age = Duration.between(c.at(), clock.instant());

@@ -90,7 +90,7 @@ class AgentHealthTest {
         AgentHealth h = health();
         h.checkFailed("ip -j addr show dev lo: exit 1: Cannot find device");
 
-        assertEquals(List.of("cannot read the host back: ip -j addr show dev lo: exit 1: Cannot find device"),
+        assertEquals(List.of("read-back failed: ip -j addr show dev lo: exit 1: Cannot find device"),
                 h.readiness().reasons());
     }
 
