@@ -13,12 +13,25 @@ import java.util.Objects;
  * @param weight         Maglev weight 0..65535 (default 100); 0 behaves like draining
  * @param state          administrative state (default active)
  * @param tunnelOverride tunnel family for this backend instead of the VIP's, or null
+ * @param healthCheck    this backend's own health check, complete (keys it leaves out come from the VIP's check,
+ *                       then the defaults), replacing the VIP's for this backend; null to use the VIP's
  */
-public record BackendConfig(InetAddress address, int weight, BackendState state, TunnelFamily tunnelOverride) {
+public record BackendConfig(InetAddress address, int weight, BackendState state, TunnelFamily tunnelOverride,
+                            HealthCheckConfig healthCheck) {
 
     public BackendConfig {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(state, "state");
+    }
+
+    /** The issue-2 signature, kept for existing callers: no health check of its own. */
+    public BackendConfig(InetAddress address, int weight, BackendState state, TunnelFamily tunnelOverride) {
+        this(address, weight, state, tunnelOverride, null);
+    }
+
+    /** @return the health check that applies to this backend of {@code vip}: its own, else the VIP's, else null */
+    public HealthCheckConfig effectiveHealthCheck(VipConfig vip) {
+        return healthCheck != null ? healthCheck : vip.healthCheck();
     }
 
     /** @return true when the outer header is IPv4 (ipip, sit, gre) */
@@ -52,6 +65,7 @@ public record BackendConfig(InetAddress address, int weight, BackendState state,
     @Override
     public String toString() {
         return IpLiterals.format(address) + " weight " + weight + " " + state.id()
-            + (tunnelOverride == null ? "" : " tunnel " + tunnelOverride.id());
+            + (tunnelOverride == null ? "" : " tunnel " + tunnelOverride.id())
+            + (healthCheck == null ? "" : " " + healthCheck);
     }
 }

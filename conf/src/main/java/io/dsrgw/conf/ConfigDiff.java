@@ -6,14 +6,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What changed between two gateway configurations, for a reload: VIPs added, removed or changed (matched by
  * name), and which non-VIP settings changed. Pure: computed from the two immutable configs only.
  *
  * <p>A VIP counts as changed when anything that affects forwarding or health checking differs: address,
- * protocol, the set of ports, tunnel family, GRE key or checksum, health check, or the set of backends with
- * their weight, state and tunnel override. The order of ports and of backends does not matter (the VIP table
+ * protocol, the set of ports, tunnel family, GRE key or checksum, flow table on/off, the VIP's health check, or
+ * the set of backends with their weight, state, tunnel override and own health check. {@link #onlyHealthChecks}
+ * tells a change that needs no new Maglev table or VIP entry (only health checks differ) from the others. The order of ports and of backends does not matter (the VIP table
  * and Maglev do not depend on it), and neither does the order of the VIPs.
  *
  * @param added            names of VIPs only in the new config, in its order
@@ -27,7 +29,7 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
 
     /** Every non-VIP setting compared, by its key under {@code dsrgw.gateway}. */
     public static final List<String> SETTING_KEYS = List.of("ingress", "tunnel-source", "tunnel-mtu", "ttl",
-        "hash-seed", "maglev-table-size", "batch-size", "admin", "icmp");
+        "hash-seed", "maglev-table-size", "batch-size", "admin", "icmp", "removed-backend-grace", "flow-table");
 
     public ConfigDiff {
         added = List.copyOf(added);
@@ -68,6 +70,8 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         setting(settings, "batch-size", before.batchSize(), after.batchSize());
         setting(settings, "admin", before.admin(), after.admin());
         setting(settings, "icmp", before.icmp(), after.icmp());
+        setting(settings, "removed-backend-grace", before.removedBackendGrace(), after.removedBackendGrace());
+        setting(settings, "flow-table", before.flowTable(), after.flowTable());
         return new ConfigDiff(added, removed, changed, settings);
     }
 
@@ -110,11 +114,32 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         }
     }
 
+    /**
+     * @return true when two versions of a VIP differ, but only in health checks (the VIP's or a backend's own):
+     *     forwarding is unchanged, so the VIP keeps its Maglev table and only its probes are replaced
+     */
+    public static boolean onlyHealthChecks(VipConfig a, VipConfig b) {
+        return !sameVip(a, b) && sameForwarding(a, b);
+    }
+
     private static boolean sameVip(VipConfig a, VipConfig b) {
+        return sameForwarding(a, b) && Objects.equals(a.healthCheck(), b.healthCheck())
+            && new HashSet<>(a.backends()).equals(new HashSet<>(b.backends()));
+    }
+
+    private static boolean sameForwarding(VipConfig a, VipConfig b) {
         return a.address().equals(b.address()) && a.protocol() == b.protocol()
             && new HashSet<>(a.ports()).equals(new HashSet<>(b.ports())) && a.tunnel() == b.tunnel()
             && Objects.equals(a.greKey(), b.greKey()) && a.greChecksum() == b.greChecksum()
-            && Objects.equals(a.healthCheck(), b.healthCheck())
-            && new HashSet<>(a.backends()).equals(new HashSet<>(b.backends()));
+            && a.flowTable() == b.flowTable()
+            && withoutHealthChecks(a.backends()).equals(withoutHealthChecks(b.backends()));
+    }
+
+    private static Set<BackendConfig> withoutHealthChecks(List<BackendConfig> backends) {
+        Set<BackendConfig> s = new HashSet<>();
+        for (BackendConfig b : backends) {
+            s.add(new BackendConfig(b.address(), b.weight(), b.state(), b.tunnelOverride()));
+        }
+        return s;
     }
 }

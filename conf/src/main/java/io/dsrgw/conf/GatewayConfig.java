@@ -1,5 +1,6 @@
 package io.dsrgw.conf;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,10 +17,17 @@ import java.util.Objects;
  * @param vips            the VIPs, in configuration order
  * @param admin           admin surfaces
  * @param icmp            echo handling and the too-big rate limit
+ * @param removedBackendGrace how long a backend removed by a reload keeps its flows, draining, before it goes
+ *                        (0s..1h)
+ * @param flowTable       the per-worker flow table's size and idle timeouts
  */
 public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
                             String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
-                            AdminConfig admin, IcmpConfig icmp) {
+                            AdminConfig admin, IcmpConfig icmp, Duration removedBackendGrace,
+                            FlowTableConfig flowTable) {
+
+    /** Default of {@link #removedBackendGrace}. */
+    public static final Duration DEFAULT_REMOVED_BACKEND_GRACE = Duration.ofSeconds(30);
 
     public GatewayConfig {
         Objects.requireNonNull(ingress, "ingress");
@@ -27,7 +35,23 @@ public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSour
         Objects.requireNonNull(hashSeed, "hashSeed");
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(icmp, "icmp");
+        Objects.requireNonNull(removedBackendGrace, "removedBackendGrace");
+        Objects.requireNonNull(flowTable, "flowTable");
+        if (removedBackendGrace.isNegative()) {
+            throw new IllegalArgumentException("removedBackendGrace " + removedBackendGrace + " (expected: >= 0)");
+        }
         vips = List.copyOf(vips);
+    }
+
+    /**
+     * The issue-4 signature, kept for existing callers: removed-backend-grace 30s and the default flow table
+     * ({@link FlowTableConfig#DEFAULT}).
+     */
+    public GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
+                         String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
+                         AdminConfig admin, IcmpConfig icmp) {
+        this(ingress, tunnelSource, tunnelMtu, ttl, hashSeed, maglevTableSize, batchSize, vips, admin, icmp,
+            DEFAULT_REMOVED_BACKEND_GRACE, FlowTableConfig.DEFAULT);
     }
 
     /** The issue-2 signature, kept for existing callers: {@code icmp} is {@link IcmpConfig#DEFAULT}. */
@@ -62,6 +86,7 @@ public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSour
         // The hash seed is a secret (it keeps outsiders from aiming flows at one backend): never print it.
         return "GatewayConfig[ingress=" + ingress + ", tunnelSource=" + tunnelSource + ", tunnelMtu=" + tunnelMtu
             + ", ttl=" + ttl + ", hashSeed=(" + hashSeed.length() + " chars), maglevTableSize=" + maglevTableSize
-            + ", batchSize=" + batchSize + ", vips=" + vips + ", admin=" + admin + ", icmp=" + icmp + "]";
+            + ", batchSize=" + batchSize + ", vips=" + vips + ", admin=" + admin + ", icmp=" + icmp
+            + ", removedBackendGrace=" + Hocon.formatDuration(removedBackendGrace) + ", flowTable=" + flowTable + "]";
     }
 }

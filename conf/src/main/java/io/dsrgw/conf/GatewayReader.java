@@ -27,6 +27,11 @@ final class GatewayReader {
     static final Duration MIN_HC_TIMEOUT = Duration.ofMillis(10);
     static final Duration MAX_HC_TIMEOUT = Duration.ofMinutes(1);
     static final int MAX_RISE_FALL = 100;
+    static final int MIN_HTTP_STATUS = 100;         // RFC 9110 section 15: status codes are 100..599
+    static final int MAX_HTTP_STATUS = 599;
+    static final Duration MAX_REMOVED_BACKEND_GRACE = Duration.ofHours(1);
+    static final Duration MIN_FLOW_TIMEOUT = Duration.ofSeconds(1);
+    static final Duration MAX_FLOW_TIMEOUT = Duration.ofDays(1);
     /** 1e6 too-big messages per second per worker is already far beyond what any client needs: a sanity cap. */
     static final long MAX_TOO_BIG_RATE = 1_000_000;
     /** RFC 8200 §5: every link an IPv6 packet crosses has an MTU of at least 1280 bytes. */
@@ -38,12 +43,16 @@ final class GatewayReader {
     static final Map<String, TunnelFamily> TUNNELS = Validation.ids(TunnelFamily.values(), TunnelFamily::id);
     static final Map<String, BackendState> STATES = Validation.ids(BackendState.values(), BackendState::id);
     static final Map<String, String> HC_TYPES = Validation.ids(
-        new String[] {HealthCheckConfig.TYPE_TCP, HealthCheckConfig.TYPE_HTTP}, s -> s);
+        new String[] {HealthCheckConfig.TYPE_TCP, HealthCheckConfig.TYPE_HTTP, HealthCheckConfig.TYPE_HTTPS,
+            HealthCheckConfig.TYPE_AGENT, HealthCheckConfig.TYPE_TUNNEL}, s -> s);
+    static final String HC_EXPECTED = "an object { type, port, path, expected-status, interval, timeout, rise, fall }";
+    static final String STATUS_RULE = "an HTTP status 100..599 or a range such as \"200-399\"";
     static final Map<String, EchoMode> ECHO_MODES = Validation.ids(EchoMode.values(), EchoMode::id);
 
     /** Element defaults ({@code dsrgw.gateway.defaults}), typed once; built-in values stand in for bad ones. */
     private record Defaults(TunnelFamily tunnel, int weight, BackendState state, String hcType, String hcPath,
-                            Duration hcInterval, Duration hcTimeout, int hcRise, int hcFall) {
+                            Duration hcInterval, Duration hcTimeout, int hcRise, int hcFall,
+                            IntRanges hcExpectedStatus) {
     }
 
     private final Problems problems;
@@ -66,7 +75,7 @@ final class GatewayReader {
 
     private GatewayConfig gateway(ObjectReader gw) {
         gw.allowKeys("ingress", "tunnel-source", "tunnel-mtu", "ttl", "hash-seed", "maglev-table-size",
-            "batch-size", "vips", "admin", "defaults", "icmp");
+            "batch-size", "vips", "admin", "defaults", "icmp", "removed-backend-grace", "flow-table");
         defaults = defaults(gw.object("defaults", false, "an object"));
         IngressConfig ingress = ingress(gw.object("ingress", false, "an object { kind, device, queues }"));
         tunnelSource = tunnelSource(gw.object("tunnel-source", false, "an object { ipv4, ipv6 }"));
@@ -87,6 +96,9 @@ final class GatewayReader {
         List<VipConfig> vips = vips(gw, tableSize);
         AdminConfig admin = admin(gw.object("admin", false, "an object { socket, http }"));
         IcmpConfig icmp = icmp(gw.object("icmp", false, "an object { echo, too-big-rate }"));
+        Duration grace = gw.duration("removed-backend-grace", Duration.ZERO, MAX_REMOVED_BACKEND_GRACE, true);
+        FlowTableConfig flowTable = flowTable(gw.object("flow-table", false, "an object { capacity, "
+            + "tcp-syn-timeout, tcp-established-timeout, tcp-closing-timeout, udp-timeout, other-timeout }"));
         if (mtu != null) {
             ipv6MtuCheck(gw, mtu, vips);
         }
@@ -94,7 +106,32 @@ final class GatewayReader {
             return null;
         }
         return new GatewayConfig(ingress, tunnelSource, mtu.intValue(), ttl.intValue(), seed, tableSize.intValue(),
-            batch.intValue(), vips, admin, icmp);
+            batch.intValue(), vips, admin, icmp, grace, flowTable);
+    }
+
+    private static FlowTableConfig flowTable(ObjectReader o) {
+        if (o == null) {
+            return null;
+        }
+        o.allowKeys("capacity", "tcp-syn-timeout", "tcp-established-timeout", "tcp-closing-timeout", "udp-timeout",
+            "other-timeout");
+        Long capacity = o.integer("capacity", FlowTableConfig.MIN_CAPACITY, FlowTableConfig.MAX_CAPACITY, true);
+        if (capacity != null && Long.bitCount(capacity) != 1) {
+            long below = Long.highestOneBit(capacity);
+            o.bad(o.value("capacity"), o.child("capacity"), "a power of two " + FlowTableConfig.MIN_CAPACITY + ".."
+                + FlowTableConfig.MAX_CAPACITY + " (nearest: " + below + " or " + below * 2 + ")");
+            capacity = null;
+        }
+        Duration syn = o.duration("tcp-syn-timeout", MIN_FLOW_TIMEOUT, MAX_FLOW_TIMEOUT, true);
+        Duration established = o.duration("tcp-established-timeout", MIN_FLOW_TIMEOUT, MAX_FLOW_TIMEOUT, true);
+        Duration closing = o.duration("tcp-closing-timeout", MIN_FLOW_TIMEOUT, MAX_FLOW_TIMEOUT, true);
+        Duration udp = o.duration("udp-timeout", MIN_FLOW_TIMEOUT, MAX_FLOW_TIMEOUT, true);
+        Duration other = o.duration("other-timeout", MIN_FLOW_TIMEOUT, MAX_FLOW_TIMEOUT, true);
+        if (capacity == null || syn == null || established == null || closing == null || udp == null
+            || other == null) {
+            return null;
+        }
+        return new FlowTableConfig(capacity.intValue(), syn, established, closing, udp, other);
     }
 
     private static IcmpConfig icmp(ObjectReader o) {
@@ -151,7 +188,7 @@ final class GatewayReader {
 
     private Defaults defaults(ObjectReader d) {
         Defaults builtIn = new Defaults(TunnelFamily.IPIP, 100, BackendState.ACTIVE, HealthCheckConfig.TYPE_TCP,
-            "/", Duration.ofSeconds(1), Duration.ofMillis(500), 2, 3);
+            "/", Duration.ofMillis(250), Duration.ofMillis(200), 2, 3, IntRanges.HTTP_2XX_3XX);
         if (d == null) {
             return builtIn;
         }
@@ -159,7 +196,7 @@ final class GatewayReader {
         ObjectReader vip = d.object("vip", false, "an object { tunnel }");
         ObjectReader backend = d.object("backend", false, "an object { weight, state }");
         ObjectReader hc = d.object("health-check", false,
-            "an object { type, path, interval, timeout, rise, fall }");
+            "an object { type, path, expected-status, interval, timeout, rise, fall }");
         TunnelFamily tunnel = null;
         if (vip != null) {
             vip.allowKeys("tunnel");
@@ -178,20 +215,27 @@ final class GatewayReader {
         Duration timeout = null;
         Long rise = null;
         Long fall = null;
+        IntRanges expectedStatus = null;
         if (hc != null) {
-            hc.allowKeys("type", "path", "interval", "timeout", "rise", "fall");
+            hc.allowKeys("type", "path", "expected-status", "interval", "timeout", "rise", "fall");
             type = hc.choice("type", HC_TYPES, true);
             path = httpPath(hc, true);
             interval = hc.duration("interval", MIN_HC_INTERVAL, MAX_HC_INTERVAL, true);
             timeout = hc.duration("timeout", MIN_HC_TIMEOUT, MAX_HC_TIMEOUT, true);
             rise = hc.integer("rise", 1, MAX_RISE_FALL, true);
             fall = hc.integer("fall", 1, MAX_RISE_FALL, true);
+            expectedStatus = expectedStatus(hc, true);
+            if (interval != null && timeout != null && timeout.compareTo(interval) >= 0) {
+                timeoutTooLong(hc, interval, timeout);
+                timeout = null;
+            }
         }
         return new Defaults(tunnel != null ? tunnel : builtIn.tunnel,
             weight != null ? weight.intValue() : builtIn.weight, state != null ? state : builtIn.state,
             type != null ? type : builtIn.hcType, path != null ? path : builtIn.hcPath,
             interval != null ? interval : builtIn.hcInterval, timeout != null ? timeout : builtIn.hcTimeout,
-            rise != null ? rise.intValue() : builtIn.hcRise, fall != null ? fall.intValue() : builtIn.hcFall);
+            rise != null ? rise.intValue() : builtIn.hcRise, fall != null ? fall.intValue() : builtIn.hcFall,
+            expectedStatus != null ? expectedStatus : builtIn.hcExpectedStatus);
     }
 
     private IngressConfig ingress(ObjectReader o) {
@@ -291,8 +335,8 @@ final class GatewayReader {
 
     private VipConfig vip(ObjectReader o, Map<String, ConfigValue> names, Map<Claim, String> claims,
                           Long tableSize) {
-        o.allowKeys("name", "address", "protocol", "ports", "tunnel", "gre-key", "gre-checksum", "health-check",
-            "backends");
+        o.allowKeys("name", "address", "protocol", "ports", "tunnel", "gre-key", "gre-checksum", "flow-table",
+            "health-check", "backends");
         String name = o.string("name", true, Validation.VIP_NAME_RULE);
         String label = name != null ? "VIP " + name : o.path();
         if (name != null && !Validation.isVipName(name)) {
@@ -314,16 +358,16 @@ final class GatewayReader {
             : defaults.tunnel;
         Long greKey = o.integer("gre-key", 0, MAX_GRE_KEY, false);
         Boolean greChecksum = o.has("gre-checksum") ? o.bool("gre-checksum", true) : Boolean.FALSE;
+        Boolean flowTable = o.has("flow-table") ? o.bool("flow-table", true) : Boolean.TRUE;
         HealthCheckConfig hc = null;
         boolean hcOk = true;
         if (o.has("health-check")) {
-            ObjectReader h = o.object("health-check", false,
-                "an object { type, port, path, interval, timeout, rise, fall }");
-            hc = h == null ? null : healthCheck(h, ports);
+            ObjectReader h = o.object("health-check", false, HC_EXPECTED);
+            hc = h == null ? null : healthCheck(h, ports, null);
             hcOk = hc != null;
         }
         greOverride = false;
-        List<BackendConfig> backends = backends(o, tableSize);
+        List<BackendConfig> backends = backends(o, tableSize, ports, hc);
         boolean noGre = tunnel != null && tunnel != TunnelFamily.GRE && !greOverride;
         if (greKey != null && noGre) {
             o.bad(o.value("gre-key"), o.child("gre-key"), "no gre-key on a VIP with tunnel = " + tunnel.id()
@@ -336,10 +380,10 @@ final class GatewayReader {
             return null;
         }
         if (name == null || address == null || protocol == null || ports == null || tunnel == null || !hcOk
-            || backends == null || greChecksum == null) {
+            || backends == null || greChecksum == null || flowTable == null) {
             return null;
         }
-        return new VipConfig(name, address, protocol, ports, tunnel, greKey, hc, backends, greChecksum);
+        return new VipConfig(name, address, protocol, ports, tunnel, greKey, hc, backends, greChecksum, flowTable);
     }
 
     private List<Integer> ports(ObjectReader o, String label, InetAddress address, Protocol protocol,
@@ -392,38 +436,161 @@ final class GatewayReader {
         return o.choiceValue(v, path, TUNNELS, "ipip or gre");
     }
 
-    private HealthCheckConfig healthCheck(ObjectReader h, List<Integer> ports) {
-        h.allowKeys("type", "port", "path", "interval", "timeout", "rise", "fall");
-        String type = h.has("type") ? h.choice("type", HC_TYPES, true) : defaults.hcType;
+    /**
+     * One health-check object. Each key the object leaves out comes from {@code parent} (the VIP's check, when
+     * this is a backend's override), else from {@code defaults.health-check}; port and path are inherited from the
+     * parent only when the type stays the same, else they take the type's defaults (agent: 9181 and "/ready",
+     * tunnel: port 0 = ICMP echo, others: the VIP's first port and defaults.health-check.path).
+     */
+    private HealthCheckConfig healthCheck(ObjectReader h, List<Integer> ports, HealthCheckConfig parent) {
+        h.allowKeys("type", "port", "path", "expected-status", "interval", "timeout", "rise", "fall");
+        String type = h.has("type") ? h.choice("type", HC_TYPES, true)
+            : parent != null ? parent.type() : defaults.hcType;
+        boolean inherit = parent != null && parent.type().equals(type);
+        boolean http = HealthCheckConfig.TYPE_HTTP.equals(type) || HealthCheckConfig.TYPE_HTTPS.equals(type);
+        boolean agent = HealthCheckConfig.TYPE_AGENT.equals(type);
+        boolean tunnel = HealthCheckConfig.TYPE_TUNNEL.equals(type);
         Long port = h.integer("port", 1, 65535, false);
-        String path = h.has("path") ? httpPath(h, true) : defaults.hcPath;
-        Duration interval = h.has("interval") ? h.duration("interval", MIN_HC_INTERVAL, MAX_HC_INTERVAL, true)
-            : defaults.hcInterval;
-        Duration timeout = h.has("timeout") ? h.duration("timeout", MIN_HC_TIMEOUT, MAX_HC_TIMEOUT, true)
-            : defaults.hcTimeout;
-        Long rise = h.has("rise") ? h.integer("rise", 1, MAX_RISE_FALL, true) : (Long) (long) defaults.hcRise;
-        Long fall = h.has("fall") ? h.integer("fall", 1, MAX_RISE_FALL, true) : (Long) (long) defaults.hcFall;
-        if (interval != null && timeout != null && timeout.compareTo(interval) > 0) {
-            ConfigValue at = h.userHas("timeout") ? h.value("timeout") : null;
-            String expected = "a timeout no longer than interval (" + Hocon.formatDuration(interval) + ")";
-            if (at != null) {
-                h.bad(at, h.child("timeout"), expected);
-            } else {
-                h.problems().add(h.origin(), h.child("timeout"), Hocon.formatDuration(timeout), expected);
+        boolean portOk = port != null || !h.has("port");
+        if (port == null) {
+            port = inherit ? (Long) (long) parent.port() : agent ? (Long) (long) HealthCheckConfig.AGENT_PORT
+                : tunnel || ports == null ? (Long) 0L : (Long) (long) ports.get(0);
+        }
+        String path;
+        if (h.has("path")) {
+            path = httpPath(h, true);
+            if (path != null && type != null && !http && !agent) {
+                h.bad(h.value("path"), h.child("path"), "no path with type = " + type
+                    + " (only http, https and agent probe a path)");
+                path = null;
             }
+        } else {
+            path = inherit ? parent.path() : agent ? HealthCheckConfig.AGENT_PATH : defaults.hcPath;
+        }
+        IntRanges expectedStatus;
+        if (h.has("expected-status")) {
+            expectedStatus = expectedStatus(h, true);
+            if (expectedStatus != null && type != null && !http) {
+                h.bad(h.value("expected-status"), h.child("expected-status"), "no expected-status with type = "
+                    + type + (agent ? " (the agent's answer decides: 200 ready, 503 draining or not-ready)"
+                    : " (only http and https check a status)"));
+                expectedStatus = null;
+            }
+        } else {
+            expectedStatus = parent != null ? parent.expectedStatus() : defaults.hcExpectedStatus;
+        }
+        Duration interval = h.has("interval") ? h.duration("interval", MIN_HC_INTERVAL, MAX_HC_INTERVAL, true)
+            : parent != null ? parent.interval() : defaults.hcInterval;
+        Duration timeout = h.has("timeout") ? h.duration("timeout", MIN_HC_TIMEOUT, MAX_HC_TIMEOUT, true)
+            : parent != null ? parent.timeout() : defaults.hcTimeout;
+        Long rise = h.has("rise") ? h.integer("rise", 1, MAX_RISE_FALL, true)
+            : (Long) (long) (parent != null ? parent.rise() : defaults.hcRise);
+        Long fall = h.has("fall") ? h.integer("fall", 1, MAX_RISE_FALL, true)
+            : (Long) (long) (parent != null ? parent.fall() : defaults.hcFall);
+        // Neither written here: both come from the parent or the defaults, which were checked there.
+        if (interval != null && timeout != null && timeout.compareTo(interval) >= 0
+            && (h.has("interval") || h.has("timeout"))) {
+            timeoutTooLong(h, interval, timeout);
             timeout = null;
         }
-        if (port == null && h.has("port")) {
+        if (type == null || !portOk || path == null || expectedStatus == null || interval == null || timeout == null
+            || rise == null || fall == null) {
             return null;
         }
-        int p = port != null ? port.intValue() : ports != null ? ports.get(0) : 0;
-        if (type == null || path == null || interval == null || timeout == null || rise == null || fall == null) {
-            return null;
-        }
-        return new HealthCheckConfig(type, p, path, interval, timeout, rise.intValue(), fall.intValue());
+        return new HealthCheckConfig(type, port.intValue(), path, interval, timeout, rise.intValue(),
+            fall.intValue(), expectedStatus);
     }
 
-    private List<BackendConfig> backends(ObjectReader vip, Long tableSize) {
+    /** Reports timeout >= interval where the user wrote timeout (else interval) in this object. */
+    private static void timeoutTooLong(ObjectReader h, Duration interval, Duration timeout) {
+        String expected = "a timeout shorter than interval (" + Hocon.formatDuration(interval)
+            + "): a probe must end before the next one starts";
+        if (h.userHas("timeout")) {
+            h.bad(h.value("timeout"), h.child("timeout"), expected);
+        } else if (h.userHas("interval")) {
+            h.bad(h.value("interval"), h.child("interval"), "an interval longer than timeout ("
+                + Hocon.formatDuration(timeout) + "): a probe must end before the next one starts");
+        } else {
+            h.problems().add(h.origin(), h.child("timeout"), Hocon.formatDuration(timeout), expected);
+        }
+    }
+
+    /**
+     * expected-status: one status or range, or a non-empty list of them; statuses 100..599, ranges "low-high"
+     * with low <= high, no status listed twice.
+     */
+    private static IntRanges expectedStatus(ObjectReader h, boolean required) {
+        String expected = STATUS_RULE + ", or a non-empty list of them, e.g. [200, \"300-399\"]";
+        ConfigValue v = h.value("expected-status");
+        if (v == null) {
+            if (required) {
+                h.missing("expected-status", expected);
+            }
+            return null;
+        }
+        String path = h.child("expected-status");
+        if (!(v instanceof ConfigList list)) {
+            int[] r = statusRange(h, v, path);
+            return r == null ? null : IntRanges.ofRanges(List.of(r));
+        }
+        if (list.isEmpty()) {
+            h.bad(v, path, expected);
+            return null;
+        }
+        List<int[]> ranges = new ArrayList<>();
+        List<ConfigValue> where = new ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < list.size(); i++) {
+            ConfigValue e = list.get(i);
+            String p = path + "[" + i + "]";
+            int[] r = statusRange(h, e, p);
+            if (r == null) {
+                ok = false;
+                continue;
+            }
+            for (int j = 0; j < ranges.size(); j++) {
+                int[] q = ranges.get(j);
+                if (r[0] <= q[1] && q[0] <= r[1]) {
+                    h.bad(e, p, "statuses not already listed; " + Math.max(r[0], q[0]) + " is also in "
+                        + Hocon.render(where.get(j)));
+                    ok = false;
+                    r = null;
+                    break;
+                }
+            }
+            if (r != null) {
+                ranges.add(r);
+                where.add(e);
+            }
+        }
+        return ok ? IntRanges.ofRanges(ranges) : null;
+    }
+
+    /** @return {low, high} of one status (200) or range ("200-399"), or null (problem recorded) */
+    private static int[] statusRange(ObjectReader h, ConfigValue v, String path) {
+        String s = v.valueType() == com.typesafe.config.ConfigValueType.NUMBER
+            || v.valueType() == com.typesafe.config.ConfigValueType.STRING ? String.valueOf(v.unwrapped()).trim()
+            : null;
+        if (s == null || !s.matches("[0-9]{1,3}(\\s*-\\s*[0-9]{1,3})?")) {
+            h.bad(v, path, STATUS_RULE);
+            return null;
+        }
+        int dash = s.indexOf('-');
+        int low = Integer.parseInt((dash < 0 ? s : s.substring(0, dash)).trim());
+        int high = dash < 0 ? low : Integer.parseInt(s.substring(dash + 1).trim());
+        if (low < MIN_HTTP_STATUS || high > MAX_HTTP_STATUS) {
+            h.bad(v, path, STATUS_RULE + "; HTTP statuses are " + MIN_HTTP_STATUS + ".." + MAX_HTTP_STATUS);
+            return null;
+        }
+        if (low > high) {
+            h.bad(v, path, STATUS_RULE + "; the range is empty (write it low-high: \"" + high + "-" + low + "\")");
+            return null;
+        }
+        return new int[] {low, high};
+    }
+
+    private List<BackendConfig> backends(ObjectReader vip, Long tableSize, List<Integer> ports,
+                                         HealthCheckConfig vipCheck) {
         String expected = "a list of backend objects { address, weight, state }, possibly empty";
         ConfigList list = vip.list("backends", true, false, expected);
         if (list == null) {
@@ -435,7 +602,7 @@ final class GatewayReader {
         for (int i = 0; i < list.size(); i++) {
             String path = vip.child("backends") + "[" + i + "]";
             ObjectReader o = vip.element(list.get(i), path, null, "a backend object { address, weight, state }");
-            BackendConfig b = o == null ? null : backend(o, seen);
+            BackendConfig b = o == null ? null : backend(o, seen, ports, vipCheck);
             if (b == null) {
                 ok = false;
                 continue;
@@ -451,8 +618,9 @@ final class GatewayReader {
         return ok ? backends : null;
     }
 
-    private BackendConfig backend(ObjectReader o, Map<InetAddress, ConfigValue> seen) {
-        o.allowKeys("address", "weight", "state", "tunnel");
+    private BackendConfig backend(ObjectReader o, Map<InetAddress, ConfigValue> seen, List<Integer> ports,
+                                  HealthCheckConfig vipCheck) {
+        o.allowKeys("address", "weight", "state", "tunnel", "health-check");
         InetAddress address = o.address("address", ObjectReader.Family.ANY, true);
         if (address != null) {
             ConfigValue first = seen.putIfAbsent(address, o.value("address"));
@@ -481,9 +649,16 @@ final class GatewayReader {
             overrideOk = override != null;
             greOverride |= override == TunnelFamily.GRE;
         }
-        if (address == null || weight == null || state == null || !overrideOk) {
+        HealthCheckConfig hc = null;
+        boolean hcOk = true;
+        if (o.has("health-check")) {
+            ObjectReader h = o.object("health-check", false, HC_EXPECTED);
+            hc = h == null ? null : healthCheck(h, ports, vipCheck);
+            hcOk = hc != null;
+        }
+        if (address == null || weight == null || state == null || !overrideOk || !hcOk) {
             return null;
         }
-        return new BackendConfig(address, weight.intValue(), state, override);
+        return new BackendConfig(address, weight.intValue(), state, override, hc);
     }
 }

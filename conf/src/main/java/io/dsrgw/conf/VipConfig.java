@@ -18,10 +18,12 @@ import java.util.Objects;
  * @param healthCheck health check, or null for none
  * @param backends    backends, unique by address; may be empty (packets are then dropped as no_backend)
  * @param greChecksum GRE backends: send the RFC 2784 checksum (4 more bytes per packet; default false)
+ * @param flowTable   true (default): flows are pinned to their backend in the flow table; false: stateless, every
+ *                    packet goes where Maglev says (pure consistent hashing)
  */
 public record VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports,
                         TunnelFamily tunnel, Long greKey, HealthCheckConfig healthCheck,
-                        List<BackendConfig> backends, boolean greChecksum) {
+                        List<BackendConfig> backends, boolean greChecksum, boolean flowTable) {
 
     public VipConfig {
         Objects.requireNonNull(name, "name");
@@ -32,10 +34,17 @@ public record VipConfig(String name, InetAddress address, Protocol protocol, Lis
         backends = List.copyOf(backends);
     }
 
-    /** The issue-2 signature, kept for existing callers: no GRE checksum. */
+    /** The issue-4 signature, kept for existing callers: with the flow table. */
+    public VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports, TunnelFamily tunnel,
+                     Long greKey, HealthCheckConfig healthCheck, List<BackendConfig> backends,
+                     boolean greChecksum) {
+        this(name, address, protocol, ports, tunnel, greKey, healthCheck, backends, greChecksum, true);
+    }
+
+    /** The issue-2 signature, kept for existing callers: no GRE checksum, with the flow table. */
     public VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports, TunnelFamily tunnel,
                      Long greKey, HealthCheckConfig healthCheck, List<BackendConfig> backends) {
-        this(name, address, protocol, ports, tunnel, greKey, healthCheck, backends, false);
+        this(name, address, protocol, ports, tunnel, greKey, healthCheck, backends, false, true);
     }
 
     /** @return true when some backend is reached through GRE (gre or ip6gre): the VIP's or an override */
@@ -65,6 +74,9 @@ public record VipConfig(String name, InetAddress address, Protocol protocol, Lis
         }
         if (greChecksum) {
             sb.append(" gre-checksum");
+        }
+        if (!flowTable) {
+            sb.append(" stateless");
         }
         if (healthCheck != null) {
             sb.append(' ').append(healthCheck);

@@ -132,9 +132,9 @@ class ConfigDiffTest {
     void shouldReportEachChangedSettingByItsKey() {
         ConfigDiff d = diff(BASE.replace("hash-seed = seed", "hash-seed = other\n  ttl = 32\n  tunnel-mtu = 1400\n"
             + "  icmp.echo = drop\n  batch-size = 8\n  ingress.queues = 2\n  admin.http = \"127.0.0.1:1\"\n"
-            + "  maglev-table-size = 251"));
+            + "  maglev-table-size = 251\n  removed-backend-grace = 5s\n  flow-table.udp-timeout = 5s"));
         assertEquals(List.of("ingress", "tunnel-mtu", "ttl", "hash-seed", "maglev-table-size", "batch-size", "admin",
-            "icmp"), d.changedSettings());
+            "icmp", "removed-backend-grace", "flow-table"), d.changedSettings());
         assertFalse(d.vipsChanged());
         assertTrue(d.settingsChanged());
     }
@@ -158,5 +158,43 @@ class ConfigDiffTest {
         List<String> components = java.util.Arrays.stream(GatewayConfig.class.getRecordComponents())
             .map(java.lang.reflect.RecordComponent::getName).filter(n -> !n.equals("vips")).toList();
         assertEquals(components.size(), ConfigDiff.SETTING_KEYS.size(), components.toString());
+    }
+
+    @Test
+    void shouldReportAVipChangedByItsFlowTableSwitch() {
+        ConfigDiff d = diff(BASE.replace("ports = [80, 443],", "ports = [80, 443], flow-table = false,"));
+        assertEquals(List.of("web"), d.changed());
+        assertFalse(ConfigDiff.onlyHealthChecks(parse(BASE).vip("web"), parse(BASE.replace("ports = [80, 443],",
+            "ports = [80, 443], flow-table = false,")).vip("web")));
+        assertTrue(diff(BASE.replace("ports = [80, 443],", "ports = [80, 443], flow-table = true,")).isEmpty());
+    }
+
+    @Test
+    void shouldReportAVipChangedByAnyHealthCheckKeyAsOnlyAHealthCheckChange() {
+        String hc = BASE.replace("ports = [80, 443],", "ports = [80, 443], health-check { type = http },");
+        GatewayConfig before = parse(hc);
+        for (String change : List.of("type = https", "type = http, port = 8080", "type = http, path = /x",
+            "type = http, expected-status = 200", "type = http, interval = 300ms", "type = http, timeout = 100ms",
+            "type = http, rise = 1", "type = http, fall = 2", "type = agent", "type = tunnel")) {
+            GatewayConfig after = parse(hc.replace("type = http", change));
+            ConfigDiff d = ConfigDiff.between(before, after);
+            assertEquals(List.of("web"), d.changed(), change);
+            assertTrue(ConfigDiff.onlyHealthChecks(before.vip("web"), after.vip("web")), change);
+        }
+        // Writing a default explicitly is no change.
+        assertTrue(ConfigDiff.between(before, parse(hc.replace("type = http", "type = http, rise = 2"))).isEmpty());
+    }
+
+    @Test
+    void shouldReportAVipChangedByABackendsOwnHealthCheck() {
+        GatewayConfig before = parse(BASE);
+        GatewayConfig after = parse(BASE.replace("{ address = 10.0.3.12 }",
+            "{ address = 10.0.3.12, health-check { type = agent } }"));
+        assertEquals(List.of("web"), ConfigDiff.between(before, after).changed());
+        assertTrue(ConfigDiff.onlyHealthChecks(before.vip("web"), after.vip("web")));
+        GatewayConfig weight = parse(BASE.replace("{ address = 10.0.3.12 }",
+            "{ address = 10.0.3.12, weight = 5, health-check { type = agent } }"));
+        assertFalse(ConfigDiff.onlyHealthChecks(before.vip("web"), weight.vip("web")));
+        assertFalse(ConfigDiff.onlyHealthChecks(before.vip("web"), before.vip("web")), "no change at all");
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Keys left out of a file take their values from reference.conf. */
 class DefaultsTest {
@@ -39,12 +40,22 @@ class DefaultsTest {
         assertEquals(false, vip.greChecksum());
         assertEquals(TunnelFamily.IPIP, vip.tunnel());
         assertNull(vip.greKey());
-        assertEquals(new HealthCheckConfig("tcp", 80, "/", Duration.ofSeconds(1), Duration.ofMillis(500), 2, 3),
-            vip.healthCheck());
+        assertEquals(new HealthCheckConfig("tcp", 80, "/", Duration.ofMillis(250), Duration.ofMillis(200), 2, 3,
+            IntRanges.of(200, 399)), vip.healthCheck());
+        // Default detection stays within one second: fall x interval + timeout.
+        assertEquals(Duration.ofMillis(950), vip.healthCheck().detectionTime());
+        assertTrue(vip.flowTable());
         BackendConfig b = vip.backends().get(0);
         assertEquals(100, b.weight());
         assertEquals(BackendState.ACTIVE, b.state());
         assertNull(b.tunnelOverride());
+        assertNull(b.healthCheck());
+        assertEquals(vip.healthCheck(), b.effectiveHealthCheck(vip));
+        assertEquals(Duration.ofSeconds(30), c.removedBackendGrace());
+        assertEquals(new FlowTableConfig(1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(300),
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(30)), c.flowTable());
+        assertEquals(FlowTableConfig.DEFAULT, c.flowTable());
+        assertEquals(64L << 20, c.flowTable().memoryBytes(1));
     }
 
     @Test
@@ -57,14 +68,15 @@ class DefaultsTest {
     void shouldLetTheDefaultsBlockChangeEveryElement() throws ConfigException {
         GatewayConfig c = ConfigLoader.parseGateway(MINIMAL_GATEWAY.replace("hash-seed = s",
             "hash-seed = s\n  defaults { vip.tunnel = gre, backend { weight = 7, state = draining },"
-                + " health-check { type = http, path = /hz, interval = 2s, timeout = 2s, rise = 5, fall = 6 } }"),
+                + " health-check { type = http, path = /hz, interval = 2s, timeout = 1s, rise = 5, fall = 6,"
+                + " expected-status = 204 } }"),
             "t.conf");
         VipConfig vip = c.vips().get(0);
         assertEquals(TunnelFamily.GRE, vip.tunnel());
         assertEquals(new BackendConfig(InetAddress.ofLiteral("10.0.3.11"), 7, BackendState.DRAINING, null),
             vip.backends().get(0));
-        assertEquals(new HealthCheckConfig("http", 80, "/hz", Duration.ofSeconds(2), Duration.ofSeconds(2), 5, 6),
-            vip.healthCheck());
+        assertEquals(new HealthCheckConfig("http", 80, "/hz", Duration.ofSeconds(2), Duration.ofSeconds(1), 5, 6,
+            IntRanges.of(204, 204)), vip.healthCheck());
     }
 
     @Test
@@ -89,6 +101,16 @@ class DefaultsTest {
         VipConfig old = new VipConfig(v.name(), v.address(), v.protocol(), v.ports(), v.tunnel(), v.greKey(),
             v.healthCheck(), v.backends());
         assertEquals(v, old);
+        assertEquals(v, new VipConfig(v.name(), v.address(), v.protocol(), v.ports(), v.tunnel(), v.greKey(),
+            v.healthCheck(), v.backends(), v.greChecksum()));
+        BackendConfig b = v.backends().get(0);
+        assertEquals(b, new BackendConfig(b.address(), b.weight(), b.state(), b.tunnelOverride()));
+        HealthCheckConfig h = v.healthCheck();
+        assertEquals(h, new HealthCheckConfig(h.type(), h.port(), h.path(), h.interval(), h.timeout(), h.rise(),
+            h.fall()));
+        assertEquals(loaded, new GatewayConfig(loaded.ingress(), loaded.tunnelSource(), loaded.tunnelMtu(),
+            loaded.ttl(), loaded.hashSeed(), loaded.maglevTableSize(), loaded.batchSize(), loaded.vips(),
+            loaded.admin(), loaded.icmp()));
         assertEquals(loaded, new GatewayConfig(loaded.ingress(), loaded.tunnelSource(), loaded.tunnelMtu(),
             loaded.ttl(), loaded.hashSeed(), loaded.maglevTableSize(), loaded.batchSize(), loaded.vips(),
             loaded.admin()));

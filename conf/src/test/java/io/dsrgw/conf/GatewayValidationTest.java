@@ -269,7 +269,7 @@ class GatewayValidationTest {
     void shouldRejectATimeoutLongerThanTheInterval() {
         gatewayFails(gwVip(", health-check { interval = 1s, timeout = 2s }"),
             "t.conf:7 dsrgw.gateway.vips[0].health-check.timeout: \"2s\" "
-                + "(expected: a timeout no longer than interval (1s))");
+                + "(expected: a timeout shorter than interval (1s): a probe must end before the next one starts)");
     }
 
     @Test

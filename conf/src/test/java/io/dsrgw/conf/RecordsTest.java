@@ -40,7 +40,7 @@ class RecordsTest {
             List.of(new BackendConfig(InetAddress.ofLiteral("10.0.3.11"), 100, BackendState.ACTIVE, null),
                 new BackendConfig(InetAddress.ofLiteral("10.0.3.12"), 0, BackendState.DRAINING, TunnelFamily.IPIP)));
         assertEquals("VIP web fd00:100::1 tcp [80, 443] tunnel gre gre-key 42 HealthCheckConfig[type=http, port=80, "
-            + "path=/hz, interval=1s, timeout=500ms, rise=2, fall=3] backends [10.0.3.11 weight 100 active, "
+            + "path=/hz, interval=1s, timeout=500ms, rise=2, fall=3, expectedStatus=[200-399]] backends [10.0.3.11 weight 100 active, "
             + "10.0.3.12 weight 0 draining tunnel ipip]", vip.toString());
     }
 
