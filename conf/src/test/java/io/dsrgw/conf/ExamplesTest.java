@@ -28,6 +28,11 @@ class ExamplesTest {
         assertEquals(List.of(80), web.ports());
         assertEquals(List.of("10.0.3.11", "10.0.3.12", "10.0.3.13"),
             web.backends().stream().map(b -> b.address().getHostAddress()).toList());
+        assertEquals(HealthCheckConfig.TYPE_AGENT, web.healthCheck().type());
+        assertEquals(9181, web.healthCheck().port());
+        assertEquals(List.of("agent", "agent", "tcp"),
+            web.backends().stream().map(b -> b.effectiveHealthCheck(web).type()).toList());
+        assertEquals(80, web.backends().get(2).healthCheck().port());
     }
 
     @Test
@@ -51,6 +56,12 @@ class ExamplesTest {
         GatewayConfig c = ConfigLoader.parseGateway(withOptionalLines("gateway.conf"), "gateway.conf");
         assertEquals(InetAddress.ofLiteral("fd00:2::2"), c.tunnelSource().ipv6());
         assertEquals(IcmpConfig.DEFAULT, c.icmp());
+        assertEquals(FlowTableConfig.DEFAULT, c.flowTable());
+        assertEquals(GatewayConfig.DEFAULT_REMOVED_BACKEND_GRACE, c.removedBackendGrace());
+        VipConfig dns = c.vip("dns");
+        assertTrue(!dns.flowTable());
+        assertEquals(HealthCheckConfig.TYPE_TUNNEL, dns.healthCheck().type());
+        assertEquals(0, dns.healthCheck().port());
         VipConfig web6 = c.vip("web6");
         assertEquals(42L, web6.greKey());
         assertTrue(web6.greChecksum());
