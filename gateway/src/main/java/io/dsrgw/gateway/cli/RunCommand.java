@@ -2,6 +2,9 @@ package io.dsrgw.gateway.cli;
 
 import com.codahale.metrics.MetricRegistry;
 import io.dsrgw.conf.GatewayConfig;
+import io.dsrgw.gateway.admin.AdminCommands;
+import io.dsrgw.gateway.admin.AdminHttpServer;
+import io.dsrgw.gateway.admin.AdminSocketServer;
 import io.dsrgw.gateway.control.ConfigWatcher;
 import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.control.SighupReload;
@@ -64,6 +67,9 @@ final class RunCommand {
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private TunIngress ingress;
+    private AdminSocketServer adminSocket;
+    private AdminHttpServer adminHttp;
+    private final long startNs = System.nanoTime();
     private volatile int exitStatus = GatewayMain.EXIT_OK;
     /** Set by the shutdown hook before it stops the workers: from then on a dead worker is expected. */
     private volatile boolean shuttingDown;
@@ -111,10 +117,7 @@ final class RunCommand {
         control.registerMetrics(metrics.registry());
         snapshot = control.holder().get();
         String device = config.ingress().device();
-        TreeSet<String> vipAddresses = new TreeSet<>();
-        for (int vip = 0; vip < snapshot.vipCount(); vip++) {
-            vipAddresses.add(snapshot.vipAddressText(vip));
-        }
+        TreeSet<String> vipAddresses = vipAddresses(snapshot);
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "dsrgw-shutdown"));
         try {
             // tunnel-mtu - 20, not - the overhead of the kinds in use: see TunIngress.mtuFor.
@@ -154,12 +157,18 @@ final class RunCommand {
             threads.add(t);
             t.start();
         }
-        control.onReload(r -> {
-            if (r.applied() && r.diff() != null && !r.diff().added().isEmpty()) {
-                LOG.warn("vips {} added by reload: routes into {} are only added at startup (restart to serve "
-                        + "a new VIP address)", r.diff().added(), device);
-            }
-        });
+        // Routes follow the VIPs: a VIP address added by reload gets its route once the snapshot serving it is
+        // published; a removed one loses it when its last VIP (including removal grace) leaves the snapshot.
+        control.onSnapshot(s -> ingress.syncRoutes(vipAddresses(s)));
+        AdminCommands admin = new AdminCommands(control, metrics.registry(),
+                () -> (System.nanoTime() - startNs) / 1_000_000);
+        try {
+            adminSocket = AdminSocketServer.start(Path.of(config.admin().socket()), admin);
+            adminHttp = AdminHttpServer.start(config.admin().http(), admin, control, metrics.registry());
+        } catch (IOException e) {
+            err.println("dsr-gateway: run: " + e.getMessage());
+            return fail();
+        }
         control.start();
         SighupReload.install(control);
         try {
@@ -185,6 +194,14 @@ final class RunCommand {
             Thread.currentThread().interrupt();
         }
         return exitStatus;
+    }
+
+    private static TreeSet<String> vipAddresses(ForwardingSnapshot s) {
+        TreeSet<String> out = new TreeSet<>();
+        for (int vip = 0; vip < s.vipCount(); vip++) {
+            out.add(s.vipAddressText(vip));
+        }
+        return out;
     }
 
     /** IPv6 packets leave the gateway only for IPv6 backends (outer) and IPv6 clients (ICMPv6 from IPv6 VIPs). */
@@ -250,6 +267,12 @@ final class RunCommand {
             return;
         }
         cleanedUp = true;
+        if (adminHttp != null) {
+            adminHttp.close();
+        }
+        if (adminSocket != null) {
+            adminSocket.close();
+        }
         if (watcher != null) {
             watcher.close();
         }

@@ -99,6 +99,36 @@ public final class EffectiveConfig {
                 config.hashSeed(), config.maglevTableSize(), config.batchSize(), vips, config.admin(), config.icmp());
     }
 
+    /**
+     * {@code config} with operator overrides applied: a drained backend becomes DRAINING unless configured DOWN, an
+     * overriding weight replaces the configured one. Overrides of backends not in {@code config} are ignored.
+     */
+    public static GatewayConfig withOverrides(GatewayConfig config,
+                                              Map<BackendKey, GatewayControl.OperatorOverride> overrides) {
+        if (overrides.isEmpty()) {
+            return config;
+        }
+        List<VipConfig> vips = new ArrayList<>();
+        for (VipConfig v : config.vips()) {
+            List<BackendConfig> backends = new ArrayList<>();
+            for (BackendConfig b : v.backends()) {
+                GatewayControl.OperatorOverride o = overrides.get(new BackendKey(v.name(),
+                        BackendIdentity.of(b.address())));
+                if (o == null) {
+                    backends.add(b);
+                    continue;
+                }
+                BackendState state = o.drained() && b.state() == BackendState.ACTIVE ? BackendState.DRAINING
+                        : b.state();
+                int weight = o.weight() >= 0 ? o.weight() : b.weight();
+                backends.add(new BackendConfig(b.address(), weight, state, b.tunnelOverride()));
+            }
+            vips.add(with(v, backends));
+        }
+        return new GatewayConfig(config.ingress(), config.tunnelSource(), config.tunnelMtu(), config.ttl(),
+                config.hashSeed(), config.maglevTableSize(), config.batchSize(), vips, config.admin(), config.icmp());
+    }
+
     private static String service(VipConfig v, int port) {
         return v.address().getHostAddress() + "/" + v.protocol() + "/" + port;
     }

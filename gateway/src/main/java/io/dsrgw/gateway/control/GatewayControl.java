@@ -69,8 +69,11 @@ public final class GatewayControl implements AutoCloseable {
     private final SnapshotHolder holder;
     private final AtomicBoolean reloadPending = new AtomicBoolean();
     private final List<Consumer<ReloadResult>> listeners = new ArrayList<>();
+    private final List<Consumer<ForwardingSnapshot>> snapshotListeners = new ArrayList<>();
     private GatewayConfig running;
     private Map<BackendKey, EffectiveConfig.Removed> removed = new LinkedHashMap<>();
+    /** Operator overrides (dsrctl drain / weight), kept across reloads while the backend stays configured. */
+    private final Map<BackendKey, OperatorOverride> overrides = new LinkedHashMap<>();
     private long generation;
     private volatile long reloads;
     private volatile long reloadFailures;
@@ -115,6 +118,25 @@ public final class GatewayControl implements AutoCloseable {
     /** Adds a listener called after every reload attempt (on the control thread), e.g. to add VIP routes. */
     public synchronized void onReload(Consumer<ReloadResult> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Adds a listener called with every snapshot published after this call (reloads, health changes, operator
+     * overrides, grace expiries), on the publishing thread while the control is locked: e.g. to make the VIP
+     * routes follow the VIPs. Exceptions are logged.
+     */
+    public synchronized void onSnapshot(Consumer<ForwardingSnapshot> listener) {
+        snapshotListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void published(ForwardingSnapshot s) {
+        for (Consumer<ForwardingSnapshot> l : snapshotListeners) {
+            try {
+                l.accept(s);
+            } catch (RuntimeException e) {
+                LOG.error("snapshot listener failed: {}", e.toString());
+            }
+        }
     }
 
     /** Starts the control thread: health changes and drain deadlines are then handled there. */
@@ -204,7 +226,9 @@ public final class GatewayControl implements AutoCloseable {
         generation++;
         running = next;
         removed = nextRemoved;
+        pruneOverrides();
         holder.publish(snapshot);
+        published(snapshot);
         probes.apply(wanted, false);
         reloads++;
         ReloadResult r = new ReloadResult(true, diff, List.of(), generation, restart);
@@ -245,6 +269,130 @@ public final class GatewayControl implements AutoCloseable {
         }
     }
 
+    /**
+     * Operator override (dsrctl drain): backend {@code backend} of VIP {@code vip} takes no new flows, its existing
+     * flows stay. Survives reloads while the backend stays configured in that VIP.
+     *
+     * @throws IllegalArgumentException naming the unknown VIP or backend and what exists
+     */
+    public synchronized OverrideResult drain(String vip, String backend) {
+        BackendKey key = configuredKey(vip, backend);
+        OperatorOverride old = overrides.getOrDefault(key, OperatorOverride.NONE);
+        return setOverride(key, new OperatorOverride(true, old.weight()), "drain");
+    }
+
+    /** Removes the operator's drain of {@code backend} (its configured state and health apply again). */
+    public synchronized OverrideResult undrain(String vip, String backend) {
+        BackendKey key = configuredKey(vip, backend);
+        OperatorOverride old = overrides.getOrDefault(key, OperatorOverride.NONE);
+        return setOverride(key, new OperatorOverride(false, old.weight()), "undrain");
+    }
+
+    /**
+     * Operator override of the weight (0..65535; 0 behaves as draining). The Maglev table of the VIP is rebuilt;
+     * flows already pinned in the flow tables stay where they are.
+     */
+    public synchronized OverrideResult weight(String vip, String backend, int weight) {
+        if (weight < 0 || weight > 65535) {
+            throw new IllegalArgumentException("weight: " + weight + " (expected: 0..65535)");
+        }
+        BackendKey key = configuredKey(vip, backend);
+        OperatorOverride old = overrides.getOrDefault(key, OperatorOverride.NONE);
+        return setOverride(key, new OperatorOverride(old.drained(), weight), "weight " + weight);
+    }
+
+    /** The operator overrides in force (VIP name/backend identity -> override). */
+    public synchronized Map<BackendKey, OperatorOverride> overrides() {
+        return Map.copyOf(overrides);
+    }
+
+    /** The running config as forwarded: operator overrides applied (health and removal grace not included). */
+    public synchronized GatewayConfig overridden() {
+        return EffectiveConfig.withOverrides(running, overrides);
+    }
+
+    private OverrideResult setOverride(BackendKey key, OperatorOverride next, String what) {
+        if (next.isNone()) {
+            overrides.remove(key);
+        } else {
+            overrides.put(key, next);
+        }
+        LOG.info("operator {} of {}: override now {}", what, key, next.isNone() ? "none" : next);
+        rebuild("operator " + what + " of " + key);
+        return new OverrideResult(key, overrides.getOrDefault(key, OperatorOverride.NONE), generation);
+    }
+
+    /** The key of a backend configured in {@code vip} (backend given as an address, any textual form). */
+    private BackendKey configuredKey(String vipName, String backendText) {
+        VipConfig vip = null;
+        List<String> names = new ArrayList<>();
+        for (VipConfig v : running.vips()) {
+            names.add(v.name());
+            if (v.name().equals(vipName)) {
+                vip = v;
+            }
+        }
+        if (vip == null) {
+            throw new IllegalArgumentException("vip " + vipName + ": not configured (expected one of: "
+                    + String.join(", ", names) + ")");
+        }
+        String identity;
+        try {
+            identity = BackendIdentity.of(java.net.InetAddress.ofLiteral(backendText));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("backend " + backendText + ": not an IP address (expected: the "
+                    + "backend's address as configured, e.g. 10.0.3.10)");
+        }
+        List<String> ids = new ArrayList<>();
+        for (BackendConfig b : vip.backends()) {
+            String id = BackendIdentity.of(b.address());
+            ids.add(id);
+            if (id.equals(identity)) {
+                return new BackendKey(vip.name(), id);
+            }
+        }
+        throw new IllegalArgumentException("backend " + identity + ": not configured in vip " + vip.name()
+                + " (expected one of: " + String.join(", ", ids) + ")");
+    }
+
+    /** Drops overrides of backends no longer configured (after a reload): a re-added backend starts clean. */
+    private void pruneOverrides() {
+        overrides.keySet().removeIf(k -> {
+            for (VipConfig v : running.vips()) {
+                if (v.name().equals(k.vip()) && configured(v, k.identity())) {
+                    return false;
+                }
+            }
+            LOG.info("operator override of {} dropped: backend no longer configured", k);
+            return true;
+        });
+    }
+
+    /**
+     * An operator override of one backend.
+     *
+     * @param drained true after dsrctl drain (until undrain)
+     * @param weight  weight replacing the configured one, or -1 for none
+     */
+    public record OperatorOverride(boolean drained, int weight) {
+        /** No override. */
+        public static final OperatorOverride NONE = new OperatorOverride(false, -1);
+
+        public boolean isNone() {
+            return !drained && weight < 0;
+        }
+
+        @Override
+        public String toString() {
+            return (drained ? "drained" : "") + (drained && weight >= 0 ? ", " : "")
+                    + (weight >= 0 ? "weight " + weight : "");
+        }
+    }
+
+    /** Outcome of an override command: the backend, its override now, the snapshot generation running. */
+    public record OverrideResult(BackendKey key, OperatorOverride override, long generation) {
+    }
+
     /** Backends removed by a reload and still draining (VIP name/identity). */
     public synchronized Map<BackendKey, EffectiveConfig.Removed> draining() {
         return Map.copyOf(removed);
@@ -263,6 +411,16 @@ public final class GatewayControl implements AutoCloseable {
     /** Snapshots built after startup (reloads, health changes, grace expiries). */
     public long rebuilds() {
         return rebuilds;
+    }
+
+    /** The health of every checked backend. */
+    public HealthState health() {
+        return health;
+    }
+
+    /** The config file reloads read. */
+    public Path file() {
+        return file;
     }
 
     /** The snapshot context (Maglev cache statistics, stable backend ids). */
@@ -291,6 +449,7 @@ public final class GatewayControl implements AutoCloseable {
             generation++;
             holder.publish(s);
             LOG.info("snapshot generation {} ({})", generation, why);
+            published(s);
         } catch (SnapshotFactory.SnapshotException e) {
             // The same config built before; only states changed, which cannot make it invalid. Keep the old one.
             LOG.error("snapshot rebuild failed ({}), keeping generation {}: {}", why, generation, e.getMessage());
@@ -321,7 +480,8 @@ public final class GatewayControl implements AutoCloseable {
 
     private ForwardingSnapshot build(GatewayConfig config, Map<BackendKey, EffectiveConfig.Removed> drained,
                                      long gen) throws SnapshotFactory.SnapshotException {
-        ForwardingSnapshot s = SnapshotFactory.fromConfig(EffectiveConfig.of(config, health, drained), gen, context);
+        ForwardingSnapshot s = SnapshotFactory.fromConfig(
+                EffectiveConfig.of(EffectiveConfig.withOverrides(config, overrides), health, drained), gen, context);
         if (gen > 1) {
             rebuilds++;
         }

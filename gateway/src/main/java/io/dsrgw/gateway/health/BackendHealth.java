@@ -16,6 +16,7 @@ public final class BackendHealth {
     private int successes;
     private int failures;
     private long checks;
+    private long transitions;
     private String lastDetail = "";
 
     /**
@@ -52,7 +53,16 @@ public final class BackendHealth {
             }
             agentDraining = result == ProbeResult.DRAINING;
         }
-        return health() != before;
+        if (health() != before) {
+            transitions++;
+            return true;
+        }
+        return false;
+    }
+
+    /** How often {@link #health()} changed (health transitions; a rise/fall tuning aid). */
+    public long transitions() {
+        return transitions;
     }
 
     /** UP, DRAINING (up and the agent asks to drain) or DOWN. */

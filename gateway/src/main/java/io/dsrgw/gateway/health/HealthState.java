@@ -73,6 +73,12 @@ public final class HealthState {
         return out;
     }
 
+    /** Health transitions of {@code key} since it was first tracked (0 when not tracked). */
+    public synchronized long transitions(BackendKey key) {
+        BackendHealth h = byKey.get(key);
+        return h == null ? 0 : h.transitions();
+    }
+
     /** The last probe detail of {@code key}, or null when not tracked. */
     public synchronized String lastDetail(BackendKey key) {
         BackendHealth h = byKey.get(key);

@@ -29,12 +29,25 @@ public final class TunIngress implements AutoCloseable {
     private final String device;
     private final List<TunDevice> queues;
     private final List<String> routes;
+    private final Ip ip;
     private boolean closed;
 
-    private TunIngress(String device, List<TunDevice> queues, List<String> routes) {
+    /** The {@code ip} command runner: {@link IpCommand#run} in production, a recorder in tests. */
+    @FunctionalInterface
+    interface Ip {
+        String run(String... args) throws IOException;
+    }
+
+    private TunIngress(String device, List<TunDevice> queues, List<String> routes, Ip ip) {
         this.device = device;
         this.queues = queues;
         this.routes = routes;
+        this.ip = ip;
+    }
+
+    /** An ingress without queues whose routes go through {@code ip} (tests of route changes). */
+    static TunIngress routesOnly(String device, Ip ip) {
+        return new TunIngress(device, new ArrayList<>(), new ArrayList<>(), ip);
     }
 
     /**
@@ -70,7 +83,7 @@ public final class TunIngress implements AutoCloseable {
         }
         List<TunDevice> queues = new ArrayList<>(queueCount);
         List<String> routes = new ArrayList<>();
-        TunIngress ingress = new TunIngress(device, queues, routes);
+        TunIngress ingress = new TunIngress(device, queues, routes, IpCommand::run);
         try {
             for (int q = 0; q < queueCount; q++) {
                 // Multi-queue even with one queue, so a later reload can add queues without re-creating the device.
@@ -80,15 +93,7 @@ public final class TunIngress implements AutoCloseable {
             IpCommand.run("link", "set", "dev", device, "addrgenmode", "none");
             IpCommand.run("link", "set", "dev", device, "up");
             for (String vip : new TreeSet<>(vipPrefixes)) {
-                if (isIpv6(vip)) {
-                    String prefix = vip + "/128";
-                    IpCommand.run("-6", "route", "replace", prefix, "dev", device);
-                    routes.add(prefix);
-                } else {
-                    String prefix = vip + "/32";
-                    IpCommand.run("route", "replace", prefix, "dev", device);
-                    routes.add(prefix);
-                }
+                ingress.addRoute(vip);
             }
             return ingress;
         } catch (IOException | RuntimeException e) {
@@ -111,8 +116,72 @@ public final class TunIngress implements AutoCloseable {
     }
 
     /** Routes added, as {@code a.b.c.d/32} or {@code x:y::z/128}. */
-    public List<String> routes() {
+    public synchronized List<String> routes() {
         return List.copyOf(routes);
+    }
+
+    private static String prefixOf(String vip) {
+        return isIpv6(vip) ? vip + "/128" : vip + "/32";
+    }
+
+    private void addRoute(String vip) throws IOException {
+        String prefix = prefixOf(vip);
+        if (isIpv6(vip)) {
+            ip.run("-6", "route", "replace", prefix, "dev", device);
+        } else {
+            ip.run("route", "replace", prefix, "dev", device);
+        }
+        routes.add(prefix);
+    }
+
+    private void removeRoute(String prefix) throws IOException {
+        if (isIpv6(prefix)) {
+            ip.run("-6", "route", "del", prefix, "dev", device);
+        } else {
+            ip.run("route", "del", prefix, "dev", device);
+        }
+    }
+
+    /**
+     * Makes the routes follow the VIPs after a reload: adds a route for every address of {@code vipAddresses}
+     * not routed yet, removes the routes of addresses no longer in it (only routes this ingress added). Each
+     * failure is logged and the rest still done; returns false when some change failed (retried on the next
+     * call, since the route list only records what succeeded).
+     */
+    public synchronized boolean syncRoutes(Collection<String> vipAddresses) {
+        if (closed) {
+            return true;
+        }
+        boolean ok = true;
+        TreeSet<String> wanted = new TreeSet<>();
+        for (String vip : vipAddresses) {
+            wanted.add(prefixOf(vip));
+        }
+        for (String prefix : List.copyOf(routes)) {
+            if (!wanted.contains(prefix)) {
+                try {
+                    removeRoute(prefix);
+                    LOG.info("route {} dev {} removed (vip no longer configured)", prefix, device);
+                } catch (IOException e) {
+                    LOG.warn("removing route {}: {}", prefix, e.getMessage());
+                    ok = false;
+                }
+                // Forget it either way: a route that failed to go was already gone (or is not ours to retry).
+                routes.remove(prefix);
+            }
+        }
+        for (String vip : new TreeSet<>(vipAddresses)) {
+            if (!routes.contains(prefixOf(vip))) {
+                try {
+                    addRoute(vip);
+                    LOG.info("route {} dev {} added (vip added by reload)", prefixOf(vip), device);
+                } catch (IOException e) {
+                    LOG.error("adding route for vip {}: {}", vip, e.getMessage());
+                    ok = false;
+                }
+            }
+        }
+        return ok;
     }
 
     /**
@@ -128,11 +197,7 @@ public final class TunIngress implements AutoCloseable {
         closed = true;
         for (String prefix : routes) {
             try {
-                if (isIpv6(prefix)) {
-                    IpCommand.run("-6", "route", "del", prefix, "dev", device);
-                } else {
-                    IpCommand.run("route", "del", prefix, "dev", device);
-                }
+                removeRoute(prefix);
             } catch (IOException e) {
                 LOG.warn("removing route: {}", e.getMessage());
             }
@@ -142,7 +207,7 @@ public final class TunIngress implements AutoCloseable {
         }
         try {
             if (!queues.isEmpty() && Interfaces.index(device) != 0) {
-                IpCommand.run("link", "del", "dev", device);
+                ip.run("link", "del", "dev", device);
             }
         } catch (IOException e) {
             LOG.warn("removing device: {}", e.getMessage());

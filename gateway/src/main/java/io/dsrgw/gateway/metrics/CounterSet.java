@@ -60,7 +60,7 @@ public enum CounterSet {
     }
 
     /** All counters in id order (a shared array: do not modify). */
-    static CounterSet[] all() {
+    public static CounterSet[] all() {
         return VALUES;
     }
 

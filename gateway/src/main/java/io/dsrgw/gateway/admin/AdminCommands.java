@@ -1,0 +1,417 @@
+package io.dsrgw.gateway.admin;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.dsrgw.conf.BackendConfig;
+import io.dsrgw.conf.GatewayConfig;
+import io.dsrgw.conf.VipConfig;
+import io.dsrgw.encap.flow.FlowKey;
+import io.dsrgw.encap.ip.IpProtocol;
+import io.dsrgw.gateway.control.EffectiveConfig;
+import io.dsrgw.gateway.control.GatewayControl;
+import io.dsrgw.gateway.control.ReloadResult;
+import io.dsrgw.gateway.dataplane.FlowTable;
+import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
+import io.dsrgw.gateway.health.BackendKey;
+import io.dsrgw.gateway.health.Health;
+import io.dsrgw.gateway.lb.BackendIdentity;
+import io.dsrgw.gateway.metrics.CounterSet;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * The admin commands behind {@code dsrctl} and the HTTP API, executed against the live {@link GatewayControl}.
+ * Pure control plane: reads the published snapshot and the metric registry, changes state only through the
+ * control's synchronized methods. Text formats (stable: scripts and the test harness parse them) are documented
+ * per command in {@link #execute}.
+ */
+public final class AdminCommands {
+    /** Commands and their argument synopsis, in the order of the usage text. */
+    public static final Map<String, String> SYNOPSIS = synopsis();
+
+    private final GatewayControl control;
+    private final MetricRegistry registry;
+    private final LongSupplier uptimeMs;
+
+    /**
+     * @param control  the running gateway's control plane
+     * @param registry its metrics (counters, flow table gauges, reloads)
+     * @param uptimeMs milliseconds since the gateway started
+     */
+    public AdminCommands(GatewayControl control, MetricRegistry registry, LongSupplier uptimeMs) {
+        this.control = Objects.requireNonNull(control, "control");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.uptimeMs = Objects.requireNonNull(uptimeMs, "uptimeMs");
+    }
+
+    private static Map<String, String> synopsis() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("status", "");
+        m.put("vips", "");
+        m.put("backends", "");
+        m.put("drain", "VIP BACKEND");
+        m.put("undrain", "VIP BACKEND");
+        m.put("weight", "VIP BACKEND N");
+        m.put("reload", "");
+        m.put("flows", "");
+        m.put("explain", "PROTO SRC:PORT DST:PORT");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * Runs one command. Never throws for bad input: every problem becomes an error reply naming what was expected.
+     * Output formats ({@code name value} lines unless noted):
+     * <ul>
+     *   <li>{@code status}: state, generation, uptime_s, config, vips, backends, backends_active,
+     *       backends_draining, backends_down, overrides, reloads, reload_failures, then every data-plane counter;</li>
+     *   <li>{@code vips}: a header line and one whitespace-separated row per VIP: NAME ADDRESS PROTO PORTS
+     *       FLOW-TABLE ACTIVE/TOTAL (ports comma-separated; FLOW-TABLE on|off);</li>
+     *   <li>{@code backends}: a header line and one row per backend: VIP BACKEND TUNNEL WEIGHT STATE HEALTH
+     *       OVERRIDE (STATE = effective state active|draining|down; HEALTH up|draining|down|unchecked;
+     *       OVERRIDE -|drained|weight=N|drained,weight=N|removed);</li>
+     *   <li>{@code drain|undrain|weight}: {@code VIP BACKEND: STATE (override ...; generation N)};</li>
+     *   <li>{@code reload}: the reload summary; a rejected file is an error reply listing every error;</li>
+     *   <li>{@code flows}: the flow table gauges summed over workers (flow_entries, flow_capacity, ...);</li>
+     *   <li>{@code explain}: vip, backend, backend_state, slot, table_size, hash, generation.</li>
+     * </ul>
+     */
+    public AdminReply execute(String command, List<String> args) {
+        try {
+            return switch (command) {
+                case "status" -> noArgs(command, args, this::status);
+                case "vips" -> noArgs(command, args, this::vips);
+                case "backends" -> noArgs(command, args, this::backends);
+                case "flows" -> noArgs(command, args, this::flows);
+                case "reload" -> noArgs(command, args, this::reload);
+                case "drain", "undrain" -> {
+                    checkArgs(command, args, 2);
+                    GatewayControl.OverrideResult r = command.equals("drain")
+                            ? control.drain(args.get(0), args.get(1)) : control.undrain(args.get(0), args.get(1));
+                    yield AdminReply.ok(describe(r));
+                }
+                case "weight" -> {
+                    checkArgs(command, args, 3);
+                    int w;
+                    try {
+                        w = Integer.parseInt(args.get(2));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("weight: " + args.get(2) + " (expected: 0..65535)");
+                    }
+                    yield AdminReply.ok(describe(control.weight(args.get(0), args.get(1), w)));
+                }
+                case "explain" -> {
+                    checkArgs(command, args, 3);
+                    yield explain(args.get(0), args.get(1), args.get(2));
+                }
+                default -> AdminReply.error("unknown command " + command + " (expected one of: "
+                        + String.join(", ", SYNOPSIS.keySet()) + ")");
+            };
+        } catch (IllegalArgumentException e) {
+            return AdminReply.error(e.getMessage());
+        } catch (RuntimeException e) {
+            return AdminReply.error(command + " failed: " + e);
+        }
+    }
+
+    private static AdminReply noArgs(String command, List<String> args, java.util.function.Supplier<AdminReply> s) {
+        checkArgs(command, args, 0);
+        return s.get();
+    }
+
+    private static void checkArgs(String command, List<String> args, int n) {
+        if (args.size() != n) {
+            throw new IllegalArgumentException(command + ": " + args.size() + " argument(s) (expected: "
+                    + (n == 0 ? "none" : SYNOPSIS.get(command)) + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ status
+
+    /** The status as a JSON-ready tree (also {@code /api/status}). */
+    public Map<String, Object> statusTree() {
+        ForwardingSnapshot s = control.holder().get();
+        List<BackendRow> rows = backendRows(s);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", "running");
+        m.put("generation", s.generation());
+        m.put("uptime_s", uptimeMs.getAsLong() / 1000);
+        m.put("config", control.file().toAbsolutePath().toString());
+        m.put("vips", s.vipCount());
+        m.put("backends", rows.size());
+        m.put("backends_active", rows.stream().filter(r -> r.state.equals("active")).count());
+        m.put("backends_draining", rows.stream().filter(r -> r.state.equals("draining")).count());
+        m.put("backends_down", rows.stream().filter(r -> r.state.equals("down")).count());
+        m.put("overrides", control.overrides().size());
+        m.put("reloads", control.reloads());
+        m.put("reload_failures", control.reloadFailures());
+        Map<String, Object> counters = new LinkedHashMap<>();
+        for (CounterSet c : CounterSet.all()) {
+            counters.put(c.id(), gauge(c.id()));
+        }
+        m.put("counters", counters);
+        List<Object> vips = new ArrayList<>();
+        for (int v = 0; v < s.vipCount(); v++) {
+            Map<String, Object> vip = new LinkedHashMap<>();
+            vip.put("name", s.vipName(v));
+            vip.put("address", s.vipAddressText(v));
+            vip.put("protocol", protocolName(s.vipProtocol(v)));
+            List<Object> ports = new ArrayList<>();
+            for (int p : s.vipPorts(v)) {
+                ports.add(p);
+            }
+            vip.put("ports", ports);
+            vip.put("flow_table", !s.vipStateless(v));
+            List<Object> backends = new ArrayList<>();
+            for (BackendRow r : rows) {
+                if (r.vip.equals(s.vipName(v))) {
+                    Map<String, Object> b = new LinkedHashMap<>();
+                    b.put("address", r.identity);
+                    b.put("tunnel", r.tunnel);
+                    b.put("weight", r.weight);
+                    b.put("state", r.state);
+                    b.put("health", r.health);
+                    b.put("override", r.override);
+                    backends.add(b);
+                }
+            }
+            vip.put("backends", backends);
+            vips.add(vip);
+        }
+        m.put("vip_list", vips);
+        return m;
+    }
+
+    private AdminReply status() {
+        StringBuilder sb = new StringBuilder();
+        for (var e : statusTree().entrySet()) {
+            if (e.getValue() instanceof Map<?, ?> counters) {
+                counters.forEach((k, v) -> sb.append(k).append(' ').append(v).append('\n'));
+            } else if (!(e.getValue() instanceof List<?>)) {
+                sb.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+            }
+        }
+        return AdminReply.ok(sb.toString());
+    }
+
+    private AdminReply vips() {
+        ForwardingSnapshot s = control.holder().get();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "ADDRESS", "PROTO", "PORTS", "FLOW-TABLE", "ACTIVE/TOTAL"});
+        for (int v = 0; v < s.vipCount(); v++) {
+            int active = 0;
+            int total = 0;
+            for (int b = 0; b < s.backendCount(); b++) {
+                if (s.backendVip(b) == v) {
+                    total++;
+                    if (s.backendState(b) == io.dsrgw.conf.BackendState.ACTIVE) {
+                        active++;
+                    }
+                }
+            }
+            StringBuilder ports = new StringBuilder();
+            for (int p : s.vipPorts(v)) {
+                ports.append(ports.isEmpty() ? "" : ",").append(p);
+            }
+            rows.add(new String[] {s.vipName(v), s.vipAddressText(v), protocolName(s.vipProtocol(v)),
+                ports.toString(), s.vipStateless(v) ? "off" : "on", active + "/" + total});
+        }
+        return AdminReply.ok(table(rows));
+    }
+
+    private AdminReply backends() {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"VIP", "BACKEND", "TUNNEL", "WEIGHT", "STATE", "HEALTH", "OVERRIDE"});
+        for (BackendRow r : backendRows(control.holder().get())) {
+            rows.add(new String[] {r.vip, r.identity, r.tunnel, Integer.toString(r.weight), r.state, r.health,
+                r.override});
+        }
+        return AdminReply.ok(table(rows));
+    }
+
+    private record BackendRow(String vip, String identity, String tunnel, int weight, String state, String health,
+                              String override) {
+    }
+
+    /** One row per backend of the snapshot, with weights and overrides from the control plane. */
+    private List<BackendRow> backendRows(ForwardingSnapshot s) {
+        GatewayConfig forwarded = control.overridden();
+        Map<BackendKey, Integer> weights = new HashMap<>();
+        for (VipConfig v : forwarded.vips()) {
+            for (BackendConfig b : v.backends()) {
+                weights.put(new BackendKey(v.name(), BackendIdentity.of(b.address())), b.weight());
+            }
+        }
+        Map<BackendKey, EffectiveConfig.Removed> removed = control.draining();
+        for (var e : removed.entrySet()) {
+            weights.putIfAbsent(e.getKey(), e.getValue().backend().weight());
+        }
+        Map<BackendKey, GatewayControl.OperatorOverride> overrides = control.overrides();
+        Map<BackendKey, Health> health = control.health().snapshot();
+        List<BackendRow> rows = new ArrayList<>();
+        for (int b = 0; b < s.backendCount(); b++) {
+            BackendKey key = new BackendKey(s.vipName(s.backendVip(b)), s.backendIdentity(b));
+            Health h = health.get(key);
+            GatewayControl.OperatorOverride o = overrides.get(key);
+            String override = removed.containsKey(key) ? "removed"
+                    : o == null ? "-" : (o.drained() ? "drained" : "") + (o.drained() && o.weight() >= 0 ? "," : "")
+                    + (o.weight() >= 0 ? "weight=" + o.weight() : "");
+            rows.add(new BackendRow(key.vip(), key.identity(), s.tunnel(b).kind().id(),
+                    weights.getOrDefault(key, 0), lower(s.backendState(b)),
+                    h == null ? "unchecked" : lower(h), override));
+        }
+        return rows;
+    }
+
+    private AdminReply flows() {
+        StringBuilder sb = new StringBuilder();
+        for (FlowTable.Counter c : FlowTable.Counter.values()) {
+            sb.append(c.id()).append(' ').append(gauge(c.id())).append('\n');
+        }
+        sb.append("flow_capacity ").append(gauge("flow_capacity")).append('\n');
+        return AdminReply.ok(sb.toString());
+    }
+
+    private AdminReply reload() {
+        ReloadResult r = control.reload();
+        return r.applied() ? AdminReply.ok(r.summary() + "\n") : AdminReply.error(r.summary());
+    }
+
+    private static String describe(GatewayControl.OverrideResult r) {
+        return r.key().vip() + " " + r.key().identity() + ": override " + (r.override().isNone() ? "none"
+                : r.override()) + " (generation " + r.generation() + ")\n";
+    }
+
+    // ------------------------------------------------------------------------------------------ explain
+
+    /**
+     * Which backend the live snapshot's Maglev table gives a new flow (Katran's "simulate"). A flow already in a
+     * worker's flow table keeps its pinned backend while that backend is not down; explain does not look there.
+     */
+    private AdminReply explain(String protoText, String srcText, String dstText) {
+        int protocol = switch (protoText.toLowerCase(Locale.ROOT)) {
+            case "tcp" -> IpProtocol.TCP;
+            case "udp" -> IpProtocol.UDP;
+            default -> throw new IllegalArgumentException("explain: protocol " + protoText
+                    + " (expected: tcp or udp)");
+        };
+        Endpoint src = Endpoint.parse("source", srcText);
+        Endpoint dst = Endpoint.parse("destination", dstText);
+        if ((src.address instanceof Inet4Address) != (dst.address instanceof Inet4Address)) {
+            throw new IllegalArgumentException("explain: " + srcText + " and " + dstText
+                    + " are of different address families (expected: both IPv4 or both IPv6)");
+        }
+        ForwardingSnapshot s = control.holder().get();
+        FlowKey key = new FlowKey();
+        int vip;
+        if (dst.address instanceof Inet4Address) {
+            int sa = ByteBuffer.wrap(src.address.getAddress()).getInt();
+            int da = ByteBuffer.wrap(dst.address.getAddress()).getInt();
+            key.setIpv4(sa, da, protocol, src.port, dst.port, false);
+            vip = s.vipIndex(da, protocol, dst.port);
+        } else {
+            ByteBuffer sb = ByteBuffer.wrap(src.address.getAddress());
+            ByteBuffer db = ByteBuffer.wrap(dst.address.getAddress());
+            long sHi = sb.getLong();
+            long sLo = sb.getLong();
+            long dHi = db.getLong();
+            long dLo = db.getLong();
+            key.setIpv6(sHi, sLo, dHi, dLo, protocol, src.port, dst.port, false);
+            vip = s.vipIndex6(dHi, dLo, protocol, dst.port);
+        }
+        String service = BackendIdentity.of(dst.address) + " " + protoText.toLowerCase(Locale.ROOT) + " port "
+                + dst.port;
+        if (vip == ForwardingSnapshot.NONE) {
+            return AdminReply.error("explain: " + service + " is not a VIP service, the gateway drops it "
+                    + "(drop_not_vip) (expected: a configured VIP address, protocol and port; see dsrctl vips)");
+        }
+        long hash = s.flowHash().hash(key);
+        int backend = s.backendFor(vip, hash);
+        StringBuilder out = new StringBuilder();
+        out.append("vip ").append(s.vipName(vip)).append('\n');
+        out.append("backend ").append(backend == ForwardingSnapshot.NONE ? "none" : s.backendIdentity(backend))
+                .append('\n');
+        out.append("backend_state ").append(backend == ForwardingSnapshot.NONE ? "-" : lower(s.backendState(backend)))
+                .append('\n');
+        out.append("slot ").append(ForwardingSnapshot.slotOf(hash, s.tableSize())).append('\n');
+        out.append("table_size ").append(s.tableSize()).append('\n');
+        out.append("hash ").append(String.format("0x%016x", hash)).append('\n');
+        out.append("generation ").append(s.generation()).append('\n');
+        return AdminReply.ok(out.toString());
+    }
+
+    private record Endpoint(InetAddress address, int port) {
+        /** {@code a.b.c.d:port} or {@code [v6]:port}. */
+        static Endpoint parse(String what, String text) {
+            int colon = text.lastIndexOf(':');
+            String host = colon < 0 ? "" : text.substring(0, colon);
+            String portText = colon < 0 ? "" : text.substring(colon + 1);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            } else if (host.indexOf(':') >= 0) {
+                host = ""; // an unbracketed IPv6 address is ambiguous
+            }
+            try {
+                int port = Integer.parseInt(portText);
+                InetAddress a = InetAddress.ofLiteral(host);
+                if (port < 0 || port > 65535 || host.isEmpty()) {
+                    throw new IllegalArgumentException();
+                }
+                return new Endpoint(a, port);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("explain: " + what + " " + text
+                        + " (expected: ADDRESS:PORT, e.g. 192.0.2.7:40000 or [2001:db8::7]:40000)");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    private long gauge(String name) {
+        Gauge<?> g = registry.getGauges().get(name);
+        return g != null && g.getValue() instanceof Number n ? n.longValue() : 0;
+    }
+
+    static String protocolName(int protocol) {
+        return switch (protocol) {
+            case IpProtocol.TCP -> "tcp";
+            case IpProtocol.UDP -> "udp";
+            default -> Integer.toString(protocol);
+        };
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Left-aligned columns separated by two spaces (no trailing spaces). */
+    static String table(List<String[]> rows) {
+        int[] width = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                line.append(r[i]);
+                if (i < r.length - 1) {
+                    line.append(" ".repeat(width[i] - r[i].length() + 2));
+                }
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,95 @@
+package io.dsrgw.gateway.admin;
+
+import com.codahale.metrics.MetricRegistry;
+import io.dsrgw.conf.ConfigLoader;
+import io.dsrgw.gateway.control.GatewayControl;
+import io.dsrgw.gateway.control.ProbeRunner;
+import io.dsrgw.gateway.health.HealthState;
+import io.dsrgw.gateway.metrics.GatewayMetrics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AdminHttpServerTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldServePrometheusMetricsAndStatusJsonOnLoopback() throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        Files.writeString(file, """
+                dsrgw.gateway {
+                  tunnel-source { ipv4 = 10.0.2.2 }
+                  hash-seed = "http-seed"
+                  vips = [{ name = web, address = 10.100.0.1, protocol = tcp, ports = [80]
+                            backends = [{ address = 10.0.3.10 }, { address = 10.0.3.11, state = draining }] }]
+                }
+                """);
+        GatewayControl control = new GatewayControl(file, ConfigLoader.loadGateway(file), Duration.ZERO,
+                System::nanoTime, new HealthState(), ProbeRunner.NONE);
+        GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
+        control.registerMetrics(metrics.registry());
+        AdminCommands commands = new AdminCommands(control, metrics.registry(), () -> 0);
+        try (AdminHttpServer http = AdminHttpServer.start("127.0.0.1:0", commands, control, metrics.registry())) {
+            HttpClient client = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + http.localAddress().getPort();
+            HttpResponse<String> m = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, m.statusCode());
+            assertTrue(m.headers().firstValue("content-type").orElseThrow().startsWith("text/plain; version=0.0.4"));
+            assertTrue(m.body().contains("# TYPE dsrgw_rx_packets counter\ndsrgw_rx_packets 0\n"), m.body());
+            assertTrue(m.body().contains("# TYPE dsrgw_config_generation gauge\ndsrgw_config_generation 1\n"));
+            assertTrue(m.body().contains("dsrgw_reload_failures 0\n"));
+            assertTrue(m.body().contains(
+                    "dsrgw_backend_state{vip=\"web\",backend=\"10.0.3.11\",state=\"draining\"} 1\n"), m.body());
+            assertTrue(m.body().contains(
+                    "dsrgw_backend_state{vip=\"web\",backend=\"10.0.3.10\",state=\"draining\"} 0\n"));
+            HttpResponse<String> s = client.send(HttpRequest.newBuilder(URI.create(base + "/api/status")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, s.statusCode());
+            Map<?, ?> status = (Map<?, ?>) Json.parse(s.body());
+            assertEquals(1L, status.get("generation"));
+            assertEquals(1L, status.get("backends_draining"));
+            Map<?, ?> vip = (Map<?, ?>) ((List<?>) status.get("vip_list")).get(0);
+            assertEquals("web", vip.get("name"));
+            assertEquals(List.of(80L), vip.get("ports"));
+            HttpResponse<String> missing = client.send(HttpRequest.newBuilder(URI.create(base + "/nope")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, missing.statusCode());
+            assertEquals("no such path /nope (expected: /metrics or /api/status)\n", missing.body());
+        } finally {
+            control.close();
+        }
+    }
+
+    @Test
+    void shouldRefuseNonLoopbackAddresses() {
+        IOException e = assertThrows(IOException.class, () -> AdminHttpServer.loopbackAddress("0.0.0.0:9180"));
+        assertEquals("admin.http: 0.0.0.0:9180 is not a loopback address (expected: 127.0.0.0/8 or ::1; the HTTP "
+                + "API has no authentication \u2014 put a reverse proxy in front to expose it)", e.getMessage());
+        assertThrows(IOException.class, () -> AdminHttpServer.loopbackAddress("localhost:9180"));
+        assertEquals(9180, assertDoesNotThrowPort("[::1]:9180"));
+    }
+
+    private static int assertDoesNotThrowPort(String s) {
+        try {
+            return AdminHttpServer.loopbackAddress(s).getPort();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

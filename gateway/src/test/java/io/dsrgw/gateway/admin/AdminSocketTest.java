@@ -1,0 +1,330 @@
+package io.dsrgw.gateway.admin;
+
+import com.codahale.metrics.MetricRegistry;
+import io.dsrgw.conf.ConfigLoader;
+import io.dsrgw.gateway.cli.DsrctlMain;
+import io.dsrgw.gateway.control.GatewayControl;
+import io.dsrgw.gateway.control.ProbeRunner;
+import io.dsrgw.gateway.health.HealthState;
+import io.dsrgw.gateway.metrics.FlowTableMetrics;
+import io.dsrgw.gateway.metrics.GatewayMetrics;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** dsrctl against a real admin socket in a temporary directory, served from a GatewayControl of a test config. */
+class AdminSocketTest {
+    private static final String WEB = """
+                { name = web, address = 10.100.0.1, protocol = tcp, ports = [80, 443]
+                  backends = [{ address = 10.0.3.10 }, { address = 10.0.3.11, weight = 50 }] }
+            """;
+
+    @TempDir
+    Path dir;
+    private Path file;
+    private Path socket;
+    private GatewayControl control;
+    private AdminSocketServer server;
+
+    private static String config(String dnsBackends) {
+        return """
+                dsrgw.gateway {
+                  tunnel-source { ipv4 = 10.0.2.2 }
+                  hash-seed = "admin-seed"
+                  vips = [
+                """ + WEB + """
+                    { name = dns, address = 10.100.0.2, protocol = udp, ports = [53]
+                      backends = [""" + dnsBackends + "] }\n  ]\n}\n";
+    }
+
+    private void write(String text) throws IOException {
+        Path tmp = dir.resolve("gateway.conf.tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        file = dir.resolve("gateway.conf");
+        write(config("{ address = 10.0.3.20 }, { address = 10.0.3.21 }"));
+        control = new GatewayControl(file, ConfigLoader.loadGateway(file), Duration.ZERO, System::nanoTime,
+                new HealthState(), ProbeRunner.NONE);
+        GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
+        new FlowTableMetrics(metrics.registry());
+        control.registerMetrics(metrics.registry());
+        socket = dir.resolve("run/gateway.sock");
+        server = AdminSocketServer.start(socket, new AdminCommands(control, metrics.registry(), () -> 42_000));
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        control.close();
+    }
+
+    /** Exit code, stdout, stderr of one dsrctl run. */
+    private record Run(int exit, String out, String err) {
+    }
+
+    private Run dsrctl(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--socket";
+        all[1] = socket.toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return dsrctlRaw(all);
+    }
+
+    private static Run dsrctlRaw(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = DsrctlMain.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), null);
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldCreateTheSocketWithMode0660() throws IOException {
+        assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+    }
+
+    @Test
+    void shouldPrintStatusAsNameValueLines() {
+        Run r = dsrctl("status");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.err());
+        assertTrue(r.out().startsWith("state running\ngeneration 1\nuptime_s 42\nconfig " + file + "\nvips 2\n"
+                + "backends 4\nbackends_active 4\nbackends_draining 0\nbackends_down 0\noverrides 0\nreloads 0\n"
+                + "reload_failures 0\nrx_packets 0\ntx_packets 0\n"), r.out());
+    }
+
+    @Test
+    void shouldListVipsAndBackendsAsTables() {
+        Run vips = dsrctl("vips");
+        assertEquals(0, vips.exit(), vips.err());
+        assertEquals("""
+                NAME  ADDRESS     PROTO  PORTS   FLOW-TABLE  ACTIVE/TOTAL
+                web   10.100.0.1  tcp    80,443  on          2/2
+                dns   10.100.0.2  udp    53      on          2/2
+                """, vips.out());
+        Run backends = dsrctl("backends");
+        assertEquals(0, backends.exit(), backends.err());
+        assertEquals("""
+                VIP  BACKEND    TUNNEL  WEIGHT  STATE   HEALTH     OVERRIDE
+                web  10.0.3.10  ipip    100     active  unchecked  -
+                web  10.0.3.11  ipip    50      active  unchecked  -
+                dns  10.0.3.20  ipip    100     active  unchecked  -
+                dns  10.0.3.21  ipip    100     active  unchecked  -
+                """, backends.out());
+    }
+
+    @Test
+    void shouldDrainSoThatNoNewFlowGoesToTheBackendAndUndrainAgain() {
+        Run drain = dsrctl("drain", "web", "10.0.3.10");
+        assertEquals(0, drain.exit(), drain.err());
+        assertEquals("web 10.0.3.10: override drained (generation 2)\n", drain.out());
+        assertTrue(dsrctl("backends").out().contains("web  10.0.3.10  ipip    100     draining  unchecked  drained\n"));
+        Set<String> chosen = new HashSet<>();
+        for (int port = 40000; port < 40200; port++) {
+            Run e = dsrctl("explain", "tcp", "192.0.2.7:" + port, "10.100.0.1:80");
+            assertEquals(0, e.exit(), e.err());
+            chosen.add(e.out().lines().filter(l -> l.startsWith("backend ")).findFirst().orElseThrow());
+        }
+        assertEquals(Set.of("backend 10.0.3.11"), chosen);
+        Run undrain = dsrctl("undrain", "web", "10.0.3.10");
+        assertEquals("web 10.0.3.10: override none (generation 3)\n", undrain.out());
+        assertTrue(dsrctl("backends").out().contains("web  10.0.3.10  ipip    100     active  unchecked  -\n"));
+    }
+
+    @Test
+    void shouldOverrideTheWeightAndTreatZeroAsDraining() {
+        Run w = dsrctl("weight", "web", "10.0.3.11", "0");
+        assertEquals(0, w.exit(), w.err());
+        assertEquals("web 10.0.3.11: override weight 0 (generation 2)\n", w.out());
+        String backends = dsrctl("backends").out();
+        assertTrue(backends.contains("web  10.0.3.11  ipip    0       draining  unchecked  weight=0\n"), backends);
+        Run bad = dsrctl("weight", "web", "10.0.3.11", "70000");
+        assertEquals(1, bad.exit());
+        assertEquals("dsrctl: weight: weight: 70000 (expected: 0..65535)\n", bad.err());
+    }
+
+    @Test
+    void shouldKeepOverridesAcrossReloadsWhileTheBackendStaysConfigured() throws IOException {
+        dsrctl("drain", "web", "10.0.3.10");
+        dsrctl("weight", "dns", "10.0.3.21", "7");
+        write(config("{ address = 10.0.3.20 }, { address = 10.0.3.22 }"));
+        Run reload = dsrctl("reload");
+        assertEquals(0, reload.exit(), reload.err());
+        assertTrue(reload.out().startsWith("reloaded (generation 4): "), reload.out());
+        String backends = dsrctl("backends").out();
+        assertTrue(backends.contains("web  10.0.3.10  ipip    100     draining  unchecked  drained\n"), backends);
+        assertFalse(backends.contains("10.0.3.21"), backends);
+        // 10.0.3.21 comes back: its old override is gone (it was removed, so the operator's decision lapsed).
+        write(config("{ address = 10.0.3.20 }, { address = 10.0.3.21 }"));
+        assertEquals(0, dsrctl("reload").exit());
+        assertTrue(dsrctl("backends").out().contains("dns  10.0.3.21  ipip    100     active    unchecked  -\n"));
+        assertTrue(dsrctl("status").out().contains("\noverrides 1\n"));
+    }
+
+    @Test
+    void shouldFailAReloadOfAnInvalidFileWithEveryErrorAndKeepTheRunningConfig() throws IOException {
+        write(config("{ address = 10.0.3.20, weight = -1 }"));
+        Run r = dsrctl("reload");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith("dsrctl: reload: reload rejected, running config kept (1 error(s)):\n  "
+                + file + ":"), r.err());
+        assertTrue(r.err().contains("weight"), r.err());
+        assertTrue(dsrctl("status").out().contains("\ngeneration 1\n"));
+        assertTrue(dsrctl("status").out().contains("\nreload_failures 1\n"));
+    }
+
+    @Test
+    void shouldPrintTheFlowTableCounters() {
+        Run r = dsrctl("flows");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("flow_hits 0\nflow_misses 0\nflow_evictions 0\nflow_expirations 0\nflow_entries 0\n"
+                + "flow_capacity 0\n", r.out());
+    }
+
+    @Test
+    void shouldExplainWhichBackendGetsAFlowFromTheLiveSnapshot() {
+        var s = control.holder().get();
+        var key = new io.dsrgw.encap.flow.FlowKey().setIpv4(io.dsrgw.encap.ip.Ipv4Addresses.parse("192.0.2.7"),
+                io.dsrgw.encap.ip.Ipv4Addresses.parse("10.100.0.2"), 17, 5353, 53, false);
+        long hash = s.flowHash().hash(key);
+        int vip = s.vipIndex(io.dsrgw.encap.ip.Ipv4Addresses.parse("10.100.0.2"), 17, 53);
+        Run r = dsrctl("explain", "udp", "192.0.2.7:5353", "10.100.0.2:53");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("vip dns\nbackend " + s.backendIdentity(s.backendFor(vip, hash)) + "\nbackend_state active\n"
+                + "slot " + io.dsrgw.gateway.dataplane.ForwardingSnapshot.slotOf(hash, 65537) + "\ntable_size 65537\n"
+                + String.format("hash 0x%016x", hash) + "\ngeneration 1\n", r.out());
+        Run notVip = dsrctl("explain", "tcp", "192.0.2.7:5353", "10.100.0.2:53");
+        assertEquals(1, notVip.exit());
+        assertEquals("dsrctl: explain: explain: 10.100.0.2 tcp port 53 is not a VIP service, the gateway drops it "
+                + "(drop_not_vip) (expected: a configured VIP address, protocol and port; see dsrctl vips)\n",
+                notVip.err());
+        Run bad = dsrctl("explain", "tcp", "192.0.2.7", "10.100.0.1:80");
+        assertEquals(1, bad.exit());
+        assertEquals("dsrctl: explain: explain: source 192.0.2.7 (expected: ADDRESS:PORT, e.g. 192.0.2.7:40000 or "
+                + "[2001:db8::7]:40000)\n", bad.err());
+    }
+
+    @Test
+    void shouldNameTheUnknownVipOrBackendAndWhatExists() {
+        Run vip = dsrctl("drain", "nope", "10.0.3.10");
+        assertEquals(1, vip.exit());
+        assertEquals("dsrctl: drain: vip nope: not configured (expected one of: web, dns)\n", vip.err());
+        Run backend = dsrctl("undrain", "web", "10.0.3.99");
+        assertEquals(1, backend.exit());
+        assertEquals("dsrctl: undrain: backend 10.0.3.99: not configured in vip web (expected one of: 10.0.3.10, "
+                + "10.0.3.11)\n", backend.err());
+    }
+
+    @Test
+    void shouldExplainAMissingSocketPrecisely() {
+        Path missing = dir.resolve("nothing.sock");
+        Run r = dsrctlRaw("--socket", missing.toString(), "status");
+        assertEquals(1, r.exit());
+        assertEquals("dsrctl: connect(" + missing + "): ENOENT \u2014 is dsr-gateway running? (expected: admin.socket "
+                + "of the running gateway; --socket PATH)\n", r.err());
+    }
+
+    @Test
+    void shouldExitTwoWithUsageOnBadCommandLines() {
+        Run none = dsrctlRaw();
+        assertEquals(2, none.exit());
+        assertTrue(none.err().startsWith("dsrctl: no command\nusage: dsrctl [--socket PATH] COMMAND [ARGS]\n"));
+        Run unknown = dsrctl("frobnicate");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().startsWith("dsrctl: unknown command frobnicate (expected one of: status, vips, "
+                + "backends, drain, undrain, weight, reload, flows, explain)\n"), unknown.err());
+        Run arity = dsrctl("drain", "web");
+        assertEquals(2, arity.exit());
+        assertTrue(arity.err().startsWith("dsrctl: drain: 1 argument(s) (expected: drain VIP BACKEND)\n"));
+        assertEquals(2, dsrctlRaw("--socket").exit());
+        assertEquals(0, dsrctlRaw("--help").exit());
+    }
+
+    @Test
+    void shouldAnswerMalformedRequestsWithAnErrorAndStayUp() throws IOException {
+        io.dsrgw.gateway.admin.AdminReply r = call("{\"command\":");
+        assertFalse(r.ok());
+        assertTrue(r.error().startsWith("bad request: json: end of input at offset 11 (expected: a value)"),
+                r.error());
+        assertEquals("bad request (expected: {\"command\":\"NAME\",\"args\":[\"...\"]})", call("[1]").error());
+        assertTrue(call("{\"command\":\"status\"}").ok());
+    }
+
+    private AdminReply call(String line) throws IOException {
+        try (var ch = java.nio.channels.SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            ch.write(java.nio.ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
+            var buf = java.nio.ByteBuffer.allocate(65536);
+            StringBuilder sb = new StringBuilder();
+            while (sb.indexOf("\n") < 0 && ch.read(buf) > 0) {
+                sb.append(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+                buf.clear();
+            }
+            return AdminReply.fromJson(sb.substring(0, sb.indexOf("\n")));
+        }
+    }
+
+    @Test
+    void shouldRefuseASocketAnotherGatewayAnswersOnAndReplaceAStaleOne() throws Exception {
+        IOException e = assertThrows(IOException.class, () -> AdminSocketServer.start(socket,
+                new AdminCommands(control, new MetricRegistry(), () -> 0)));
+        assertEquals("admin socket " + socket + ": another process answers on it (expected: a free path; is another "
+                + "dsr-gateway running with the same admin.socket?)", e.getMessage());
+        // A stale socket: bound once, nobody listening any more.
+        Path stale = dir.resolve("stale.sock");
+        try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            s.bind(UnixDomainSocketAddress.of(stale));
+        }
+        assertTrue(Files.exists(stale));
+        try (AdminSocketServer second = AdminSocketServer.start(stale,
+                new AdminCommands(control, new MetricRegistry(), () -> 0))) {
+            assertEquals(0, dsrctlRaw("--socket", stale.toString(), "vips").exit());
+        }
+        assertFalse(Files.exists(stale), "close removes the socket file");
+        Path regular = dir.resolve("regular");
+        Files.writeString(regular, "x");
+        IOException notSocket = assertThrows(IOException.class, () -> AdminSocketServer.start(regular,
+                new AdminCommands(control, new MetricRegistry(), () -> 0)));
+        assertTrue(notSocket.getMessage().contains("exists and is not a socket"), notSocket.getMessage());
+    }
+
+    @Test
+    void shouldAllowRootTheOwnerAndMembersOfTheSocketGroupOnly() {
+        int self = (int) ProcessHandle.current().pid();
+        assertTrue(AdminSocketServer.authorized(0, 0, self, 1000, 1000));
+        assertTrue(AdminSocketServer.authorized(1000, 50, self, 1000, 1000));
+        assertTrue(AdminSocketServer.authorized(1001, 1000, self, 1000, 1000));
+        // pid 0 has no /proc entry: no supplementary groups.
+        assertFalse(AdminSocketServer.authorized(1001, 1001, 0, 1000, 1000));
+        // Supplementary groups come from /proc/PID/status ("Groups:").
+        for (int g : AdminSocketServer.supplementaryGroups(self)) {
+            assertTrue(AdminSocketServer.authorized(4242, 4242, self, 1000, g));
+        }
+    }
+}
