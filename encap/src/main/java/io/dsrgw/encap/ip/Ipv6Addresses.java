@@ -55,6 +55,14 @@ public final class Ipv6Addresses {
         return new IllegalArgumentException("'" + text + "' (expected: IPv6 address such as fd00:2::2)");
     }
 
+    /**
+     * The literal of any IP address as iproute2, nft and the configuration print it: RFC 5952 text for IPv6
+     * ({@link #format(long, long)}), the dotted quad for IPv4. Control plane only (allocates).
+     */
+    public static String literal(InetAddress a) {
+        return a instanceof java.net.Inet6Address ? format(hi(a), lo(a)) : a.getHostAddress();
+    }
+
     /** RFC 5952 text: lower case, leading zeros dropped, the longest run (2+) of zero groups as "::". */
     public static String format(long hi, long lo) {
         int[] groups = new int[8];
