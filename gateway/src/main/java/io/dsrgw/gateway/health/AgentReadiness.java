@@ -13,14 +13,15 @@ import java.util.regex.Pattern;
  *   Content-Type: application/json
  *   {"state":"ready"}
  *
- *   HTTP/1.1 200 OK                           the operator ran "dsr-agent drain": alive, but no new flows
- *   {"state":"draining"}
+ *   HTTP/1.1 503 Service Unavailable          the operator ran "dsr-agent drain": alive, but no new flows
+ *   {"state":"draining","drainedSince":...}   (200 is accepted too)
  *
  *   HTTP/1.1 503 Service Unavailable          something is missing; "reasons" is for humans, optional
  *   {"state":"not-ready","reasons":["vip 10.100.0.1 not on lo"]}
  * </pre>
- * The gateway reads the {@code state} member; the status code must agree (200 for ready/draining, 503 for
- * not-ready). Anything else (other status, no or unknown state, a body over {@link #MAX_RESPONSE_BYTES}) is a
+ * The gateway reads the {@code state} member; the status code must agree (200 for ready, 503 for not-ready,
+ * either for draining: the agent answers 503 so that a plain HTTP health check of any other load balancer also
+ * stops sending new connections, while this gateway keeps the existing ones on the backend). Anything else (other status, no or unknown state, a body over {@link #MAX_RESPONSE_BYTES}) is a
  * failed probe.
  */
 public final class AgentReadiness {
@@ -44,14 +45,14 @@ public final class AgentReadiness {
         ProbeResult r;
         if (status == 200 && READY.equals(state)) {
             r = ProbeResult.SUCCESS;
-        } else if (status == 200 && DRAINING.equals(state)) {
+        } else if ((status == 200 || status == 503) && DRAINING.equals(state)) {
             r = ProbeResult.DRAINING;
         } else {
             r = ProbeResult.FAILURE;
         }
         why[0] = "agent HTTP " + status + " state " + (state == null ? "missing" : state)
                 + (r == ProbeResult.FAILURE && status != 503 && !NOT_READY.equals(state)
-                ? " (expected: 200 ready|draining or 503 not-ready)" : "");
+                ? " (expected: 200 ready, 200/503 draining or 503 not-ready)" : "");
         return r;
     }
 

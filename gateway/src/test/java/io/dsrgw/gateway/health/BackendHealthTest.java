@@ -73,11 +73,14 @@ class BackendHealthTest {
         String[] why = new String[1];
         assertEquals(ProbeResult.SUCCESS, AgentReadiness.interpret(200, "{\"state\":\"ready\"}", why));
         assertEquals(ProbeResult.DRAINING, AgentReadiness.interpret(200, "{ \"state\" : \"draining\" }", why));
+        // What the agent really answers when drained (backend-agent HealthServer): 503 with state draining.
+        String drained = "{\"state\":\"draining\",\"drainedSince\":\"2026-11-22T02:00:00Z\"}";
+        assertEquals(ProbeResult.DRAINING, AgentReadiness.interpret(503, drained, why));
         assertEquals(ProbeResult.FAILURE, AgentReadiness.interpret(503,
                 "{\"state\":\"not-ready\",\"reasons\":[\"vip missing\"]}", why));
         assertEquals("agent HTTP 503 state not-ready", why[0]);
         assertEquals(ProbeResult.FAILURE, AgentReadiness.interpret(200, "{}", why));
-        assertEquals("agent HTTP 200 state missing (expected: 200 ready|draining or 503 not-ready)", why[0]);
+        assertEquals("agent HTTP 200 state missing (expected: 200 ready, 200/503 draining or 503 not-ready)", why[0]);
         assertEquals(ProbeResult.FAILURE, AgentReadiness.interpret(503, "{\"state\":\"ready\"}", why),
                 "status and state must agree");
     }
