@@ -107,9 +107,9 @@ final class RunCommand {
         warnIfForwardingOff();
         checker = new HealthChecker(health, 1);
         try {
-            control = new GatewayControl(configFile, config, GatewayControl.DEFAULT_REMOVED_BACKEND_GRACE,
-                    System::nanoTime, health, checker::apply);
-        } catch (SnapshotFactory.SnapshotException e) {
+            control = new GatewayControl(configFile, config, config.removedBackendGrace(), System::nanoTime, health,
+                    checker::apply);
+        } catch (SnapshotFactory.SnapshotException | IllegalArgumentException e) {
             err.println("dsr-gateway: run: " + e.getMessage());
             checker.close();
             return GatewayMain.EXIT_ERROR;
@@ -143,7 +143,7 @@ final class RunCommand {
                 }
                 TunWorker worker = new TunWorker(q, queues.get(q), socket4, socket6, holder, counters,
                         config.batchSize());
-                FlowTable flows = new FlowTable(FlowTable.DEFAULT_CAPACITY, FlowTimeouts.DEFAULT);
+                FlowTable flows = new FlowTable(config.flowTable().capacity(), flowTimeouts(config.flowTable()));
                 worker.flowTable(flows);
                 flowMetrics.attach(flows);
                 workers.add(worker);
@@ -194,6 +194,11 @@ final class RunCommand {
             Thread.currentThread().interrupt();
         }
         return exitStatus;
+    }
+
+    static FlowTimeouts flowTimeouts(io.dsrgw.conf.FlowTableConfig c) {
+        return new FlowTimeouts(c.tcpSynTimeout(), c.tcpEstablishedTimeout(), c.tcpClosingTimeout(), c.udpTimeout(),
+                c.otherTimeout());
     }
 
     private static TreeSet<String> vipAddresses(ForwardingSnapshot s) {

@@ -95,8 +95,7 @@ public final class EffectiveConfig {
             }
             vips.add(with(old, backends));
         }
-        return new GatewayConfig(config.ingress(), config.tunnelSource(), config.tunnelMtu(), config.ttl(),
-                config.hashSeed(), config.maglevTableSize(), config.batchSize(), vips, config.admin(), config.icmp());
+        return withVips(config, vips);
     }
 
     /**
@@ -121,12 +120,18 @@ public final class EffectiveConfig {
                 BackendState state = o.drained() && b.state() == BackendState.ACTIVE ? BackendState.DRAINING
                         : b.state();
                 int weight = o.weight() >= 0 ? o.weight() : b.weight();
-                backends.add(new BackendConfig(b.address(), weight, state, b.tunnelOverride()));
+                backends.add(new BackendConfig(b.address(), weight, state, b.tunnelOverride(), b.healthCheck()));
             }
             vips.add(with(v, backends));
         }
+        return withVips(config, vips);
+    }
+
+    /** {@code config} with other VIPs; every other setting kept. */
+    private static GatewayConfig withVips(GatewayConfig config, List<VipConfig> vips) {
         return new GatewayConfig(config.ingress(), config.tunnelSource(), config.tunnelMtu(), config.ttl(),
-                config.hashSeed(), config.maglevTableSize(), config.batchSize(), vips, config.admin(), config.icmp());
+                config.hashSeed(), config.maglevTableSize(), config.batchSize(), vips, config.admin(), config.icmp(),
+                config.removedBackendGrace(), config.flowTable());
     }
 
     private static String service(VipConfig v, int port) {
@@ -134,12 +139,13 @@ public final class EffectiveConfig {
     }
 
     private static BackendConfig withState(BackendConfig b, BackendState state) {
-        return state == b.state() ? b : new BackendConfig(b.address(), b.weight(), state, b.tunnelOverride());
+        return state == b.state() ? b
+                : new BackendConfig(b.address(), b.weight(), state, b.tunnelOverride(), b.healthCheck());
     }
 
     private static VipConfig with(VipConfig v, List<BackendConfig> backends) {
         return new VipConfig(v.name(), v.address(), v.protocol(), v.ports(), v.tunnel(), v.greKey(), v.healthCheck(),
-                backends, v.greChecksum());
+                backends, v.greChecksum(), v.flowTable());
     }
 
     /**

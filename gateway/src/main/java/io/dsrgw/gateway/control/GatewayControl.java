@@ -8,6 +8,7 @@ import io.dsrgw.conf.ConfigError;
 import io.dsrgw.conf.ConfigException;
 import io.dsrgw.conf.ConfigLoader;
 import io.dsrgw.conf.GatewayConfig;
+import io.dsrgw.conf.HealthCheckConfig;
 import io.dsrgw.conf.VipConfig;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.gateway.dataplane.SnapshotContext;
@@ -58,7 +59,9 @@ public final class GatewayControl implements AutoCloseable {
     public static final Duration DEFAULT_REMOVED_BACKEND_GRACE = Duration.ofSeconds(30);
     /** Coalesces bursts of reload requests (an editor's write + rename, a file watcher's double event). */
     static final long RELOAD_DEBOUNCE_MS = 200;
-    private static final List<String> RESTART_SETTINGS = List.of("ingress", "batch-size", "admin");
+    /** Settings read once at startup: flow tables are allocated per worker, the grace is a constructor argument. */
+    private static final List<String> RESTART_SETTINGS = List.of("ingress", "batch-size", "admin",
+            "removed-backend-grace", "flow-table");
 
     private final Path file;
     private final long graceNs;
@@ -208,7 +211,12 @@ public final class GatewayControl implements AutoCloseable {
             return r;
         }
         Map<BackendKey, EffectiveConfig.Removed> nextRemoved = removedAfter(running, next);
-        Map<BackendKey, ProbeSpec> wanted = wantedProbes(next, nextRemoved);
+        Map<BackendKey, ProbeSpec> wanted;
+        try {
+            wanted = wantedProbes(next, nextRemoved);
+        } catch (IllegalArgumentException e) {
+            return rejected(List.of(file + ": " + e.getMessage()));
+        }
         // Track first, so that a backend new to health checking is built into the snapshot as down until it has
         // passed rise checks; a rejected build puts the old set back (states of remaining backends are kept).
         track(wanted, false);
@@ -480,8 +488,21 @@ public final class GatewayControl implements AutoCloseable {
 
     private ForwardingSnapshot build(GatewayConfig config, Map<BackendKey, EffectiveConfig.Removed> drained,
                                      long gen) throws SnapshotFactory.SnapshotException {
+        // vips[].flow-table = false: pure Maglev for that VIP (the context carries ids and the Maglev cache).
+        java.util.Set<String> stateless = new java.util.HashSet<>();
+        for (VipConfig v : config.vips()) {
+            if (!v.flowTable()) {
+                stateless.add(v.name());
+            }
+        }
+        for (EffectiveConfig.Removed r : drained.values()) {
+            if (!r.vip().flowTable() && config.vip(r.vip().name()) == null) {
+                stateless.add(r.vip().name());
+            }
+        }
         ForwardingSnapshot s = SnapshotFactory.fromConfig(
-                EffectiveConfig.of(EffectiveConfig.withOverrides(config, overrides), health, drained), gen, context);
+                EffectiveConfig.of(EffectiveConfig.withOverrides(config, overrides), health, drained), gen,
+                context.withStatelessVips(stateless));
         if (gen > 1) {
             rebuilds++;
         }
@@ -541,18 +562,18 @@ public final class GatewayControl implements AutoCloseable {
                                                    Map<BackendKey, EffectiveConfig.Removed> drained) {
         Map<BackendKey, ProbeSpec> out = new LinkedHashMap<>();
         for (VipConfig v : config.vips()) {
-            if (v.healthCheck() == null) {
-                continue;
-            }
             for (BackendConfig b : v.backends()) {
-                out.put(new BackendKey(v.name(), BackendIdentity.of(b.address())),
-                        ProbeSpec.of(v.healthCheck(), b.address()));
+                // The backend's own health-check, else the VIP's (conf resolves the defaults of either).
+                HealthCheckConfig hc = b.effectiveHealthCheck(v);
+                if (hc != null) {
+                    out.put(new BackendKey(v.name(), BackendIdentity.of(b.address())), ProbeSpec.of(hc, b.address()));
+                }
             }
         }
         for (var e : drained.entrySet()) {
-            VipConfig v = e.getValue().vip();
-            if (v.healthCheck() != null) {
-                out.putIfAbsent(e.getKey(), ProbeSpec.of(v.healthCheck(), e.getValue().backend().address()));
+            HealthCheckConfig hc = e.getValue().backend().effectiveHealthCheck(e.getValue().vip());
+            if (hc != null) {
+                out.putIfAbsent(e.getKey(), ProbeSpec.of(hc, e.getValue().backend().address()));
             }
         }
         return out;

@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -18,6 +19,9 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,7 +137,15 @@ public final class HealthChecker implements AutoCloseable {
         Bootstrap b = new Bootstrap().group(loop).channel(channelClass)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, spec.timeoutMs()))
                 .option(ChannelOption.SO_LINGER, 0)
-                .handler(attempt);
+                .handler(spec.kind() != ProbeSpec.Kind.HTTPS ? attempt : new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // TLS first; the request written on connect is held by the SslHandler until the handshake
+                        // is done. A failed handshake reaches the attempt's exceptionCaught as a failure.
+                        ch.pipeline().addLast(tls().newHandler(ch.alloc(),
+                                spec.target().getAddress().getHostAddress(), spec.target().getPort()), attempt);
+                    }
+                });
         ChannelFuture f = b.connect(spec.target());
         attempt.channel = f.channel();
         attempt.timeout = loop.schedule(() -> attempt.finish(ProbeResult.FAILURE,
@@ -155,6 +167,24 @@ public final class HealthChecker implements AutoCloseable {
             }
         });
     }
+
+    /**
+     * The client TLS context of https checks, built on first use: certificates are NOT verified
+     * ({@link InsecureTrustManagerFactory}), since the check asks "does the server answer?", not "is it who it
+     * claims?" (backends typically present the certificate of the public name, not of their own address).
+     */
+    private static synchronized SslContext tls() {
+        if (tls == null) {
+            try {
+                tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+            } catch (javax.net.ssl.SSLException e) {
+                throw new IllegalStateException("TLS client context for https health checks: " + e.getMessage(), e);
+            }
+        }
+        return tls;
+    }
+
+    private static SslContext tls;
 
     @Override
     public synchronized void close() {
@@ -236,11 +266,10 @@ public final class HealthChecker implements AutoCloseable {
                 finish(ProbeResult.FAILURE, "not an HTTP status line: " + text.substring(0, Math.min(eol, 80)));
                 return;
             }
-            if (spec.kind() == ProbeSpec.Kind.HTTP) {
-                boolean ok = spec.expectedStatus() == 0 ? status >= 200 && status < 400
-                        : status == spec.expectedStatus();
+            if (spec.kind() == ProbeSpec.Kind.HTTP || spec.kind() == ProbeSpec.Kind.HTTPS) {
+                boolean ok = spec.accepts(status);
                 finish(ok ? ProbeResult.SUCCESS : ProbeResult.FAILURE, "HTTP " + status + (ok ? "" : " (expected: "
-                        + (spec.expectedStatus() == 0 ? "2xx or 3xx" : spec.expectedStatus()) + ")"));
+                        + spec.expectedText() + ")"));
                 return;
             }
             int headersEnd = text.indexOf("\r\n\r\n");

@@ -109,6 +109,41 @@ class GatewayControlTest {
     }
 
     @Test
+    void shouldProbeEachBackendWithItsOwnHealthCheckWhenItHasOne() throws Exception {
+        start(config(web("{ address = 10.0.3.10 }, { address = 10.0.3.11, health-check { type = https, port = 8443, "
+                + "path = \"/live\", expected-status = [204] } }")), Duration.ZERO);
+        Map<BackendKey, ProbeSpec> probes = probeRuns.getLast();
+        ProbeSpec vipCheck = probes.get(new BackendKey("web", "10.0.3.10"));
+        ProbeSpec own = probes.get(new BackendKey("web", "10.0.3.11"));
+        assertEquals(ProbeSpec.Kind.TCP, vipCheck.kind());
+        assertEquals(80, vipCheck.target().getPort());
+        assertEquals(ProbeSpec.Kind.HTTPS, own.kind());
+        assertEquals(8443, own.target().getPort());
+        assertEquals("/live", own.path());
+        assertEquals(List.of(204, 204), own.expectedStatus());
+    }
+
+    @Test
+    void shouldForwardAVipWithoutFlowTableStatelessly() throws Exception {
+        start(config(web("{ address = 10.0.3.10 }"), DNS.replace("ports = [53]", "ports = [53], flow-table = false")),
+                Duration.ZERO);
+        ForwardingSnapshot s = control.holder().get();
+        assertFalse(s.vipStateless(vip(s, "web")));
+        assertTrue(s.vipStateless(vip(s, "dns")));
+    }
+
+    @Test
+    void shouldRejectAReloadAskingForAHealthCheckTypeThisGatewayCannotRun() throws Exception {
+        start(config(web("{ address = 10.0.3.10 }")), Duration.ZERO);
+        write(config(web("{ address = 10.0.3.10 }").replace("type = tcp", "type = tunnel")));
+        ReloadResult r = control.reload();
+        assertFalse(r.applied());
+        assertEquals(List.of(file + ": health-check type tunnel: not supported by this gateway yet (expected: tcp, "
+                + "http, https or agent)"), r.errors());
+        assertEquals(1, control.holder().get().generation());
+    }
+
+    @Test
     void shouldApplyAValidReloadAndRebuildMaglevOnlyForTheChangedVip() throws Exception {
         start(config(web("{ address = 10.0.3.10 }, { address = 10.0.3.11 }"), DNS), Duration.ofSeconds(30));
         ForwardingSnapshot first = control.holder().get();
