@@ -15,6 +15,7 @@ import io.dsrgw.gateway.dataplane.SnapshotFactory;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.health.HealthChecker;
 import io.dsrgw.gateway.health.HealthState;
+import io.dsrgw.gateway.health.TunnelProber;
 import io.dsrgw.gateway.linux.TunIngress;
 import io.dsrgw.gateway.linux.TunWorker;
 import io.dsrgw.gateway.metrics.FlowTableMetrics;
@@ -61,7 +62,8 @@ final class RunCommand {
     private final FlowTableMetrics flowMetrics = new FlowTableMetrics(metrics.registry());
     private final HealthState health = new HealthState();
     private HealthChecker checker;
-    private GatewayControl control;
+    private volatile GatewayControl control;
+    private TunnelProber tunnelProber;
     private ConfigWatcher watcher;
     private final List<TunWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -106,12 +108,23 @@ final class RunCommand {
         }
         warnIfForwardingOff();
         checker = new HealthChecker(health, 1);
+        // Tunnel checks: opened before the control plane starts probing; it reads the snapshot once there is one.
+        try {
+            tunnelProber = new TunnelProber(() -> control == null ? null : control.holder().get());
+            checker.tunnelProber(tunnelProber, null);
+        } catch (LinuxException e) {
+            checker.tunnelProber(null, e.getMessage());
+            LOG.warn("tunnel health checks unavailable: {}", e.getMessage());
+        }
         try {
             control = new GatewayControl(configFile, config, config.removedBackendGrace(), System::nanoTime, health,
                     checker::apply);
         } catch (SnapshotFactory.SnapshotException | IllegalArgumentException e) {
             err.println("dsr-gateway: run: " + e.getMessage());
             checker.close();
+            if (tunnelProber != null) {
+                tunnelProber.close();
+            }
             return GatewayMain.EXIT_ERROR;
         }
         control.registerMetrics(metrics.registry());
@@ -286,6 +299,9 @@ final class RunCommand {
         }
         if (checker != null) {
             checker.close();
+        }
+        if (tunnelProber != null) {
+            tunnelProber.close();
         }
         for (TunWorker w : workers) {
             w.stop();

@@ -565,6 +565,10 @@ public final class GatewayControl implements AutoCloseable {
             for (BackendConfig b : v.backends()) {
                 // The backend's own health-check, else the VIP's (conf resolves the defaults of either).
                 HealthCheckConfig hc = b.effectiveHealthCheck(v);
+                if (hc != null && HealthCheckConfig.TYPE_TUNNEL.equals(hc.type()) && !v.isIpv4()) {
+                    throw new IllegalArgumentException("vip " + v.name() + ": health-check type tunnel: IPv6 VIPs "
+                            + "not supported yet (expected: tcp, http, https or agent for an IPv6 VIP)");
+                }
                 if (hc != null) {
                     out.put(new BackendKey(v.name(), BackendIdentity.of(b.address())), ProbeSpec.of(hc, b.address()));
                 }

@@ -43,8 +43,8 @@ import java.util.concurrent.TimeUnit;
  * interval (no thundering herd after a reload), changed ones restart, removed ones stop. Each probe is one
  * connection per interval; a probe that does not complete within its timeout is closed and counts as failed.
  *
- * <p>Out of scope here: the probe through the tunnel (an encapsulated packet to the VIP on the backend whose
- * reply must come straight back); it needs the data-plane egress and a raw receive socket.
+ * <p>The probe through the tunnel ({@link ProbeSpec.Kind#TUNNEL}) is sent and matched by a {@link TunnelProber}
+ * ({@link #tunnelProber}); without one, tunnel probes fail with the reason given there.
  */
 public final class HealthChecker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
@@ -54,6 +54,8 @@ public final class HealthChecker implements AutoCloseable {
     private final Class<? extends SocketChannel> channelClass;
     private final HealthState state;
     private final Map<BackendKey, Running> running = new HashMap<>();
+    private volatile TunnelProber tunnelProber;
+    private volatile String tunnelUnavailable = "no tunnel prober (expected: dsr-gateway run, as root)";
 
     /** A checker with its own event loop group of {@code threads} threads. */
     public HealthChecker(HealthState state, int threads) {
@@ -75,6 +77,17 @@ public final class HealthChecker implements AutoCloseable {
         this.group = Objects.requireNonNull(group, "group");
         this.ownsGroup = ownsGroup;
         this.channelClass = Objects.requireNonNull(channelClass, "channelClass");
+    }
+
+    /**
+     * Sets the prober of {@code tunnel} checks; {@code prober} null with {@code cause} when it could not be opened
+     * (every tunnel probe then fails with that cause, so the operator sees it in dsrctl backends' health).
+     */
+    public void tunnelProber(TunnelProber prober, String cause) {
+        this.tunnelProber = prober;
+        if (cause != null) {
+            this.tunnelUnavailable = cause;
+        }
     }
 
     /** An epoll event loop group, or NIO when epoll is unavailable (the cause is logged once). */
@@ -133,6 +146,10 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private void probe(EventLoop loop, BackendKey key, ProbeSpec spec) {
+        if (spec.kind() == ProbeSpec.Kind.TUNNEL) {
+            probeTunnel(loop, key, spec);
+            return;
+        }
         Attempt attempt = new Attempt(key, spec);
         Bootstrap b = new Bootstrap().group(loop).channel(channelClass)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, spec.timeoutMs()))
@@ -185,6 +202,33 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private static SslContext tls;
+
+    /** One tunnel probe: SUCCESS when the echo reply comes back within the timeout, FAILURE otherwise. */
+    private void probeTunnel(EventLoop loop, BackendKey key, ProbeSpec spec) {
+        TunnelProber prober = tunnelProber;
+        if (prober == null) {
+            state.record(key, ProbeResult.FAILURE, "tunnel check unavailable: " + tunnelUnavailable);
+            return;
+        }
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        int[] seq = {-1};
+        ScheduledFuture<?> timeout = loop.schedule(() -> {
+            if (done.compareAndSet(false, true)) {
+                prober.cancel(seq[0]);
+                state.record(key, ProbeResult.FAILURE, "no echo reply from the VIP within " + spec.timeoutMs()
+                        + " ms");
+            }
+        }, spec.timeoutMs(), TimeUnit.MILLISECONDS);
+        seq[0] = prober.probe(key, (result, detail) -> {
+            if (done.compareAndSet(false, true)) {
+                timeout.cancel(false);
+                state.record(key, result, detail);
+            }
+        });
+        if (seq[0] == TunnelProber.NOT_READY && done.compareAndSet(false, true)) {
+            timeout.cancel(false); // startup: no snapshot yet, this round counts neither way
+        }
+    }
 
     @Override
     public synchronized void close() {

@@ -16,7 +16,8 @@ import java.util.Objects;
  * an {@code expected-status}), {@code agent} (GET the agent's readiness endpoint, {@link AgentReadiness}). HTTPS
  * does NOT verify the backend's certificate: the check is a liveness probe of the server, not an authentication
  * of it (backends commonly serve certificates for the public name, not their own address).
- * {@code tunnel} (a probe through the backend's tunnel) is not implemented by this gateway yet and is refused.
+ * {@code tunnel}: an ICMP echo to the VIP through the backend's own tunnel, answered straight back
+ * ({@link TunnelProber}; IPv4 VIPs; the port is not used).
  *
  * @param kind           what to do
  * @param target         backend address and port
@@ -40,7 +41,9 @@ public record ProbeSpec(Kind kind, InetSocketAddress target, String path, List<I
         /** {@link #HTTP} over TLS; the certificate is not verified (a liveness probe). */
         HTTPS,
         /** HTTP GET of the agent's readiness endpoint: ready, draining or not-ready ({@link AgentReadiness}). */
-        AGENT
+        AGENT,
+        /** ICMP echo to the VIP encapsulated in the backend's tunnel, reply straight back ({@link TunnelProber}). */
+        TUNNEL
     }
 
     public ProbeSpec {
@@ -101,10 +104,9 @@ public record ProbeSpec(Kind kind, InetSocketAddress target, String path, List<I
             case HealthCheckConfig.TYPE_HTTP -> Kind.HTTP;
             case HealthCheckConfig.TYPE_HTTPS -> Kind.HTTPS;
             case HealthCheckConfig.TYPE_AGENT -> Kind.AGENT;
-            case HealthCheckConfig.TYPE_TUNNEL -> throw new IllegalArgumentException("health-check type tunnel: not "
-                    + "supported by this gateway yet (expected: tcp, http, https or agent)");
+            case HealthCheckConfig.TYPE_TUNNEL -> Kind.TUNNEL;
             default -> throw new IllegalArgumentException("health-check type: " + hc.type()
-                    + " (expected: tcp, http, https or agent)");
+                    + " (expected: tcp, http, https, agent or tunnel)");
         };
         List<Integer> expected = new ArrayList<>();
         IntRanges ranges = hc.expectedStatus();

@@ -133,14 +133,12 @@ class GatewayControlTest {
     }
 
     @Test
-    void shouldRejectAReloadAskingForAHealthCheckTypeThisGatewayCannotRun() throws Exception {
+    void shouldProbeThroughTheTunnelWhenTheVipAsksForIt() throws Exception {
         start(config(web("{ address = 10.0.3.10 }")), Duration.ZERO);
         write(config(web("{ address = 10.0.3.10 }").replace("type = tcp", "type = tunnel")));
         ReloadResult r = control.reload();
-        assertFalse(r.applied());
-        assertEquals(List.of(file + ": health-check type tunnel: not supported by this gateway yet (expected: tcp, "
-                + "http, https or agent)"), r.errors());
-        assertEquals(1, control.holder().get().generation());
+        assertTrue(r.applied(), r.summary());
+        assertEquals(ProbeSpec.Kind.TUNNEL, probeRuns.getLast().get(new BackendKey("web", "10.0.3.10")).kind());
     }
 
     @Test

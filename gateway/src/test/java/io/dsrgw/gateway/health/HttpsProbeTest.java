@@ -126,7 +126,7 @@ class HttpsProbeTest {
     }
 
     @Test
-    void shouldDeriveSpecsFromConfigIncludingStatusRangesAndRefuseTunnelChecks() {
+    void shouldDeriveSpecsFromConfigIncludingStatusRangesAndMapTunnelChecks() {
         HealthCheckConfig https = new HealthCheckConfig("https", 443, "/healthz", Duration.ofMillis(250),
                 Duration.ofMillis(200), 2, 3, IntRanges.ofRanges(List.of(new int[] {200, 299}, new int[] {301, 301})));
         ProbeSpec spec = ProbeSpec.of(https, LOOPBACK);
@@ -138,8 +138,10 @@ class HttpsProbeTest {
         assertEquals("200-299, 301", spec.expectedText());
         HealthCheckConfig tunnel = new HealthCheckConfig("tunnel", 80, "/", Duration.ofMillis(250),
                 Duration.ofMillis(200), 2, 3);
-        assertEquals("health-check type tunnel: not supported by this gateway yet (expected: tcp, http, https or "
-                + "agent)", assertThrows(IllegalArgumentException.class, () -> ProbeSpec.of(tunnel, LOOPBACK))
-                .getMessage());
+        assertEquals(ProbeSpec.Kind.TUNNEL, ProbeSpec.of(tunnel, LOOPBACK).kind());
+        HealthCheckConfig udp = new HealthCheckConfig("udp", 80, "/", Duration.ofMillis(250), Duration.ofMillis(200),
+                2, 3);
+        assertEquals("health-check type: udp (expected: tcp, http, https, agent or tunnel)",
+                assertThrows(IllegalArgumentException.class, () -> ProbeSpec.of(udp, LOOPBACK)).getMessage());
     }
 }
