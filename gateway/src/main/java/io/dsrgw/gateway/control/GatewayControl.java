@@ -153,6 +153,16 @@ public final class GatewayControl implements AutoCloseable {
             return t;
         });
         health.onVipChange(vip -> executor.execute(() -> healthChanged(vip)));
+        // Probes run from construction on; a backend that changed state before this listener existed (startup
+        // takes a while: TUN, routes, admin surfaces) must not stay in rotation until its next change.
+        executor.execute(() -> {
+            synchronized (this) {
+                if (health.snapshot().values().stream().anyMatch(h -> h != io.dsrgw.gateway.health.Health.UP)) {
+                    LOG.info("health changed during startup: {}", health.snapshot());
+                    rebuild("health changes during startup");
+                }
+            }
+        });
         executor.scheduleWithFixedDelay(this::expireDrains, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -436,9 +446,13 @@ public final class GatewayControl implements AutoCloseable {
         return context;
     }
 
-    /** Registers {@code reloads}, {@code reload_failures} and {@code config_generation} gauges. */
+    /**
+     * Registers {@code reloads} (= {@code reload_success}, the contract's name: applied reloads, no-change ones
+     * included), {@code reload_failures} and {@code config_generation} gauges.
+     */
     public void registerMetrics(MetricRegistry registry) {
         registry.register("reloads", (Gauge<Long>) this::reloads);
+        registry.register("reload_success", (Gauge<Long>) this::reloads);
         registry.register("reload_failures", (Gauge<Long>) this::reloadFailures);
         registry.register("config_generation", (Gauge<Long>) () -> holder.get().generation());
     }

@@ -270,6 +270,20 @@ class GatewayControlTest {
     }
 
     @Test
+    void shouldTakeOutABackendThatWentDownBeforeTheControlThreadStarted() throws Exception {
+        start(config(web("{ address = 10.0.3.10 }, { address = 10.0.3.11 }")), Duration.ZERO);
+        BackendKey key = new BackendKey("web", "10.0.3.11");
+        // fall = 2: two failures while startup is still creating the TUN (no listener yet).
+        health.record(key, ProbeResult.FAILURE, "connect: refused");
+        health.record(key, ProbeResult.FAILURE, "connect: refused");
+        assertEquals(BackendState.ACTIVE, control.holder().get().backendState(backend(control.holder().get(),
+                "10.0.3.11")));
+        control.start();
+        await(() -> control.holder().get().backendState(backend(control.holder().get(), "10.0.3.11"))
+                == BackendState.DOWN, "start");
+    }
+
+    @Test
     void shouldReloadWhenTheFileIsReplacedAndOnSighup() throws Exception {
         start(config(web("{ address = 10.0.3.10 }")), Duration.ofSeconds(30));
         control.start();
