@@ -3,7 +3,8 @@
 # Packages the tests and the demo use (namespaces, traffic, packet decoding).
 # qemu-system-x86, busybox-static, xz-utils: the real-kernel VM tests (io.dsrgw.harness.vm; the Debian kernel
 # itself is only downloaded with apt-get download at test time, never installed).
-DSRGW_APT_PACKAGES="iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils"
+# wrk: keep-alive HTTP load during the resilience tests (io.dsrgw.harness.scenario.ResilienceIT).
+DSRGW_APT_PACKAGES="iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk"
 
 dsrgw_install_packages() {
   local missing=()

@@ -162,6 +162,40 @@ public final class ManagedProcess implements AutoCloseable {
         return exitCode;
     }
 
+    /**
+     * Waits up to {@code timeout} for the process to exit by itself and returns its exit code, or null if it is
+     * still running then (it is left running).
+     */
+    public synchronized Integer awaitExit(Duration timeout) throws InterruptedException {
+        if (exitCode != null) {
+            return exitCode;
+        }
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return null;
+        }
+        exitCode = process.exitValue();
+        Cleanup.unregister(this);
+        LOG.info("{}: pid {} exited, exit code {}", name, pid(), exitCode);
+        return exitCode;
+    }
+
+    /** SIGKILL without grace (a crash, as far as the process's peers can tell); returns the exit code. */
+    public synchronized int kill() {
+        if (exitCode != null) {
+            return exitCode;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        exitCode = process.isAlive() ? -1 : process.exitValue();
+        Cleanup.unregister(this);
+        LOG.info("{}: pid {} killed, exit code {}", name, pid(), exitCode);
+        return exitCode;
+    }
+
     /** Stops with {@link #DEFAULT_GRACE}. */
     @Override
     public void close() {

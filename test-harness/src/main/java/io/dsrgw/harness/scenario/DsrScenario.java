@@ -41,6 +41,8 @@ public final class DsrScenario implements AutoCloseable {
     private final List<ManagedProcess> servers = new ArrayList<>();
     private Topology topology;
     private ManagedProcess gateway;
+    private int gatewayStarts;
+    private int serverRestarts;
     // One nft table per namespace holds the counters of both hooks: one handle per namespace reads/resets all.
     private NftCounters clientCounters;
     private NftCounters gatewayCounters;
@@ -65,6 +67,9 @@ public final class DsrScenario implements AutoCloseable {
         private String javaCommand = ProcessHandle.current().info().command().orElse("java");
         private String classpath = System.getProperty("java.class.path");
         private Duration readyTimeout = Duration.ofSeconds(60);
+        private GatewayConfigSource gatewayConfig = (backends, work) ->
+                ScenarioConfigs.gateway(VIP, List.of(VIP_PORT), backends, work);
+        private String httpListenHost = VIP;
 
         private Builder() {
         }
@@ -98,6 +103,24 @@ public final class DsrScenario implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The gateway's config, from the topology's backends and the work directory (default:
+         * {@link ScenarioConfigs#gateway} with the VIP on port 80 to every backend).
+         */
+        public Builder gatewayConfig(GatewayConfigSource source) {
+            this.gatewayConfig = source;
+            return this;
+        }
+
+        /**
+         * Where the backend HTTP servers listen: the VIP (default) or e.g. "0.0.0.0", so that health checks to
+         * the backend's own address on port 80 reach them too.
+         */
+        public Builder httpListenHost(String host) {
+            this.httpListenHost = host;
+            return this;
+        }
+
         public Builder readyTimeout(Duration d) {
             this.readyTimeout = d;
             return this;
@@ -123,6 +146,12 @@ public final class DsrScenario implements AutoCloseable {
         }
     }
 
+    /** Writes the gateway's config file for a topology's backends. */
+    @FunctionalInterface
+    public interface GatewayConfigSource {
+        String config(List<Backend> backends, Path workDir);
+    }
+
     private void startAll() throws IOException {
         Path work = options.workDir.toAbsolutePath();
         Files.createDirectories(work.resolve("logs"));
@@ -144,22 +173,65 @@ public final class DsrScenario implements AutoCloseable {
             a.awaitLine(AGENT_READY, options.readyTimeout);
         }
         for (Backend b : topology.backends()) {
-            servers.add(ManagedProcess.start("http-" + b.name(), b.namespace(),
-                    List.of(options.javaCommand, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                            "-cp", options.classpath, BackendHttpServer.class.getName(),
-                            "--name", b.name(), "--listen", VIP + ":" + VIP_PORT),
-                    work.resolve("logs/http-" + b.name() + ".log"), Map.of()));
+            servers.add(startServer(b, false));
         }
         for (ManagedProcess s : servers) {
             s.awaitLine(HTTP_READY, options.readyTimeout);
         }
-        Path gatewayConf = work.resolve("gateway.conf");
-        Files.writeString(gatewayConf, ScenarioConfigs.gateway(VIP, List.of(VIP_PORT), topology.backends(), work));
-        gateway = ManagedProcess.start("gateway", topology.gateway(),
-                List.of(options.distributions.gatewayLauncher().toString(), "run", "--config", gatewayConf.toString()),
-                work.resolve("logs/gateway.log"), Map.of());
-        gateway.awaitLine(GATEWAY_READY, options.readyTimeout);
+        Files.writeString(gatewayConfigFile(), options.gatewayConfig.config(topology.backends(), work));
+        startGateway();
         resetCounters();
+    }
+
+    private ManagedProcess startServer(Backend b, boolean restart) throws IOException {
+        return ManagedProcess.start("http-" + b.name(), b.namespace(),
+                List.of(options.javaCommand, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                        "-cp", options.classpath, BackendHttpServer.class.getName(),
+                        "--name", b.name(), "--listen", options.httpListenHost + ":" + VIP_PORT),
+                options.workDir.toAbsolutePath().resolve("logs/http-" + b.name()
+                        + (restart ? "-restart" + (++serverRestarts) : "") + ".log"), Map.of());
+    }
+
+    /** The gateway's config file ({@code gateway.conf} in the work directory); rewrite it to reload. */
+    public Path gatewayConfigFile() {
+        return options.workDir.toAbsolutePath().resolve("gateway.conf");
+    }
+
+    /**
+     * Starts {@code dsr-gateway run} (again, after {@link #stopGateway()}: each start logs to its own file,
+     * {@code logs/gateway.log}, then {@code gateway-2.log}, ...) and waits for its ready line.
+     */
+    public void startGateway() throws IOException {
+        if (gateway != null && gateway.alive()) {
+            throw new IllegalStateException("gateway still running: " + gateway);
+        }
+        gatewayStarts++;
+        Path log = options.workDir.toAbsolutePath().resolve(
+                "logs/gateway" + (gatewayStarts == 1 ? "" : "-" + gatewayStarts) + ".log");
+        gateway = ManagedProcess.start("gateway", topology.gateway(),
+                List.of(options.distributions.gatewayLauncher().toString(), "run", "--config",
+                        gatewayConfigFile().toString()), log, Map.of());
+        gateway.awaitLine(GATEWAY_READY, options.readyTimeout);
+    }
+
+    /** The backend named {@code name} ("b1"...). */
+    public Backend backend(String name) {
+        return topology.backends().stream().filter(b -> b.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no backend " + name));
+    }
+
+    /** SIGKILLs the HTTP server of backend {@code name} (its agent and VIP stay: the kernel answers RST). */
+    public void killServer(String name) {
+        servers.get(topology.backends().indexOf(backend(name))).kill();
+    }
+
+    /** Starts the HTTP server of backend {@code name} again (after {@link #killServer}) and waits until ready. */
+    public void restartServer(String name) throws IOException {
+        int i = topology.backends().indexOf(backend(name));
+        servers.get(i).close();
+        ManagedProcess s = startServer(backend(name), true);
+        servers.set(i, s);
+        s.awaitLine(HTTP_READY, options.readyTimeout);
     }
 
     private void installCounters() throws CommandException {

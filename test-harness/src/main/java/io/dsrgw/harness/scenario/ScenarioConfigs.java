@@ -40,6 +40,53 @@ public final class ScenarioConfigs {
                 workDir.resolve("gateway.sock"));
     }
 
+    /** One backend entry of {@link #vips}: address, weight and configured state (active, draining, down). */
+    public record BackendEntry(String address, int weight, String state) {
+        public static BackendEntry active(String address) {
+            return new BackendEntry(address, 1, "active");
+        }
+    }
+
+    /** One VIP of {@link #vips}: name, address, TCP ports, backends and the health-check object (null: none). */
+    public record VipEntry(String name, String address, List<Integer> ports, List<BackendEntry> backends,
+                           String healthCheck) {
+    }
+
+    /**
+     * The issue-5 gateway: the given TCP VIPs, ipip, in the given order (the order of VIPs and backends must not
+     * matter to the data plane), each with its health check; one TUN queue; admin socket under {@code workDir}.
+     */
+    public static String vips(List<VipEntry> vips, Path workDir) {
+        StringBuilder sb = new StringBuilder();
+        for (VipEntry v : vips) {
+            String backendList = v.backends().stream()
+                    .map(b -> "{ address = " + b.address() + ", weight = " + b.weight() + ", state = " + b.state()
+                            + " }")
+                    .collect(Collectors.joining(",\n      "));
+            sb.append("""
+                    {
+                      name = %s, address = %s, protocol = tcp, ports = %s, tunnel = ipip
+                    %s  backends = [
+                          %s
+                      ]
+                    }
+                    """.formatted(v.name(), v.address(), v.ports(),
+                    v.healthCheck() == null ? "" : "  health-check " + v.healthCheck() + "\n", backendList)
+                    .indent(4));
+        }
+        return """
+                # Written by io.dsrgw.harness.scenario.ScenarioConfigs for one test run (issue-5 resilience).
+                dsrgw.gateway {
+                  ingress { kind = tun, device = %s, queues = 1 }
+                  tunnel-source { ipv4 = %s }
+                  hash-seed = "dsrgw-harness"
+                  vips = [
+                %s  ]
+                  admin { socket = "%s", http = "127.0.0.1:9180" }
+                }
+                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, sb, workDir.resolve("gateway.sock"));
+    }
+
     /** Userspace decapsulation from the topology's gateway for one VIP; state file under {@code stateDir}. */
     public static String agent(String vip, Path stateDir) {
         return """

@@ -5,7 +5,10 @@
  * {@link io.dsrgw.harness.scenario.DsrScenario} is the issue-2 scenario (one IPv4 VIP, ipip);
  * {@link io.dsrgw.harness.scenario.TunnelMatrixScenario} the issue-3 one (one VIP per
  * {@link io.dsrgw.harness.scenario.TunnelCombination}, dual stack, evidence per VIP as
- * {@link io.dsrgw.harness.scenario.TunnelEvidence}).
+ * {@link io.dsrgw.harness.scenario.TunnelEvidence}). The issue-5 tests reuse DsrScenario with their own gateway
+ * config ({@link io.dsrgw.harness.scenario.ScenarioConfigs#vips}), gateway restarts and backend server kills, and
+ * attribute flows to backends offline with {@link io.dsrgw.harness.scenario.FlowReplay}
+ * ({@code dsr-gateway replay} of a pcap of SYNs).
  *
  * <p>Threading: a scenario is driven by one thread; its {@code close()} may also run from the shutdown hook
  * (through the resources it registered).

@@ -20,7 +20,9 @@ import com.sun.net.httpserver.HttpServer;
  * The HTTP server each backend runs, bound to the VIP (which the agent puts on the backend's {@code lo}):
  * <ul>
  *   <li>{@code GET /} answers the backend's name and a newline ("b1\n"): which backend served the request;</li>
- *   <li>{@code GET /blob?bytes=N} answers the N-byte {@link Blob} with header {@code X-SHA256} (its digest);</li>
+ *   <li>{@code GET /blob?bytes=N} answers the N-byte {@link Blob} with header {@code X-SHA256} (its digest);
+ *       {@code &rate=R} paces the body to about R bytes per second (a long-lived connection whose speed does not
+ *       depend on socket buffers, e.g. to outlast a drain);</li>
  *   <li>{@code GET /healthz} answers "ok\n";</li>
  *   <li>{@code POST} or {@code PUT /upload} reads the whole request body and answers
  *       {@code "NAME BYTES SHA256\n"} (the body's length and lowercase-hex digest), so a client can check that
@@ -112,14 +114,74 @@ public final class BackendHttpServer implements AutoCloseable {
                     + Blob.MAX_BYTES + ")\n");
             return;
         }
+        long rate;
+        try {
+            String r = optionalQueryParam(ex.getRequestURI().getRawQuery(), "rate");
+            rate = r == null ? 0 : Long.parseLong(r);
+            if (rate < 0) {
+                throw new IllegalArgumentException("negative rate");
+            }
+        } catch (RuntimeException e) {
+            text(ex, 400, "bad rate parameter: " + ex.getRequestURI().getRawQuery()
+                    + " (expected: rate=BYTES_PER_SECOND, 0 or absent for full speed)\n");
+            return;
+        }
         // The digest goes into a header, so it is computed before the body is sent (a second, cheap pass).
         ex.getResponseHeaders().add("X-SHA256", Blob.sha256Hex(bytes));
         ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
         ex.sendResponseHeaders(200, bytes == 0 ? -1 : bytes);
         if (bytes > 0) {
-            try (OutputStream out = ex.getResponseBody()) {
+            try (OutputStream out = rate > 0 ? new PacedOutputStream(ex.getResponseBody(), rate)
+                    : ex.getResponseBody()) {
                 Blob.write(bytes, out);
             }
+        }
+    }
+
+    /** Sleeps after each write so that the bytes written so far never run ahead of {@code rate} per second. */
+    private static final class PacedOutputStream extends java.io.FilterOutputStream {
+        private static final int CHUNK = 16 * 1024;
+        private final long rate;
+        private final long startNs = System.nanoTime();
+        private long written;
+
+        PacedOutputStream(OutputStream out, long rate) {
+            super(out);
+            this.rate = rate;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            for (int done = 0; done < len; ) {
+                int n = Math.min(CHUNK, len - done);
+                out.write(b, off + done, n);
+                done += n;
+                written += n;
+                out.flush();
+                long dueNs = startNs + written * 1_000_000_000L / rate;
+                long waitNs = dueNs - System.nanoTime();
+                if (waitNs > 0) {
+                    try {
+                        Thread.sleep(waitNs / 1_000_000, (int) (waitNs % 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("paced write interrupted");
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+    }
+
+    static String optionalQueryParam(String rawQuery, String key) {
+        try {
+            return queryParam(rawQuery, key);
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 

@@ -58,16 +58,33 @@ public final class Curl {
         return parse(r.exitCode(), r.stdout(), r.stderr(), Map.of());
     }
 
+    /** Where {@link #download} writes the response headers of {@code file}. */
+    public static Path headerFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".headers");
+    }
+
     /** A download to a file with its SHA-256, for large bodies. */
     public record Download(Response response, Path file, String sha256Hex) {
     }
 
     /** GET {@code url} from inside {@code ns} into {@code file}; returns the file's SHA-256 and the headers. */
     public static Download download(Namespace ns, String url, Path file, Duration timeout) throws IOException {
-        Path headerFile = file.resolveSibling(file.getFileName() + ".headers");
+        return download(ns, url, file, timeout, List.of());
+    }
+
+    /**
+     * As {@link #download(Namespace, String, Path, Duration)} with extra curl options (e.g. {@code --limit-rate
+     * 1M} for a slow download). The headers land in {@code FILE.headers} as soon as they arrive
+     * ({@link #headerFile}), so another thread can see which backend serves a download still in progress.
+     */
+    public static Download download(Namespace ns, String url, Path file, Duration timeout, List<String> extraOptions)
+            throws IOException {
+        Path headerFile = headerFile(file);
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Commands.Result r = Commands.run(ns.wrap(List.of("curl", "-gsS", "--max-time", seconds(timeout),
-                "-o", file.toString(), "-D", headerFile.toString(), "-w", WRITE_OUT, url)), timeout.plusSeconds(10));
+        List<String> cmd = new java.util.ArrayList<>(List.of("curl", "-gsS", "--max-time", seconds(timeout)));
+        cmd.addAll(extraOptions);
+        cmd.addAll(List.of("-o", file.toString(), "-D", headerFile.toString(), "-w", WRITE_OUT, url));
+        Commands.Result r = Commands.run(ns.wrap(cmd), timeout.plusSeconds(10));
         Map<String, String> headers = Files.exists(headerFile) ? parseHeaders(Files.readString(headerFile)) : Map.of();
         Response resp = parse(r.exitCode(), r.stdout(), r.stderr(), headers);
         return new Download(resp, file, Files.exists(file) ? sha256(file) : "");
@@ -129,7 +146,7 @@ public final class Curl {
     }
 
     /** Header block of the last response in a {@code curl -D} dump; names in lower case. */
-    static Map<String, String> parseHeaders(String dump) {
+    public static Map<String, String> parseHeaders(String dump) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String line : dump.split("\r?\n")) {
             if (line.startsWith("HTTP/")) {
