@@ -1,5 +1,7 @@
 package io.dsrgw.gateway.lb;
 
+import io.dsrgw.encap.ip.Ipv6Addresses;
+
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -15,6 +17,7 @@ import java.net.InetAddress;
  *   <li>IPv6: RFC 5952 section 4: lower case, no leading zeros in a group, the longest run (first one on a tie)
  *       of two or more zero groups compressed to "::", no scope id.</li>
  * </ul>
+ * Both forms are {@link Ipv6Addresses#literal(InetAddress)}, the text iproute2, nft and the config use too.
  */
 public final class BackendIdentity {
     private BackendIdentity() {
@@ -22,50 +25,9 @@ public final class BackendIdentity {
 
     /** Canonical text of {@code address} (see class comment). */
     public static String of(InetAddress address) {
-        if (address instanceof Inet4Address) {
-            return address.getHostAddress();
-        }
-        if (address instanceof Inet6Address v6) {
-            return ipv6(v6.getAddress());
+        if (address instanceof Inet4Address || address instanceof Inet6Address) {
+            return Ipv6Addresses.literal(address);
         }
         throw new IllegalArgumentException("unsupported address " + address + " (expected: IPv4 or IPv6)");
-    }
-
-    static String ipv6(byte[] a) {
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = ((a[2 * i] & 0xff) << 8) | (a[2 * i + 1] & 0xff);
-        }
-        // RFC 5952 4.2.2/4.2.3: compress the longest run of >= 2 zero groups, the first on a tie.
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; ) {
-            if (groups[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder(39);
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(groups[i]));
-        }
-        return sb.toString();
     }
 }
