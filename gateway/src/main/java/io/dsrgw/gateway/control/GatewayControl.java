@@ -579,9 +579,11 @@ public final class GatewayControl implements AutoCloseable {
             for (BackendConfig b : v.backends()) {
                 // The backend's own health-check, else the VIP's (conf resolves the defaults of either).
                 HealthCheckConfig hc = b.effectiveHealthCheck(v);
-                if (hc != null && HealthCheckConfig.TYPE_TUNNEL.equals(hc.type()) && !v.isIpv4()) {
-                    throw new IllegalArgumentException("vip " + v.name() + ": health-check type tunnel: IPv6 VIPs "
-                            + "not supported yet (expected: tcp, http, https or agent for an IPv6 VIP)");
+                // The probe of an IPv6 VIP is ICMPv6 from tunnel-source.ipv6, even through an IPv4 backend's sit.
+                if (hc != null && HealthCheckConfig.TYPE_TUNNEL.equals(hc.type()) && !v.isIpv4()
+                        && (config.tunnelSource() == null || config.tunnelSource().ipv6() == null)) {
+                    throw new IllegalArgumentException("vip " + v.name() + ": health-check type tunnel of an IPv6 "
+                            + "VIP needs tunnel-source.ipv6 (the source of its ICMPv6 echo through the tunnel)");
                 }
                 if (hc != null) {
                     out.put(new BackendKey(v.name(), BackendIdentity.of(b.address())), ProbeSpec.of(hc, b.address()));

@@ -81,6 +81,9 @@ public final class ForwardingSnapshot {
     private final MaglevTable[] maglevByVip;
     private final FlowHash flowHash;
     private final int tunnelSourceIpv4;
+    private final boolean hasTunnelSourceIpv6;
+    private final long tunnelSourceIpv6Hi;
+    private final long tunnelSourceIpv6Lo;
     private final int ttl;
     private final int tunnelMtuBytes;
     private final EchoMode echoMode;
@@ -95,6 +98,9 @@ public final class ForwardingSnapshot {
     private ForwardingSnapshot(Builder b) {
         this.generation = b.generation;
         this.tableSize = b.tableSize;
+        this.hasTunnelSourceIpv6 = b.hasIpv6Source;
+        this.tunnelSourceIpv6Hi = b.tunnelSourceIpv6Hi;
+        this.tunnelSourceIpv6Lo = b.tunnelSourceIpv6Lo;
         int vips = b.vips.size();
         int backends = b.vips.stream().mapToInt(v -> v.table.backends().size()).sum();
         this.vipNames = new String[vips];
@@ -388,6 +394,21 @@ public final class ForwardingSnapshot {
 
     public int tunnelSourceIpv4() {
         return tunnelSourceIpv4;
+    }
+
+    /** Whether tunnel-source.ipv6 is configured (it is required by IPv6 backends and IPv6 tunnel checks). */
+    public boolean hasTunnelSourceIpv6() {
+        return hasTunnelSourceIpv6;
+    }
+
+    /** High 64 bits of tunnel-source.ipv6 (0 when there is none). */
+    public long tunnelSourceIpv6Hi() {
+        return tunnelSourceIpv6Hi;
+    }
+
+    /** Low 64 bits of tunnel-source.ipv6 (0 when there is none). */
+    public long tunnelSourceIpv6Lo() {
+        return tunnelSourceIpv6Lo;
     }
 
     /** Outer TTL / hop limit, also of the ICMP messages the gateway originates. */

@@ -17,7 +17,7 @@ import java.util.Objects;
  * does NOT verify the backend's certificate: the check is a liveness probe of the server, not an authentication
  * of it (backends commonly serve certificates for the public name, not their own address).
  * {@code tunnel}: an ICMP echo to the VIP through the backend's own tunnel, answered straight back
- * ({@link TunnelProber}; IPv4 VIPs; the port is not used).
+ * ({@link TunnelProber}; ICMP for IPv4 VIPs, ICMPv6 from tunnel-source.ipv6 for IPv6 VIPs; the port is not used).
  *
  * @param kind           what to do
  * @param target         backend address and port

@@ -2,6 +2,8 @@ package io.dsrgw.gateway.health;
 
 import io.dsrgw.encap.checksum.InternetChecksum;
 import io.dsrgw.encap.ip.Ipv4Addresses;
+import io.dsrgw.encap.ip.Ipv6Addresses;
+import io.dsrgw.encap.tunnel.TunnelKind;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.linux.Capabilities;
 import io.dsrgw.linux.Probe;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TunnelProberTest {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int SOURCE = Ipv4Addresses.parse("127.0.0.1");
     private static final int BACKEND = Ipv4Addresses.parse("127.0.0.2");
     private static final int VIP = Ipv4Addresses.parse("10.199.7.1");
@@ -84,6 +88,101 @@ class TunnelProberTest {
     }
 
     @Test
+    void shouldProbeAnIpv6VipWithIcmpv6FromTheIpv6TunnelSourceThroughSitAndIp6tnl() throws Exception {
+        Probe raw = Capabilities.rawSockets();
+        Assumptions.assumeTrue(raw.available(), "raw sockets needed: " + raw.cause());
+        long[] source6 = Ipv6Addresses.parse("::1");
+        long[] vip6 = Ipv6Addresses.parse("fd00:d5::1");
+        long[] otherVip6 = Ipv6Addresses.parse("fd00:d5::2");
+        ForwardingSnapshot snapshot = ForwardingSnapshot.builder("tunnel-probe6", 65537, SOURCE, 64, 1500)
+                .tunnelSourceIpv6(source6[0], source6[1])
+                .addVip("web6", InetAddress.getByName("fd00:d5::1"), 6, new int[] {80}, null, false, List.of(
+                        new ForwardingSnapshot.Backend(InetAddress.getByName("127.0.0.2"), 100,
+                                io.dsrgw.conf.BackendState.ACTIVE, TunnelKind.SIT),
+                        new ForwardingSnapshot.Backend(InetAddress.getByName("::1"), 100,
+                                io.dsrgw.conf.BackendState.ACTIVE, TunnelKind.IP6TNL)))
+                .build();
+        List<String> results = new CopyOnWriteArrayList<>();
+        try (Arena arena = Arena.ofConfined();
+             RawSocket captureSit = RawSocket.ipv4Protocol(41);
+             RawSocket capture6 = RawSocket.ipv6Protocol(41);
+             RawSocket reply = RawSocket.ipv6Raw();
+             TunnelProber prober = new TunnelProber(() -> snapshot)) {
+            captureSit.nonBlocking(true);
+            capture6.nonBlocking(true);
+            MemorySegment buf = arena.allocate(2048);
+            for (int b = 0; b < snapshot.backendCount(); b++) {
+                boolean sit = snapshot.tunnel(b).outerFamily() == 4;
+                results.clear();
+                int seq = prober.probe(new BackendKey("web6", snapshot.backendIdentity(b)),
+                        (r, d) -> results.add(r + " " + d));
+                assertTrue(seq >= 0, "sent: " + results);
+                // sit: the IPv4 socket gives the outer header (20 bytes); ip6tnl: the IPv6 one gives none.
+                RawSocket capture = sit ? captureSit : capture6;
+                int outer = sit ? 20 : 0;
+                int n = 0;
+                long end = System.nanoTime() + 2_000_000_000L;
+                while (System.nanoTime() < end) {
+                    n = capture.receive(buf, 0, 2048);
+                    if (n == outer + 56 && (buf.get(SHORT, outer + 40 + 6) & 0xffff) == seq) {
+                        break;
+                    }
+                    Thread.sleep(5);
+                }
+                String via = sit ? "sit" : "ip6tnl";
+                System.out.println("IPv6 tunnel probe via " + via + ": captured " + n + " bytes, seq " + seq);
+                assertEquals(outer + 56, n, via + ": outer + inner IPv6 + ICMPv6 echo with 8 bytes");
+                if (sit) {
+                    assertEquals(SOURCE, buf.get(INT, 12), "sit outer source = tunnel-source.ipv4");
+                    assertEquals(BACKEND, buf.get(INT, 16), "sit outer destination = the backend");
+                }
+                int in = outer;
+                assertEquals(6, (buf.get(ValueLayout.JAVA_BYTE, in) & 0xf0) >> 4, via + ": inner IPv6");
+                assertEquals(58, buf.get(ValueLayout.JAVA_BYTE, in + 6), via + ": next header ICMPv6");
+                assertEquals(source6[0], buf.get(LONG, in + 8), via + ": inner source = tunnel-source.ipv6");
+                assertEquals(source6[1], buf.get(LONG, in + 16), via + ": inner source = tunnel-source.ipv6");
+                assertEquals(vip6[0], buf.get(LONG, in + 24), via + ": inner destination = the VIP");
+                assertEquals(vip6[1], buf.get(LONG, in + 32), via + ": inner destination = the VIP");
+                assertEquals(128, buf.get(ValueLayout.JAVA_BYTE, in + 40) & 0xff, via + ": echo request");
+                assertEquals(prober.identifier(), buf.get(SHORT, in + 44) & 0xffff);
+                assertEquals("dsrgw-hc", new String(buf.asSlice(in + 48, 8).toArray(ValueLayout.JAVA_BYTE)));
+                assertEquals(0, InternetChecksum.icmpv6(buf, in + 40, 16, source6[0], source6[1], vip6[0],
+                        vip6[1]), via + ": ICMPv6 checksum");
+                // A reply from another address (its checksum is right for that address) completes nothing.
+                MemorySegment r = arena.allocate(56);
+                writeReply6(r, otherVip6, source6, prober.identifier(), seq);
+                reply.sendIpv6(r, 0, 56, source6[0], source6[1]);
+                Thread.sleep(200);
+                assertEquals(List.of(), results, via + ": reply from fd00:d5::2");
+                writeReply6(r, vip6, source6, prober.identifier(), seq);
+                reply.sendIpv6(r, 0, 56, source6[0], source6[1]);
+                end = System.nanoTime() + 2_000_000_000L;
+                while (results.isEmpty() && System.nanoTime() < end) {
+                    Thread.sleep(5);
+                }
+                assertEquals(List.of("SUCCESS echo reply from the VIP"), results, via);
+            }
+        }
+    }
+
+    @Test
+    void shouldFailAnIpv6ProbeWithoutAnIpv6TunnelSource() throws Exception {
+        Probe raw = Capabilities.rawSockets();
+        Assumptions.assumeTrue(raw.available(), "raw sockets needed: " + raw.cause());
+        ForwardingSnapshot snapshot = ForwardingSnapshot.builder("tunnel-probe6", 65537, SOURCE, 64, 1500)
+                .addVip("web6", InetAddress.getByName("fd00:d5::1"), 6, new int[] {80}, null, false, List.of(
+                        new ForwardingSnapshot.Backend(InetAddress.getByName("127.0.0.2"), 100,
+                                io.dsrgw.conf.BackendState.ACTIVE, TunnelKind.SIT)))
+                .build();
+        List<String> results = new CopyOnWriteArrayList<>();
+        try (TunnelProber prober = new TunnelProber(() -> snapshot)) {
+            assertEquals(-1, prober.probe(new BackendKey("web6", snapshot.backendIdentity(0)),
+                    (r, d) -> results.add(r + " " + d)));
+            assertEquals(List.of("FAILURE tunnel check of an IPv6 VIP needs tunnel-source.ipv6"), results);
+        }
+    }
+
+    @Test
     void shouldFailAProbeOfABackendNotInTheSnapshot() throws Exception {
         Probe raw = Capabilities.rawSockets();
         Assumptions.assumeTrue(raw.available(), "raw sockets needed: " + raw.cause());
@@ -136,6 +235,23 @@ class TunnelProberTest {
                 .addVip("web", VIP, 6, new int[] {80}, List.of(new ForwardingSnapshot.Ipv4Backend(BACKEND, 100,
                         io.dsrgw.conf.BackendState.ACTIVE)))
                 .build();
+    }
+
+    private static void writeReply6(MemorySegment r, long[] from, long[] to, int identifier, int seq) {
+        r.fill((byte) 0);
+        r.set(INT, 0, 0x6000_0000);
+        r.set(SHORT, 4, (short) 16);
+        r.set(ValueLayout.JAVA_BYTE, 6, (byte) 58);
+        r.set(ValueLayout.JAVA_BYTE, 7, (byte) 64);
+        r.set(LONG, 8, from[0]);
+        r.set(LONG, 16, from[1]);
+        r.set(LONG, 24, to[0]);
+        r.set(LONG, 32, to[1]);
+        r.set(ValueLayout.JAVA_BYTE, 40, (byte) 129);
+        r.set(SHORT, 44, (short) identifier);
+        r.set(SHORT, 46, (short) seq);
+        MemorySegment.copy(MemorySegment.ofArray("dsrgw-hc".getBytes()), 0, r, 48, 8);
+        r.set(SHORT, 42, (short) InternetChecksum.icmpv6(r, 40, 16, from[0], from[1], to[0], to[1]));
     }
 
     private static void writeReply(MemorySegment r, int from, int identifier, int seq) {
