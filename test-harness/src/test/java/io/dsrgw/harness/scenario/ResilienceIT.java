@@ -53,7 +53,8 @@ import io.dsrgw.harness.traffic.Wrk;
  * load generators: {@link RequestLoad} (a new connection per request, each attributed to a backend or an error,
  * with timestamps) and {@link Wrk} (keep-alive, i.e. established flows). Which backend a failed request was headed
  * for is not observable from the client, so failures are attributed offline with {@code dsr-gateway replay} of
- * the running config ({@link FlowReplay}).
+ * the running config ({@link FlowReplay}). Last, the tunnel health check on IPv4 and IPv6 VIPs, in a dual-stack
+ * {@link TunnelMatrixScenario} of its own: a backend whose agent stops is down although its server still answers.
  */
 @Tag("netns")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -406,6 +407,211 @@ class ResilienceIT {
                 ports.size(), perBackend(first), perBackend(second), differ.size());
         assertTrue(differ.isEmpty(), "flows that differ: " + differ);
         assertEquals(4, perBackend(second).size(), "flows on every backend: " + perBackend(second));
+    }
+
+    // ---- the tunnel check (its own dual-stack scenario) ----
+
+    static final String TUNNEL_HEALTH = "{ type = tunnel, interval = 250ms, timeout = 200ms, rise = 2, fall = 3 }";
+    /** The VIPs of the tunnel-check test: IPv4 over ipip, IPv6 over sit (IPv4 backends) and ip6tnl (IPv6 ones). */
+    static final List<TunnelCombination> TUNNEL_CHECKED = List.of(TunnelCombination.IPIP_4IN4,
+            TunnelCombination.SIT_6IN4, TunnelCombination.IP6TNL_6IN6);
+
+    /**
+     * {@code health-check { type = tunnel }} end to end, on IPv4 and IPv6 VIPs: with every agent running every
+     * backend is up; stopping b2's agent (userspace decapsulation: the tunnel stops, its HTTP server and the VIP on
+     * {@code lo} stay, so a TCP check of b2's own address still passes) takes b2 down within the detection time on
+     * every VIP while requests through the VIPs succeed on b1 and b3; restarting the agent brings b2 back after
+     * {@code rise} probes. Runs last, in its own dual-stack {@link TunnelMatrixScenario} (the class's scenario is
+     * closed first: a 2-core machine does not carry both).
+     */
+    @Test
+    @Order(8)
+    @Timeout(value = 180)
+    void shouldTakeABackendWhoseAgentStoppedOutOfRotationWithTheTunnelCheckOnIpv4AndIpv6Vips() throws Exception {
+        if (scenario != null) {
+            scenario.close();
+            scenario = null;
+        }
+        Path dir = Files.createDirectories(work.resolve("tunnel-check"));
+        TunnelMatrixScenario.Options defaults = TunnelMatrixScenario.Options.defaults(dir);
+        ManagedProcess restarted = null;
+        try (TunnelMatrixScenario matrix = TunnelMatrixScenario.start(new TunnelMatrixScenario.Options(TUNNEL_CHECKED,
+                3, dir, defaults.distributions(), defaults.javaCommand(), defaults.classpath(),
+                defaults.readyTimeout()))) {
+            // Every VIP gets the tunnel check, by reload (the scenario's config has no health checks).
+            Path conf = dir.resolve("gateway.conf");
+            String checked = Files.readString(conf).replace("backends = [",
+                    "health-check = " + TUNNEL_HEALTH + "\n      backends = [");
+            assertTrue(checked.contains("type = tunnel"), "no VIP entry to add the check to:\n" + checked);
+            Files.writeString(conf, checked);
+            assertTrue(reload(matrix.gateway()), "the gateway rejected health-check type = tunnel: "
+                    + matrix.gateway().grep(Pattern.compile("rejected")));
+            AdminSocket sock = new AdminSocket(dir.resolve("gateway.sock"));
+            Backend b2 = matrix.topology().backends().get(1);
+            List<String> upRows = awaitHealth(sock, "up", Duration.ofSeconds(10));
+            System.out.println("[resilience] tunnel check: every backend up with every agent running:\n"
+                    + String.join("\n", upRows));
+
+            ManagedProcess agent = matrix.agents().get(1);
+            assertTrue(agent.name().contains(b2.name()), "agent " + agent.name() + " is not " + b2.name() + "'s");
+            Map<String, Integer> linesBefore = new TreeMap<>();
+            for (TunnelCombination c : TUNNEL_CHECKED) {
+                linesBefore.put(vipName(c), matrix.gateway().grep(healthLine(c, b2, "DOWN")).size());
+            }
+            long stopNs = System.nanoTime();
+            int exit = agent.stop(Duration.ofSeconds(5));
+            long stoppedNs = System.nanoTime();
+            Map<String, Double> detectionMs = new TreeMap<>();
+            for (TunnelCombination c : TUNNEL_CHECKED) {
+                long at = awaitLogLines(matrix.gateway(), healthLine(c, b2, "DOWN"), linesBefore.get(vipName(c)) + 1,
+                        Duration.ofSeconds(5));
+                detectionMs.put(vipName(c), at < 0 ? -1 : (at - stoppedNs) / 1e6);
+            }
+            // What a tcp check to the backend's own address sees meanwhile: b2's server answers.
+            Curl.Response direct = Curl.get(matrix.topology().gateway(),
+                    Curl.url(b2.address(), TunnelCombination.HTTP_PORT, "/"), Duration.ofSeconds(3));
+            List<String> downRows = rows(dsrctlAt(sock, "backends"));
+            Map<String, DsrScenario.Spread> whileDown = new TreeMap<>();
+            for (TunnelCombination c : TUNNEL_CHECKED) {
+                whileDown.put(c.label(), matrix.spread(c, 30));
+            }
+            System.out.printf("[resilience] tunnel check: b2's agent stopped (exit %d, stop took %.0f ms); b2 DOWN "
+                            + "in the gateway's log %s ms after it exited (limit %d + %d ms); b2's own address "
+                            + "meanwhile: %s (body %s); requests through the VIPs: %s; dsrctl backends:%n%s%n", exit,
+                    (stoppedNs - stopNs) / 1e6, detectionMs, DETECTION_MS, MARGIN_MS, direct.describe(),
+                    direct.body().strip(), whileDown.entrySet().stream()
+                            .map(e -> e.getKey() + " " + e.getValue().summary()).toList(),
+                    String.join("\n", downRows));
+
+            // The agent again, on the same config: back after rise probes.
+            Path agentConf = dir.resolve(b2.name()).resolve("agent-noclamp.conf");
+            Map<String, Integer> upBefore = new TreeMap<>();
+            for (TunnelCombination c : TUNNEL_CHECKED) {
+                upBefore.put(vipName(c), matrix.gateway().grep(healthLine(c, b2, "UP")).size());
+            }
+            restarted = ManagedProcess.start("agent-" + b2.name() + "-restart", b2.namespace(),
+                    List.of(defaults.distributions().agentLauncher().toString(), "run", "--config",
+                            agentConf.toString()), dir.resolve("logs/agent-" + b2.name() + "-restart.log"), Map.of());
+            restarted.awaitLine(DsrScenario.AGENT_READY, Duration.ofSeconds(60));
+            long readyNs = System.nanoTime();
+            Map<String, Double> backMs = new TreeMap<>();
+            for (TunnelCombination c : TUNNEL_CHECKED) {
+                long at = awaitLogLines(matrix.gateway(), healthLine(c, b2, "UP"), upBefore.get(vipName(c)) + 1,
+                        Duration.ofSeconds(5));
+                backMs.put(vipName(c), at < 0 ? -1 : (at - readyNs) / 1e6);
+            }
+            List<String> backRows = awaitHealth(sock, "up", Duration.ofSeconds(5));
+            Map<String, DsrScenario.Spread> afterBack = new TreeMap<>();
+            for (TunnelCombination c : TUNNEL_CHECKED) {
+                afterBack.put(c.label(), matrix.spread(c, 30));
+            }
+            long riseLimitMs = 2 * 250 + 200;
+            System.out.printf("[resilience] tunnel check: b2's agent restarted; b2 UP %s ms after its ready line "
+                            + "(limit rise x interval + timeout = %d + %d ms); requests: %s%n", backMs, riseLimitMs,
+                    MARGIN_MS, afterBack.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().summary())
+                            .toList());
+
+            assertEquals(0, exit, "dsr-agent exit status on SIGTERM");
+            for (TunnelCombination c : TUNNEL_CHECKED) {
+                double ms = detectionMs.get(vipName(c));
+                assertTrue(ms >= 0, vipName(c) + ": b2 not DOWN within 5 s of its agent's stop\n" + matrix.logTails());
+                assertTrue(ms <= DETECTION_MS + MARGIN_MS, vipName(c) + ": detection took " + ms + " ms");
+            }
+            assertTrue(direct.ok() && direct.body().strip().equals(b2.name()), "b2's own address while its agent "
+                    + "is stopped (a tcp check would pass): " + direct.describe());
+            for (String row : downRows) {
+                String[] f = row.trim().split("\\s+");
+                String expected = f[1].equals(b2.address()) || f[1].equals(b2.address(6)) ? "down" : "up";
+                assertEquals(expected, f[5], "HEALTH while b2's agent is stopped: " + row);
+            }
+            assertEquals(2 * TUNNEL_CHECKED.size() * 3, downRows.size(), "dsrctl backends rows: " + downRows);
+            whileDown.forEach((label, s) -> {
+                assertTrue(s.failures().isEmpty(), label + ": failed requests after detection: " + s.summary());
+                assertEquals(0, s.perBackend().get(b2.name()), label + ": b2 served while down: " + s.summary());
+                assertEquals(30, s.perBackend().get("b1") + s.perBackend().get("b3"), label + ": " + s.summary());
+            });
+            for (TunnelCombination c : TUNNEL_CHECKED) {
+                double ms = backMs.get(vipName(c));
+                assertTrue(ms >= 0, vipName(c) + ": b2 not UP within 5 s of its agent's restart\n"
+                        + matrix.logTails());
+                assertTrue(ms <= riseLimitMs + MARGIN_MS, vipName(c) + ": back after " + ms + " ms");
+            }
+            assertEquals(upRows.size(), backRows.size(), "rows after the restart: " + backRows);
+            afterBack.forEach((label, s) -> {
+                assertTrue(s.failures().isEmpty(), label + ": failed requests after b2 came back: " + s.summary());
+                assertTrue(s.perBackend().get(b2.name()) > 0, label + ": b2 not serving again: " + s.summary());
+            });
+        } finally {
+            if (restarted != null) {
+                restarted.close();
+            }
+        }
+    }
+
+    /** An admin socket of a gateway. */
+    record AdminSocket(Path path) {
+    }
+
+    private static String vipName(TunnelCombination c) {
+        return c.id().replace('_', '-') + "-tcp";
+    }
+
+    /** The gateway's health line in which backend {@code b} of {@code c}'s TCP VIP has {@code health}. */
+    private static Pattern healthLine(TunnelCombination c, Backend b, String health) {
+        String key = vipName(c) + "/" + b.address(c.outerFamily()) + "=" + health;
+        return Pattern.compile("health of vip " + Pattern.quote(vipName(c)) + " changed: .*" + Pattern.quote(key)
+                + "[,}]");
+    }
+
+    /**
+     * Polls {@code dsrctl backends} until every row's HEALTH is {@code health}; returns the rows, or fails after
+     * {@code timeout} with the last output.
+     */
+    private List<String> awaitHealth(AdminSocket sock, String health, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> rows = List.of();
+        while (System.nanoTime() < deadline) {
+            rows = rows(dsrctlAt(sock, "backends"));
+            if (!rows.isEmpty() && rows.stream().allMatch(r -> r.trim().split("\\s+")[5].equals(health))) {
+                return rows;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not every backend " + health + " within " + timeout + ":\n"
+                + String.join("\n", rows));
+    }
+
+    /** The data rows of {@code dsrctl backends} (the header dropped). */
+    private static List<String> rows(String backends) {
+        return backends.lines().filter(l -> !l.isBlank() && !l.startsWith("VIP")).toList();
+    }
+
+    private String dsrctlAt(AdminSocket sock, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                Distributions.fromSystemProperties().gatewayLauncher().resolveSibling("dsrctl").toString(),
+                "--socket", sock.path().toString()));
+        cmd.addAll(List.of(args));
+        Commands.Result r = Commands.run(cmd, Duration.ofSeconds(30));
+        assertEquals(0, r.exitCode(), "dsrctl " + String.join(" ", args) + ": " + r.stdout() + r.stderr());
+        return r.stdout();
+    }
+
+    /** SIGHUP to {@code gateway}, then its verdict: true when applied (or unchanged), false when rejected. */
+    private static boolean reload(ManagedProcess gateway) throws Exception {
+        int ok = gateway.grep(RELOADED).size();
+        int bad = gateway.grep(REJECTED).size();
+        Commands.run(List.of("kill", "-HUP", Long.toString(gateway.pid()))).check();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (gateway.grep(RELOADED).size() > ok) {
+                return true;
+            }
+            if (gateway.grep(REJECTED).size() > bad) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no reload verdict within 5 s of SIGHUP\n" + gateway.tailBlock());
     }
 
     // ---- drain ----
