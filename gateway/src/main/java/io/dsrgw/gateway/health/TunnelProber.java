@@ -181,8 +181,8 @@ public final class TunnelProber implements AutoCloseable {
             innerLength = INNER6_LENGTH;
             p = new Pending(6, 0, 0, dstHi, dstLo, srcHi, srcLo, done);
         }
-        long outer = encapsulator.encapsulate(tx, HEADROOM, innerLength, p.family, spec, seq,
-                TunnelEncapsulator.flowLabel(seq));
+        // One flow label (0 becomes 1) for every probe: an ECMP underlay keeps them on one path.
+        long outer = encapsulator.encapsulate(tx, HEADROOM, innerLength, p.family, spec, seq, 0);
         if (outer < 0) {
             done.accept(ProbeResult.FAILURE, "cannot encapsulate an IPv" + p.family + " probe in " + spec.kind());
             return -1;
