@@ -38,15 +38,9 @@ import java.util.concurrent.TimeUnit;
  * ring of pre-built 64-byte TCP packets of {@code flows} different flows (random client addresses and ports, each
  * packet in its own native slot behind 128 bytes of headroom, as a worker holds them). Goal: <= 100 ns and 0 B/op.
  *
- * <p>Run from the repository root. javac on JDK 23+ runs annotation processors only when asked ({@code -proc:full}),
- * so compile the benchmarks directly; the JMH processor generates {@code META-INF/BenchmarkList}:
- * <pre>
- * mvn -o -q -pl gateway install -DskipTests
- * mvn -o -q -pl test-harness dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
- * javac -proc:full -d /tmp/bench -cp $(cat /tmp/cp.txt) test-harness/src/main/java/io/dsrgw/harness/bench/*.java
- * java --enable-native-access=ALL-UNNAMED -cp /tmp/bench:$(cat /tmp/cp.txt) \
- *     org.openjdk.jmh.Main PipelineBenchmark -prof gc
- * </pre>
+ * <p>Run from the repository root with {@code scripts/bench PipelineBenchmark} (builds, runs JMH with
+ * {@code -prof gc}, prints median and spread per case). test-harness compiles with {@code -proc:full}, so the JMH
+ * annotation processor generates {@code META-INF/BenchmarkList} on JDK 25.
  * Add {@code -p flows=64} for a cache-resident ring, {@code -f 1 -wi 3 -i 5} for a quick look. Read
  * {@code gc.alloc.rate.norm} for bytes per packet.
  */
