@@ -99,7 +99,9 @@ public final class HealthServer implements AutoCloseable {
                         }
                     })
                     .bind(address).sync().channel();
-            return new HealthServer(group, channel);
+            HealthServer server = new HealthServer(group, channel);
+            server.warmUp();
+            return server;
         } catch (Exception e) { // bind failures arrive as Netty's (unchecked-rethrown) NativeIoException
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             if (e instanceof InterruptedException) {
@@ -107,6 +109,27 @@ public final class HealthServer implements AutoCloseable {
             }
             throw new IOException("health.listen " + listen + ": bind(" + format(address) + "): " + bindProblem(e)
                     + " (expected: an address of this host and a port no other process uses)", e);
+        }
+    }
+
+    /**
+     * Answers one {@code GET /ready} to itself before any gateway asks. The first answer of a fresh JVM loads
+     * Netty's HTTP codec and Jackson and can take longer than a gateway's probe timeout (200 ms by default) on a
+     * busy host; {@code fall} such misses in a row would mark a healthy backend down and re-hash its flows.
+     * Best effort: a failure here is only logged (the server itself is up).
+     */
+    private void warmUp() {
+        InetSocketAddress bound = localAddress();
+        InetSocketAddress target = bound.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), bound.getPort()) : bound;
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(target, 2000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write("GET /ready HTTP/1.0\r\nHost: warm-up\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getInputStream().readAllBytes();
+        } catch (IOException e) {
+            LOG.debug("health endpoint warm-up on {} failed: {}", target, e.toString());
         }
     }
 
