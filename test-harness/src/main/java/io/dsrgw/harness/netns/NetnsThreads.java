@@ -48,10 +48,19 @@ public final class NetnsThreads {
 
     /** Moves the calling thread into network namespace {@code ns}; throws with errno's name on failure. */
     public static void enter(Namespace ns) throws IOException {
+        enter(ns.name());
+    }
+
+    /**
+     * Moves the calling thread into the network namespace named {@code name} ({@code /run/netns/NAME}, as
+     * {@code ip netns add} creates it); throws with errno's name on failure. For namespaces this JVM did not create
+     * through {@link Topology} (the VM harness's).
+     */
+    public static void enter(String name) throws IOException {
         if (Thread.currentThread().isVirtual()) {
             throw new IllegalStateException("setns on a virtual thread would move its carrier thread");
         }
-        String path = "/run/netns/" + ns.name();
+        String path = "/run/netns/" + name;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), O_RDONLY | O_CLOEXEC);
@@ -72,7 +81,7 @@ public final class NetnsThreads {
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
-            throw new IOException("setns into " + ns.name() + ": " + e, e);
+            throw new IOException("setns into " + name + ": " + e, e);
         }
     }
 }

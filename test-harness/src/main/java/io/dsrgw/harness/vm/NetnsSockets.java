@@ -1,52 +1,21 @@
 package io.dsrgw.harness.vm;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
-import io.dsrgw.linux.Errno;
+import io.dsrgw.harness.netns.NetnsThreads;
 
 /**
  * TCP connections from inside a named network namespace, without a helper process: a short-lived platform thread
- * enters the namespace with {@code setns(open("/run/netns/NAME"), CLONE_NEWNET)} and creates the socket there. A
+ * enters the namespace ({@link NetnsThreads#enter(String)}) and creates the socket there. A
  * socket belongs to the namespace it was created in for its whole life, so the returned channel can then be used
  * from any thread. (Namespace membership is per thread on Linux; the helper thread ends right after.)
  */
 final class NetnsSockets {
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 0x80000;
-    private static final int CLONE_NEWNET = 0x40000000;
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle OPEN;
-    private static final MethodHandle SETNS;
-    private static final MethodHandle CLOSE;
-
-    static {
-        Linker linker = Linker.nativeLinker();
-        var libc = linker.defaultLookup();
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        OPEN = linker.downcallHandle(libc.find("open").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), errno);
-        SETNS = linker.downcallHandle(libc.find("setns").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
-        CLOSE = linker.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    }
-
     private NetnsSockets() {
     }
 
@@ -82,7 +51,7 @@ final class NetnsSockets {
         CompletableFuture<T> result = new CompletableFuture<>();
         Thread t = Thread.ofPlatform().name("netns-" + ns).daemon().start(() -> {
             try {
-                enter(ns);
+                NetnsThreads.enter(ns);
                 result.complete(call.call());
             } catch (Throwable e) {
                 result.completeExceptionally(e);
@@ -100,33 +69,6 @@ final class NetnsSockets {
                 throw io;
             }
             throw new IOException("in netns " + ns + ": " + c, c);
-        }
-    }
-
-    /** Moves the calling thread into network namespace {@code ns}. */
-    private static void enter(String ns) throws IOException {
-        String path = "/run/netns/" + ns;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), O_RDONLY | O_CLOEXEC);
-            if (fd < 0) {
-                int errno = (int) ERRNO.get(state, 0L);
-                throw new IOException("open(" + path + "): " + Errno.name(errno) + " (" + Errno.describe(errno) + ")");
-            }
-            try {
-                int rc = (int) SETNS.invokeExact(state, fd, CLONE_NEWNET);
-                if (rc != 0) {
-                    int errno = (int) ERRNO.get(state, 0L);
-                    throw new IOException("setns(" + path + ", CLONE_NEWNET): " + Errno.name(errno) + " ("
-                            + Errno.describe(errno) + ")");
-                }
-            } finally {
-                int ignored = (int) CLOSE.invokeExact(fd);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IOException("setns into " + ns + ": " + e, e);
         }
     }
 }
