@@ -6,18 +6,19 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * One JVM shutdown hook that closes every still-open {@link Topology} and {@link ManagedProcess}, newest first
- * (processes go before the namespaces they run in). This is what makes Ctrl-C on the demo, or a test JVM killed
- * by a timeout with SIGTERM, leave no namespaces or processes behind.
+ * One JVM shutdown hook that closes every still-open {@link Topology} and {@link ManagedProcess} (and the VM
+ * harness's VMs and VM networks), newest first (processes go before the namespaces they run in). This is what makes
+ * Ctrl-C on the demo, or a test JVM killed by a timeout with SIGTERM, leave no namespaces or processes behind.
  */
-final class Cleanup {
+public final class Cleanup {
     private static final Deque<AutoCloseable> OPEN = new ArrayDeque<>();
     private static boolean hookInstalled;
 
     private Cleanup() {
     }
 
-    static synchronized void register(AutoCloseable resource) {
+    /** Closes {@code resource} at JVM shutdown unless it is {@link #unregister unregistered} first. */
+    public static synchronized void register(AutoCloseable resource) {
         if (!hookInstalled) {
             Runtime.getRuntime().addShutdownHook(new Thread(Cleanup::runAll, "dsrgw-harness-cleanup"));
             hookInstalled = true;
@@ -25,7 +26,8 @@ final class Cleanup {
         OPEN.push(resource);
     }
 
-    static synchronized void unregister(AutoCloseable resource) {
+    /** Forgets {@code resource} (call it from its {@code close()}). */
+    public static synchronized void unregister(AutoCloseable resource) {
         OPEN.remove(resource);
     }
 

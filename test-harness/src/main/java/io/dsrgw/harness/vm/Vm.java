@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.dsrgw.harness.netns.Cleanup;
 import io.dsrgw.harness.netns.CommandException;
 import io.dsrgw.harness.netns.Commands;
 
@@ -93,7 +94,7 @@ public final class Vm implements AutoCloseable {
     public static Vm boot(Spec spec) throws IOException {
         Files.createDirectories(spec.workDir());
         Vm vm = new Vm(spec);
-        VmCleanup.register(vm);
+        Cleanup.register(vm);
         try {
             vm.start();
         } catch (IOException | RuntimeException e) {
@@ -351,7 +352,7 @@ public final class Vm implements AutoCloseable {
                 }
             });
         }
-        VmCleanup.unregister(this);
+        Cleanup.unregister(this);
         LOG.info("qemu pid {} stopped", pid);
     }
 

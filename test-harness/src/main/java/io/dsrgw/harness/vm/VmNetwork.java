@@ -8,6 +8,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.dsrgw.harness.netns.Cleanup;
 import io.dsrgw.harness.netns.CommandException;
 import io.dsrgw.harness.netns.Commands;
 
@@ -55,7 +56,7 @@ public final class VmNetwork implements AutoCloseable {
         byte[] b = new byte[2];
         new SecureRandom().nextBytes(b);
         VmNetwork n = new VmNetwork("v" + HexFormat.of().formatHex(b));
-        VmCleanup.register(n);
+        Cleanup.register(n);
         try {
             try {
                 VmOwnerMarkers.create(n.prefix);
@@ -164,7 +165,7 @@ public final class VmNetwork implements AutoCloseable {
                 failures.add(ns + ": " + e.getMessage());
             }
         }
-        VmCleanup.unregister(this);
+        Cleanup.unregister(this);
         if (failures.isEmpty()) {
             VmOwnerMarkers.delete(prefix);
             LOG.info("VM network {} removed", prefix);
