@@ -11,6 +11,50 @@ public final class Namespace {
         this.name = name;
     }
 
+    /**
+     * A handle on the namespace named {@code name}; nothing is created or checked (for leftovers found by name, and
+     * for the VM harness's namespaces, which are not part of a {@link Topology}).
+     */
+    public static Namespace of(String name) {
+        return new Namespace(name);
+    }
+
+    /**
+     * {@code ip netns add NAME} and its loopback up. If bringing lo up fails, the namespace is deleted again before
+     * the exception propagates, so a caller only has to remember namespaces this returned.
+     */
+    public static Namespace create(String name) throws CommandException {
+        Commands.check(List.of("ip", "netns", "add", name));
+        Namespace ns = new Namespace(name);
+        try {
+            ns.ip("link", "set", "lo", "up");
+        } catch (CommandException | RuntimeException e) {
+            try {
+                ns.delete();
+            } catch (CommandException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return ns;
+    }
+
+    /**
+     * Kills (by PID) every process still inside, then {@code ip netns del NAME}; links inside go with it. Only for
+     * namespaces this harness created: everything running in them was started by the harness.
+     *
+     * @throws CommandException "ip netns del NAME: STDERR" when the kernel refuses, or when a command cannot run
+     */
+    public void delete() throws CommandException {
+        for (long pid : pids()) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        Commands.Result r = Commands.run(List.of("ip", "netns", "del", name));
+        if (!r.ok()) {
+            throw new CommandException("ip netns del " + name + ": " + r.stderr().strip(), r.exitCode());
+        }
+    }
+
     /** The namespace name as {@code ip netns list} shows it. */
     public String name() {
         return name;

@@ -165,9 +165,8 @@ public final class Topology implements AutoCloseable {
     private void create() throws CommandException {
         long start = System.nanoTime();
         for (Namespace ns : allNamespaces()) {
-            Commands.check(List.of("ip", "netns", "add", ns.name()));
+            Namespace.create(ns.name());
             created.add(ns);
-            ns.ip("link", "set", "lo", "up");
             ns.sysctl("net.ipv6.conf.all.accept_dad", "0");
             ns.sysctl("net.ipv6.conf.default.accept_dad", "0");
         }
@@ -297,15 +296,8 @@ public final class Topology implements AutoCloseable {
             failures.add(e.getMessage());
         }
         for (int i = names.size() - 1; i >= 0; i--) {
-            Namespace ns = new Namespace(names.get(i));
             try {
-                for (long pid : ns.pids()) {
-                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-                }
-                Commands.Result r = Commands.run(List.of("ip", "netns", "del", ns.name()));
-                if (!r.ok()) {
-                    failures.add("ip netns del " + ns.name() + ": " + r.stderr().strip());
-                }
+                Namespace.of(names.get(i)).delete();
             } catch (CommandException e) {
                 failures.add(e.getMessage());
             }

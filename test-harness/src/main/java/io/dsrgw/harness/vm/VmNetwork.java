@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import io.dsrgw.harness.netns.Cleanup;
 import io.dsrgw.harness.netns.CommandException;
 import io.dsrgw.harness.netns.Commands;
+import io.dsrgw.harness.netns.Namespace;
 
 /**
  * The host side of a VM test, in two fresh namespaces (nothing in the host namespace):
@@ -73,9 +74,8 @@ public final class VmNetwork implements AutoCloseable {
 
     private void build() throws CommandException {
         for (String ns : List.of(client(), gateway())) {
-            Commands.check(List.of("ip", "netns", "add", ns));
+            Namespace.create(ns);
             created.add(ns);
-            ip(ns, "link", "set", "lo", "up");
         }
         ip(gateway(), "link", "add", ROUTER_DEVICE, "type", "veth", "peer", "name", CLIENT_DEVICE, "netns", client());
         ip(client(), "link", "set", CLIENT_DEVICE, "mtu", "" + CLIENT_MTU, "up");
@@ -121,21 +121,17 @@ public final class VmNetwork implements AutoCloseable {
 
     /** {@code ip -n NS args...}, checked. */
     public static Commands.Result ip(String ns, String... args) throws CommandException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "-n", ns));
-        cmd.addAll(List.of(args));
-        return Commands.check(cmd);
+        return Namespace.of(ns).ip(args);
     }
 
     /** {@code ip netns exec NS command...}, checked. */
     public static Commands.Result exec(String ns, String... command) throws CommandException {
-        return Commands.check(wrap(ns, List.of(command)));
+        return Namespace.of(ns).exec(command);
     }
 
     /** {@code command} wrapped to run inside {@code ns}. */
     public static List<String> wrap(String ns, List<String> command) {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        cmd.addAll(command);
-        return cmd;
+        return Namespace.of(ns).wrap(command);
     }
 
     /**
@@ -151,17 +147,10 @@ public final class VmNetwork implements AutoCloseable {
         List<String> failures = new ArrayList<>();
         for (String ns : created.reversed()) {
             try {
-                Commands.Result pids = Commands.run(List.of("ip", "netns", "pids", ns));
-                for (String pid : pids.stdout().split("\\s+")) {
-                    if (!pid.isBlank()) {
-                        ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroyForcibly);
-                    }
-                }
-                Commands.Result r = Commands.run(List.of("ip", "netns", "del", ns));
-                if (!r.ok()) {
-                    failures.add("ip netns del " + ns + ": " + r.stderr().strip());
-                }
-            } catch (CommandException | RuntimeException e) {
+                Namespace.of(ns).delete();
+            } catch (CommandException e) {
+                failures.add(e.getMessage()); // names the namespace: "ip netns del NS: ..." or the failed command
+            } catch (RuntimeException e) {
                 failures.add(ns + ": " + e.getMessage());
             }
         }
