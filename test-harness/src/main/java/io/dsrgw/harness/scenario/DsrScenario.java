@@ -307,6 +307,16 @@ public final class DsrScenario implements AutoCloseable {
 
     /** {@code requests} GETs of {@code http://VIP/}, each a new curl process and TCP connection, counted by body. */
     public Spread spread(int requests) throws CommandException {
+        return spread(topology, url("/"), requests, Duration.ofSeconds(5), false);
+    }
+
+    /**
+     * {@code requests} GETs of {@code url} from the topology's client, each a new curl process and TCP connection,
+     * counted by body (the backend's name). With {@code giveUpAfterThreeFailures}, stops when the first 3 requests
+     * all failed (a dead path would otherwise cost {@code requests} timeouts) and says so in the failures.
+     */
+    static Spread spread(Topology topology, String url, int requests, Duration timeout,
+                         boolean giveUpAfterThreeFailures) throws CommandException {
         Map<String, Integer> per = new TreeMap<>();
         for (Backend b : topology.backends()) {
             per.put(b.name(), 0);
@@ -315,12 +325,16 @@ public final class DsrScenario implements AutoCloseable {
         Set<Integer> ports = new HashSet<>();
         long start = System.nanoTime();
         for (int i = 0; i < requests; i++) {
-            Curl.Response r = Curl.get(topology.client(), url("/"), Duration.ofSeconds(5));
+            Curl.Response r = Curl.get(topology.client(), url, timeout);
             if (r.ok()) {
                 per.merge(r.body().strip(), 1, Integer::sum);
                 ports.add(r.localPort());
             } else {
                 failures.add("#" + i + " " + r.describe());
+                if (giveUpAfterThreeFailures && failures.size() == 3 && i == 2) {
+                    failures.add("gave up after 3 failed requests of " + requests);
+                    break;
+                }
             }
         }
         return new Spread(requests, per, failures, ports.size(), (System.nanoTime() - start) / 1e9);
@@ -366,6 +380,11 @@ public final class DsrScenario implements AutoCloseable {
 
     /** Log tails of every process, for failure messages. */
     public String logTails() {
+        return logTails(gateway, agents, servers);
+    }
+
+    /** The tail blocks of the gateway (if started), the agents and the servers, in that order. */
+    static String logTails(ManagedProcess gateway, List<ManagedProcess> agents, List<ManagedProcess> servers) {
         StringBuilder sb = new StringBuilder();
         List<ManagedProcess> all = new ArrayList<>();
         if (gateway != null) {
@@ -382,6 +401,12 @@ public final class DsrScenario implements AutoCloseable {
     /** Gateway, then servers, then agents (SIGTERM, grace, SIGKILL); then the namespaces. Idempotent. */
     @Override
     public void close() {
+        close(gateway, servers, agents, topology);
+    }
+
+    /** Stops the gateway, then the servers, then the agents, then deletes the topology; nulls are not started yet. */
+    static void close(ManagedProcess gateway, List<ManagedProcess> servers, List<ManagedProcess> agents,
+                      Topology topology) {
         if (gateway != null) {
             gateway.close();
         }

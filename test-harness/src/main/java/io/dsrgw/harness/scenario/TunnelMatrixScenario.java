@@ -274,28 +274,8 @@ public final class TunnelMatrixScenario implements AutoCloseable {
      * {@code requests} timeouts); the failures then say so.
      */
     public DsrScenario.Spread spread(TunnelCombination c, int requests) throws CommandException {
-        Map<String, Integer> per = new TreeMap<>();
-        for (Backend b : topology.backends()) {
-            per.put(b.name(), 0);
-        }
-        List<String> failures = new ArrayList<>();
-        java.util.Set<Integer> ports = new java.util.HashSet<>();
-        long start = System.nanoTime();
-        for (int i = 0; i < requests; i++) {
-            Curl.Response r = Curl.get(topology.client(), Curl.url(c.vip(), TunnelCombination.HTTP_PORT, "/"),
-                    Duration.ofSeconds(3));
-            if (r.ok()) {
-                per.merge(r.body().strip(), 1, Integer::sum);
-                ports.add(r.localPort());
-            } else {
-                failures.add("#" + i + " " + r.describe());
-                if (failures.size() == 3 && i == 2) {
-                    failures.add("gave up after 3 failed requests of " + requests);
-                    break;
-                }
-            }
-        }
-        return new DsrScenario.Spread(requests, per, failures, ports.size(), (System.nanoTime() - start) / 1e9);
+        return DsrScenario.spread(topology, Curl.url(c.vip(), TunnelCombination.HTTP_PORT, "/"), requests,
+                Duration.ofSeconds(3), true);
     }
 
     /**
@@ -359,17 +339,7 @@ public final class TunnelMatrixScenario implements AutoCloseable {
 
     /** Log tails of gateway and agents (and the servers, whose logs are short), for failure messages. */
     public String logTails() {
-        StringBuilder sb = new StringBuilder();
-        if (gateway != null) {
-            sb.append(gateway.tailBlock()).append('\n');
-        }
-        for (ManagedProcess p : agents) {
-            sb.append(p.tailBlock()).append('\n');
-        }
-        for (ManagedProcess p : servers) {
-            sb.append(p.tailBlock()).append('\n');
-        }
-        return sb.toString();
+        return DsrScenario.logTails(gateway, agents, servers);
     }
 
     static String hostPort(String address, int port) {
@@ -379,13 +349,6 @@ public final class TunnelMatrixScenario implements AutoCloseable {
     /** Gateway, servers, agents (SIGTERM, grace, SIGKILL), then the namespaces. Idempotent. */
     @Override
     public void close() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        servers.forEach(ManagedProcess::close);
-        agents.forEach(ManagedProcess::close);
-        if (topology != null) {
-            topology.close();
-        }
+        DsrScenario.close(gateway, servers, agents, topology);
     }
 }
