@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -52,16 +50,8 @@ class KernelAgentIT {
 
     @BeforeAll
     void startLab() throws Exception {
-        VmAssumptions.assumeVm();
-        Distributions dists = Distributions.fromSystemProperties();
-        String problem = dists.problem();
-        if (problem != null) {
-            System.out.println("SKIPPED (vm): " + problem);
-        }
-        Assumptions.assumeTrue(problem == null, problem);
-        Path logs = Path.of(System.getProperty("dsrgw.harness.logs", "target/netns-logs"));
-        Files.createDirectories(logs);
-        Path work = Files.createTempDirectory(logs.toAbsolutePath(), "vm-agent-");
+        Distributions dists = VmAssumptions.assumeVmAndDistributions();
+        Path work = VmAssumptions.newWorkDir("vm-agent-");
         long t0 = System.nanoTime();
         agent = new AgentKernelSetup();
         lab = KernelLab.start(work, dists, agent);

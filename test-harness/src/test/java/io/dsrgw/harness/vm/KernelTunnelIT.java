@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -39,16 +37,8 @@ class KernelTunnelIT {
 
     @BeforeAll
     void startLab() throws Exception {
-        VmAssumptions.assumeVm();
-        Distributions dists = Distributions.fromSystemProperties();
-        String problem = dists.problem();
-        if (problem != null) {
-            System.out.println("SKIPPED (vm): " + problem);
-        }
-        Assumptions.assumeTrue(problem == null, problem);
-        Path logs = Path.of(System.getProperty("dsrgw.harness.logs", "target/netns-logs"));
-        Files.createDirectories(logs);
-        Path work = Files.createTempDirectory(logs.toAbsolutePath(), "vm-");
+        Distributions dists = VmAssumptions.assumeVmAndDistributions();
+        Path work = VmAssumptions.newWorkDir("vm-");
         long t0 = System.nanoTime();
         lab = KernelLab.start(work, dists, new ManualKernelSetup());
         System.out.printf("[vm] lab up in %.1f s (VM boot %.1f s, qemu RSS %d MiB); logs in %s%n",

@@ -1,10 +1,15 @@
 package io.dsrgw.harness.vm;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import org.junit.jupiter.api.Assumptions;
 
 import io.dsrgw.harness.netns.HostRequirements;
+import io.dsrgw.harness.scenario.Distributions;
 
-/** Skips a VM test, printing the precise reason, when the host cannot run it. */
+/** Skips a VM test, printing the precise reason, when the host cannot run it; gives it its work directory. */
 final class VmAssumptions {
     private VmAssumptions() {
     }
@@ -20,5 +25,24 @@ final class VmAssumptions {
             System.out.println("SKIPPED (vm): " + curl.cause());
         }
         Assumptions.assumeTrue(curl.available(), curl.cause());
+    }
+
+    /** {@link #assumeVm()}, then the dsrgw distributions, skipping (reason printed) when they are missing. */
+    static Distributions assumeVmAndDistributions() {
+        assumeVm();
+        Distributions dists = Distributions.fromSystemProperties();
+        String problem = dists.problem();
+        if (problem != null) {
+            System.out.println("SKIPPED (vm): " + problem);
+        }
+        Assumptions.assumeTrue(problem == null, problem);
+        return dists;
+    }
+
+    /** A new directory {@code PREFIX*} in the harness logs ({@code dsrgw.harness.logs}, default target/netns-logs). */
+    static Path newWorkDir(String prefix) throws IOException {
+        Path logs = Path.of(System.getProperty("dsrgw.harness.logs", "target/netns-logs"));
+        Files.createDirectories(logs);
+        return Files.createTempDirectory(logs.toAbsolutePath(), prefix);
     }
 }
