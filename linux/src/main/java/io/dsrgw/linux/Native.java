@@ -136,6 +136,19 @@ final class Native {
         return (int) ERRNO.get(state, 0L);
     }
 
+    /**
+     * The result convention of the non-throwing packet calls ({@code tryRead}, {@code tryWrite},
+     * {@code tryReceive}, {@code ReceiveBatch.receive}): the count {@code n} (bytes or messages) of a successful call, 0 when it would block (EAGAIN) or
+     * was interrupted (EINTR), otherwise {@code -errno} as captured in {@code state}.
+     */
+    static int countOrNegativeErrno(MemorySegment state, long n) {
+        if (n >= 0) {
+            return (int) n;
+        }
+        int errno = errno(state);
+        return errno == Errno.EAGAIN || errno == Errno.EINTR ? 0 : -errno;
+    }
+
     private static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
             throw r;

@@ -194,11 +194,7 @@ public final class RawSocket implements AutoCloseable {
         long buf = Native.address(seg, offset, maxLength);
         MemorySegment st = Native.state();
         long n = Native.recvfrom(st, fd, buf, maxLength, 0, 0L, 0L);
-        if (n >= 0) {
-            return (int) n;
-        }
-        int errno = Native.errno(st);
-        return errno == Errno.EAGAIN || errno == Errno.EINTR ? 0 : -errno;
+        return Native.countOrNegativeErrno(st, n);
     }
 
     /**

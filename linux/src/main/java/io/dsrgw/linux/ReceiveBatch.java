@@ -94,12 +94,9 @@ public final class ReceiveBatch implements AutoCloseable {
         }
         count = 0;
         int n = Native.recvmmsg(state, socket.fd(), messagesAddress, capacity, Native.MSG_WAITFORONE, 0L);
-        if (n >= 0) {
-            count = n;
-            return n;
-        }
-        int errno = Native.errno(state);
-        return errno == Errno.EAGAIN || errno == Errno.EINTR ? 0 : -errno;
+        int result = Native.countOrNegativeErrno(state, n);
+        count = Math.max(result, 0);
+        return result;
     }
 
     /** Packets held from the last receive. */

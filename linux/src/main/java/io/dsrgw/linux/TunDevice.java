@@ -121,11 +121,7 @@ public final class TunDevice implements AutoCloseable {
         long address = Native.address(seg, offset, maxLength);
         MemorySegment st = Native.state();
         long n = Native.read(st, fd, address, maxLength);
-        if (n >= 0) {
-            return (int) n;
-        }
-        int errno = Native.errno(st);
-        return errno == Errno.EAGAIN || errno == Errno.EINTR ? 0 : -errno;
+        return Native.countOrNegativeErrno(st, n);
     }
 
     /**
@@ -154,11 +150,7 @@ public final class TunDevice implements AutoCloseable {
         long address = Native.address(seg, offset, length);
         MemorySegment st = Native.state();
         long n = Native.write(st, fd, address, length);
-        if (n >= 0) {
-            return (int) n;
-        }
-        int errno = Native.errno(st);
-        return errno == Errno.EAGAIN || errno == Errno.EINTR ? 0 : -errno;
+        return Native.countOrNegativeErrno(st, n);
     }
 
     /** Closes this queue; closing the last queue deletes the device. Idempotent. */
