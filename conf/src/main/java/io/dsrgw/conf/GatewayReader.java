@@ -38,7 +38,11 @@ final class GatewayReader {
     static final int IPV6_MIN_MTU = 1280;
 
     static final Map<String, String> INGRESS_KINDS = Validation.ids(
-        new String[] {IngressConfig.KIND_TUN, IngressConfig.KIND_PCAP}, s -> s);
+        new String[] {IngressConfig.KIND_TUN, IngressConfig.KIND_XDP, IngressConfig.KIND_PCAP}, s -> s);
+    static final Map<String, String> XDP_MODES = Validation.ids(
+        new String[] {XdpConfig.MODE_NATIVE, XdpConfig.MODE_GENERIC}, s -> s);
+    /** Interfaces one gateway may put its XDP program on: a sanity cap (one program, one link per interface). */
+    static final int MAX_XDP_INTERFACES = 64;
     static final Map<String, Protocol> PROTOCOLS = Validation.ids(Protocol.values(), Protocol::id);
     static final Map<String, TunnelFamily> TUNNELS = Validation.ids(TunnelFamily.values(), TunnelFamily::id);
     static final Map<String, BackendState> STATES = Validation.ids(BackendState.values(), BackendState::id);
@@ -242,7 +246,7 @@ final class GatewayReader {
         if (o == null) {
             return null;
         }
-        o.allowKeys("kind", "device", "queues");
+        o.allowKeys("kind", "device", "queues", "xdp");
         String kind = o.choice("kind", INGRESS_KINDS, true);
         String device = o.string("device", true, Validation.INTERFACE_NAME_RULE);
         if (device != null && !Validation.isInterfaceName(device)) {
@@ -250,10 +254,72 @@ final class GatewayReader {
             device = null;
         }
         Long queues = o.integer("queues", 1, MAX_QUEUES, true);
-        if (kind == null || device == null || queues == null) {
+        XdpConfig xdp = xdp(o.object("xdp", false, XDP_EXPECTED), IngressConfig.KIND_XDP.equals(kind), device);
+        if (kind == null || device == null || queues == null || xdp == null) {
             return null;
         }
-        return new IngressConfig(kind, device, queues.intValue());
+        return new IngressConfig(kind, device, queues.intValue(), xdp);
+    }
+
+    static final String XDP_EXPECTED = "an object { interfaces = [\"eth0\", ...], mode = native | generic }";
+
+    /**
+     * {@code ingress.xdp}: validated whatever the kind (a typo should not wait until the kind is switched), required
+     * to name interfaces only when the kind is xdp. Whether an interface exists is checked by {@code run}: the file
+     * may be checked on another host.
+     */
+    private XdpConfig xdp(ObjectReader o, boolean required, String tunDevice) {
+        if (o == null) {
+            return required ? null : XdpConfig.NONE;
+        }
+        o.allowKeys("interfaces", "mode");
+        String mode = o.choice("mode", XDP_MODES, true);
+        String expected = "a non-empty list of 1.." + MAX_XDP_INTERFACES + " distinct interface names ("
+            + Validation.INTERFACE_NAME_RULE + "), e.g. [\"eth0\"]";
+        ConfigList list = o.list("interfaces", required, required, expected);
+        List<String> names = new ArrayList<>();
+        boolean ok = true;
+        if (list != null) {
+            if (list.size() > MAX_XDP_INTERFACES) {
+                o.bad(list, o.child("interfaces"), expected);
+                return null;
+            }
+            Map<String, ConfigValue> seen = new HashMap<>();
+            for (int i = 0; i < list.size(); i++) {
+                ConfigValue e = list.get(i);
+                String p = o.child("interfaces") + "[" + i + "]";
+                String name = o.scalarText(e, p, Validation.INTERFACE_NAME_RULE);
+                if (name == null) {
+                    ok = false;
+                    continue;
+                }
+                if (!Validation.isInterfaceName(name)) {
+                    o.bad(e, p, Validation.INTERFACE_NAME_RULE);
+                    ok = false;
+                    continue;
+                }
+                if (name.equals(tunDevice)) {
+                    o.bad(e, p, "an interface VIP traffic arrives on, not the TUN device ingress.device (" + tunDevice
+                        + "): the TUN is the slow path behind the XDP program");
+                    ok = false;
+                    continue;
+                }
+                ConfigValue first = seen.putIfAbsent(name, e);
+                if (first != null) {
+                    o.bad(e, p, "distinct interface names; " + name + " is already listed at "
+                        + problems.location(first.origin()));
+                    ok = false;
+                    continue;
+                }
+                names.add(name);
+            }
+        } else if (required) {
+            ok = false;
+        }
+        if (!ok || mode == null) {
+            return null;
+        }
+        return new XdpConfig(names, mode);
     }
 
     private TunnelSourceConfig tunnelSource(ObjectReader o) {

@@ -5,19 +5,35 @@ import java.util.Objects;
 /**
  * Where the gateway receives packets for its VIPs ({@code dsrgw.gateway.ingress}).
  *
- * @param kind   "tun" (a multi-queue TUN device the VIP routes point into) or "pcap" (replay only)
+ * @param kind   "tun" (a multi-queue TUN device the VIP routes point into), "xdp" (an XDP program on
+ *               {@code xdp.interfaces} forwards the common case; the TUN device stays as the slow path) or "pcap"
+ *               (replay only)
  * @param device the TUN device name (1..15 characters)
  * @param queues number of TUN queues, one worker each (1..256)
+ * @param xdp    the XDP settings ({@link XdpConfig#NONE} unless the kind is xdp)
  */
-public record IngressConfig(String kind, String device, int queues) {
+public record IngressConfig(String kind, String device, int queues, XdpConfig xdp) {
 
     /** The TUN ingress kind. */
     public static final String KIND_TUN = "tun";
     /** The pcap ingress kind, used by {@code dsr-gateway replay}. */
     public static final String KIND_PCAP = "pcap";
+    /** The XDP fast path in front of the TUN ingress. */
+    public static final String KIND_XDP = "xdp";
 
     public IngressConfig {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(xdp, "xdp");
+    }
+
+    /** An ingress without XDP. */
+    public IngressConfig(String kind, String device, int queues) {
+        this(kind, device, queues, XdpConfig.NONE);
+    }
+
+    /** True when the XDP fast path runs in front of the TUN device. */
+    public boolean isXdp() {
+        return KIND_XDP.equals(kind);
     }
 }

@@ -46,7 +46,7 @@ class GatewayValidationTest {
     @Test
     void shouldListTheKnownKeysWhenNothingIsClose() {
         gatewayFails(gwExtra("ingress { zzzzzzzz = 1 }"),
-            "t.conf:5 dsrgw.gateway.ingress.zzzzzzzz: unknown key (expected: one of kind, device, queues)");
+            "t.conf:5 dsrgw.gateway.ingress.zzzzzzzz: unknown key (expected: one of kind, device, queues, xdp)");
     }
 
     @Test
@@ -416,8 +416,8 @@ class GatewayValidationTest {
 
     @Test
     void shouldRejectAnUnknownIngressKind() {
-        gatewayFails(gwExtra("ingress.kind = xdp"),
-            "t.conf:5 dsrgw.gateway.ingress.kind: \"xdp\" (expected: tun or pcap)");
+        gatewayFails(gwExtra("ingress.kind = af_xdp"),
+            "t.conf:5 dsrgw.gateway.ingress.kind: \"af_xdp\" (expected: tun, xdp or pcap)");
     }
 
     @Test
