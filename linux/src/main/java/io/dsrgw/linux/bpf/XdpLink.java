@@ -69,15 +69,19 @@ public final class XdpLink implements AutoCloseable {
     }
 
     /**
-     * Attaches {@code program} to the interface with that index; messages name it {@code "ifindex N"}.
+     * Attaches {@code program} to the interface with that index in this thread's network namespace.
      *
-     * @throws LinuxException as {@link #attach(BpfProgram, String, XdpMode)}; ENODEV for an unknown index
+     * @throws LinuxException as {@link #attach(BpfProgram, String, XdpMode)}; {@code "if_indextoname(N): ENODEV"}
+     *                        for an unknown index
      */
     public static XdpLink attach(BpfProgram program, int ifindex, XdpMode mode) throws LinuxException {
-        if (ifindex <= 0) {
-            throw new IllegalArgumentException("ifindex " + ifindex + " (expected: > 0)");
+        String interfaceName = Interfaces.name(ifindex);
+        if (interfaceName == null) {
+            throw new LinuxException("if_indextoname", Integer.toString(ifindex), Errno.ENODEV, "no network"
+                    + " interface with index " + ifindex + " in this network namespace (attaching XDP program "
+                    + program.name() + ")");
         }
-        return attach(program, ifindex, null, mode);
+        return attach(program, ifindex, interfaceName, mode);
     }
 
     private static XdpLink attach(BpfProgram program, int ifindex, String interfaceName, XdpMode mode)
@@ -85,7 +89,7 @@ public final class XdpLink implements AutoCloseable {
         Bpf.ensureAvailable();
         Objects.requireNonNull(program, "program");
         Objects.requireNonNull(mode, "mode");
-        String where = interfaceName != null ? interfaceName : "ifindex " + ifindex;
+        String where = interfaceName;
         int linkFd;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment opts = arena.allocate(LINK_CREATE_OPTS_SIZE, 8);
@@ -95,7 +99,7 @@ public final class XdpLink implements AutoCloseable {
         }
         if (linkFd < 0) {
             int errno = -linkFd;
-            int mtu = errno == Errno.ERANGE && interfaceName != null ? mtuOrZero(interfaceName) : 0;
+            int mtu = errno == Errno.ERANGE ? mtuOrZero(interfaceName) : 0;
             throw new LinuxException("bpf_link_create", program.name() + ", " + where + " " + mode.configName(),
                     errno, attachDetail(errno, where, mode, mtu));
         }
@@ -129,8 +133,8 @@ public final class XdpLink implements AutoCloseable {
                     + " the pair with equal numrxqueues and numtxqueues)";
             case Errno.EPERM, Errno.EACCES -> "attaching XDP needs CAP_BPF and CAP_NET_ADMIN (run as root or grant"
                     + " both)";
-            case Errno.EINVAL -> "not an XDP program, or flags the kernel does not know (mode "
-                    + mode.configName() + ")";
+            case Errno.EINVAL -> "not an XDP program, " + where + " vanished meanwhile, or the kernel does not know"
+                    + " the flags of mode " + mode.configName();
             default -> null;
         };
     }
@@ -164,7 +168,7 @@ public final class XdpLink implements AutoCloseable {
                 .get(JAVA_INT, LINK_INFO_PROG_ID);
     }
 
-    /** The interface's name as given to {@link #attach}, or {@code "ifindex N"}. */
+    /** The interface's name at attach time. */
     public String interfaceName() {
         return interfaceName;
     }
