@@ -84,7 +84,7 @@ public final class BpfObject implements AutoCloseable {
      * Opens an object from the bytes of a BPF ELF file ({@code bpf_object__open_mem}); nothing reaches the kernel
      * yet. The bytes are copied.
      *
-     * @param name the object's name (libbpf names global-data maps after it, e.g. {@code "dsrgw_xd.bss"}) and the
+     * @param name the object's name (libbpf names global-data maps after it, e.g. {@code "dsrgw_xdp.bss"}) and the
      *             argument in error messages
      * @throws LinuxException e.g. {@code "bpf_object__open_mem(dsrgw_xdp): ENOEXEC (Exec format error): libbpf:
      *                        elf: ..."} for bytes that are not a BPF object
