@@ -18,6 +18,8 @@ public final class Capabilities {
     // <linux/capability.h>
     static final int CAP_NET_ADMIN = 12;
     static final int CAP_NET_RAW = 13;
+    static final int CAP_SYS_ADMIN = 21;
+    static final int CAP_BPF = 39;
 
     private Capabilities() {
     }
@@ -47,6 +49,35 @@ public final class Capabilities {
         }
         String missing = !admin && !raw ? "CAP_NET_ADMIN, CAP_NET_RAW" : !admin ? "CAP_NET_ADMIN" : "CAP_NET_RAW";
         return Probe.unavailable(String.format("effective uid %d lacks %s (CapEff %016x)", euid, missing, capEff));
+    }
+
+    /**
+     * What loading BPF programs and attaching them to interfaces needs: CAP_BPF (or CAP_SYS_ADMIN, which kernels
+     * before 5.8 require and later ones still accept in its place) and CAP_NET_ADMIN in the effective set. Root
+     * has all three. Falls back to effective uid 0 when /proc/self/status is unreadable. Not cached.
+     */
+    public static Probe bpfPrivileges() {
+        int euid = Native.geteuid();
+        long capEff;
+        try {
+            capEff = effectiveCapabilities(Path.of("/proc/self/status"));
+        } catch (IOException | RuntimeException e) {
+            return euid == 0 ? Probe.ok() : Probe.unavailable("effective uid " + euid
+                    + " is not 0 and /proc/self/status is unreadable: " + e.getMessage());
+        }
+        return bpfPrivilegesFrom(euid, capEff);
+    }
+
+    static Probe bpfPrivilegesFrom(int euid, long capEff) {
+        boolean bpf = (capEff & (1L << CAP_BPF | 1L << CAP_SYS_ADMIN)) != 0;
+        boolean admin = (capEff & (1L << CAP_NET_ADMIN)) != 0;
+        if (bpf && admin) {
+            return Probe.ok();
+        }
+        String missing = !bpf && !admin ? "CAP_BPF (or CAP_SYS_ADMIN), CAP_NET_ADMIN"
+                : !bpf ? "CAP_BPF (or CAP_SYS_ADMIN)" : "CAP_NET_ADMIN";
+        return Probe.unavailable(String.format("effective uid %d lacks %s (CapEff %016x): run as root or grant"
+                + " CAP_BPF and CAP_NET_ADMIN", euid, missing, capEff));
     }
 
     /** The CapEff line of a /proc/PID/status file. */

@@ -9,6 +9,10 @@ package io.dsrgw.linux;
  * on the locale or the C library at run time. Aliases ({@code EWOULDBLOCK} = {@code EAGAIN}, {@code EDEADLOCK} =
  * {@code EDEADLK}, {@code ENOTSUP} = {@code EOPNOTSUPP}) map to the primary name.
  *
+ * <p>Also libbpf's own error numbers 4000..4013 ({@code enum libbpf_errno} of {@code <bpf/libbpf.h>}, texts of its
+ * {@code libbpf_strerror}), which libbpf returns as {@code -errno} like the kernel's, e.g. 4001
+ * {@code LIBBPF_ERRNO__FORMAT} for bytes that are not a BPF object.
+ *
  * <p>Thread-safe: immutable tables.
  */
 public final class Errno {
@@ -18,6 +22,7 @@ public final class Errno {
     public static final int EINTR = 4;
     public static final int EIO = 5;
     public static final int ENXIO = 6;
+    public static final int E2BIG = 7;
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
@@ -116,6 +121,22 @@ public final class Errno {
         "Operation not possible due to RF-kill", "Memory page has hardware error"
     };
 
+    /** {@code __LIBBPF_ERRNO__START}. */
+    static final int LIBBPF_ERRNO_START = 4000;
+    /** Index = errno - 4000; libbpf 1.1 {@code enum libbpf_errno}. */
+    private static final String[] LIBBPF_NAMES = {
+        "LIBELF", "FORMAT", "KVERSION", "ENDIAN", "INTERNAL", "RELOC", "LOAD", "VERIFY", "PROG2BIG", "KVER",
+        "PROGTYPE", "WRNGPID", "INVSEQ", "NLPARSE"
+    };
+    /** Index = errno - 4000; libbpf 1.1 {@code libbpf_strerror()} texts. */
+    private static final String[] LIBBPF_DESCRIPTIONS = {
+        "Something wrong in libelf", "BPF object format invalid", "'version' section incorrect or lost",
+        "Endian mismatch", "Internal error in libbpf", "Relocation failed", "Load program failed for unknown reason",
+        "Kernel verifier blocks program loading", "Program too big", "Incorrect kernel version",
+        "Kernel doesn't support this program type", "Wrong pid in netlink message", "Invalid netlink sequence",
+        "Incorrect netlink message parsing"
+    };
+
     private Errno() {
     }
 
@@ -124,6 +145,9 @@ public final class Errno {
         if (errno > 0 && errno < NAMES.length && NAMES[errno] != null) {
             return NAMES[errno];
         }
+        if (errno >= LIBBPF_ERRNO_START && errno < LIBBPF_ERRNO_START + LIBBPF_NAMES.length) {
+            return "LIBBPF_ERRNO__" + LIBBPF_NAMES[errno - LIBBPF_ERRNO_START];
+        }
         return "errno " + errno;
     }
 
@@ -131,6 +155,9 @@ public final class Errno {
     public static String describe(int errno) {
         if (errno > 0 && errno < DESCRIPTIONS.length && DESCRIPTIONS[errno] != null) {
             return DESCRIPTIONS[errno];
+        }
+        if (errno >= LIBBPF_ERRNO_START && errno < LIBBPF_ERRNO_START + LIBBPF_DESCRIPTIONS.length) {
+            return LIBBPF_DESCRIPTIONS[errno - LIBBPF_ERRNO_START];
         }
         return errno == 0 ? "Success" : "Unknown error " + errno;
     }

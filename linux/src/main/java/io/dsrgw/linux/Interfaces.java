@@ -36,6 +36,21 @@ public final class Interfaces {
         }
     }
 
+    /**
+     * {@code if_indextoname(3)}: the name of the interface with that index in this thread's network namespace, or
+     * null when there is none.
+     */
+    public static String name(int ifindex) {
+        if (ifindex <= 0) {
+            return null;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(Structs.IFNAMSIZ);
+            MemorySegment result = Native.ifIndexToName(Native.state(), ifindex, buffer);
+            return result.equals(MemorySegment.NULL) ? null : buffer.getString(0);
+        }
+    }
+
     /** Whether an interface of that name exists. */
     public static boolean exists(String name) {
         return index(name) > 0;

@@ -15,6 +15,7 @@ public final class LinuxException extends IOException {
     private final String operation;
     private final String argument;
     private final int errno;
+    private final String detail;
 
     /**
      * @param operation system call or library function, e.g. {@code "ioctl"}
@@ -22,15 +23,28 @@ public final class LinuxException extends IOException {
      * @param errno     the captured errno
      */
     public LinuxException(String operation, String argument, int errno) {
-        super(format(operation, argument, errno));
+        this(operation, argument, errno, null);
+    }
+
+    /**
+     * With an explanation appended after the errno, for failures whose errno alone does not say what to do, e.g.
+     * {@code "bpf_link_create(xdp_lb, eth0 native): EBUSY (Device or resource busy): another XDP program is
+     * attached to eth0"} or a BPF verifier log.
+     *
+     * @param detail what the errno means here and what to do about it; null for none
+     */
+    public LinuxException(String operation, String argument, int errno, String detail) {
+        super(format(operation, argument, errno, detail));
         this.operation = operation;
         this.argument = argument;
         this.errno = errno;
+        this.detail = detail;
     }
 
-    private static String format(String operation, String argument, int errno) {
+    private static String format(String operation, String argument, int errno, String detail) {
         String call = argument == null ? operation : operation + "(" + argument + ")";
-        return call + ": " + Errno.format(errno);
+        String message = call + ": " + Errno.format(errno);
+        return detail == null || detail.isEmpty() ? message : message + ": " + detail;
     }
 
     /** The errno number, e.g. 16. */
@@ -46,6 +60,11 @@ public final class LinuxException extends IOException {
     /** The failed operation, e.g. {@code "ioctl"}. */
     public String operation() {
         return operation;
+    }
+
+    /** The explanation after the errno (hint, verifier log); null when none. */
+    public String detail() {
+        return detail;
     }
 
     /** What the operation was applied to, e.g. {@code "TUNSETIFF, dsr0"}; null when nothing. */

@@ -97,6 +97,8 @@ final class Native {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle IF_NAMETOINDEX = capture("if_nametoindex",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle IF_INDEXTONAME = capture("if_indextoname",
+            FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
     private static final MethodHandle GETEUID = LINKER.downcallHandle(find("geteuid"),
             FunctionDescriptor.of(JAVA_INT));
 
@@ -290,6 +292,14 @@ final class Native {
     static int ifNameToIndex(MemorySegment st, MemorySegment name) {
         try {
             return (int) IF_NAMETOINDEX.invokeExact(st, name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static MemorySegment ifIndexToName(MemorySegment st, int ifindex, MemorySegment name) {
+        try {
+            return (MemorySegment) IF_INDEXTONAME.invokeExact(st, ifindex, name);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -32,6 +32,23 @@ class CapabilitiesTest {
     }
 
     @Test
+    void shouldAcceptCapBpfOrCapSysAdminTogetherWithCapNetAdminForBpf() {
+        assertTrue(Capabilities.bpfPrivilegesFrom(0, 0x1ffffffffffL).available());
+        assertTrue(Capabilities.bpfPrivilegesFrom(1000, (1L << 39) | (1L << 12)).available());
+        assertTrue(Capabilities.bpfPrivilegesFrom(1000, (1L << 21) | (1L << 12)).available());
+    }
+
+    @Test
+    void shouldNameTheMissingBpfCapabilities() {
+        assertEquals("effective uid 1000 lacks CAP_BPF (or CAP_SYS_ADMIN), CAP_NET_ADMIN (CapEff 0000000000000000):"
+                + " run as root or grant CAP_BPF and CAP_NET_ADMIN", Capabilities.bpfPrivilegesFrom(1000, 0).cause());
+        assertEquals("effective uid 1000 lacks CAP_NET_ADMIN (CapEff 0000008000000000): run as root or grant CAP_BPF"
+                + " and CAP_NET_ADMIN", Capabilities.bpfPrivilegesFrom(1000, 1L << 39).cause());
+        assertEquals("effective uid 0 lacks CAP_BPF (or CAP_SYS_ADMIN) (CapEff 0000000000001000): run as root or"
+                + " grant CAP_BPF and CAP_NET_ADMIN", Capabilities.bpfPrivilegesFrom(0, 1L << 12).cause());
+    }
+
+    @Test
     void shouldReadCapEffFromProcStatus(@TempDir Path dir) throws IOException {
         Path status = dir.resolve("status");
         Files.writeString(status, "Name:\tjava\nCapInh:\t0000000000000000\nCapEff:\t000001ffffffffff\n");

@@ -71,4 +71,12 @@ class ErrnoTest {
         assertEquals("EHOSTUNREACH", Errno.name(Errno.EHOSTUNREACH));
         assertEquals("ENETUNREACH", Errno.name(Errno.ENETUNREACH));
     }
+
+    @Test
+    void shouldNameLibbpfsOwnErrorNumbers() {
+        assertEquals("LIBBPF_ERRNO__FORMAT (BPF object format invalid)", Errno.format(4001));
+        assertEquals("LIBBPF_ERRNO__LIBELF", Errno.name(4000));
+        assertEquals("Incorrect netlink message parsing", Errno.describe(4013));
+        assertEquals("errno 4014 (Unknown error 4014)", Errno.format(4014));
+    }
 }

@@ -16,6 +16,13 @@ class InterfacesTest {
     }
 
     @Test
+    void shouldNameAnInterfaceByItsIndexAndNothingForAMissingOne() {
+        assertEquals("lo", Interfaces.name(Interfaces.index("lo")));
+        assertEquals(null, Interfaces.name(0x7fff_fff0));
+        assertEquals(null, Interfaces.name(0));
+    }
+
+    @Test
     void shouldReturnZeroForAMissingOrInvalidName() {
         assertEquals(0, Interfaces.index("nosuchdev0"));
         assertEquals(0, Interfaces.index("a-name-longer-than-15"));

@@ -34,4 +34,14 @@ class LinuxExceptionTest {
         java.io.IOException e = new LinuxException("open", "/dev/net/tun", Errno.ENOENT);
         assertEquals("open(/dev/net/tun): ENOENT (No such file or directory)", e.getMessage());
     }
+
+    @Test
+    void shouldAppendTheDetailAfterTheErrno() {
+        LinuxException e = new LinuxException("bpf_link_create", "xdp_lb, eth0 native", Errno.EBUSY,
+                "another XDP program is attached to eth0");
+        assertEquals("bpf_link_create(xdp_lb, eth0 native): EBUSY (Device or resource busy): another XDP program"
+                + " is attached to eth0", e.getMessage());
+        assertEquals("another XDP program is attached to eth0", e.detail());
+        assertNull(new LinuxException("poll", null, Errno.EINTR).detail());
+    }
 }
