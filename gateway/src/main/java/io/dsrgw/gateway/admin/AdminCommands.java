@@ -15,7 +15,7 @@ import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.gateway.health.BackendKey;
 import io.dsrgw.gateway.health.Health;
 import io.dsrgw.gateway.lb.BackendIdentity;
-import io.dsrgw.gateway.metrics.CounterSet;
+import io.dsrgw.gateway.dataplane.CounterSet;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

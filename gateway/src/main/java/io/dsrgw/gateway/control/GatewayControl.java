@@ -11,8 +11,6 @@ import io.dsrgw.conf.GatewayConfig;
 import io.dsrgw.conf.HealthCheckConfig;
 import io.dsrgw.conf.VipConfig;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
-import io.dsrgw.gateway.dataplane.SnapshotContext;
-import io.dsrgw.gateway.dataplane.SnapshotFactory;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.health.BackendKey;
 import io.dsrgw.gateway.health.HealthState;

@@ -4,6 +4,7 @@ import io.dsrgw.conf.BackendState;
 import io.dsrgw.encap.flow.FlowKey;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Addresses;
+import io.dsrgw.gateway.lb.MaglevCache;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -22,12 +23,13 @@ class FlowSteeringTest {
     private static final int B3 = Ipv4Addresses.parse("10.0.3.3");
     private static final int FLOWS = 3000;
 
-    private final SnapshotContext context = SnapshotContext.create();
+    private final BackendIds ids = new BackendIds();
+    private final MaglevCache cache = new MaglevCache();
     private long generation;
 
     private ForwardingSnapshot snapshot(ForwardingSnapshot.Ipv4Backend... backends) {
         return ForwardingSnapshot.builder("seed", 65537, Ipv4Addresses.parse("10.0.2.2"), 64, 1500)
-                .generation(++generation).context(context)
+                .generation(++generation).backendIds(ids).maglevCache(cache)
                 .addVip("web", VIP, IpProtocol.TCP, new int[] {80}, List.of(backends)).build();
     }
 
@@ -133,7 +135,7 @@ class FlowSteeringTest {
     void shouldBypassTheTableForAStatelessVip() {
         FlowSteering steering = steering();
         ForwardingSnapshot s = ForwardingSnapshot.builder("seed", 65537, 1, 64, 1500)
-                .context(context.withStatelessVips(Set.of("web")))
+                .backendIds(ids).maglevCache(cache).statelessVips(Set.of("web"))
                 .addVip("web", VIP, IpProtocol.TCP, new int[] {80}, List.of(b(B1, 1, BackendState.ACTIVE))).build();
         route(steering, s);
         assertEquals(0, steering.table().get(FlowTable.Counter.ENTRIES));
@@ -144,7 +146,7 @@ class FlowSteeringTest {
         ForwardingSnapshot a = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE));
         ForwardingSnapshot b = snapshot(b(B2, 100, BackendState.ACTIVE), b(B1, 100, BackendState.ACTIVE));
         assertSame(a.maglev(0), b.maglev(0), "same backends in another order: same table, not rebuilt");
-        assertEquals(1, context.maglevCache().builds());
+        assertEquals(1, cache.builds());
         assertEquals(a.backendId(0), b.backendId(0));
     }
 

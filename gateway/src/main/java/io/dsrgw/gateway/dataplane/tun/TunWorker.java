@@ -1,12 +1,12 @@
-package io.dsrgw.gateway.linux;
+package io.dsrgw.gateway.dataplane.tun;
 
 import io.dsrgw.gateway.dataplane.FlowSteering;
 import io.dsrgw.gateway.dataplane.FlowTable;
 import io.dsrgw.gateway.dataplane.PacketPipeline;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.dataplane.TxSink;
-import io.dsrgw.gateway.metrics.CounterSet;
-import io.dsrgw.gateway.metrics.WorkerCounters;
+import io.dsrgw.gateway.dataplane.CounterSet;
+import io.dsrgw.gateway.dataplane.WorkerCounters;
 import io.dsrgw.linux.Errno;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.Poll;
