@@ -9,6 +9,8 @@ import io.dsrgw.encap.flow.FlowKey;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.gateway.control.EffectiveConfig;
 import io.dsrgw.gateway.control.GatewayControl;
+import io.dsrgw.gateway.control.OperatorOverride;
+import io.dsrgw.gateway.control.OverrideResult;
 import io.dsrgw.gateway.control.ReloadResult;
 import io.dsrgw.gateway.dataplane.BackendSelection;
 import io.dsrgw.gateway.dataplane.BackendSelector;
@@ -108,7 +110,7 @@ public final class AdminCommands {
                 case "reload" -> noArgs(command, args, this::reload);
                 case "drain", "undrain" -> {
                     checkArgs(command, args, 2);
-                    GatewayControl.OverrideResult r = command.equals("drain")
+                    OverrideResult r = command.equals("drain")
                             ? control.drain(args.get(0), args.get(1)) : control.undrain(args.get(0), args.get(1));
                     yield AdminReply.ok(describe(r));
                 }
@@ -268,13 +270,13 @@ public final class AdminCommands {
         for (var e : removed.entrySet()) {
             weights.putIfAbsent(e.getKey(), e.getValue().backend().weight());
         }
-        Map<BackendKey, GatewayControl.OperatorOverride> overrides = control.overrides();
+        Map<BackendKey, OperatorOverride> overrides = control.overrides();
         Map<BackendKey, Health> health = control.health().snapshot();
         List<BackendRow> rows = new ArrayList<>();
         for (int b = 0; b < s.backendCount(); b++) {
             BackendKey key = new BackendKey(s.vipName(s.backendVip(b)), s.backendIdentity(b));
             Health h = health.get(key);
-            GatewayControl.OperatorOverride o = overrides.get(key);
+            OperatorOverride o = overrides.get(key);
             String override = removed.containsKey(key) ? "removed"
                     : o == null ? "-" : (o.drained() ? "drained" : "") + (o.drained() && o.weight() >= 0 ? "," : "")
                     + (o.weight() >= 0 ? "weight=" + o.weight() : "");
@@ -299,7 +301,7 @@ public final class AdminCommands {
         return r.applied() ? AdminReply.ok(r.summary() + "\n") : AdminReply.error(r.summary());
     }
 
-    private static String describe(GatewayControl.OverrideResult r) {
+    private static String describe(OverrideResult r) {
         return r.key().vip() + " " + r.key().identity() + ": override " + (r.override().isNone() ? "none"
                 : r.override()) + " (generation " + r.generation() + ")\n";
     }
