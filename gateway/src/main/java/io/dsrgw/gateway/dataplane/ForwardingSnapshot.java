@@ -306,7 +306,7 @@ public final class ForwardingSnapshot {
         return backendState[b] != DOWN_ORDINAL;
     }
 
-    /** Stable id of backend {@code b} ({@link BackendIds}; the global index when built without {@link Builder#backendIds}). */
+    /** Stable id of backend {@code b} ({@link BackendIds}; the global index when built without them). */
     public int backendId(int b) {
         return backendId[b];
     }

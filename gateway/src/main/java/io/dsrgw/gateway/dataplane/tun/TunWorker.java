@@ -40,7 +40,8 @@ import java.util.Objects;
  * {@code sendmmsg} per non-empty batch, fix up the counters for packets the kernel refused, publish the counters,
  * answer a pending flow question ({@link FlowLookupMailbox}), pick up a new snapshot. A batch that fills up
  * mid-way (fragments add packets) is flushed at once; the slots it points into stay untouched until the next
- * batch. The pipeline's clock (too-big token bucket) is read once per batch. Only when a batch is empty does the worker block in poll(2).
+ * batch. The pipeline's clock (too-big token bucket) is read once per batch. Only when a batch is empty does the
+ * worker block in poll(2).
  */
 public final class TunWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TunWorker.class);
