@@ -62,27 +62,24 @@ public final class FlowSteering {
         }
         int slot = table.find(key, hash, nowNs);
         if (slot != FlowTable.MISS) {
-            if (!isOpeningSyn(key, tcpFlags)) {
-                int b = pinned(s, vip, slot);
-                if (b != ForwardingSnapshot.NONE) {
-                    table.touch(slot, nowNs, nextClass(table.timeoutClass(slot), key, tcpFlags));
-                    return b;
-                }
+            boolean syn = isOpeningSyn(key, tcpFlags);
+            int b = syn ? ForwardingSnapshot.NONE : pinned(s, vip, slot);
+            if (b != ForwardingSnapshot.NONE) {
+                table.touch(slot, nowNs, nextClass(table.timeoutClass(slot), key, tcpFlags));
+                return b;
             }
-            int b = s.backendFor(vip, hash);
+            b = s.backendFor(vip, hash);
             if (b == ForwardingSnapshot.NONE) {
                 table.remove(slot);
                 return b;
             }
-            if (isOpeningSyn(key, tcpFlags)) {
-                // A new connection on a known 5-tuple: the current Maglev choice, in the SYN timeout class.
-                table.rebind(slot, s.backendId(b), (int) s.generation());
-                table.touch(slot, nowNs, initialClass(key, tcpFlags));
-                return b;
+            if (!syn) {
+                rehashed++; // moved off a down or removed backend (a SYN re-hash is a new connection, not a move)
             }
-            rehashed++;
             table.rebind(slot, s.backendId(b), (int) s.generation());
-            table.touch(slot, nowNs, nextClass(table.timeoutClass(slot), key, tcpFlags));
+            // A new connection on a known 5-tuple starts over in the SYN timeout class.
+            table.touch(slot, nowNs, syn ? initialClass(key, tcpFlags) : nextClass(table.timeoutClass(slot), key,
+                    tcpFlags));
             return b;
         }
         int b = s.backendFor(vip, hash);
