@@ -9,13 +9,18 @@ import io.dsrgw.encap.flow.FlowKey;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.gateway.control.EffectiveConfig;
 import io.dsrgw.gateway.control.GatewayControl;
+import io.dsrgw.gateway.control.OperatorOverride;
+import io.dsrgw.gateway.control.OverrideResult;
 import io.dsrgw.gateway.control.ReloadResult;
+import io.dsrgw.gateway.dataplane.BackendSelection;
+import io.dsrgw.gateway.dataplane.BackendSelector;
 import io.dsrgw.gateway.dataplane.FlowTable;
+import io.dsrgw.gateway.dataplane.FlowTableLookup;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.gateway.health.BackendKey;
 import io.dsrgw.gateway.health.Health;
 import io.dsrgw.gateway.lb.BackendIdentity;
-import io.dsrgw.gateway.metrics.CounterSet;
+import io.dsrgw.gateway.dataplane.CounterSet;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -42,16 +47,25 @@ public final class AdminCommands {
     private final GatewayControl control;
     private final MetricRegistry registry;
     private final LongSupplier uptimeMs;
+    private final BackendSelector selector;
+
+    /** Without flow tables: {@code explain} answers with the Maglev choice only (replay, tests). */
+    public AdminCommands(GatewayControl control, MetricRegistry registry, LongSupplier uptimeMs) {
+        this(control, registry, uptimeMs, new BackendSelector());
+    }
 
     /**
      * @param control  the running gateway's control plane
      * @param registry its metrics (counters, flow table gauges, reloads)
      * @param uptimeMs milliseconds since the gateway started
+     * @param selector the data plane's backend selection over the workers' flow tables ({@code explain})
      */
-    public AdminCommands(GatewayControl control, MetricRegistry registry, LongSupplier uptimeMs) {
+    public AdminCommands(GatewayControl control, MetricRegistry registry, LongSupplier uptimeMs,
+                         BackendSelector selector) {
         this.control = Objects.requireNonNull(control, "control");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.uptimeMs = Objects.requireNonNull(uptimeMs, "uptimeMs");
+        this.selector = Objects.requireNonNull(selector, "selector");
     }
 
     private static Map<String, String> synopsis() {
@@ -82,7 +96,8 @@ public final class AdminCommands {
      *   <li>{@code drain|undrain|weight}: {@code VIP BACKEND: STATE (override ...; generation N)};</li>
      *   <li>{@code reload}: the reload summary; a rejected file is an error reply listing every error;</li>
      *   <li>{@code flows}: the flow table gauges summed over workers (flow_entries, flow_capacity, ...);</li>
-     *   <li>{@code explain}: vip, backend, backend_state, slot, table_size, hash, generation.</li>
+     *   <li>{@code explain}: vip, backend, backend_state, source (pinned|maglev), table (the worker whose flow
+     *       table pins the flow, or -), slot, table_size, hash, generation.</li>
      * </ul>
      */
     public AdminReply execute(String command, List<String> args) {
@@ -95,7 +110,7 @@ public final class AdminCommands {
                 case "reload" -> noArgs(command, args, this::reload);
                 case "drain", "undrain" -> {
                     checkArgs(command, args, 2);
-                    GatewayControl.OverrideResult r = command.equals("drain")
+                    OverrideResult r = command.equals("drain")
                             ? control.drain(args.get(0), args.get(1)) : control.undrain(args.get(0), args.get(1));
                     yield AdminReply.ok(describe(r));
                 }
@@ -255,13 +270,13 @@ public final class AdminCommands {
         for (var e : removed.entrySet()) {
             weights.putIfAbsent(e.getKey(), e.getValue().backend().weight());
         }
-        Map<BackendKey, GatewayControl.OperatorOverride> overrides = control.overrides();
+        Map<BackendKey, OperatorOverride> overrides = control.overrides();
         Map<BackendKey, Health> health = control.health().snapshot();
         List<BackendRow> rows = new ArrayList<>();
         for (int b = 0; b < s.backendCount(); b++) {
             BackendKey key = new BackendKey(s.vipName(s.backendVip(b)), s.backendIdentity(b));
             Health h = health.get(key);
-            GatewayControl.OperatorOverride o = overrides.get(key);
+            OperatorOverride o = overrides.get(key);
             String override = removed.containsKey(key) ? "removed"
                     : o == null ? "-" : (o.drained() ? "drained" : "") + (o.drained() && o.weight() >= 0 ? "," : "")
                     + (o.weight() >= 0 ? "weight=" + o.weight() : "");
@@ -286,7 +301,7 @@ public final class AdminCommands {
         return r.applied() ? AdminReply.ok(r.summary() + "\n") : AdminReply.error(r.summary());
     }
 
-    private static String describe(GatewayControl.OverrideResult r) {
+    private static String describe(OverrideResult r) {
         return r.key().vip() + " " + r.key().identity() + ": override " + (r.override().isNone() ? "none"
                 : r.override()) + " (generation " + r.generation() + ")\n";
     }
@@ -294,8 +309,9 @@ public final class AdminCommands {
     // ------------------------------------------------------------------------------------------ explain
 
     /**
-     * Which backend the live snapshot's Maglev table gives a new flow (Katran's "simulate"). A flow already in a
-     * worker's flow table keeps its pinned backend while that backend is not down; explain does not look there.
+     * Which backend the next packet of a flow gets, and why (Katran's "simulate"): the data plane's own selection
+     * ({@link BackendSelector}: the workers' flow tables, asked on their threads, then the Maglev slot), never a
+     * re-implementation of it. A SYN always gets the Maglev choice.
      */
     private AdminReply explain(String protoText, String srcText, String dstText) {
         int protocol = switch (protoText.toLowerCase(Locale.ROOT)) {
@@ -334,17 +350,28 @@ public final class AdminCommands {
             return AdminReply.error("explain: " + service + " is not a VIP service, the gateway drops it "
                     + "(drop_not_vip) (expected: a configured VIP address, protocol and port; see dsrctl vips)");
         }
-        long hash = s.flowHash().hash(key);
-        int backend = s.backendFor(vip, hash);
+        BackendSelection sel;
+        try {
+            sel = selector.select(s, vip, key);
+        } catch (FlowTableLookup.FlowLookupException e) {
+            return AdminReply.error("explain: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return AdminReply.error("explain: interrupted while asking the flow tables");
+        }
+        int backend = sel.backend();
         StringBuilder out = new StringBuilder();
         out.append("vip ").append(s.vipName(vip)).append('\n');
         out.append("backend ").append(backend == ForwardingSnapshot.NONE ? "none" : s.backendIdentity(backend))
                 .append('\n');
         out.append("backend_state ").append(backend == ForwardingSnapshot.NONE ? "-" : lower(s.backendState(backend)))
                 .append('\n');
-        out.append("slot ").append(ForwardingSnapshot.slotOf(hash, s.tableSize())).append('\n');
+        out.append("source ").append(lower(sel.source())).append('\n');
+        out.append("table ").append(sel.table() == BackendSelection.NO_TABLE ? "-" : Integer.toString(sel.table()))
+                .append('\n');
+        out.append("slot ").append(sel.slot()).append('\n');
         out.append("table_size ").append(s.tableSize()).append('\n');
-        out.append("hash ").append(String.format("0x%016x", hash)).append('\n');
+        out.append("hash ").append(String.format("0x%016x", sel.hash())).append('\n');
         out.append("generation ").append(s.generation()).append('\n');
         return AdminReply.ok(out.toString());
     }

@@ -6,6 +6,8 @@
  *
  * <p>Threading: each server has one Netty epoll I/O thread; socket commands run one at a time on the
  * {@code dsrgw-admin} thread and change state only through {@link io.dsrgw.gateway.control.GatewayControl}'s
- * synchronized methods. Nothing here is on the data path.
+ * synchronized methods. {@code explain} asks the data plane's {@link io.dsrgw.gateway.dataplane.BackendSelector},
+ * which hands the question to each worker (answered between its batches) and waits up to a second per worker.
+ * Nothing here is on the data path.
  */
 package io.dsrgw.gateway.admin;

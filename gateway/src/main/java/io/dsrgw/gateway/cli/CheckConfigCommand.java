@@ -4,7 +4,7 @@ import io.dsrgw.conf.CheckConfig;
 import io.dsrgw.conf.ConfigException;
 import io.dsrgw.conf.ConfigLoader;
 import io.dsrgw.conf.GatewayConfig;
-import io.dsrgw.gateway.dataplane.SnapshotFactory;
+import io.dsrgw.gateway.control.SnapshotFactory;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

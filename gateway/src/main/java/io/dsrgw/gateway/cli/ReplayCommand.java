@@ -6,9 +6,9 @@ import io.dsrgw.encap.pcap.PcapRecord;
 import io.dsrgw.encap.pcap.PcapWriter;
 import io.dsrgw.gateway.dataplane.PacketPipeline;
 import io.dsrgw.gateway.dataplane.TxSink;
-import io.dsrgw.gateway.metrics.CounterSet;
+import io.dsrgw.gateway.dataplane.CounterSet;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
-import io.dsrgw.gateway.metrics.WorkerCounters;
+import io.dsrgw.gateway.dataplane.WorkerCounters;
 
 import java.io.IOException;
 import java.io.PrintStream;

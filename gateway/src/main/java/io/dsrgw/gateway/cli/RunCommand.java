@@ -8,19 +8,20 @@ import io.dsrgw.gateway.admin.AdminSocketServer;
 import io.dsrgw.gateway.control.ConfigWatcher;
 import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.control.SighupReload;
+import io.dsrgw.gateway.dataplane.BackendSelector;
 import io.dsrgw.gateway.dataplane.FlowTable;
 import io.dsrgw.gateway.dataplane.FlowTimeouts;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
-import io.dsrgw.gateway.dataplane.SnapshotFactory;
+import io.dsrgw.gateway.control.SnapshotFactory;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.health.HealthChecker;
 import io.dsrgw.gateway.health.HealthState;
 import io.dsrgw.gateway.health.TunnelProber;
-import io.dsrgw.gateway.linux.TunIngress;
-import io.dsrgw.gateway.linux.TunWorker;
+import io.dsrgw.gateway.dataplane.tun.TunIngress;
+import io.dsrgw.gateway.dataplane.tun.TunWorker;
 import io.dsrgw.gateway.metrics.FlowTableMetrics;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
-import io.dsrgw.gateway.metrics.WorkerCounters;
+import io.dsrgw.gateway.dataplane.WorkerCounters;
 import io.dsrgw.linux.Capabilities;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.Probe;
@@ -66,6 +67,8 @@ final class RunCommand {
     private TunnelProber tunnelProber;
     private ConfigWatcher watcher;
     private final List<TunWorker> workers = new ArrayList<>();
+    /** The data plane's backend selection over the workers' flow tables (dsrctl explain). */
+    private final BackendSelector selector = new BackendSelector();
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private TunIngress ingress;
@@ -159,6 +162,7 @@ final class RunCommand {
                 FlowTable flows = new FlowTable(config.flowTable().capacity(), flowTimeouts(config.flowTable()));
                 worker.flowTable(flows);
                 flowMetrics.attach(flows);
+                selector.attach(worker.lookups());
                 workers.add(worker);
             }
         } catch (IOException e) {
@@ -174,7 +178,7 @@ final class RunCommand {
         // published; a removed one loses it when its last VIP (including removal grace) leaves the snapshot.
         control.onSnapshot(s -> ingress.syncRoutes(vipAddresses(s)));
         AdminCommands admin = new AdminCommands(control, metrics.registry(),
-                () -> (System.nanoTime() - startNs) / 1_000_000);
+                () -> (System.nanoTime() - startNs) / 1_000_000, selector);
         try {
             adminSocket = AdminSocketServer.start(Path.of(config.admin().socket()), admin);
             adminHttp = AdminHttpServer.start(config.admin().http(), admin, control, metrics.registry());

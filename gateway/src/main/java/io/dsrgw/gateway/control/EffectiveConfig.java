@@ -103,7 +103,7 @@ public final class EffectiveConfig {
      * overriding weight replaces the configured one. Overrides of backends not in {@code config} are ignored.
      */
     public static GatewayConfig withOverrides(GatewayConfig config,
-                                              Map<BackendKey, GatewayControl.OperatorOverride> overrides) {
+                                              Map<BackendKey, OperatorOverride> overrides) {
         if (overrides.isEmpty()) {
             return config;
         }
@@ -111,7 +111,7 @@ public final class EffectiveConfig {
         for (VipConfig v : config.vips()) {
             List<BackendConfig> backends = new ArrayList<>();
             for (BackendConfig b : v.backends()) {
-                GatewayControl.OperatorOverride o = overrides.get(new BackendKey(v.name(),
+                OperatorOverride o = overrides.get(new BackendKey(v.name(),
                         BackendIdentity.of(b.address())));
                 if (o == null) {
                     backends.add(b);

@@ -1,31 +1,18 @@
 package io.dsrgw.gateway.control;
 
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
-import io.dsrgw.conf.BackendConfig;
-import io.dsrgw.conf.ConfigDiff;
-import io.dsrgw.conf.ConfigError;
-import io.dsrgw.conf.ConfigException;
-import io.dsrgw.conf.ConfigLoader;
 import io.dsrgw.conf.GatewayConfig;
-import io.dsrgw.conf.HealthCheckConfig;
-import io.dsrgw.conf.VipConfig;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
-import io.dsrgw.gateway.dataplane.SnapshotContext;
-import io.dsrgw.gateway.dataplane.SnapshotFactory;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.health.BackendKey;
+import io.dsrgw.gateway.health.Health;
 import io.dsrgw.gateway.health.HealthState;
 import io.dsrgw.gateway.health.ProbeSpec;
-import io.dsrgw.gateway.lb.BackendIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,18 +24,16 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * Owns the running gateway config and every change to the forwarding state after startup (issue 5):
+ * The control plane's facade and its thread: every change to the forwarding state after startup goes through
+ * here, one at a time, and is carried out by the class of its concern:
  * <ul>
  *   <li><b>reload</b> ({@link #reload()}; file change, SIGHUP or the admin surface through
- *       {@link #requestReload(String)}): parse and validate the file off the data path; if invalid, keep the
- *       running config, log every error with file:line and count {@code reload_failures}; if valid, build the new
- *       snapshot (Maglev tables rebuilt only for VIPs whose backends changed: {@link SnapshotContext}'s cache)
- *       and publish it; health state survives for backends that remain;</li>
- *   <li><b>removal grace</b>: a backend (or whole VIP) removed by a reload stays in the snapshot as draining for
- *       {@code removedBackendGrace} (proposed conf key {@code dsrgw.gateway.removed-backend-grace}, default
- *       30 s; 0 removes at once), so its open flows finish instead of being cut;</li>
- *   <li><b>health changes</b> ({@link #healthChanged(String)}): rebuild from the same config with new effective
- *       states; only the changed VIP's Maglev table is rebuilt.</li>
+ *       {@link #requestReload(String)}): {@link ConfigReloader} (file -> validated -> diff -> new snapshot);</li>
+ *   <li><b>operator overrides</b> ({@link #drain}, {@link #undrain}, {@link #weight}): {@link OperatorOverrides};</li>
+ *   <li><b>removal grace</b> ({@link #expireDrains()}, every second): {@link RemovalGrace};</li>
+ *   <li><b>health changes</b> ({@link #healthChanged(String)}): a rebuild with new effective states;</li>
+ *   <li>snapshot building and publishing: {@link SnapshotPublisher}; health-check set: {@link ProbePlan};
+ *       listeners: {@link ControlListeners}; gauges: {@link ControlMetrics}.</li>
  * </ul>
  * The public methods are synchronized and may be called from any thread (tests call them directly); in
  * production {@link #start()} runs them on the single {@code dsrgw-control} thread.
@@ -59,28 +44,15 @@ public final class GatewayControl implements AutoCloseable {
     public static final Duration DEFAULT_REMOVED_BACKEND_GRACE = Duration.ofSeconds(30);
     /** Coalesces bursts of reload requests (an editor's write + rename, a file watcher's double event). */
     static final long RELOAD_DEBOUNCE_MS = 200;
-    /** Settings read once at startup: flow tables are allocated per worker, the grace is a constructor argument. */
-    private static final List<String> RESTART_SETTINGS = List.of("ingress", "batch-size", "admin",
-            "removed-backend-grace", "flow-table");
 
-    private final Path file;
-    private final long graceNs;
-    private final LongSupplier clockNs;
     private final HealthState health;
     private final ProbeRunner probes;
-    private final SnapshotContext context;
-    private final SnapshotHolder holder;
+    private final RemovalGrace grace;
+    private final OperatorOverrides overrides = new OperatorOverrides();
+    private final ControlListeners listeners = new ControlListeners();
+    private final SnapshotPublisher publisher;
+    private final ConfigReloader reloader;
     private final AtomicBoolean reloadPending = new AtomicBoolean();
-    private final List<Consumer<ReloadResult>> listeners = new ArrayList<>();
-    private final List<Consumer<ForwardingSnapshot>> snapshotListeners = new ArrayList<>();
-    private GatewayConfig running;
-    private Map<BackendKey, EffectiveConfig.Removed> removed = new LinkedHashMap<>();
-    /** Operator overrides (dsrctl drain / weight), kept across reloads while the backend stays configured. */
-    private final Map<BackendKey, OperatorOverride> overrides = new LinkedHashMap<>();
-    private long generation;
-    private volatile long reloads;
-    private volatile long reloadFailures;
-    private volatile long rebuilds;
     private ScheduledExecutorService executor;
 
     /**
@@ -91,36 +63,31 @@ public final class GatewayControl implements AutoCloseable {
      */
     public GatewayControl(Path file, GatewayConfig initial, Duration removedBackendGrace, LongSupplier clockNs,
                           HealthState health, ProbeRunner probes) throws SnapshotFactory.SnapshotException {
-        this.file = Objects.requireNonNull(file, "file");
-        this.running = Objects.requireNonNull(initial, "initial");
-        if (removedBackendGrace.isNegative()) {
-            throw new IllegalArgumentException("removed-backend-grace: " + removedBackendGrace + " (expected: >= 0)");
-        }
-        this.graceNs = removedBackendGrace.toNanos();
-        this.clockNs = Objects.requireNonNull(clockNs, "clockNs");
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(initial, "initial");
+        this.grace = new RemovalGrace(removedBackendGrace, clockNs);
         this.health = Objects.requireNonNull(health, "health");
         this.probes = Objects.requireNonNull(probes, "probes");
-        this.context = SnapshotContext.create();
-        this.generation = 1;
-        Map<BackendKey, ProbeSpec> wanted = wantedProbes(initial, removed);
-        track(wanted, true);
-        this.holder = new SnapshotHolder(build(initial, removed, generation));
+        Map<BackendKey, ProbeSpec> wanted = ProbePlan.wanted(initial, grace.current());
+        ProbePlan.track(health, wanted, true);
+        this.publisher = new SnapshotPublisher(initial, grace.current(), health, overrides, listeners);
+        this.reloader = new ConfigReloader(file, initial, health, probes, grace, overrides, publisher, listeners);
         probes.apply(wanted, true);
     }
 
     /** The holder the workers read; its snapshot changes on every applied reload and health change. */
     public SnapshotHolder holder() {
-        return holder;
+        return publisher.holder();
     }
 
     /** The running (operator) config, without effective states. */
     public synchronized GatewayConfig running() {
-        return running;
+        return reloader.running();
     }
 
     /** Adds a listener called after every reload attempt (on the control thread), e.g. to add VIP routes. */
     public synchronized void onReload(Consumer<ReloadResult> listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.onReload(listener);
     }
 
     /**
@@ -129,17 +96,7 @@ public final class GatewayControl implements AutoCloseable {
      * routes follow the VIPs. Exceptions are logged.
      */
     public synchronized void onSnapshot(Consumer<ForwardingSnapshot> listener) {
-        snapshotListeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    private void published(ForwardingSnapshot s) {
-        for (Consumer<ForwardingSnapshot> l : snapshotListeners) {
-            try {
-                l.accept(s);
-            } catch (RuntimeException e) {
-                LOG.error("snapshot listener failed: {}", e.toString());
-            }
-        }
+        listeners.onSnapshot(listener);
     }
 
     /** Starts the control thread: health changes and drain deadlines are then handled there. */
@@ -157,7 +114,7 @@ public final class GatewayControl implements AutoCloseable {
         // takes a while: TUN, routes, admin surfaces) must not stay in rotation until its next change.
         executor.execute(() -> {
             synchronized (this) {
-                if (health.snapshot().values().stream().anyMatch(h -> h != io.dsrgw.gateway.health.Health.UP)) {
+                if (health.snapshot().values().stream().anyMatch(h -> h != Health.UP)) {
                     LOG.info("health changed during startup: {}", health.snapshot());
                     rebuild("health changes during startup");
                 }
@@ -189,74 +146,9 @@ public final class GatewayControl implements AutoCloseable {
         }
     }
 
-    /** Reloads the config file now; see the class comment. Never throws for a bad file. */
+    /** Reloads the config file now ({@link ConfigReloader}). Never throws for a bad file. */
     public synchronized ReloadResult reload() {
-        GatewayConfig next;
-        try {
-            next = ConfigLoader.loadGateway(file);
-        } catch (ConfigException e) {
-            List<String> errors = new ArrayList<>();
-            for (ConfigError err : e.errors()) {
-                errors.add(err.toString());
-            }
-            if (errors.isEmpty()) {
-                errors.add(file + ": " + e.getMessage());
-            }
-            return rejected(errors);
-        } catch (RuntimeException e) {
-            return rejected(List.of(file + ": " + e));
-        }
-        ConfigDiff diff = ConfigDiff.between(running, next);
-        List<String> restart = new ArrayList<>();
-        for (String s : diff.changedSettings()) {
-            if (RESTART_SETTINGS.contains(s)) {
-                restart.add(s);
-            }
-        }
-        if (diff.isEmpty()) {
-            ReloadResult r = new ReloadResult(true, diff, List.of(), generation, restart);
-            LOG.info("reload: {}: no change", file);
-            reloads++;
-            notifyListeners(r);
-            return r;
-        }
-        Map<BackendKey, EffectiveConfig.Removed> nextRemoved = removedAfter(running, next);
-        Map<BackendKey, ProbeSpec> wanted;
-        try {
-            wanted = wantedProbes(next, nextRemoved);
-        } catch (IllegalArgumentException e) {
-            return rejected(List.of(file + ": " + e.getMessage()));
-        }
-        // Track first, so that a backend new to health checking is built into the snapshot as down until it has
-        // passed rise checks; a rejected build puts the old set back (states of remaining backends are kept).
-        track(wanted, false);
-        ForwardingSnapshot snapshot;
-        try {
-            snapshot = build(next, nextRemoved, generation + 1);
-        } catch (SnapshotFactory.SnapshotException e) {
-            track(wantedProbes(running, removed), false);
-            List<String> errors = new ArrayList<>();
-            for (String p : e.problems()) {
-                errors.add(file + ": " + p);
-            }
-            return rejected(errors);
-        }
-        generation++;
-        running = next;
-        removed = nextRemoved;
-        pruneOverrides();
-        holder.publish(snapshot);
-        published(snapshot);
-        probes.apply(wanted, false);
-        reloads++;
-        ReloadResult r = new ReloadResult(true, diff, List.of(), generation, restart);
-        LOG.info("{}", r.summary());
-        if (!nextRemoved.isEmpty()) {
-            LOG.info("draining {} removed backend(s) for up to {} ms: {}", nextRemoved.size(), graceNs / 1_000_000,
-                    nextRemoved.keySet());
-        }
-        notifyListeners(r);
-        return r;
+        return reloader.reload();
     }
 
     /** Rebuilds the snapshot after a health change of a backend of {@code vip}. */
@@ -267,21 +159,11 @@ public final class GatewayControl implements AutoCloseable {
 
     /** Ends the grace period of removed backends whose deadline passed (control thread, every second). */
     public synchronized void expireDrains() {
-        long now = clockNs.getAsLong();
-        Map<BackendKey, EffectiveConfig.Removed> kept = new LinkedHashMap<>();
-        List<BackendKey> expired = new ArrayList<>();
-        for (var e : removed.entrySet()) {
-            if (e.getValue().deadlineNs() - now > 0) {
-                kept.put(e.getKey(), e.getValue());
-            } else {
-                expired.add(e.getKey());
-            }
-        }
+        List<BackendKey> expired = grace.expire();
         if (!expired.isEmpty()) {
-            removed = kept;
             LOG.info("grace period over, removing {}", expired);
-            Map<BackendKey, ProbeSpec> wanted = wantedProbes(running, removed);
-            track(wanted, false);
+            Map<BackendKey, ProbeSpec> wanted = ProbePlan.wanted(reloader.running(), grace.current());
+            ProbePlan.track(health, wanted, false);
             rebuild("removal grace over");
             probes.apply(wanted, false);
         }
@@ -294,16 +176,14 @@ public final class GatewayControl implements AutoCloseable {
      * @throws IllegalArgumentException naming the unknown VIP or backend and what exists
      */
     public synchronized OverrideResult drain(String vip, String backend) {
-        BackendKey key = configuredKey(vip, backend);
-        OperatorOverride old = overrides.getOrDefault(key, OperatorOverride.NONE);
-        return setOverride(key, new OperatorOverride(true, old.weight()), "drain");
+        BackendKey key = OperatorOverrides.configuredKey(reloader.running(), vip, backend);
+        return setOverride(key, new OperatorOverride(true, overrides.get(key).weight()), "drain");
     }
 
     /** Removes the operator's drain of {@code backend} (its configured state and health apply again). */
     public synchronized OverrideResult undrain(String vip, String backend) {
-        BackendKey key = configuredKey(vip, backend);
-        OperatorOverride old = overrides.getOrDefault(key, OperatorOverride.NONE);
-        return setOverride(key, new OperatorOverride(false, old.weight()), "undrain");
+        BackendKey key = OperatorOverrides.configuredKey(reloader.running(), vip, backend);
+        return setOverride(key, new OperatorOverride(false, overrides.get(key).weight()), "undrain");
     }
 
     /**
@@ -314,121 +194,44 @@ public final class GatewayControl implements AutoCloseable {
         if (weight < 0 || weight > 65535) {
             throw new IllegalArgumentException("weight: " + weight + " (expected: 0..65535)");
         }
-        BackendKey key = configuredKey(vip, backend);
-        OperatorOverride old = overrides.getOrDefault(key, OperatorOverride.NONE);
-        return setOverride(key, new OperatorOverride(old.drained(), weight), "weight " + weight);
+        BackendKey key = OperatorOverrides.configuredKey(reloader.running(), vip, backend);
+        return setOverride(key, new OperatorOverride(overrides.get(key).drained(), weight), "weight " + weight);
+    }
+
+    private OverrideResult setOverride(BackendKey key, OperatorOverride next, String what) {
+        overrides.set(key, next, what);
+        rebuild("operator " + what + " of " + key);
+        return new OverrideResult(key, overrides.get(key), publisher.generation());
     }
 
     /** The operator overrides in force (VIP name/backend identity -> override). */
     public synchronized Map<BackendKey, OperatorOverride> overrides() {
-        return Map.copyOf(overrides);
+        return overrides.asMap();
     }
 
     /** The running config as forwarded: operator overrides applied (health and removal grace not included). */
     public synchronized GatewayConfig overridden() {
-        return EffectiveConfig.withOverrides(running, overrides);
-    }
-
-    private OverrideResult setOverride(BackendKey key, OperatorOverride next, String what) {
-        if (next.isNone()) {
-            overrides.remove(key);
-        } else {
-            overrides.put(key, next);
-        }
-        LOG.info("operator {} of {}: override now {}", what, key, next.isNone() ? "none" : next);
-        rebuild("operator " + what + " of " + key);
-        return new OverrideResult(key, overrides.getOrDefault(key, OperatorOverride.NONE), generation);
-    }
-
-    /** The key of a backend configured in {@code vip} (backend given as an address, any textual form). */
-    private BackendKey configuredKey(String vipName, String backendText) {
-        VipConfig vip = null;
-        List<String> names = new ArrayList<>();
-        for (VipConfig v : running.vips()) {
-            names.add(v.name());
-            if (v.name().equals(vipName)) {
-                vip = v;
-            }
-        }
-        if (vip == null) {
-            throw new IllegalArgumentException("vip " + vipName + ": not configured (expected one of: "
-                    + String.join(", ", names) + ")");
-        }
-        String identity;
-        try {
-            identity = BackendIdentity.of(java.net.InetAddress.ofLiteral(backendText));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("backend " + backendText + ": not an IP address (expected: the "
-                    + "backend's address as configured, e.g. 10.0.3.10)");
-        }
-        List<String> ids = new ArrayList<>();
-        for (BackendConfig b : vip.backends()) {
-            String id = BackendIdentity.of(b.address());
-            ids.add(id);
-            if (id.equals(identity)) {
-                return new BackendKey(vip.name(), id);
-            }
-        }
-        throw new IllegalArgumentException("backend " + identity + ": not configured in vip " + vip.name()
-                + " (expected one of: " + String.join(", ", ids) + ")");
-    }
-
-    /** Drops overrides of backends no longer configured (after a reload): a re-added backend starts clean. */
-    private void pruneOverrides() {
-        overrides.keySet().removeIf(k -> {
-            for (VipConfig v : running.vips()) {
-                if (v.name().equals(k.vip()) && configured(v, k.identity())) {
-                    return false;
-                }
-            }
-            LOG.info("operator override of {} dropped: backend no longer configured", k);
-            return true;
-        });
-    }
-
-    /**
-     * An operator override of one backend.
-     *
-     * @param drained true after dsrctl drain (until undrain)
-     * @param weight  weight replacing the configured one, or -1 for none
-     */
-    public record OperatorOverride(boolean drained, int weight) {
-        /** No override. */
-        public static final OperatorOverride NONE = new OperatorOverride(false, -1);
-
-        public boolean isNone() {
-            return !drained && weight < 0;
-        }
-
-        @Override
-        public String toString() {
-            return (drained ? "drained" : "") + (drained && weight >= 0 ? ", " : "")
-                    + (weight >= 0 ? "weight " + weight : "");
-        }
-    }
-
-    /** Outcome of an override command: the backend, its override now, the snapshot generation running. */
-    public record OverrideResult(BackendKey key, OperatorOverride override, long generation) {
+        return overrides.applyTo(reloader.running());
     }
 
     /** Backends removed by a reload and still draining (VIP name/identity). */
     public synchronized Map<BackendKey, EffectiveConfig.Removed> draining() {
-        return Map.copyOf(removed);
+        return Map.copyOf(grace.current());
     }
 
     /** Applied reloads (including no-change ones). */
     public long reloads() {
-        return reloads;
+        return reloader.reloads();
     }
 
     /** Rejected reloads: {@code reload_failures}. */
     public long reloadFailures() {
-        return reloadFailures;
+        return reloader.reloadFailures();
     }
 
     /** Snapshots built after startup (reloads, health changes, grace expiries). */
     public long rebuilds() {
-        return rebuilds;
+        return publisher.rebuilds();
     }
 
     /** The health of every checked backend. */
@@ -438,23 +241,17 @@ public final class GatewayControl implements AutoCloseable {
 
     /** The config file reloads read. */
     public Path file() {
-        return file;
+        return reloader.file();
     }
 
     /** The snapshot context (Maglev cache statistics, stable backend ids). */
     public SnapshotContext context() {
-        return context;
+        return publisher.context();
     }
 
-    /**
-     * Registers {@code reloads} (= {@code reload_success}, the contract's name: applied reloads, no-change ones
-     * included), {@code reload_failures} and {@code config_generation} gauges.
-     */
+    /** Registers the control plane's gauges ({@link ControlMetrics}) in {@code registry}. */
     public void registerMetrics(MetricRegistry registry) {
-        registry.register("reloads", (Gauge<Long>) this::reloads);
-        registry.register("reload_success", (Gauge<Long>) this::reloads);
-        registry.register("reload_failures", (Gauge<Long>) this::reloadFailures);
-        registry.register("config_generation", (Gauge<Long>) () -> holder.get().generation());
+        ControlMetrics.register(registry, reloader, publisher);
     }
 
     @Override
@@ -466,136 +263,6 @@ public final class GatewayControl implements AutoCloseable {
     }
 
     private void rebuild(String why) {
-        try {
-            ForwardingSnapshot s = build(running, removed, generation + 1);
-            generation++;
-            holder.publish(s);
-            LOG.info("snapshot generation {} ({})", generation, why);
-            published(s);
-        } catch (SnapshotFactory.SnapshotException e) {
-            // The same config built before; only states changed, which cannot make it invalid. Keep the old one.
-            LOG.error("snapshot rebuild failed ({}), keeping generation {}: {}", why, generation, e.getMessage());
-        }
-    }
-
-    private ReloadResult rejected(List<String> errors) {
-        reloadFailures++;
-        for (String e : errors) {
-            LOG.error("reload rejected: {}", e);
-        }
-        LOG.error("reload of {} rejected with {} error(s); still running generation {}", file, errors.size(),
-                generation);
-        ReloadResult r = new ReloadResult(false, null, errors, generation, List.of());
-        notifyListeners(r);
-        return r;
-    }
-
-    private void notifyListeners(ReloadResult r) {
-        for (Consumer<ReloadResult> l : listeners) {
-            try {
-                l.accept(r);
-            } catch (RuntimeException e) {
-                LOG.error("reload listener failed: {}", e.toString());
-            }
-        }
-    }
-
-    private ForwardingSnapshot build(GatewayConfig config, Map<BackendKey, EffectiveConfig.Removed> drained,
-                                     long gen) throws SnapshotFactory.SnapshotException {
-        // vips[].flow-table = false: pure Maglev for that VIP (the context carries ids and the Maglev cache).
-        java.util.Set<String> stateless = new java.util.HashSet<>();
-        for (VipConfig v : config.vips()) {
-            if (!v.flowTable()) {
-                stateless.add(v.name());
-            }
-        }
-        for (EffectiveConfig.Removed r : drained.values()) {
-            if (!r.vip().flowTable() && config.vip(r.vip().name()) == null) {
-                stateless.add(r.vip().name());
-            }
-        }
-        ForwardingSnapshot s = SnapshotFactory.fromConfig(
-                EffectiveConfig.of(EffectiveConfig.withOverrides(config, overrides), health, drained), gen,
-                context.withStatelessVips(stateless));
-        if (gen > 1) {
-            rebuilds++;
-        }
-        return s;
-    }
-
-    private void track(Map<BackendKey, ProbeSpec> wanted, boolean initiallyUp) {
-        for (var e : wanted.entrySet()) {
-            health.track(e.getKey(), e.getValue().rise(), e.getValue().fall(), initiallyUp);
-        }
-        health.retain(wanted.keySet());
-    }
-
-    /** The removed-and-draining set after going from {@code before} to {@code after}. */
-    private Map<BackendKey, EffectiveConfig.Removed> removedAfter(GatewayConfig before, GatewayConfig after) {
-        Map<String, VipConfig> afterByName = new HashMap<>();
-        for (VipConfig v : after.vips()) {
-            afterByName.put(v.name(), v);
-        }
-        Map<BackendKey, EffectiveConfig.Removed> out = new LinkedHashMap<>();
-        // Still draining from earlier reloads, unless configured again.
-        for (var e : removed.entrySet()) {
-            if (!configured(afterByName.get(e.getKey().vip()), e.getKey().identity())) {
-                out.put(e.getKey(), e.getValue());
-            }
-        }
-        if (graceNs == 0) {
-            return out;
-        }
-        long deadline = clockNs.getAsLong() + graceNs;
-        for (VipConfig v : before.vips()) {
-            VipConfig now = afterByName.get(v.name());
-            for (BackendConfig b : v.backends()) {
-                String id = BackendIdentity.of(b.address());
-                if (!configured(now, id)) {
-                    out.putIfAbsent(new BackendKey(v.name(), id), new EffectiveConfig.Removed(v, b, deadline));
-                }
-            }
-        }
-        return out;
-    }
-
-    private static boolean configured(VipConfig vip, String identity) {
-        if (vip == null) {
-            return false;
-        }
-        for (BackendConfig b : vip.backends()) {
-            if (BackendIdentity.of(b.address()).equals(identity)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** One probe per backend of every VIP with a health check, including removed backends still draining. */
-    static Map<BackendKey, ProbeSpec> wantedProbes(GatewayConfig config,
-                                                   Map<BackendKey, EffectiveConfig.Removed> drained) {
-        Map<BackendKey, ProbeSpec> out = new LinkedHashMap<>();
-        for (VipConfig v : config.vips()) {
-            for (BackendConfig b : v.backends()) {
-                // The backend's own health-check, else the VIP's (conf resolves the defaults of either).
-                HealthCheckConfig hc = b.effectiveHealthCheck(v);
-                // The probe of an IPv6 VIP is ICMPv6 from tunnel-source.ipv6, even through an IPv4 backend's sit.
-                if (hc != null && HealthCheckConfig.TYPE_TUNNEL.equals(hc.type()) && !v.isIpv4()
-                        && (config.tunnelSource() == null || config.tunnelSource().ipv6() == null)) {
-                    throw new IllegalArgumentException("vip " + v.name() + ": health-check type tunnel of an IPv6 "
-                            + "VIP needs tunnel-source.ipv6 (the source of its ICMPv6 echo through the tunnel)");
-                }
-                if (hc != null) {
-                    out.put(new BackendKey(v.name(), BackendIdentity.of(b.address())), ProbeSpec.of(hc, b.address()));
-                }
-            }
-        }
-        for (var e : drained.entrySet()) {
-            HealthCheckConfig hc = e.getValue().backend().effectiveHealthCheck(e.getValue().vip());
-            if (hc != null) {
-                out.putIfAbsent(e.getKey(), ProbeSpec.of(hc, e.getValue().backend().address()));
-            }
-        }
-        return out;
+        publisher.rebuild(reloader.running(), grace.current(), why);
     }
 }

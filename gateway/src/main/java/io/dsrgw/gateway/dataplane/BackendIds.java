@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * Stable small-integer ids for backends, per (VIP name, backend identity), kept by the control plane for the life
- * of the process and handed to every {@link ForwardingSnapshot.Builder} through a {@link SnapshotContext}.
+ * of the process and handed to every build through {@link ForwardingSnapshot.Builder#backendIds}. It lives in the
+ * data plane because flow-table entries store these ids and every snapshot maps them to its own indices.
  *
  * <p>Why: a snapshot's backend indices are positions in its arrays and shift whenever a backend is added or
  * removed. Flow-table entries store the stable id instead, and a snapshot maps id -> its own index

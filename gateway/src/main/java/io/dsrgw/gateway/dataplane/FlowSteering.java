@@ -4,10 +4,16 @@ import io.dsrgw.encap.flow.FlowKey;
 import io.dsrgw.encap.ip.IpProtocol;
 
 /**
- * Chooses the backend of a flow with the worker's {@link FlowTable} in front of Maglev (DESIGN.md decision 3):
+ * The one backend-selection rule of the data plane: the worker's {@link FlowTable} in front of Maglev (DESIGN.md
+ * decision 3). The pipeline forwards with {@link #backendFor}; {@code dsrctl explain} asks {@link #explain}, which
+ * reads the table the same way, so the two cannot disagree.
  * <ul>
- *   <li>a flow in the table stays on its backend as long as that backend is in the snapshot and not down, even
- *       when backends were added, re-weighted or set draining since (its Maglev slot may point elsewhere now);</li>
+ *   <li>a TCP SYN without ACK opens a connection: it always takes the VIP's current Maglev choice and (re)binds the
+ *       entry to it (as Katran does), so a port reused after the backend set changed follows the current table
+ *       instead of a stale entry; the XDP program implements the same rule;</li>
+ *   <li>any other packet of a flow in the table stays on its backend as long as that backend is in the snapshot and
+ *       not down, even when backends were added, re-weighted or set draining since (its Maglev slot may point
+ *       elsewhere now);</li>
  *   <li>a flow whose backend is down or gone is re-hashed through the VIP's current Maglev table, and the entry
  *       is re-bound to the new backend;</li>
  *   <li>a new flow takes its Maglev backend and is inserted (a full bucket evicts its least recently seen
@@ -15,7 +21,7 @@ import io.dsrgw.encap.ip.IpProtocol;
  * </ul>
  * The table stores stable backend ids ({@link BackendIds}), which each snapshot maps to its own indices.
  *
- * <p>One per worker, worker thread only; no allocation, locks or exceptions.
+ * <p>One per worker, worker thread only; no allocation, locks or exceptions on the per-packet methods.
  */
 public final class FlowSteering {
     /** TCP flag bits (RFC 9293 3.1), as in byte 13 of the TCP header. */
@@ -56,8 +62,9 @@ public final class FlowSteering {
         }
         int slot = table.find(key, hash, nowNs);
         if (slot != FlowTable.MISS) {
-            int b = s.backendIndexById(table.backendId(slot));
-            if (b != ForwardingSnapshot.NONE && s.backendVip(b) == vip && s.keepsExistingFlows(b)) {
+            boolean syn = isOpeningSyn(key, tcpFlags);
+            int b = syn ? ForwardingSnapshot.NONE : pinned(s, vip, slot);
+            if (b != ForwardingSnapshot.NONE) {
                 table.touch(slot, nowNs, nextClass(table.timeoutClass(slot), key, tcpFlags));
                 return b;
             }
@@ -66,9 +73,13 @@ public final class FlowSteering {
                 table.remove(slot);
                 return b;
             }
-            rehashed++;
+            if (!syn) {
+                rehashed++; // moved off a down or removed backend (a SYN re-hash is a new connection, not a move)
+            }
             table.rebind(slot, s.backendId(b), (int) s.generation());
-            table.touch(slot, nowNs, nextClass(table.timeoutClass(slot), key, tcpFlags));
+            // A new connection on a known 5-tuple starts over in the SYN timeout class.
+            table.touch(slot, nowNs, syn ? initialClass(key, tcpFlags) : nextClass(table.timeoutClass(slot), key,
+                    tcpFlags));
             return b;
         }
         int b = s.backendFor(vip, hash);
@@ -87,13 +98,51 @@ public final class FlowSteering {
         if (!s.vipStateless(vip)) {
             int slot = table.find(key, hash, nowNs);
             if (slot != FlowTable.MISS) {
-                int b = s.backendIndexById(table.backendId(slot));
-                if (b != ForwardingSnapshot.NONE && s.backendVip(b) == vip && s.keepsExistingFlows(b)) {
+                int b = pinned(s, vip, slot);
+                if (b != ForwardingSnapshot.NONE) {
                     return b;
                 }
             }
         }
         return s.backendFor(vip, hash);
+    }
+
+    /**
+     * Which backend the next packet of flow {@code key} other than a SYN gets, and why, without changing the table
+     * (no learning, no touch, no counters: {@link FlowTable#peek}). A SYN always gets
+     * {@link BackendSelection#maglev}. Worker thread only (the table is the worker's); allocates the answer, so it
+     * is for control questions handed to the worker ({@link FlowLookupMailbox}), never for the packet path.
+     *
+     * @param tableId the id reported as {@link BackendSelection#table()} when this table pins the flow
+     */
+    public BackendSelection explain(ForwardingSnapshot s, int vip, FlowKey key, long hash, long nowNs, int tableId) {
+        if (!s.vipStateless(vip)) {
+            int slot = table.peek(key, hash, nowNs);
+            if (slot != FlowTable.MISS) {
+                int b = pinned(s, vip, slot);
+                if (b != ForwardingSnapshot.NONE) {
+                    return new BackendSelection(b, BackendSelection.Source.PINNED, tableId,
+                            ForwardingSnapshot.slotOf(hash, s.tableSize()), hash);
+                }
+            }
+        }
+        return BackendSelection.maglev(s, vip, hash);
+    }
+
+    /**
+     * The backend index of the entry in {@code slot} when it may keep its flows (in {@code s}, of VIP {@code vip},
+     * active or draining), else {@link ForwardingSnapshot#NONE}: the pinning rule shared by every lookup.
+     */
+    private int pinned(ForwardingSnapshot s, int vip, int slot) {
+        int b = s.backendIndexById(table.backendId(slot));
+        return b != ForwardingSnapshot.NONE && s.backendVip(b) == vip && s.keepsExistingFlows(b)
+                ? b : ForwardingSnapshot.NONE;
+    }
+
+    /** A TCP SYN without ACK (not a fragment): the opening packet of a connection. */
+    static boolean isOpeningSyn(FlowKey key, int tcpFlags) {
+        return tcpFlags != NO_FLAGS && key.protocol() == IpProtocol.TCP && !key.fragment()
+                && (tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
     }
 
     /** Timeout class of a new flow. */

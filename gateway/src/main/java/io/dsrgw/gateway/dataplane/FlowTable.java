@@ -191,6 +191,24 @@ public final class FlowTable {
     }
 
     /**
+     * As {@link #find}, but without side effects: counts nothing and frees nothing (an expired entry is a miss and
+     * stays for {@link #find} or {@link #sweep} to free). For questions about a flow ({@code dsrctl explain}) that
+     * must not change what they look at; worker thread only, like every other method.
+     */
+    public int peek(FlowKey key, long hash, long nowNs) {
+        long tag = hash == 0 ? 1 : hash;
+        int base1 = firstBucket(hash) * WAYS;
+        int base2 = secondBucket(hash) * WAYS;
+        for (int w = 0; w < 2 * WAYS; w++) {
+            int slot = w < WAYS ? base1 + w : base2 + w - WAYS;
+            if (buckets[hashIndex(slot)] == tag && sameKey(slot, key)) {
+                return expired(slot, nowNs) ? MISS : slot;
+            }
+        }
+        return MISS;
+    }
+
+    /**
      * Inserts {@code key} (not in the table: call after {@link #find} missed) with its backend and the snapshot
      * generation, and returns its slot. Takes an empty slot of the bucket, else an expired one, else evicts the
      * live entry with the earliest deadline (see the class comment).

@@ -11,6 +11,7 @@ import io.dsrgw.encap.tunnel.TunnelSpec;
 import io.dsrgw.gateway.lb.BackendIdentity;
 import io.dsrgw.gateway.lb.Maglev;
 import io.dsrgw.gateway.lb.MaglevBackend;
+import io.dsrgw.gateway.lb.MaglevCache;
 import io.dsrgw.gateway.lb.MaglevHasher;
 import io.dsrgw.gateway.lb.MaglevTable;
 
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Immutable forwarding state shared by all workers: the VIP table, one Maglev table per VIP and the backends,
@@ -143,7 +145,7 @@ public final class ForwardingSnapshot {
             vipProtocol[vip] = v.protocol;
             vipPorts[vip] = v.ports.clone();
             maglevByVip[vip] = v.table;
-            vipStateless[vip] = b.context != null && b.context.statelessVips().contains(v.name);
+            vipStateless[vip] = b.statelessVips.contains(v.name);
             List<MaglevBackend> sorted = v.table.backends();
             int[] globalIndex = new int[sorted.size()];
             for (int i = 0; i < sorted.size(); i++) {
@@ -156,7 +158,7 @@ public final class ForwardingSnapshot {
                 backendIdentity[next] = r.identity;
                 backendVip[next] = vip;
                 backendState[next] = (byte) r.state.ordinal();
-                backendId[next] = b.context == null ? next : b.context.backendIds().idOf(v.name, r.identity);
+                backendId[next] = b.backendIds == null ? next : b.backendIds.idOf(v.name, r.identity);
                 next++;
             }
             v.table.copyInto(slots, vip * tableSize, globalIndex);
@@ -304,7 +306,7 @@ public final class ForwardingSnapshot {
         return backendState[b] != DOWN_ORDINAL;
     }
 
-    /** Stable id of backend {@code b} ({@link BackendIds}; the global index when built without a context). */
+    /** Stable id of backend {@code b} ({@link BackendIds}; the global index when built without them). */
     public int backendId(int b) {
         return backendId[b];
     }
@@ -516,7 +518,9 @@ public final class ForwardingSnapshot {
         private long tunnelSourceIpv6Lo;
         private EchoMode echoMode = EchoMode.ANSWER;
         private int tooBigRatePerSecond = 100;
-        private SnapshotContext context;
+        private BackendIds backendIds;
+        private MaglevCache maglevCache;
+        private Set<String> statelessVips = Set.of();
 
         private Builder(String hashSeed, int tableSize, int tunnelSourceIpv4, int ttl, int tunnelMtuBytes) {
             this.hashSeed = Objects.requireNonNull(hashSeed, "hashSeed");
@@ -564,12 +568,27 @@ public final class ForwardingSnapshot {
             return this;
         }
 
-        /** Stable backend ids, Maglev table reuse and stateless VIPs (issue 5); without it, none of them. */
-        public Builder context(SnapshotContext context) {
-            this.context = context;
-            if (context != null) {
-                context.maglevCache().beginBuild();
+        /**
+         * Stable backend ids (issue 5), kept by the control plane across builds; without them a backend's id is its
+         * index in this snapshot. Flow-table entries store these ids.
+         */
+        public Builder backendIds(BackendIds ids) {
+            this.backendIds = ids;
+            return this;
+        }
+
+        /** Maglev table reuse across builds (issue 5); without it, every VIP's table is computed afresh. */
+        public Builder maglevCache(MaglevCache cache) {
+            this.maglevCache = cache;
+            if (cache != null) {
+                cache.beginBuild();
             }
+            return this;
+        }
+
+        /** Names of the VIPs whose flows bypass the flow tables (pure Maglev; {@code vips[i].flow-table = false}). */
+        public Builder statelessVips(Set<String> names) {
+            this.statelessVips = Set.copyOf(names);
             return this;
         }
 
@@ -632,8 +651,8 @@ public final class ForwardingSnapshot {
                 resolved.add(new ResolvedBackend(identity, spec, b.state()));
                 maglevBackends.add(new MaglevBackend(identity, b.weight(), b.active()));
             }
-            MaglevTable table = context == null ? Maglev.build(maglevBackends, tableSize, maglevHasher)
-                    : context.maglevCache().build(maglevBackends, tableSize, maglevHasher, hashSeed);
+            MaglevTable table = maglevCache == null ? Maglev.build(maglevBackends, tableSize, maglevHasher)
+                    : maglevCache.build(maglevBackends, tableSize, maglevHasher, hashSeed);
             if (vip4) {
                 vips.add(new VipSpec(name, 4, Ipv4Addresses.of((Inet4Address) address), 0, 0, protocol, sortedPorts,
                         resolved, table));

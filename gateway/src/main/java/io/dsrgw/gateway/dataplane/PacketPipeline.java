@@ -13,8 +13,6 @@ import io.dsrgw.encap.ip.Ipv4Flyweight;
 import io.dsrgw.encap.ip.Ipv6Flyweight;
 import io.dsrgw.encap.tunnel.TunnelEncapsulator;
 import io.dsrgw.encap.tunnel.TunnelSpec;
-import io.dsrgw.gateway.metrics.CounterSet;
-import io.dsrgw.gateway.metrics.WorkerCounters;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,7 +1,9 @@
 /**
- * Data-plane counters. Each worker owns one {@link io.dsrgw.gateway.metrics.WorkerCounters} and increments plain
- * fields on its own thread; once per batch it publishes them with release semantics, and
- * {@link io.dsrgw.gateway.metrics.GatewayMetrics} sums the published values off the hot path into Dropwizard
- * Metrics gauges. No locks, no shared writes.
+ * Data-plane counters as Dropwizard Metrics gauges. Each worker owns one
+ * {@link io.dsrgw.gateway.dataplane.WorkerCounters} (and one {@link io.dsrgw.gateway.dataplane.FlowTable}) and
+ * increments plain fields on its own thread; once per batch it publishes them with release semantics, and
+ * {@link io.dsrgw.gateway.metrics.GatewayMetrics} / {@link io.dsrgw.gateway.metrics.FlowTableMetrics} sum the
+ * published values off the hot path. This package reads {@code io.dsrgw.gateway.dataplane}; the data plane never
+ * imports it. No locks, no shared writes.
  */
 package io.dsrgw.gateway.metrics;

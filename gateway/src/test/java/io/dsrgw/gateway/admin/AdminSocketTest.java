@@ -218,6 +218,7 @@ class AdminSocketTest {
         Run r = dsrctl("explain", "udp", "192.0.2.7:5353", "10.100.0.2:53");
         assertEquals(0, r.exit(), r.err());
         assertEquals("vip dns\nbackend " + s.backendIdentity(s.backendFor(vip, hash)) + "\nbackend_state active\n"
+                + "source maglev\ntable -\n"
                 + "slot " + io.dsrgw.gateway.dataplane.ForwardingSnapshot.slotOf(hash, 65537) + "\ntable_size 65537\n"
                 + String.format("hash 0x%016x", hash) + "\ngeneration 1\n", r.out());
         Run notVip = dsrctl("explain", "tcp", "192.0.2.7:5353", "10.100.0.2:53");

@@ -6,8 +6,6 @@ import io.dsrgw.encap.ip.Ipv4Addresses;
 import io.dsrgw.encap.ip.Ipv6Addresses;
 import io.dsrgw.encap.testing.FixtureTable;
 import io.dsrgw.encap.tunnel.TunnelKind;
-import io.dsrgw.gateway.metrics.CounterSet;
-import io.dsrgw.gateway.metrics.WorkerCounters;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

@@ -4,6 +4,7 @@ import io.dsrgw.conf.BackendState;
 import io.dsrgw.encap.flow.FlowKey;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Addresses;
+import io.dsrgw.gateway.lb.MaglevCache;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -22,12 +23,13 @@ class FlowSteeringTest {
     private static final int B3 = Ipv4Addresses.parse("10.0.3.3");
     private static final int FLOWS = 3000;
 
-    private final SnapshotContext context = SnapshotContext.create();
+    private final BackendIds ids = new BackendIds();
+    private final MaglevCache cache = new MaglevCache();
     private long generation;
 
     private ForwardingSnapshot snapshot(ForwardingSnapshot.Ipv4Backend... backends) {
         return ForwardingSnapshot.builder("seed", 65537, Ipv4Addresses.parse("10.0.2.2"), 64, 1500)
-                .generation(++generation).context(context)
+                .generation(++generation).backendIds(ids).maglevCache(cache)
                 .addVip("web", VIP, IpProtocol.TCP, new int[] {80}, List.of(backends)).build();
     }
 
@@ -88,6 +90,86 @@ class FlowSteeringTest {
         assertEquals(B3, grown.backendIpv4(b));
     }
 
+    /** A flow (number >= 0) that route() pinned to another backend than {@code grown}'s Maglev table gives it. */
+    private static int flowMovedByMaglev(int[] pinned, ForwardingSnapshot grown, int to) {
+        for (int i = 0; i < FLOWS; i++) {
+            int m = grown.backendIpv4(grown.backendFor(0, grown.flowHash().hash(flow(i))));
+            if (m == to && pinned[i] != to) {
+                return i;
+            }
+        }
+        throw new AssertionError("no flow moves to " + Ipv4Addresses.format(to));
+    }
+
+    @Test
+    void shouldSendASynOfAPinnedFlowToTheNewMaglevBackendAndRebindTheEntry() {
+        FlowSteering steering = steering();
+        int[] before = route(steering, snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE)));
+        ForwardingSnapshot grown = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE),
+                b(B3, 100, BackendState.ACTIVE));
+        int i = flowMovedByMaglev(before, grown, B3);
+        FlowKey k = flow(i);
+        long hash = grown.flowHash().hash(k);
+        long entries = steering.table().get(FlowTable.Counter.ENTRIES);
+        int syn = steering.backendFor(grown, 0, k, hash, FlowSteering.TCP_SYN, 2_000L);
+        assertEquals(B3, grown.backendIpv4(syn), "a SYN takes the current Maglev choice (re-hash, as Katran)");
+        assertEquals(entries, steering.table().get(FlowTable.Counter.ENTRIES), "the entry is re-bound, not added");
+        int ack = steering.backendFor(grown, 0, k, hash, FlowSteering.TCP_ACK, 3_000L);
+        assertEquals(B3, grown.backendIpv4(ack), "the rest of the new connection follows its SYN");
+        assertEquals(0, steering.rehashed(), "a SYN re-hash is not a move away from a failed backend");
+        int slot = steering.table().peek(k, hash, 3_000L);
+        assertEquals(FlowTable.CLASS_TCP_ESTABLISHED, steering.table().timeoutClass(slot));
+    }
+
+    @Test
+    void shouldKeepANonSynPacketOfAPinnedFlowOnItsBackendAfterABackendIsAdded() {
+        FlowSteering steering = steering();
+        int[] before = route(steering, snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE)));
+        ForwardingSnapshot grown = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE),
+                b(B3, 100, BackendState.ACTIVE));
+        int i = flowMovedByMaglev(before, grown, B3);
+        FlowKey k = flow(i);
+        long hash = grown.flowHash().hash(k);
+        for (int flags : new int[] {FlowSteering.TCP_ACK, FlowSteering.TCP_SYN | FlowSteering.TCP_ACK,
+            FlowSteering.TCP_FIN | FlowSteering.TCP_ACK, FlowSteering.TCP_RST}) {
+            int b = steering.backendFor(grown, 0, k, hash, flags, 2_000L);
+            assertEquals(before[i], grown.backendIpv4(b), "flags 0x" + Integer.toHexString(flags) + " stay pinned");
+        }
+    }
+
+    @Test
+    void shouldExplainAPinnedFlowAndAMaglevFlowWithoutChangingTheTable() {
+        FlowSteering steering = steering();
+        int[] before = route(steering, snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE)));
+        ForwardingSnapshot grown = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE),
+                b(B3, 100, BackendState.ACTIVE));
+        int i = flowMovedByMaglev(before, grown, B3);
+        FlowKey k = flow(i);
+        long hash = grown.flowHash().hash(k);
+        long hits = steering.table().get(FlowTable.Counter.HITS);
+        long misses = steering.table().get(FlowTable.Counter.MISSES);
+        BackendSelection pinned = steering.explain(grown, 0, k, hash, 2_000L, 7);
+        assertEquals(BackendSelection.Source.PINNED, pinned.source());
+        assertEquals(7, pinned.table());
+        assertEquals(before[i], grown.backendIpv4(pinned.backend()));
+        assertEquals(ForwardingSnapshot.slotOf(hash, 65537), pinned.slot(), "the Maglev slot, also when pinned");
+        assertEquals(steering.backendFor(grown, 0, k, hash, FlowSteering.TCP_ACK, 2_000L), pinned.backend(),
+                "explain and forwarding agree");
+        FlowKey unknown = flow(FLOWS + 1);
+        long h2 = grown.flowHash().hash(unknown);
+        BackendSelection fresh = steering.explain(grown, 0, unknown, h2, 2_000L, 7);
+        assertEquals(new BackendSelection(grown.backendFor(0, h2), BackendSelection.Source.MAGLEV,
+                BackendSelection.NO_TABLE, ForwardingSnapshot.slotOf(h2, 65537), h2), fresh);
+        assertEquals(hits + 1, steering.table().get(FlowTable.Counter.HITS), "only the forwarded packet counted");
+        assertEquals(misses, steering.table().get(FlowTable.Counter.MISSES));
+        assertEquals(FlowTable.MISS, steering.table().peek(unknown, h2, 2_000L), "explain learns nothing");
+        // A pinned backend gone down: the flow would be re-hashed, and explain says so.
+        ForwardingSnapshot down = snapshot(
+                b(B1, 100, before[i] == B1 ? BackendState.DOWN : BackendState.ACTIVE),
+                b(B2, 100, before[i] == B2 ? BackendState.DOWN : BackendState.ACTIVE), b(B3, 100, BackendState.ACTIVE));
+        assertEquals(BackendSelection.Source.MAGLEV, steering.explain(down, 0, k, hash, 2_000L, 7).source());
+    }
+
     @Test
     void shouldKeepFlowsOnAReweightedOrDrainingBackend() {
         FlowSteering steering = steering();
@@ -133,7 +215,7 @@ class FlowSteeringTest {
     void shouldBypassTheTableForAStatelessVip() {
         FlowSteering steering = steering();
         ForwardingSnapshot s = ForwardingSnapshot.builder("seed", 65537, 1, 64, 1500)
-                .context(context.withStatelessVips(Set.of("web")))
+                .backendIds(ids).maglevCache(cache).statelessVips(Set.of("web"))
                 .addVip("web", VIP, IpProtocol.TCP, new int[] {80}, List.of(b(B1, 1, BackendState.ACTIVE))).build();
         route(steering, s);
         assertEquals(0, steering.table().get(FlowTable.Counter.ENTRIES));
@@ -144,7 +226,7 @@ class FlowSteeringTest {
         ForwardingSnapshot a = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE));
         ForwardingSnapshot b = snapshot(b(B2, 100, BackendState.ACTIVE), b(B1, 100, BackendState.ACTIVE));
         assertSame(a.maglev(0), b.maglev(0), "same backends in another order: same table, not rebuilt");
-        assertEquals(1, context.maglevCache().builds());
+        assertEquals(1, cache.builds());
         assertEquals(a.backendId(0), b.backendId(0));
     }
 

@@ -8,8 +8,6 @@ import io.dsrgw.encap.ip.Ipv4Flyweight;
 import io.dsrgw.encap.ip.Ipv6Addresses;
 import io.dsrgw.encap.ip.Ipv6Flyweight;
 import io.dsrgw.encap.tunnel.TunnelKind;
-import io.dsrgw.gateway.metrics.CounterSet;
-import io.dsrgw.gateway.metrics.WorkerCounters;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

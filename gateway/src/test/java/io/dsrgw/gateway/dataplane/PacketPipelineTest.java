@@ -2,8 +2,6 @@ package io.dsrgw.gateway.dataplane;
 
 import io.dsrgw.encap.flow.FlowHash;
 import io.dsrgw.encap.flow.FlowKey;
-import io.dsrgw.gateway.metrics.CounterSet;
-import io.dsrgw.gateway.metrics.WorkerCounters;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;

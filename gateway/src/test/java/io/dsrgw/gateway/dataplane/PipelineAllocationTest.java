@@ -1,8 +1,6 @@
 package io.dsrgw.gateway.dataplane;
 
 import io.dsrgw.conf.EchoMode;
-import io.dsrgw.gateway.metrics.CounterSet;
-import io.dsrgw.gateway.metrics.WorkerCounters;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

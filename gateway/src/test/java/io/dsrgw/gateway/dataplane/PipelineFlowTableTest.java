@@ -2,8 +2,6 @@ package io.dsrgw.gateway.dataplane;
 
 import io.dsrgw.conf.BackendState;
 import io.dsrgw.encap.ip.IpProtocol;
-import io.dsrgw.gateway.metrics.CounterSet;
-import io.dsrgw.gateway.metrics.WorkerCounters;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -33,14 +31,14 @@ class PipelineFlowTableTest {
 
     @Test
     void shouldTrackTheTcpHandshakeAndKeepTheFlowWhenABackendIsAdded() {
-        SnapshotContext context = SnapshotContext.create();
-        ForwardingSnapshot three = build(context, 1, "10.0.3.10", "10.0.3.11", "10.0.3.12");
+        BackendIds ids = new BackendIds();
+        ForwardingSnapshot three = build(ids, 1, "10.0.3.10", "10.0.3.11", "10.0.3.12");
         FlowTable table = new FlowTable(1024, FlowTimeouts.DEFAULT);
         PacketPipeline pipeline = new PacketPipeline(three, new WorkerCounters());
         pipeline.flowSteering(new FlowSteering(table));
         pipeline.beginBatch(S);
         // Clients whose flows the fourth backend would take over under pure Maglev.
-        ForwardingSnapshot four = build(context, 2, "10.0.3.10", "10.0.3.11", "10.0.3.12", "10.0.3.13");
+        ForwardingSnapshot four = build(ids, 2, "10.0.3.10", "10.0.3.11", "10.0.3.12", "10.0.3.13");
         int moved = 0;
         for (int port = 40000; port < 40200; port++) {
             byte[] syn = ipv4(0, 1, 0, 63, IpProtocol.TCP, "10.0.1.2", PacketPipelineTest.WEB, tcp(port, 80, 0));
@@ -72,13 +70,13 @@ class PipelineFlowTableTest {
         assertEquals(200, established);
     }
 
-    private static ForwardingSnapshot build(SnapshotContext context, long generation, String... backends) {
+    private static ForwardingSnapshot build(BackendIds ids, long generation, String... backends) {
         List<ForwardingSnapshot.Ipv4Backend> list = new java.util.ArrayList<>();
         for (String b : backends) {
             list.add(new ForwardingSnapshot.Ipv4Backend(TestPackets.addr(b), 100, BackendState.ACTIVE));
         }
         return ForwardingSnapshot.builder(PacketPipelineTest.SEED, 65537, TestPackets.addr("10.0.2.2"), 64, 1500)
-                .generation(generation).context(context)
+                .generation(generation).backendIds(ids)
                 .addVip("web", TestPackets.addr(PacketPipelineTest.WEB), IpProtocol.TCP, new int[] {80}, list)
                 .build();
     }

@@ -2,6 +2,8 @@ package io.dsrgw.gateway.metrics;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.dsrgw.gateway.dataplane.CounterSet;
+import io.dsrgw.gateway.dataplane.WorkerCounters;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

@@ -5,11 +5,11 @@ import io.dsrgw.encap.flow.FlowHash;
 import io.dsrgw.encap.flow.FlowKey;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Addresses;
+import io.dsrgw.gateway.dataplane.BackendIds;
 import io.dsrgw.gateway.dataplane.FlowSteering;
 import io.dsrgw.gateway.dataplane.FlowTable;
 import io.dsrgw.gateway.dataplane.FlowTimeouts;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
-import io.dsrgw.gateway.dataplane.SnapshotContext;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -90,7 +90,7 @@ public class FlowTableBenchmark {
                     BackendState.ACTIVE));
         }
         snapshot = ForwardingSnapshot.builder("bench", 65537, Ipv4Addresses.parse("10.0.2.2"), 64, 1500)
-                .generation(1).context(SnapshotContext.create())
+                .generation(1).backendIds(new BackendIds())
                 .addVip("web", Ipv4Addresses.parse("10.100.0.1"), IpProtocol.TCP, new int[] {80}, backends).build();
         flowHash = snapshot.flowHash();
         steering = new FlowSteering(table);

@@ -7,7 +7,7 @@ import io.dsrgw.encap.tunnel.TunnelKind;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.gateway.dataplane.PacketPipeline;
 import io.dsrgw.gateway.dataplane.TxSink;
-import io.dsrgw.gateway.metrics.WorkerCounters;
+import io.dsrgw.gateway.dataplane.WorkerCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -137,7 +137,7 @@ public class PipelineBenchmark {
         // Every packet must take the full path (encapsulated), or we would be timing a drop.
         for (int i = 0; i < flows; i++) {
             if (pipeline.process(slots[i], PacketPipeline.HEADROOM_BYTES, PACKET_BYTES, sink)
-                    != io.dsrgw.gateway.metrics.CounterSet.TX_PACKETS) {
+                    != io.dsrgw.gateway.dataplane.CounterSet.TX_PACKETS) {
                 throw new IllegalStateException("packet " + i + " was not forwarded");
             }
         }

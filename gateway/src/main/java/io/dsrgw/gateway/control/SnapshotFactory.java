@@ -1,4 +1,4 @@
-package io.dsrgw.gateway.dataplane;
+package io.dsrgw.gateway.control;
 
 import io.dsrgw.conf.BackendConfig;
 import io.dsrgw.conf.GatewayConfig;
@@ -8,6 +8,7 @@ import io.dsrgw.conf.VipConfig;
 import io.dsrgw.encap.ip.Ipv4Addresses;
 import io.dsrgw.encap.ip.Ipv6Addresses;
 import io.dsrgw.encap.tunnel.TunnelKind;
+import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.gateway.lb.BackendIdentity;
 
 import java.net.Inet4Address;
@@ -61,7 +62,10 @@ public final class SnapshotFactory {
         }
         ForwardingSnapshot.Builder builder = ForwardingSnapshot.builder(config.hashSeed(), config.maglevTableSize(),
                 source4 == null ? 0 : Ipv4Addresses.of(source4), config.ttl(), config.tunnelMtu())
-                .generation(generation).context(context);
+                .generation(generation);
+        if (context != null) {
+            context.applyTo(builder);
+        }
         if (source6 != null) {
             builder.tunnelSourceIpv6(Ipv6Addresses.hi(source6), Ipv6Addresses.lo(source6));
         }

@@ -1,5 +1,7 @@
-package io.dsrgw.gateway.dataplane;
+package io.dsrgw.gateway.control;
 
+import io.dsrgw.gateway.dataplane.BackendIds;
+import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.gateway.lb.MaglevCache;
 
 import java.util.Objects;
@@ -23,6 +25,11 @@ public record SnapshotContext(BackendIds backendIds, MaglevCache maglevCache, Se
     /** A fresh context: new ids, empty cache, every VIP uses the flow table. */
     public static SnapshotContext create() {
         return new SnapshotContext(new BackendIds(), new MaglevCache(), Set.of());
+    }
+
+    /** Hands the ids, the cache and the stateless VIPs to {@code builder}; returns it. */
+    public ForwardingSnapshot.Builder applyTo(ForwardingSnapshot.Builder builder) {
+        return builder.backendIds(backendIds).maglevCache(maglevCache).statelessVips(statelessVips);
     }
 
     /** The same ids and cache with another set of stateless VIPs. */

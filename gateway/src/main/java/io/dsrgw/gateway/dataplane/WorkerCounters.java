@@ -1,4 +1,4 @@
-package io.dsrgw.gateway.metrics;
+package io.dsrgw.gateway.dataplane;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -1,4 +1,4 @@
-package io.dsrgw.gateway.linux;
+package io.dsrgw.gateway.dataplane.tun;
 
 import java.io.IOException;
 import java.io.InputStream;

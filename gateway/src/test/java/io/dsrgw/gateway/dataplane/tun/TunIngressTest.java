@@ -1,4 +1,4 @@
-package io.dsrgw.gateway.linux;
+package io.dsrgw.gateway.dataplane.tun;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,12 +1,13 @@
-package io.dsrgw.gateway.linux;
+package io.dsrgw.gateway.dataplane.tun;
 
+import io.dsrgw.gateway.dataplane.FlowLookupMailbox;
 import io.dsrgw.gateway.dataplane.FlowSteering;
 import io.dsrgw.gateway.dataplane.FlowTable;
 import io.dsrgw.gateway.dataplane.PacketPipeline;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.dataplane.TxSink;
-import io.dsrgw.gateway.metrics.CounterSet;
-import io.dsrgw.gateway.metrics.WorkerCounters;
+import io.dsrgw.gateway.dataplane.CounterSet;
+import io.dsrgw.gateway.dataplane.WorkerCounters;
 import io.dsrgw.linux.Errno;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.Poll;
@@ -37,9 +38,10 @@ import java.util.Objects;
  * {@link PacketPipeline#HEADROOM_BYTES} of headroom, run each through the pipeline, which queues the
  * encapsulated packet in the {@link SendBatch} of its family (it points into the slot, no copy); then one
  * {@code sendmmsg} per non-empty batch, fix up the counters for packets the kernel refused, publish the counters,
- * pick up a new snapshot. A batch that fills up mid-way (fragments add packets) is flushed at once; the slots it
- * points into stay untouched until the next batch. The pipeline's clock (too-big token bucket) is read once per
- * batch. Only when a batch is empty does the worker block in poll(2).
+ * answer a pending flow question ({@link FlowLookupMailbox}), pick up a new snapshot. A batch that fills up
+ * mid-way (fragments add packets) is flushed at once; the slots it points into stay untouched until the next
+ * batch. The pipeline's clock (too-big token bucket) is read once per batch. Only when a batch is empty does the
+ * worker block in poll(2).
  */
 public final class TunWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TunWorker.class);
@@ -66,6 +68,9 @@ public final class TunWorker implements Runnable {
     private volatile boolean running = true;
     /** Issue 5: the worker's flow table, or null for pure Maglev. */
     private FlowTable flowTable;
+    private FlowSteering steering;
+    /** Questions about the flow table ({@code dsrctl explain}), answered between batches. */
+    private final FlowLookupMailbox lookups;
     private long lastErrorLogNs;
 
     /**
@@ -95,6 +100,7 @@ public final class TunWorker implements Runnable {
         }
         this.pollFds = new int[] {tun.fd()};
         this.sink = new BatchSink();
+        this.lookups = new FlowLookupMailbox(id);
     }
 
     /**
@@ -103,7 +109,16 @@ public final class TunWorker implements Runnable {
      */
     public void flowTable(FlowTable table) {
         this.flowTable = table;
-        pipeline.flowSteering(table == null ? null : new FlowSteering(table));
+        this.steering = table == null ? null : new FlowSteering(table);
+        pipeline.flowSteering(steering);
+    }
+
+    /**
+     * The worker's flow table as the control plane may ask it: the question is answered on this worker's thread
+     * between batches (the table is not thread-safe). Unanswered while no flow table is set or the worker stopped.
+     */
+    public FlowLookupMailbox lookups() {
+        return lookups;
     }
 
     public int id() {
@@ -140,6 +155,7 @@ public final class TunWorker implements Runnable {
     private void loop() throws LinuxException {
         MemorySegment[] slots = this.slots;
         FlowTable flows = flowTable;
+        FlowSteering steering = this.steering;
         while (running) {
             pipeline.snapshot(holder.get());
             // One clock read per batch: ICMP rate limit and flow-table timeouts.
@@ -168,6 +184,7 @@ public final class TunWorker implements Runnable {
                 // Free idle flows of a few buckets per batch: 64 buckets x 8 slots; a 2^20 table in 2048 batches.
                 flows.sweep(nowNs, 64);
                 flows.publishCounters();
+                lookups.serve(steering, nowNs);
             }
             if (n == 0) {
                 Poll.pollIn(pollFds, POLL_TIMEOUT_MS);

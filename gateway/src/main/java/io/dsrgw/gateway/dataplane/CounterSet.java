@@ -1,4 +1,4 @@
-package io.dsrgw.gateway.metrics;
+package io.dsrgw.gateway.dataplane;
 
 /**
  * The gateway's data-plane counters. The ids are stable (they are metric names, printed by {@code replay} and

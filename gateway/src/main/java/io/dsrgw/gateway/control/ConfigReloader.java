@@ -1,0 +1,157 @@
+package io.dsrgw.gateway.control;
+
+import io.dsrgw.conf.ConfigDiff;
+import io.dsrgw.conf.ConfigError;
+import io.dsrgw.conf.ConfigException;
+import io.dsrgw.conf.ConfigLoader;
+import io.dsrgw.conf.GatewayConfig;
+import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
+import io.dsrgw.gateway.health.BackendKey;
+import io.dsrgw.gateway.health.HealthState;
+import io.dsrgw.gateway.health.ProbeSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The reload path: config file -> parsed and validated ({@link ConfigLoader}, every error with file:line) -> diff
+ * against the running config -> removal grace for what left -> health tracking for what came -> new snapshot
+ * (Maglev rebuilt only for changed VIPs) -> published. A file that fails any step leaves the running config and
+ * snapshot untouched, logs every error and counts {@code reload_failures}; health state survives for backends
+ * that remain; operator overrides survive for backends still configured.
+ *
+ * <p>Not thread-safe: used under {@link GatewayControl}'s lock; the counters may be read from any thread.
+ */
+final class ConfigReloader {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
+    /** Settings read once at startup: flow tables are allocated per worker, the grace is a constructor argument. */
+    static final List<String> RESTART_SETTINGS = List.of("ingress", "batch-size", "admin",
+            "removed-backend-grace", "flow-table");
+
+    private final Path file;
+    private final HealthState health;
+    private final ProbeRunner probes;
+    private final RemovalGrace grace;
+    private final OperatorOverrides overrides;
+    private final SnapshotPublisher publisher;
+    private final ControlListeners listeners;
+    private GatewayConfig running;
+    private volatile long reloads;
+    private volatile long reloadFailures;
+
+    ConfigReloader(Path file, GatewayConfig initial, HealthState health, ProbeRunner probes, RemovalGrace grace,
+                   OperatorOverrides overrides, SnapshotPublisher publisher, ControlListeners listeners) {
+        this.file = Objects.requireNonNull(file, "file");
+        this.running = Objects.requireNonNull(initial, "initial");
+        this.health = health;
+        this.probes = probes;
+        this.grace = grace;
+        this.overrides = overrides;
+        this.publisher = publisher;
+        this.listeners = listeners;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** The running (operator) config, without overrides or effective states. */
+    GatewayConfig running() {
+        return running;
+    }
+
+    /** Applied reloads, no-change ones included ({@code reload_success}). */
+    long reloads() {
+        return reloads;
+    }
+
+    /** Rejected reloads ({@code reload_failures}). */
+    long reloadFailures() {
+        return reloadFailures;
+    }
+
+    /** Reloads the file now; see the class comment. Never throws for a bad file. */
+    ReloadResult reload() {
+        GatewayConfig next;
+        try {
+            next = ConfigLoader.loadGateway(file);
+        } catch (ConfigException e) {
+            List<String> errors = new ArrayList<>();
+            for (ConfigError err : e.errors()) {
+                errors.add(err.toString());
+            }
+            if (errors.isEmpty()) {
+                errors.add(file + ": " + e.getMessage());
+            }
+            return rejected(errors);
+        } catch (RuntimeException e) {
+            return rejected(List.of(file + ": " + e));
+        }
+        ConfigDiff diff = ConfigDiff.between(running, next);
+        List<String> restart = new ArrayList<>();
+        for (String s : diff.changedSettings()) {
+            if (RESTART_SETTINGS.contains(s)) {
+                restart.add(s);
+            }
+        }
+        if (diff.isEmpty()) {
+            ReloadResult r = new ReloadResult(true, diff, List.of(), publisher.generation(), restart);
+            LOG.info("reload: {}: no change", file);
+            reloads++;
+            listeners.reloaded(r);
+            return r;
+        }
+        Map<BackendKey, EffectiveConfig.Removed> nextRemoved = grace.after(running, next);
+        Map<BackendKey, ProbeSpec> wanted;
+        try {
+            wanted = ProbePlan.wanted(next, nextRemoved);
+        } catch (IllegalArgumentException e) {
+            return rejected(List.of(file + ": " + e.getMessage()));
+        }
+        // Track first, so that a backend new to health checking is built into the snapshot as down until it has
+        // passed rise checks; a rejected build puts the old set back (states of remaining backends are kept).
+        ProbePlan.track(health, wanted, false);
+        ForwardingSnapshot snapshot;
+        try {
+            snapshot = publisher.buildNext(next, nextRemoved);
+        } catch (SnapshotFactory.SnapshotException e) {
+            ProbePlan.track(health, ProbePlan.wanted(running, grace.current()), false);
+            List<String> errors = new ArrayList<>();
+            for (String p : e.problems()) {
+                errors.add(file + ": " + p);
+            }
+            return rejected(errors);
+        }
+        running = next;
+        grace.commit(nextRemoved);
+        overrides.prune(running);
+        publisher.publish(snapshot);
+        probes.apply(wanted, false);
+        reloads++;
+        ReloadResult r = new ReloadResult(true, diff, List.of(), publisher.generation(), restart);
+        LOG.info("{}", r.summary());
+        if (!nextRemoved.isEmpty()) {
+            LOG.info("draining {} removed backend(s) for up to {} ms: {}", nextRemoved.size(),
+                    grace.graceNs() / 1_000_000, nextRemoved.keySet());
+        }
+        listeners.reloaded(r);
+        return r;
+    }
+
+    private ReloadResult rejected(List<String> errors) {
+        reloadFailures++;
+        for (String e : errors) {
+            LOG.error("reload rejected: {}", e);
+        }
+        LOG.error("reload of {} rejected with {} error(s); still running generation {}", file, errors.size(),
+                publisher.generation());
+        ReloadResult r = new ReloadResult(false, null, errors, publisher.generation(), List.of());
+        listeners.reloaded(r);
+        return r;
+    }
+}

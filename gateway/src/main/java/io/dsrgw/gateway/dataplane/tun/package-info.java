@@ -1,0 +1,13 @@
+/**
+ * The TUN data plane: the default ingress, and the slow path behind an XDP program (DESIGN.md decision 13). The
+ * ingress TUN device and its VIP routes, /32 and /128 ({@link io.dsrgw.gateway.dataplane.tun.TunIngress},
+ * configured through the {@code ip} command), and the per-queue worker threads
+ * ({@link io.dsrgw.gateway.dataplane.tun.TunWorker}) that move packets from a TUN queue through the shared
+ * {@link io.dsrgw.gateway.dataplane.PacketPipeline} into raw sockets (one per family). System calls themselves live
+ * in the {@code io.dsrgw.linux} module.
+ *
+ * <p>Threading: a {@code TunIngress} is created and closed by the main thread; each {@code TunWorker} runs on its
+ * own dedicated thread and owns everything it touches per packet (buffers, pipeline, flow table, counters). Other
+ * threads reach a worker only through the snapshot holder (read once per batch) and its published counters.
+ */
+package io.dsrgw.gateway.dataplane.tun;
