@@ -1,0 +1,215 @@
+#!/bin/bash
+# Smoke test of the XDP fast path (gateway/src/main/bpf/dsrgw_xdp.c) with bpftool, outside Maven.
+#
+# Loads the program (the verifier must accept it), fills its maps per dsrgw_xdp.h, and runs packets through it with
+# BPF_PROG_TEST_RUN ("bpftool prog run") inside a network namespace of its own, where routes and permanent
+# neighbours let the real bpf_fib_lookup resolve next hops. Every encapsulated output is compared byte for byte
+# with what the Java data plane computes for the same frame (SmokeExpect.java: FlowHash, Maglev slot,
+# TunnelEncapsulator), the outer IPv4 identification being the only field taken from the XDP output.
+#
+# Needs root, clang, bpftool, JDK 25 (JAVA_HOME) and the encap jar (mvn -pl encap -am install -DskipTests).
+# Cleans up its namespace, bpffs mount and temp files on exit. The real tests are the Java ones; this script is
+# for working on the C program. Usage: gateway/src/test/bpf/smoke.sh   (exit 0 = all cases passed)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../../.." && pwd)
+[ "$(id -u)" -eq 0 ] || { echo "smoke.sh: needs root (network namespace, BPF)" >&2; exit 2; }
+for tool in clang bpftool ip python3; do
+  command -v "$tool" >/dev/null || { echo "smoke.sh: $tool not found (scripts/lib.sh installs it)" >&2; exit 2; }
+done
+java_home=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+encap_jar=$(ls "$repo"/encap/target/dsrgw-encap-*.jar 2>/dev/null | grep -v -- '-tests\.jar' | head -1 || true)
+[ -n "$encap_jar" ] || { echo "smoke.sh: no encap jar: run mvn -pl encap -am install -DskipTests first" >&2; exit 2; }
+
+ns=dsrgw-smoke-$$
+work=$(mktemp -d /tmp/dsrgw-smoke-XXXXXX) # no dots: libbpf rewrites "." to "_" in pin paths
+bpffs=$work/bpffs
+cleanup() {
+  ip netns del "$ns" 2>/dev/null || true
+  umount "$bpffs" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+failures=0
+ok() { echo "  ok   $*"; }
+fail() { echo "  FAIL $*"; failures=$((failures + 1)); }
+
+# ---------------------------------------------------------------------------------------------- build
+"$repo/gateway/src/main/bpf/compile.sh" "$repo/gateway/src/main/bpf/dsrgw_xdp.c" "$work/dsrgw_xdp.o"
+"$java_home/bin/javac" -d "$work/classes" -cp "$encap_jar" "$here/SmokeExpect.java"
+j() { "$java_home/bin/java" -cp "$work/classes:$encap_jar" SmokeExpect "$@"; }
+
+# ---------------------------------------------------------------------------------------------- topology
+# veth0: ingress (XDP_TX side): 10.0.3.0/24 and fd00:3::/64 with permanent neighbours, 10.0.4.0/24 without any
+# veth1: redirect target (in dsrgw_tx_ports): 10.0.5.0/24
+ip netns add "$ns"
+nsx() { ip netns exec "$ns" "$@"; }
+ip -n "$ns" link add veth0 type veth peer name veth0p
+ip -n "$ns" link add veth1 type veth peer name veth1p
+for l in lo veth0 veth0p veth1 veth1p; do ip -n "$ns" link set dev "$l" up; done
+nsx sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+ip -n "$ns" addr add 10.0.3.1/24 dev veth0
+ip -n "$ns" addr add fd00:3::1/64 dev veth0 nodad
+ip -n "$ns" addr add 10.0.5.1/24 dev veth1
+ip -n "$ns" route add 10.0.4.0/24 dev veth0
+# neighbour MACs: 02:00 + the last 4 bytes of the address (SmokeExpect's "auto" destination MAC)
+for h in 10 11 12 30; do
+  ip -n "$ns" neigh add 10.0.3.$h lladdr 02:00:0a:00:03:$(printf %02x "$h") dev veth0 nud permanent
+done
+ip -n "$ns" neigh add fd00:3::10 lladdr 02:00:00:00:00:10 dev veth0 nud permanent
+ip -n "$ns" neigh add 10.0.5.20 lladdr 02:00:0a:00:05:14 dev veth1 nud permanent
+mac0=$(nsx cat /sys/class/net/veth0/address)
+mac1=$(nsx cat /sys/class/net/veth1/address)
+if0=$(nsx cat /sys/class/net/veth0/ifindex)
+if1=$(nsx cat /sys/class/net/veth1/ifindex)
+
+# ---------------------------------------------------------------------------------------------- load
+mkdir -p "$bpffs"
+mount -t bpf bpf "$bpffs"
+mkdir "$bpffs/maps"
+nsx bpftool prog load "$work/dsrgw_xdp.o" "$bpffs/prog" type xdp pinmaps "$bpffs/maps"
+m=$bpffs/maps
+echo "loaded: $(nsx bpftool prog show pinned "$bpffs/prog" | head -2 | tr -s ' \n\t' ' ')"
+ls "$m" | tr '\n' ' '; echo
+
+seed=smoke-seed
+ring_size=13
+src4=10.0.2.2
+src6=fd00:2::2
+ttl=64
+mtu=1500
+upd() { nsx bpftool map update pinned "$m/$1" key hex $2 value hex $3; }
+le32() { printf '%02x %02x %02x %02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
+ring() { # RING_ID ID... : slot i of ring RING_ID = i-th id, cycling
+  local r=$1; shift; local ids=("$@") cmds=$work/ring.batch i
+  : > "$cmds"
+  for ((i = 0; i < ring_size; i++)); do
+    echo "map update pinned $m/dsrgw_rings key hex $(le32 $((r * ring_size + i))) value hex $(le32 "${ids[i % ${#ids[@]}]}")" >> "$cmds"
+  done
+  nsx bpftool batch file "$cmds" > /dev/null
+}
+
+upd dsrgw_config "00 00 00 00" "$(j config $seed $ring_size $mtu $src4 $src6 $ttl)"
+# VIP 1: 10.100.0.1 tcp 80, ring 0, three ipip backends (slot i -> id 100 + i % 3)
+upd dsrgw_vips "$(j vipkey 10.100.0.1 tcp 80)" "$(j vipval 1 0 0)"
+for i in 0 1 2; do upd dsrgw_backends "$(le32 $((100 + i)))" "$(j backend 10.0.3.$((10 + i)) 1 ipip - 0)"; done
+ring 0 100 101 102
+# VIP 2: 10.100.0.2 tcp 80, ring 1, backend 10.0.4.1 (route, no neighbour)
+upd dsrgw_vips "$(j vipkey 10.100.0.2 tcp 80)" "$(j vipval 2 1 0)"
+upd dsrgw_backends "$(le32 200)" "$(j backend 10.0.4.1 2 ipip - 0)"
+ring 1 200
+# VIP 3: fd00:100::1 tcp 443, ring 2, ip6gre with key 42 to fd00:3::10
+upd dsrgw_vips "$(j vipkey fd00:100::1 tcp 443)" "$(j vipval 3 2 0)"
+upd dsrgw_backends "$(le32 300)" "$(j backend fd00:3::10 3 ip6gre 42 0)"
+ring 2 300
+# VIP 4: 10.100.0.3 udp 53, ring 3, gre with key 4294967295 to 10.0.5.20 behind veth1 (redirect)
+upd dsrgw_vips "$(j vipkey 10.100.0.3 udp 53)" "$(j vipval 4 3 0)"
+upd dsrgw_backends "$(le32 400)" "$(j backend 10.0.5.20 4 gre 4294967295 0)"
+ring 3 400
+nsx bpftool map update pinned "$m/dsrgw_tx_ports" key hex $(le32 "$if1") value hex $(le32 "$if1")
+# VIP 5: fd00:100::1 udp 53, STATELESS, ring 4, sit to 10.0.3.30
+upd dsrgw_vips "$(j vipkey fd00:100::1 udp 53)" "$(j vipval 5 4 1)"
+upd dsrgw_backends "$(le32 500)" "$(j backend 10.0.3.30 5 sit - 0)"
+ring 4 500
+# VIP 6: 10.100.0.6 tcp 80 PASS_ALL
+upd dsrgw_vips "$(j vipkey 10.100.0.6 tcp 80)" "$(j vipval 6 5 2)"
+
+# ---------------------------------------------------------------------------------------------- run
+# run NAME FRAME_FILE -> sets $retval, output in $work/NAME.out
+run() {
+  local name=$1 frame=$2 len
+  len=$(stat -c %s "$frame")
+  j ctx "$work/$name.ctx" "$if0" "$len"
+  local line
+  line=$(nsx bpftool prog run pinned "$bpffs/prog" data_in "$frame" data_out "$work/$name.out" data_size_out 1024 \
+    ctx_in "$work/$name.ctx" 2>&1 | grep -i 'return value')
+  retval=$(echo "$line" | sed -E 's/.*[Rr]eturn value: ([0-9]+).*/\1/')
+}
+XDP_PASS=2; XDP_TX=3; XDP_REDIRECT=4
+expect_pass_unchanged() { # NAME FRAME
+  run "$1" "$2"
+  if [ "$retval" = $XDP_PASS ] && cmp -s "$2" "$work/$1.out"; then ok "$1: XDP_PASS, packet unchanged"
+  else fail "$1: retval $retval (want $XDP_PASS) or packet changed"; fi
+}
+expect_encap() { # NAME FRAME WANT_RETVAL KIND GREKEY DMAC SMAC BACKENDS
+  run "$1" "$2"
+  if [ "$retval" != "$3" ]; then fail "$1: retval $retval (want $3)"; return; fi
+  local r
+  if r=$(j expect "$2" "$work/$1.out" $seed $ring_size "$4" "$( [ "${4#ip6}" != "$4" ] && echo $src6 || echo $src4 )" \
+      $ttl "$5" $mtu "$6" "$7" "$8"); then ok "$1: retval $retval, $r"; else fail "$1: $r"; fi
+}
+flow() { # SRC SPORT DST DPORT PROTO -> sets $fb (backend id of the flow entry, or "none") and $flow_class
+  local out
+  fb=none; flow_class=none
+  if out=$(nsx bpftool -j map lookup pinned "$m/dsrgw_flows" key hex $(j flowkey "$@") 2>/dev/null); then
+    read -r fb flow_class < <(python3 -c 'import json,sys
+v=json.load(sys.stdin)["value"]; b=[int(x,16) for x in v]
+print(int.from_bytes(bytes(b[8:12]),"little"), b[12])' <<< "$out")
+  fi
+}
+counters() { # prints "index sum" lines
+  nsx bpftool -j map dump pinned "$m/dsrgw_counters" | python3 -c 'import json,sys
+for e in json.load(sys.stdin):
+    k = e["key"] if isinstance(e["key"], int) else int.from_bytes(bytes(int(x,16) for x in e["key"]),"little")
+    print(k, sum(c["value"] if isinstance(c["value"], int) else int.from_bytes(bytes(int(x,16) for x in c["value"]),"little") for c in e["values"]))'
+}
+counter() { counters | awk -v k="$1" '$1 == k { print $2 }'; }
+
+echo "cases:"
+j frame "$work/syn.in" 0 10.0.1.2 40000 10.100.0.1 80 tcp 0x02 0xb9 6
+# Maglev: the backend Java's slot picks (ring 0: slot i -> 100 + i % 3); 6 bytes of Ethernet padding trimmed
+expect_encap syn "$work/syn.in" $XDP_TX ipip - auto "$mac0" 10.0.3.10,10.0.3.11,10.0.3.12
+flow 10.0.1.2 40000 10.100.0.1 80 tcp
+want=$((100 + $(j slot $seed $ring_size 10.0.1.2 40000 10.100.0.1 80 tcp) % 3))
+[ "$fb" = "$want" ] && [ "$flow_class" = 0 ] && ok "syn: flow entry -> backend $fb (Java slot), class 0 (SYN)" \
+  || fail "syn: flow entry backend $fb class $flow_class (want $want, 0)"
+b_ip=10.0.3.$((10 + want - 100))
+
+j frame "$work/ack.in" 0 10.0.1.2 40000 10.100.0.1 80 tcp 0x10 0 0
+other=$((100 + (want - 100 + 1) % 3)); o_ip=10.0.3.$((10 + other - 100))
+ring 0 $other   # Maglev now says "other" for every slot: the established flow must stay on its backend
+expect_encap ack-pinned "$work/ack.in" $XDP_TX ipip - auto "$mac0" "$b_ip"
+flow 10.0.1.2 40000 10.100.0.1 80 tcp; [ "$fb" = "$want" ] && [ "$flow_class" = 1 ] \
+  && ok "ack-pinned: flow stays on $want, class 1 (ESTABLISHED)" || fail "ack-pinned: flow entry/class $flow_class"
+upd dsrgw_backends "$(le32 "$want")" "$(j backend "$b_ip" 1 ipip - 2)"   # its backend DOWN: re-hash
+expect_encap ack-rehash "$work/ack.in" $XDP_TX ipip - auto "$mac0" "$o_ip"
+flow 10.0.1.2 40000 10.100.0.1 80 tcp; [ "$fb" = "$other" ] && ok "ack-rehash: flow rebound to $other" \
+  || fail "ack-rehash: flow not rebound to $other"
+upd dsrgw_backends "$(le32 "$want")" "$(j backend "$b_ip" 1 ipip - 0)"   # back up, Maglev back to it
+ring 0 $want
+expect_encap ack-kept "$work/ack.in" $XDP_TX ipip - auto "$mac0" "$o_ip"
+expect_encap syn-rehash "$work/syn.in" $XDP_TX ipip - auto "$mac0" "$b_ip"
+flow 10.0.1.2 40000 10.100.0.1 80 tcp; [ "$fb" = "$want" ] && [ "$flow_class" = 0 ] \
+  && ok "syn-rehash: a SYN takes the Maglev choice $want again, class 0" || fail "syn-rehash: flow not rewritten"
+ring 0 100 101 102
+
+j frame "$work/notvip.in" 0 10.0.1.2 40000 10.100.0.1 22 tcp 0x02 0 0
+expect_pass_unchanged not-vip "$work/notvip.in"
+j icmpframe "$work/icmp.in" 10.0.1.2 10.100.0.1
+expect_pass_unchanged icmp "$work/icmp.in"
+j frame "$work/noneigh.in" 0 10.0.1.2 40001 10.100.0.2 80 tcp 0x02 0 0
+expect_pass_unchanged no-neighbour "$work/noneigh.in"
+j frame "$work/passall.in" 0 10.0.1.2 40001 10.100.0.6 80 tcp 0x02 0 0
+expect_pass_unchanged pass-all "$work/passall.in"
+j frame "$work/v6.in" 100 fd00:1::2 40000 fd00:100::1 443 tcp 0x02 0xb9 0
+expect_encap ip6gre-vlan "$work/v6.in" $XDP_TX ip6gre 42 auto "$mac0" fd00:3::10
+j frame "$work/gre.in" 0 10.0.1.2 5353 10.100.0.3 53 udp 0 0x04 0
+expect_encap gre-redirect "$work/gre.in" $XDP_REDIRECT gre 4294967295 auto "$mac1" 10.0.5.20
+j frame "$work/sit.in" 0 fd00:1::2 5353 fd00:100::1 53 udp 0 0 0
+expect_encap sit-stateless "$work/sit.in" $XDP_TX sit - auto "$mac0" 10.0.3.30
+flow fd00:1::2 5353 fd00:100::1 53 udp; [ "$fb" = none ] && ok "sit-stateless: no flow entry" \
+  || fail "sit-stateless: a flow entry was written"
+flow 10.0.1.2 5353 10.100.0.3 53 udp; [ "$fb" = 400 ] && [ "$flow_class" = 3 ] \
+  && ok "gre-redirect: flow entry -> 400 class 3 (UDP)" || fail "gre-redirect: flow entry"
+
+echo "counters (index sum):"
+counters | awk '$2 != 0' | tr '\n' ';'; echo
+rx=$(counter 0); verdicts=$(counters | awk '$1 >= 1 && $1 <= 21 { s += $2 } END { print s }')
+[ "$rx" = "$verdicts" ] && ok "rx ($rx) = tx + redirect + pass_*" || fail "rx $rx != verdicts $verdicts"
+[ "$(counter 16)" = 1 ] && ok "pass_fib_no_neigh = 1" || fail "pass_fib_no_neigh = $(counter 16)"
+[ "$(counter 9)" = 1 ] && ok "pass_icmp = 1" || fail "pass_icmp = $(counter 9)"
+[ "$(counter 11)" = 1 ] && ok "pass_not_vip = 1" || fail "pass_not_vip = $(counter 11)"
+
+if [ $failures -eq 0 ]; then echo "smoke.sh: all passed"; else echo "smoke.sh: $failures FAILED"; exit 1; fi
