@@ -27,7 +27,8 @@ import java.util.HexFormat;
  * u32 N                                            4 bytes, host order
  * flowkey SRC SPORT DST DPORT PROTO                dsrgw_flow_key (40 bytes) = FlowHash.canonicalBytes
  * slot SEED RING_SIZE SRC SPORT DST DPORT PROTO    the flow's Maglev slot (ForwardingSnapshot.slotOf)
- * frame FILE VLAN SRC SPORT DST DPORT PROTO TCPFLAGS TOS PAD   Ethernet (+ 802.1Q tag if VLAN != 0) + IP + TCP/UDP
+ * frame FILE VLAN SRC SPORT DST DPORT PROTO TCPFLAGS TOS PAD [UDP_PAYLOAD]
+ *                                                  Ethernet (+ 802.1Q tag if VLAN != 0) + IP + TCP/UDP
  * icmpframe FILE SRC DST                           Ethernet + IPv4 + ICMP echo request
  * ctx FILE IFINDEX LEN                             struct xdp_md for BPF_PROG_TEST_RUN
  * expect IN OUT SEED RING_SIZE KIND SRC TTL GREKEY|- MTU DMAC SMAC BACKEND[,BACKEND...]
@@ -67,7 +68,7 @@ public final class SmokeExpect {
                     Integer.parseInt(a[4]), protocol(a[5]))));
             case "frame" -> Files.write(Path.of(a[1]), frame(Integer.parseInt(a[2]), a[3], Integer.parseInt(a[4]),
                     a[5], Integer.parseInt(a[6]), protocol(a[7]), Integer.decode(a[8]), Integer.decode(a[9]),
-                    Integer.parseInt(a[10])));
+                    Integer.parseInt(a[10]), a.length > 11 ? Integer.parseInt(a[11]) : 12));
             case "icmpframe" -> Files.write(Path.of(a[1]), icmpFrame(a[2], a[3]));
             case "ctx" -> Files.write(Path.of(a[1]), le(24).putInt(0).putInt(Integer.parseInt(a[3])).putInt(0)
                     .putInt(Integer.parseInt(a[2])).putInt(0).putInt(0).array());
@@ -139,10 +140,10 @@ public final class SmokeExpect {
     }
 
     private static byte[] frame(int vlan, String src, int sport, String dst, int dport, int protocol, int tcpFlags,
-                                int tos, int pad) throws Exception {
+                                int tos, int pad, int udpPayload) throws Exception {
         boolean v4 = family(src) == 4;
         int l4 = protocol == 6 ? 20 : 8;
-        int payload = protocol == 6 ? 0 : 12;
+        int payload = protocol == 6 ? 0 : udpPayload;
         int ipLength = (v4 ? 20 : 40) + l4 + payload;
         int l2 = vlan != 0 ? 18 : 14;
         ByteBuffer b = ByteBuffer.allocate(l2 + ipLength + pad);
@@ -166,7 +167,9 @@ public final class SmokeExpect {
                     .putShort((short) 64240).putInt(0);
         } else {
             b.putShort((short) (8 + payload)).putShort((short) 0);
-            b.put("hello, world".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            for (int i = 0; i < payload; i++) {
+                b.put((byte) ('a' + i % 26));
+            }
         }
         return b.array(); // padding: zeros
     }
