@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * dsrgw_xdp.c - the XDP fast path of the dsrgw gateway (DESIGN.md decision 13, Katran's architecture).
  *
@@ -50,6 +50,8 @@
 #define IPV6_HLEN   40
 #define FLOW_LABEL_MASK 0xfffff
 
+/* The kernel lets only GPL-compatible programs call bpf_fib_lookup (gpl_only helper): hence the dual licence of
+ * this file (the usual one for BPF programs), whatever the licence of the Java code that loads it. */
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ============================================================================================== maps (see dsrgw_xdp.h) */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * dsrgw_xdp.h - THE MAP CONTRACT between the XDP fast path (dsrgw_xdp.c) and the Java control plane.
  *
@@ -93,6 +93,24 @@
  *   The entry is written before the MTU and FIB checks, as the Java pipeline does: a packet that then PASSes
  *   finds its flow already pinned on the slow path.
  *   last_seen_ns is bpf_ktime_get_ns(): CLOCK_MONOTONIC, the clock of System.nanoTime() on Linux.
+ *
+ * ================================================================================================== control plane recipe
+ *   load:    bpf_object__open_mem(the .o) -> bpf_map__set_max_entries(...) for the sizes from the config
+ *            (dsrgw_rings = 2 * VIPs * ring_size for double buffering, dsrgw_flows = flow table capacity) ->
+ *            bpf_object__load -> bpf_object__find_map_by_name / bpf_map__fd, bpf_object__find_program_by_name
+ *            ("dsrgw_xdp") / bpf_program__fd -> attach (bpf_xdp_attach or BPF_LINK_CREATE) per ingress interface.
+ *   fill (and on every reload), in this order, so that no VIP ever points at something missing:
+ *     1. dsrgw_config (ring_size != 0 turns the fast path on; write it last on the very first fill if the
+ *        program is already attached, or before attaching);
+ *     2. dsrgw_tx_ports: every ingress interface (redirect targets between them);
+ *     3. dsrgw_backends: new and changed backends (state changes are single-element updates);
+ *     4. dsrgw_rings: each changed VIP's new table into its spare ring (mmap or batch update);
+ *     5. dsrgw_vips: new VIPs, and changed ones with the new ring_id / flags;
+ *     6. then delete what is gone: vip keys, backends no ring or VIP references any more.
+ *   read:    dsrgw_counters (sum the per-CPU values), dsrgw_flows by key (FlowHash.canonicalBytes) for the slow
+ *            path and for "dsrctl flows/explain".
+ *   mmap of dsrgw_rings: mmap(NULL, round_up(4 * max_entries, page size), PROT_READ | PROT_WRITE, MAP_SHARED,
+ *            map_fd, 0); slot i of ring r is the native-order int at byte offset 4 * (r * ring_size + i).
  */
 #ifndef DSRGW_XDP_H
 #define DSRGW_XDP_H
@@ -246,7 +264,10 @@ struct dsrgw_backend {
  * on the Java side for the same atomicity. Atomic switch (double buffering): give each VIP two rings (e.g. 2v and
  * 2v + 1), write the complete new table into the ring the VIP does NOT use, then rewrite its dsrgw_vips entries
  * with the new ring_id (an atomic element replacement). A packet reads either the whole old or the whole new ring.
- * Never write into the ring a VIP currently points at.
+ * Never write into the ring a VIP currently points at, and let a ring a VIP just left rest a moment (one RCU grace
+ * period; in practice the next reload, seconds later) before reusing it: a packet that read the old dsrgw_vips
+ * value may still be reading that ring. Entries of one VIP with several ports may point at different rings while
+ * they are being rewritten one by one: harmless, each port sees a complete ring.
  */
 #define DSRGW_BACKEND_NONE  0xffffffffu  /* ring slot without a backend (MaglevTable.NO_BACKEND) */
 

@@ -23,10 +23,14 @@ encap_jar=$(ls "$repo"/encap/target/dsrgw-encap-*.jar 2>/dev/null | grep -v -- '
 [ -n "$encap_jar" ] || { echo "smoke.sh: no encap jar: run mvn -pl encap -am install -DskipTests first" >&2; exit 2; }
 
 ns=dsrgw-smoke-$$
+live_gw=dsrgw-smoke-gw-$$
+live_peer=dsrgw-smoke-peer-$$
 work=$(mktemp -d /tmp/dsrgw-smoke-XXXXXX) # no dots: libbpf rewrites "." to "_" in pin paths
 bpffs=$work/bpffs
 cleanup() {
   ip netns del "$ns" 2>/dev/null || true
+  ip netns del "$live_gw" 2>/dev/null || true
+  ip netns del "$live_peer" 2>/dev/null || true
   umount "$bpffs" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -254,5 +258,62 @@ for c in "4 non_ip" "5 malformed" "6 ip_options" "7 ipv6_ext_header" "8 fragment
   set -- $c
   [ "$(counter "$1")" = 1 ] && ok "pass_$2 = 1" || fail "pass_$2 = $(counter "$1") (want 1)"
 done
+
+
+# ---------------------------------------------------------------------------------------------- live
+# Native XDP on a real veth: a UDP datagram sent by the peer namespace to VIP 10.100.0.9 comes back to it
+# IPIP-encapsulated by XDP_TX (backend 10.0.3.10 = the peer itself). The peer's veth needs an XDP program of its
+# own to receive XDP_TX frames (GRO alone did not do on this kernel): a 2-line XDP_PASS program.
+if command -v tcpdump >/dev/null; then
+  cat > "$work/xdp_pass.c" <<'EOC'
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("xdp") int xdp_pass(struct xdp_md *ctx) { return XDP_PASS; }
+char LICENSE[] SEC("license") = "GPL";
+EOC
+  clang -O2 -target bpf -I/usr/include/$(uname -m)-linux-gnu -c "$work/xdp_pass.c" -o "$work/xdp_pass.o"
+  upd dsrgw_vips "$(j vipkey 10.100.0.9 udp 53)" "$(j vipval 9 8 0)"
+  upd dsrgw_backends "$(le32 900)" "$(j backend 10.0.3.10 9 ipip - 0)"
+  ring 8 900
+  ip netns add "$live_gw"; ip netns add "$live_peer"
+  ip -n "$live_gw" link add gw0 type veth peer name peer0 netns "$live_peer"
+  ip -n "$live_gw" link set lo up; ip -n "$live_gw" link set gw0 up
+  ip -n "$live_peer" link set lo up; ip -n "$live_peer" link set peer0 up
+  ip -n "$live_gw" addr add 10.0.3.1/24 dev gw0
+  ip -n "$live_peer" addr add 10.0.3.10/24 dev peer0
+  ip -n "$live_peer" route add 10.100.0.0/24 via 10.0.3.1
+  ip netns exec "$live_gw" sysctl -qw net.ipv4.ip_forward=1
+  gw_mac=$(ip netns exec "$live_gw" cat /sys/class/net/gw0/address)
+  peer_mac=$(ip netns exec "$live_peer" cat /sys/class/net/peer0/address)
+  ip -n "$live_gw" neigh add 10.0.3.10 lladdr "$peer_mac" dev gw0 nud permanent
+  ip -n "$live_peer" neigh add 10.0.3.1 lladdr "$gw_mac" dev peer0 nud permanent
+  ip netns exec "$live_gw" ip link set dev gw0 xdpdrv pinned "$bpffs/prog"
+  ip netns exec "$live_peer" ip link set dev peer0 xdpdrv obj "$work/xdp_pass.o" sec xdp
+  ip netns exec "$live_peer" timeout 4 tcpdump -i peer0 -U -w "$work/live.pcap" udp or ip proto 4 2>/dev/null &
+  sleep 1.5
+  ip netns exec "$live_peer" python3 -c 'import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"hello, xdp", ("10.100.0.9", 53))'
+  wait
+  # the capture holds the datagram as sent, then the encapsulated frame that came back
+  python3 - "$work/live.pcap" "$work/live" <<'EOP'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off, n = 24, 0
+while off + 16 <= len(data):
+    incl = struct.unpack_from("<I", data, off + 8)[0]
+    open("%s.%d" % (sys.argv[2], n), "wb").write(data[off + 16:off + 16 + incl])
+    off += 16 + incl
+    n += 1
+EOP
+  if [ -f "$work/live.1" ] && r=$(j expect "$work/live.0" "$work/live.1" $seed $ring_size ipip $src4 $ttl - $mtu \
+      "$peer_mac" "$gw_mac" 10.0.3.10); then
+    ok "live: native XDP on veth, XDP_TX of a real datagram: $r"
+  else
+    fail "live: no encapsulated frame came back, or it differs: ${r:-}"
+  fi
+  ip netns exec "$live_gw" ip link set dev gw0 xdpdrv off
+else
+  echo "  skip live: tcpdump not installed"
+fi
 
 if [ $failures -eq 0 ]; then echo "smoke.sh: all passed"; else echo "smoke.sh: $failures FAILED"; exit 1; fi
