@@ -410,25 +410,28 @@ public final class XdpDataPlane implements AutoCloseable {
 
     /**
      * The ring VIP {@code name}'s entries point at after this publish: a ring of its pair that already holds
-     * {@code ids} (nothing written), else the ring of the pair no entry references (written, after its rest).
+     * {@code ids} (nothing written: an unchanged VIP, one whose address or ports changed, one that changes back, a
+     * retry after a publish that failed half-way; pointing at a ring with the right content is always safe), else
+     * the ring of the pair no entry references (written, after its rest). The ring its own entries use is tried
+     * first.
      */
     private int ringFor(String name, int pair, int[] ids, List<VipKey> keys) {
         int a = 2 * pair;
         int b = a + 1;
-        int current = -1;
+        int current = a;
         for (VipKey k : keys) {
             VipValue v = writtenVips.get(k);
-            if (v != null && (v.ringId == a || v.ringId == b)) {
-                current = v.ringId;
+            if (v != null && v.ringId == b) {
+                current = b;
                 break;
             }
         }
-        if (current >= 0 && rings.holds(current, ids)) {
+        int other = current ^ 1;
+        if (rings.holds(current, ids)) {
             return current;
         }
-        int other = current == a ? b : current == b ? a : -1;
-        if (other >= 0 && ringRefs[other] > 0 && rings.holds(other, ids)) {
-            return other; // after a publish that failed half-way: some entries already use the new ring
+        if (rings.holds(other, ids)) {
+            return other;
         }
         int target;
         if (ringRefs[a] == 0 && ringRefs[b] == 0) {
