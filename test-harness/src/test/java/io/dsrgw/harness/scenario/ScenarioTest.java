@@ -37,8 +37,8 @@ class ScenarioTest {
         List<Backend> backends = List.of(
                 new Backend("b1", null, "10.0.3.11", "eth0", "to-b1"),
                 new Backend("b2", null, "10.0.3.12", "eth0", "to-b2"));
-        GatewayConfig g = ConfigLoader.parseGateway(
-                ScenarioConfigs.gateway(DsrScenario.VIP, List.of(80), backends, tmp), "scenario-gateway.conf");
+        GatewayConfig g = ConfigLoader.parseGateway(ScenarioConfigs.gateway(DsrScenario.VIP, List.of(80), backends,
+                tmp.resolve("gateway.sock")), "scenario-gateway.conf");
         assertEquals("dsr0", g.ingress().device());
         assertEquals(1, g.vips().size());
         assertEquals(List.of(80), g.vips().get(0).ports());
@@ -80,8 +80,8 @@ class ScenarioTest {
                 new Backend("b1", null, "10.0.3.11", "fd00:3::11", "eth0", "to-b1"),
                 new Backend("b2", null, "10.0.3.12", "fd00:3::12", "eth0", "to-b2"));
         List<TunnelCombination> all = List.of(TunnelCombination.values());
-        GatewayConfig g = ConfigLoader.parseGateway(ScenarioConfigs.matrixGateway(all, backends, tmp),
-                "matrix-gateway.conf");
+        GatewayConfig g = ConfigLoader.parseGateway(ScenarioConfigs.matrixGateway(all, backends,
+                tmp.resolve("gateway.sock")), "matrix-gateway.conf");
         assertEquals(20, g.vips().size());
         for (TunnelCombination c : all) {
             java.net.InetAddress vip = java.net.InetAddress.getByName(c.vip());

@@ -138,14 +138,14 @@ class VmPartsTest {
 
     @Test
     void shouldWriteAGatewayConfigTheConfLoaderAcceptsForTheIpipCase() throws Exception {
-        String hocon = KernelLab.gatewayConfig(TunnelCase.IPIP_4IN4, Path.of("/tmp/w"));
+        String hocon = KernelLab.gatewayConfig(TunnelCase.IPIP_4IN4, Path.of("/tmp/w/gateway.sock"));
         GatewayConfig g = ConfigLoader.parseGateway(hocon, "ipip.conf");
         assertEquals(1, g.vips().size());
         assertEquals("/10.0.0.2", g.vips().get(0).backends().get(0).address().toString());
         assertEquals("/10.0.0.1", g.tunnelSource().ipv4().toString());
         // Every case is at least valid HOCON with the keys the schema knows (the conf loader validates families).
         for (TunnelCase c : TunnelCase.values()) {
-            ConfigFactory.parseString(KernelLab.gatewayConfig(c, Path.of("/tmp/w"))).resolve();
+            ConfigFactory.parseString(KernelLab.gatewayConfig(c, Path.of("/tmp/w/gateway.sock"))).resolve();
         }
     }
 }
