@@ -32,3 +32,32 @@ dsrgw_find_jdk() {
   echo "error: no JDK 25 found (expected: JAVA_HOME or a JDK >= 25 under /usr/lib/jvm)" >&2
   return 1
 }
+
+# Builds the distributions and the harness (mvn package, tests skipped) and shows its progress: one line per module
+# and, while Maven fills an empty ~/.m2, a line every 100 files downloaded. The whole Maven output goes to
+# target/build.log; on failure its end is printed.
+dsrgw_build() {
+  local log=target/build.log rc start=$SECONDS
+  mkdir -p target
+  if [ -d "${HOME}/.m2/repository/io/netty" ]; then
+    echo "building (mvn package, tests skipped; about 1 minute on 2 cores); full log: $log" >&2
+  else
+    echo "building (mvn package, tests skipped): Maven first downloads the plugins and libraries" \
+         "(about $DSRGW_M2_DOWNLOAD into ~/.m2, once), then compiles (about 1 minute on 2 cores); full log: $log" >&2
+  fi
+  set +e
+  mvn -B package -DskipTests 2>&1 | tee "$log" | awk '
+    /^\[INFO\] Building .*\[[0-9]+\/[0-9]+\]$/ { sub(/^\[INFO\] Building /, ""); n = split($0, w, " ");
+                                                 name = w[1]; for (i = 2; i <= n - 2; i++) name = name " " w[i];
+                                                 printf "  %s %s\n", w[n], name; fflush() }
+    /^\[INFO\] Downloaded from / { d++; if (d % 100 == 0) { printf "  %d files downloaded into ~/.m2...\n", d; fflush() } }
+  ' >&2
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" -ne 0 ]; then
+    echo "build FAILED (mvn exit $rc); the end of $log:" >&2
+    tail -n 40 "$log" >&2
+    return "$rc"
+  fi
+  echo "built in $((SECONDS - start)) s" >&2
+}

@@ -26,19 +26,28 @@ import io.dsrgw.harness.traffic.UdpProbe;
  * on the VIP of each, and {@code dsr-gateway run}; sends requests from the client and prints where they went and
  * the packet counts that show the replies bypassing the gateway; then removes everything (also on Ctrl-C).
  *
- * <pre>
- * usage: Demo [--requests N] [--backends N] [--work DIR] [--hold] [--tunnels]
- *   --tunnels   instead: every tunnel kind (ipip, sit, gre, ip6tnl, ip6gre; IPv4 and IPv6 VIPs, keyed GRE), one
- *               VIP each in one topology; per kind the spread, the outer header on the wire, a 2 MB upload,
- *               a fragmented UDP datagram and a ping
- *   --requests  requests to send, each on a new connection (default 30)
- *   --backends  number of backends (default 3)
- *   --work      directory for configs and process logs (default test-harness/target/demo)
- *   --hold      keep everything running until Ctrl-C, to explore with ip netns exec
- * </pre>
+ * Options: {@link #USAGE}.
  * The distributions come from the system properties {@code dsrgw.gateway.home} and {@code dsrgw.agent.home}.
  */
 public final class Demo {
+    /**
+     * The help of {@code scripts/demo}, which prints the same text itself before building anything (DemoTest
+     * compares the two).
+     */
+    public static final String USAGE = """
+            usage: scripts/demo [--requests N] [--backends N] [--tunnels] [--hold] [--work DIR]
+            Builds dsrgw, then runs a client, a router, dsr-gateway and backends with dsr-agent in
+            network namespaces, sends HTTP requests to the VIP and shows that the replies bypass the
+            gateway. Removes everything it created on exit (also on Ctrl-C). Needs root.
+              --requests N   requests to send, each on a new TCP connection (default 30)
+              --backends N   number of backends, 1..%d (default 3)
+              --tunnels      instead: every tunnel kind (ipip, sit, gre, ip6tnl, ip6gre), one VIP each
+              --hold         keep everything running until Ctrl-C, to explore with ip netns exec
+              --work DIR     directory for configs and process logs (default test-harness/target/demo)
+              -h, --help     print this help and exit
+            Environment: DSRGW_DEMO_NO_BUILD=1 skips the build and reuses the jars of an earlier one.
+            """.formatted(Topology.MAX_BACKENDS);
+
     private Demo() {
     }
 
@@ -247,8 +256,7 @@ public final class Demo {
         if (why != null) {
             System.err.println("demo: " + why);
         }
-        (why == null ? System.out : System.err).println(
-                "usage: Demo [--requests N] [--backends N] [--work DIR] [--hold] [--tunnels]");
+        (why == null ? System.out : System.err).print(USAGE);
         if (why != null) {
             System.exit(2);
         }
