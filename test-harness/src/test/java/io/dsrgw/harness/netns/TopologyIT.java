@@ -150,6 +150,8 @@ class TopologyIT {
         Commands.check(List.of("ip", "netns", "add", stale + "-cl"));
         java.nio.file.Files.createDirectories(Path.of(OwnerMarkers.DIR));
         java.nio.file.Files.writeString(Path.of(OwnerMarkers.DIR, stale + ".owner"), dead.pid() + " ?\n");
+        System.out.println("[topology] expected: a WARN that namespaces " + stale + "-* were left behind by a dead "
+                + "harness JVM (this test planted them, owned by the exited pid " + dead.pid() + ")");
         try (Topology t = Topology.builder().backends(1).build()) {
             assertFalse(namespaces().contains(stale + "-cl"), "stale namespace still there: " + namespaces());
             assertFalse(java.nio.file.Files.exists(Path.of(OwnerMarkers.DIR, stale + ".owner")));
