@@ -228,7 +228,12 @@ public final class Demo {
                 Thread.sleep(Long.MAX_VALUE);
             }
             DsrScenario.GatewayExit exit = s.stopGateway();
-            say("gateway stopped (exit " + exit.exitCode() + "), its counters: " + exit.counters());
+            say("");
+            say("gateway stopped (exit " + exit.exitCode() + "); the counters it printed (README: Counters):");
+            for (Map.Entry<String, Long> c : exit.counters().entrySet()) {
+                say(String.format("  %-27s %d", c.getKey(), c.getValue()));
+            }
+            explainNotVip(exit.counters(), e);
             say("cleaning up: stopping agents and HTTP servers, deleting namespaces " + s.topology().prefix() + "-*");
             if (!ok) {
                 say("demo FAILED; process logs: " + work.resolve("logs"));
@@ -241,6 +246,31 @@ public final class Demo {
             }
         }
         say("done.");
+    }
+
+    /**
+     * Says what the gateway's drop_not_vip packets were. Captured with tcpdump on the gateway's TUN during the demo:
+     * two MLDv2 reports from :: to ff02::16 ("listening to ff02::2", the all-routers group a device joins when IPv6
+     * forwarding is on), which the kernel writes into the TUN as it comes up (it has no address, addrgenmode none),
+     * the second being the report's scheduled repetition. The counts below show they did not come from the client.
+     */
+    private static void explainNotVip(Map<String, Long> counters, DsrEvidence e) {
+        long notVip = counters.getOrDefault("drop_not_vip", 0L);
+        if (notVip == 0) {
+            return;
+        }
+        long rx = counters.getOrDefault("rx_packets", 0L);
+        long tx = counters.getOrDefault("tx_packets", 0L);
+        if (tx == e.gatewayInClientToVip() && rx - tx == notVip) {
+            say("drop_not_vip " + notVip + ": not from the client (all its " + tx + " packets to the VIP were"
+                    + " forwarded); these are");
+            say("  the kernel's own IPv6 multicast listener reports (MLDv2, from ::, joining ff02::2, sent twice),");
+            say("  written into the gateway's TUN as it comes up with IPv6 forwarding on. The gateway reads");
+            say("  whatever enters its TUN and forwards only packets to a configured VIP, protocol and port.");
+        } else {
+            say("drop_not_vip " + notVip + ": packets in the gateway's TUN not addressed to the VIP's TCP port 80"
+                    + " (rx " + rx + ", tx " + tx + ", client->VIP " + e.gatewayInClientToVip() + ")");
+        }
     }
 
     private static void say(String line) {
