@@ -168,16 +168,17 @@ public final class AdminSocketServer implements AutoCloseable {
         }
         // jnr, as dsrctl connects: the JDK's UnixDomainSocketAddress refuses 107-byte paths the kernel accepts, and
         // that refusal would read as "stale" and delete a live gateway's socket.
-        try (UnixSocketChannel probe = UnixSocketChannel.open(new UnixSocketAddress(path.toString()))) {
-            throw new IOException("admin socket " + path + ": another process answers on it (expected: a free "
-                    + "path; is another dsr-gateway running with the same admin.socket?)");
+        UnixSocketChannel probe;
+        try {
+            probe = UnixSocketChannel.open(new UnixSocketAddress(path.toString()));
         } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().contains("another process")) {
-                throw e;
-            }
             LOG.info("removing stale admin socket {} ({})", path, e.getMessage());
             Files.deleteIfExists(path);
+            return;
         }
+        probe.close();
+        throw new IOException("admin socket " + path + ": another process answers on it (expected: a free "
+                + "path; is another dsr-gateway running with the same admin.socket?)");
     }
 
     private static String fileType(Path p) throws IOException {
