@@ -127,6 +127,8 @@ class TopologyIT {
                 List.of("sh", "-c", "trap '' TERM; echo up; while :; do sleep 0.1; done"), tmp.resolve("s.log"),
                 Map.of());
         p.awaitLine(Pattern.compile("up"), Duration.ofSeconds(10));
+        System.out.println("[topology] expected: a WARN that pid " + p.pid() + " (stubborn, it ignores SIGTERM) is "
+                + "still alive after the grace period and gets SIGKILL");
         assertEquals(137, p.stop(Duration.ofMillis(300)));
         assertFalse(p.alive());
     }

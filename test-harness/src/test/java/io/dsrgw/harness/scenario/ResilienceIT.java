@@ -292,7 +292,7 @@ class ResilienceIT {
         probes.stream().filter(r -> !r.ok()).forEach(failed::add); // awaitServing's and the comparisons' requests
         String where = scenario.gatewayConfigFile().getFileName() + ":" + badLine;
         System.out.printf("[resilience] reload under load: b4 serving %d ms after its reload; weights 4:1:1:1 -> "
-                        + "%s; invalid file (bad value on line %d) -> %s; log: %s; per-request load: %d requests, "
+                        + "%s; invalid file (bad value on line %d) -> %s; the gateway rejected it, as expected: %s; per-request load: %d requests, "
                         + "%d failed %s; wrk: %s%n", joined, afterWeights.summary(), badLine, afterInvalid.summary(),
                 rejected, requests.size(), failed.size(), perBackend(requests), keepAlive.summary());
         assertTrue(failed.isEmpty(), "failed requests: " + failed.stream().limit(10).map(r -> r.describe(originNs))
