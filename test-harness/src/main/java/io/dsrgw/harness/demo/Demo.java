@@ -26,19 +26,28 @@ import io.dsrgw.harness.traffic.UdpProbe;
  * on the VIP of each, and {@code dsr-gateway run}; sends requests from the client and prints where they went and
  * the packet counts that show the replies bypassing the gateway; then removes everything (also on Ctrl-C).
  *
- * <pre>
- * usage: Demo [--requests N] [--backends N] [--work DIR] [--hold] [--tunnels]
- *   --tunnels   instead: every tunnel kind (ipip, sit, gre, ip6tnl, ip6gre; IPv4 and IPv6 VIPs, keyed GRE), one
- *               VIP each in one topology; per kind the spread, the outer header on the wire, a 2 MB upload,
- *               a fragmented UDP datagram and a ping
- *   --requests  requests to send, each on a new connection (default 30)
- *   --backends  number of backends (default 3)
- *   --work      directory for configs and process logs (default test-harness/target/demo)
- *   --hold      keep everything running until Ctrl-C, to explore with ip netns exec
- * </pre>
+ * Options: {@link #USAGE}.
  * The distributions come from the system properties {@code dsrgw.gateway.home} and {@code dsrgw.agent.home}.
  */
 public final class Demo {
+    /**
+     * The help of {@code scripts/demo}, which prints the same text itself before building anything (DemoTest
+     * compares the two).
+     */
+    public static final String USAGE = """
+            usage: scripts/demo [--requests N] [--backends N] [--tunnels] [--hold] [--work DIR]
+            Builds dsrgw, then runs a client, a router, dsr-gateway and backends with dsr-agent in
+            network namespaces, sends HTTP requests to the VIP and shows that the replies bypass the
+            gateway. Removes everything it created on exit (also on Ctrl-C). Needs root.
+              --requests N   requests to send, each on a new TCP connection (default 30)
+              --backends N   number of backends, 1..%d (default 3)
+              --tunnels      instead: every tunnel kind (ipip, sit, gre, ip6tnl, ip6gre), one VIP each
+              --hold         keep everything running until Ctrl-C, to explore with ip netns exec
+              --work DIR     directory for configs and process logs (default test-harness/target/demo)
+              -h, --help     print this help and exit
+            Environment: DSRGW_DEMO_NO_BUILD=1 skips the build and reuses the jars of an earlier one.
+            """.formatted(Topology.MAX_BACKENDS);
+
     private Demo() {
     }
 
@@ -219,7 +228,12 @@ public final class Demo {
                 Thread.sleep(Long.MAX_VALUE);
             }
             DsrScenario.GatewayExit exit = s.stopGateway();
-            say("gateway stopped (exit " + exit.exitCode() + "), its counters: " + exit.counters());
+            say("");
+            say("gateway stopped (exit " + exit.exitCode() + "); the counters it printed (README: Counters):");
+            for (Map.Entry<String, Long> c : exit.counters().entrySet()) {
+                say(String.format("  %-27s %d", c.getKey(), c.getValue()));
+            }
+            explainNotVip(exit.counters(), e);
             say("cleaning up: stopping agents and HTTP servers, deleting namespaces " + s.topology().prefix() + "-*");
             if (!ok) {
                 say("demo FAILED; process logs: " + work.resolve("logs"));
@@ -232,6 +246,31 @@ public final class Demo {
             }
         }
         say("done.");
+    }
+
+    /**
+     * Says what the gateway's drop_not_vip packets were. Captured with tcpdump on the gateway's TUN during the demo:
+     * two MLDv2 reports from :: to ff02::16 ("listening to ff02::2", the all-routers group a device joins when IPv6
+     * forwarding is on), which the kernel writes into the TUN as it comes up (it has no address, addrgenmode none),
+     * the second being the report's scheduled repetition. The counts below show they did not come from the client.
+     */
+    private static void explainNotVip(Map<String, Long> counters, DsrEvidence e) {
+        long notVip = counters.getOrDefault("drop_not_vip", 0L);
+        if (notVip == 0) {
+            return;
+        }
+        long rx = counters.getOrDefault("rx_packets", 0L);
+        long tx = counters.getOrDefault("tx_packets", 0L);
+        if (tx == e.gatewayInClientToVip() && rx - tx == notVip) {
+            say("drop_not_vip " + notVip + ": not from the client (all its " + tx + " packets to the VIP were"
+                    + " forwarded); these are");
+            say("  the kernel's own IPv6 multicast listener reports (MLDv2, from ::, joining ff02::2, sent twice),");
+            say("  written into the gateway's TUN as it comes up with IPv6 forwarding on. The gateway reads");
+            say("  whatever enters its TUN and forwards only packets to a configured VIP, protocol and port.");
+        } else {
+            say("drop_not_vip " + notVip + ": packets in the gateway's TUN not addressed to the VIP's TCP port 80"
+                    + " (rx " + rx + ", tx " + tx + ", client->VIP " + e.gatewayInClientToVip() + ")");
+        }
     }
 
     private static void say(String line) {
@@ -247,8 +286,7 @@ public final class Demo {
         if (why != null) {
             System.err.println("demo: " + why);
         }
-        (why == null ? System.out : System.err).println(
-                "usage: Demo [--requests N] [--backends N] [--work DIR] [--hold] [--tunnels]");
+        (why == null ? System.out : System.err).print(USAGE);
         if (why != null) {
             System.exit(2);
         }

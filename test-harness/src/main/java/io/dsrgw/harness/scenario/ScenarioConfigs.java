@@ -18,10 +18,11 @@ public final class ScenarioConfigs {
     }
 
     /**
-     * One VIP, TCP on the given ports, ipip to every backend of the topology, one TUN queue; the admin socket
-     * under {@code workDir} so that parallel runs never share a path (the filesystem is not namespaced).
+     * One VIP, TCP on the given ports, ipip to every backend of the topology, one TUN queue; the admin socket at
+     * {@code adminSocket}, a path of the run's own {@link io.dsrgw.harness.netns.SocketDir} (short whatever the
+     * checkout's path; parallel runs never share one, the filesystem is not namespaced).
      */
-    public static String gateway(String vip, List<Integer> ports, List<Backend> backends, Path workDir) {
+    public static String gateway(String vip, List<Integer> ports, List<Backend> backends, Path adminSocket) {
         String backendList = backends.stream().map(b -> "{ address = " + b.address() + " }")
                 .collect(Collectors.joining(", "));
         return """
@@ -36,8 +37,7 @@ public final class ScenarioConfigs {
                   }]
                   admin { socket = "%s", http = "127.0.0.1:9180" }
                 }
-                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, vip, ports, backendList,
-                workDir.resolve("gateway.sock"));
+                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, vip, ports, backendList, adminSocket);
     }
 
     /** One backend entry of {@link #vips}: address, weight and configured state (active, draining, down). */
@@ -54,9 +54,9 @@ public final class ScenarioConfigs {
 
     /**
      * The issue-5 gateway: the given TCP VIPs, ipip, in the given order (the order of VIPs and backends must not
-     * matter to the data plane), each with its health check; one TUN queue; admin socket under {@code workDir}.
+     * matter to the data plane), each with its health check; one TUN queue; the admin socket at {@code adminSocket}.
      */
-    public static String vips(List<VipEntry> vips, Path workDir) {
+    public static String vips(List<VipEntry> vips, Path adminSocket) {
         StringBuilder sb = new StringBuilder();
         for (VipEntry v : vips) {
             String backendList = v.backends().stream()
@@ -84,7 +84,7 @@ public final class ScenarioConfigs {
                 %s  ]
                   admin { socket = "%s", http = "127.0.0.1:9180" }
                 }
-                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, sb, workDir.resolve("gateway.sock"));
+                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, sb, adminSocket);
     }
 
     /** Userspace decapsulation from the topology's gateway for one VIP; state file under {@code stateDir}. */
@@ -108,9 +108,11 @@ public final class ScenarioConfigs {
      * The issue-3 matrix gateway: for every combination two VIP entries on its address (TCP
      * {@value TunnelCombination#HTTP_PORT}, UDP {@value TunnelCombination#UDP_ECHO_PORT}), tunnelled to every
      * backend's address of the combination's outer family with its kind and GRE options; both tunnel sources;
-     * echo requests to a VIP answered by the gateway; too-big messages rate limited at 100/s.
+     * echo requests to a VIP answered by the gateway; too-big messages rate limited at 100/s; the admin socket at
+     * {@code adminSocket}.
      */
-    public static String matrixGateway(List<TunnelCombination> combinations, List<Backend> backends, Path workDir) {
+    public static String matrixGateway(List<TunnelCombination> combinations, List<Backend> backends,
+                                       Path adminSocket) {
         StringBuilder vips = new StringBuilder();
         for (TunnelCombination c : combinations) {
             String backendList = backends.stream().map(b -> "{ address = \"" + b.address(c.outerFamily()) + "\" }")
@@ -141,7 +143,7 @@ public final class ScenarioConfigs {
                   admin { socket = "%s", http = "127.0.0.1:9180" }
                 }
                 """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, Topology.GATEWAY_ADDRESS6,
-                TunnelCombination.TUNNEL_MTU, vips, workDir.resolve("gateway.sock"));
+                TunnelCombination.TUNNEL_MTU, vips, adminSocket);
     }
 
     /**
