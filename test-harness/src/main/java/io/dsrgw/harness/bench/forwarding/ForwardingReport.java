@@ -100,15 +100,15 @@ public final class ForwardingReport {
             sb.append("\n");
         }
         sb.append("| config | what | delivered Mpps: median (min..max) | CPU1 ns/packet: median (min..max)"
-                + " | CPU1 busy | offered Mpps | rounds |\n");
-        sb.append("|---|---|---|---|---|---|---|\n");
+                + " | CPU1 busy | offered Mpps | refused/s | rounds |\n");
+        sb.append("|---|---|---|---|---|---|---|---|\n");
         for (ForwardingPath p : ForwardingPath.values()) {
             Stats.Summary pps = pps(p);
             Stats.Summary ns = nsPerPacket(p);
             sb.append("| ").append(p.letter()).append(" | ").append(p.description()).append(" | ");
             if (!pps.measured()) {
                 sb.append("not measured: ").append(escape(String.join("; ", notMeasured(p).keySet())))
-                        .append(" | - | - | - | 0 |\n");
+                        .append(" | - | - | - | - | 0 |\n");
                 continue;
             }
             sb.append(mpps(pps.median())).append(" (").append(mpps(pps.min())).append("..").append(mpps(pps.max()))
@@ -116,6 +116,7 @@ public final class ForwardingReport {
                     .append(ns(ns.max())).append(") | ")
                     .append(percent(Stats.summarize(perRound(p, RoundResult::cpuBusy)).median())).append(" | ")
                     .append(mpps(Stats.summarize(perRound(p, RoundResult::offeredPps)).median())).append(" | ")
+                    .append(ns(Stats.summarize(perRound(p, RoundResult::refusedPerSecond)).median())).append(" | ")
                     .append(pps.count()).append(" |\n");
         }
         sb.append("\n| ratio (per round) | median (min..max) | rounds | issue target | median meets it |\n");

@@ -87,4 +87,18 @@ class BenchConfigsTest {
                 "dsr-gateway: forwarding 1 VIPs on dsr0\nException in thread main\n", "empty"));
         assertEquals("empty", ForwardingBenchmark.gatewayError("\n \n", "empty"));
     }
+
+    @Test
+    void shouldCallWindowsWhereThePathKeptUpGeneratorLimited() {
+        RoundResult refused = RoundResult.measured("K", 1, 1e6, 1e6, 900, 1.0, 5000);
+        RoundResult dropped = RoundResult.measured("G", 1, 0.1e6, 0.9e6, 9000, 0.99, 0);
+        RoundResult keptUp = RoundResult.measured("L", 1, 1e6, 1e6, 600, 0.99, 0);
+        RoundResult idleCpu = RoundResult.measured("K", 2, 1e6, 1.2e6, 800, 0.7, 100);
+        RoundResult refusedX = RoundResult.notMeasured("X", 1, "refused");
+        assertTrue(ForwardingBenchmark.generatorVerdict(List.of(refused, dropped, refusedX))
+                .startsWith("In every window CPU1 was at least 95% busy"));
+        String v = ForwardingBenchmark.generatorVerdict(List.of(refused, dropped, keptUp, idleCpu));
+        assertTrue(v.startsWith("GENERATOR-LIMITED windows") && v.endsWith(": L round 1, K round 2."), v);
+        assertEquals("No window was measured.", ForwardingBenchmark.generatorVerdict(List.of(refusedX)));
+    }
 }

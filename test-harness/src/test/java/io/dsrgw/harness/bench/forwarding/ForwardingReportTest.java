@@ -21,10 +21,10 @@ class ForwardingReportTest {
         double[] g = {0.1e6, 0.2e6, 0.3e6};
         double[] l = {1.2e6, 1.2e6, 1.32e6};
         for (int i = 0; i < 3; i++) {
-            r.add(RoundResult.measured("K", i + 1, k[i], 2e6, 900 + i, 1.0));
-            r.add(RoundResult.measured("G", i + 1, g[i], 2e6, 7000 + 100 * i, 1.0));
+            r.add(RoundResult.measured("K", i + 1, k[i], 2e6, 900 + i, 1.0, 1000 * (i + 1)));
+            r.add(RoundResult.measured("G", i + 1, g[i], 2e6, 7000 + 100 * i, 1.0, 0));
             r.add(RoundResult.notMeasured("X", i + 1, REFUSED));
-            r.add(RoundResult.measured("L", i + 1, l[i], 2e6, 750, 0.95));
+            r.add(RoundResult.measured("L", i + 1, l[i], 2e6, 750, 0.95, 0));
         }
         return r;
     }
@@ -57,9 +57,9 @@ class ForwardingReportTest {
         String md = new ForwardingReport(3, threeRoundsWithoutX()).markdown(List.of("Command: `x`"));
         assertTrue(md.startsWith("## Forwarding rate: 64-byte UDP, 3 interleaved rounds\n\nCommand: `x`\n"), md);
         assertTrue(md.contains("| K | kernel IPv4 forwarding: a route in the gateway namespace, no gateway | 1.100"
-                + " (1.000..1.200) | 901 (900..902) | 100% | 2.000 | 3 |"), md);
+                + " (1.000..1.200) | 901 (900..902) | 100% | 2.000 | 2000 | 3 |"), md);
         assertTrue(md.contains("| X | dsr-gateway run, ingress.kind = xdp, native XDP on the ingress veth | not"
-                + " measured: ingress.kind: xdp (expected: tun; pcap input is for dsr-gateway replay) | - | - | - | 0 |"),
+                + " measured: ingress.kind: xdp (expected: tun; pcap input is for dsr-gateway replay) | - | - | - | - | 0 |"),
                 md);
         assertTrue(md.contains("| X/L pps | not measured | - | >= 0.85x | - |"), md);
         assertTrue(md.contains("| X/G pps | not measured | - | >= 6.00x | - |"), md);
@@ -81,7 +81,7 @@ class ForwardingReportTest {
         List<RoundResult> r = new ArrayList<>(threeRoundsWithoutX());
         r.removeIf(x -> x.config().equals("X"));
         for (int i = 1; i <= 3; i++) {
-            r.add(RoundResult.measured("X", i, 1.1e6, 2e6, 800, 1.0));
+            r.add(RoundResult.measured("X", i, 1.1e6, 2e6, 800, 1.0, 0));
         }
         String md = new ForwardingReport(3, r).markdown(List.of());
         // X/L CPU: 800/750 = 1.07 each round, target <= 1.2.
