@@ -123,6 +123,8 @@ public final class ForwardingBenchmark {
     private BenchNetwork net;
     private PacketGenerator generator;
     private Path workDir;
+    /** Set by a shutdown hook (Ctrl-C, SIGTERM): start nothing more, report nothing. */
+    private volatile boolean stopping;
 
     private ForwardingBenchmark(Options options, String commandLine) {
         this.options = options;
@@ -157,6 +159,7 @@ public final class ForwardingBenchmark {
                 options.rounds(), options.warmup(), options.seconds(), options.configs(), options.flows());
         List<RoundResult> results = new ArrayList<>();
         List<String> header = new ArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopping = true, "bench-stopping"));
         try {
             net = BenchNetwork.create(prefix, options.bpfDir());
             generator = PacketGenerator.start(net.src(), BenchNetwork.LEAF_DEVICE, net.frames(options.flows()),
@@ -167,7 +170,13 @@ public final class ForwardingBenchmark {
                     if (!options.configs().contains(p)) {
                         continue;
                     }
+                    if (stopping) {
+                        throw new InterruptedException("interrupted: stopping, everything created is being removed");
+                    }
                     RoundResult r = measure(p, round);
+                    if (stopping) {
+                        throw new InterruptedException("interrupted: stopping, everything created is being removed");
+                    }
                     results.add(r);
                     log("round %d %s: %s", round, p.letter(), r.isMeasured()
                             ? String.format(Locale.ROOT, "%.3f Mpps delivered (offered %.3f), %.0f ns CPU1/packet,"
@@ -350,30 +359,35 @@ public final class ForwardingBenchmark {
         }
     }
 
-    /** The gateway's own error line ("dsr-gateway: run: ..."), else the last line of its log. */
+    /** The gateway's own error line ("dsr-gateway: run: ..."), else its first ERROR or exception line. */
     static String gatewayError(ManagedProcess gw) {
-        return gatewayError(gw.tail(20), "the gateway exited without output (log " + gw.log() + ")");
+        Integer code = null;
+        try {
+            code = gw.awaitExit(Duration.ofMillis(100));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return gatewayError(gw.tail(40), "the gateway " + (code == null ? "stopped answering" : "exited with code "
+                + code) + " (log " + gw.log() + ")");
     }
 
     /**
-     * The message of the last "dsr-gateway: [run: ]MESSAGE" line of {@code logTail} that is not the ready line;
-     * else its last non-blank line; else {@code ifEmpty}.
+     * The message of the last "dsr-gateway: [run: ]MESSAGE" line of {@code logTail} that is not the ready line; else
+     * its first line with ERROR or Exception; else {@code otherwise}.
      */
-    static String gatewayError(String logTail, String ifEmpty) {
+    static String gatewayError(String logTail, String otherwise) {
         String error = null;
-        String last = null;
+        String exception = null;
         for (String line : logTail.split("\n")) {
             String l = line.strip();
-            if (l.isEmpty()) {
-                continue;
-            }
-            last = l;
             var m = GATEWAY_ERROR.matcher(l);
             if (m.matches() && !GATEWAY_READY.matcher(l).find()) {
                 error = m.group(1).strip();
+            } else if (exception == null && (l.contains("ERROR") || l.contains("Exception"))) {
+                exception = l;
             }
         }
-        return error != null ? error : last != null ? last : ifEmpty;
+        return error != null ? error : exception != null ? exception : otherwise;
     }
 
     /**
@@ -389,6 +403,8 @@ public final class ForwardingBenchmark {
                 return RoundResult.notMeasured(path.letter(), round, "the gateway exited during the warm-up: "
                         + gatewayError(gateway));
             }
+            // Again: a gateway may attach its XDP program after its ready line, which re-creates the kthread.
+            net.pinNapi();
             long t0 = System.nanoTime();
             CpuTimes c0 = CpuTimes.read(BenchNetwork.GATEWAY_CPU);
             long[] s0 = net.readSink();

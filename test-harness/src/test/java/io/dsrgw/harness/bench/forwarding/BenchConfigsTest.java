@@ -83,9 +83,12 @@ class BenchConfigsTest {
                 + " dsr-gateway replay)\n\n";
         assertEquals("ingress.kind: xdp (expected: tun; pcap input is for dsr-gateway replay)",
                 ForwardingBenchmark.gatewayError(log, "empty"));
-        assertEquals("Exception in thread main", ForwardingBenchmark.gatewayError(
-                "dsr-gateway: forwarding 1 VIPs on dsr0\nException in thread main\n", "empty"));
-        assertEquals("empty", ForwardingBenchmark.gatewayError("\n \n", "empty"));
+        assertEquals("Exception in thread main java.lang.OutOfMemoryError", ForwardingBenchmark.gatewayError(
+                "dsr-gateway: forwarding 1 VIPs on dsr0\nException in thread main java.lang.OutOfMemoryError\n"
+                        + "\tat x.y\nflow_entries 0\n", "exited"));
+        assertEquals("exited", ForwardingBenchmark.gatewayError("dsr-gateway: forwarding 1 VIPs on dsr0\n"
+                + "rx_packets 5\nflow_entries 0\n", "exited"));
+        assertEquals("exited", ForwardingBenchmark.gatewayError("\n \n", "exited"));
     }
 
     @Test
