@@ -132,10 +132,10 @@ public final class BarChart {
         return bottom - (int) Math.round((bottom - top) * Math.min(1, v / scaleMax));
     }
 
-    /** The smallest 1, 2 or 5 times a power of ten that is at least {@code v} (v > 0). */
+    /** The smallest of 1, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is at least {@code v} (v > 0). */
     static double niceCeiling(double v) {
         double p = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double m : new double[] {1, 2, 5, 10}) {
+        for (double m : new double[] {1, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
             if (m * p >= v) {
                 return m * p;
             }

@@ -49,7 +49,8 @@ public final class BenchNetwork implements AutoCloseable {
     public static final String BACKEND_MAC = "02:00:0a:00:02:02";
     /** The CPU that does all the gateway's work. */
     public static final int GATEWAY_CPU = 1;
-    private static final Pattern XDP_PROG_ID = Pattern.compile("\"xdp\"\\s*:\\s*\\{.*?\"prog\"\\s*:\\s*\\{\\s*\"id\"\\s*:\\s*(\\d+)");
+    private static final Pattern XDP_PROG_ID = Pattern.compile(
+            "\"xdp\"\\s*:\\s*\\{.*?\"prog\"\\s*:\\s*\\{\\s*\"id\"\\s*:\\s*(\\d+)");
     private static final Pattern MAP_IDS = Pattern.compile("\"map_ids\"\\s*:\\s*\\[\\s*(\\d+)");
     private static final Pattern IFINDEX = Pattern.compile("\"ifindex\"\\s*:\\s*(\\d+)");
 

@@ -44,10 +44,11 @@ class BarChartTest {
     }
 
     @Test
-    void shouldRoundTheScaleUpToOneTwoOrFiveTimesAPowerOfTen() {
+    void shouldRoundTheScaleUpToARoundMultipleOfAPowerOfTen() {
         assertEquals(2.0, BarChart.niceCeiling(1.21), 1e-12);
-        assertEquals(5000, BarChart.niceCeiling(2100), 1e-9);
+        assertEquals(2500, BarChart.niceCeiling(2100), 1e-9);
         assertEquals(1.0, BarChart.niceCeiling(1.0), 1e-12);
-        assertEquals(10, BarChart.niceCeiling(5.5), 1e-12);
+        assertEquals(6, BarChart.niceCeiling(5.5), 1e-12);
+        assertEquals(100, BarChart.niceCeiling(81), 1e-12);
     }
 }

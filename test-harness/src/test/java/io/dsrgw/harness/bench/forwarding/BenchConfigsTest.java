@@ -46,7 +46,8 @@ class BenchConfigsTest {
     @Test
     void shouldLayOutTheEncapConfigAsBenchEncapsStruct() {
         byte[] v = BenchNetwork.encapConfig(0x01020304, Ipv4Addresses.parse("10.0.2.1"),
-                Ipv4Addresses.parse("10.0.2.2"), UdpFrames.mac("02:00:0a:00:02:01"), UdpFrames.mac("02:00:0a:00:02:02"));
+                Ipv4Addresses.parse("10.0.2.2"), UdpFrames.mac("02:00:0a:00:02:01"),
+                UdpFrames.mac("02:00:0a:00:02:02"));
         assertArrayEquals(new byte[] {4, 3, 2, 1, 10, 0, 2, 1, 10, 0, 2, 2, 2, 0, 10, 0, 2, 1, 2, 0, 10, 0, 2, 2}, v);
     }
 
