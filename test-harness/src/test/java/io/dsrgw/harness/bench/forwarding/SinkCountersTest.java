@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 class SinkCountersTest {
     /** `bpftool -j map dump id N` (bpftool 7.1) of bench_sink's per-CPU array on 2 CPUs, raw bytes shortened. */
-    /** `bpftool -j map dump id N` (bpftool 7.1) of bench_sink's per-CPU array, 2 CPUs, raw bytes shortened. */
+    private static final String DUMP = "[{\"key\":[\"0x00\",\"0x00\",\"0x00\",\"0x00\"],\"values\":[{\"cpu\":0,"
+            + "\"value\":"
             + "[\"0x03\"]},{\"cpu\":1,\"value\":[\"0x03\"]}],\"formatted\":{\"key\":0,\"values\":[{\"cpu\":0,"
             + "\"value\":3},{\"cpu\":1,\"value\":1000000007}]}},"
             + "{\"key\":[\"0x01\"],\"formatted\":{\"key\":1,\"values\":[{\"cpu\":0,\"value\":0},{\"cpu\":1,"
