@@ -217,9 +217,9 @@ public final class ForwardingBenchmark {
 
     private List<String> header(double[] calibration, List<RoundResult> results) {
         List<String> h = new ArrayList<>();
-        h.add("Command: `" + commandLine + "` (" + Instant.now().toString().substring(0, 16) + "Z, kernel "
-                + System.getProperty("os.version") + ", CPUs online " + onlineCpus() + ", nice "
-                + BenchNetwork.OWN_NICE + ")");
+        h.add("Command: `" + commandLine + "` (" + Instant.now().toString().substring(0, 16) + "Z, revision "
+                + System.getProperty("dsrgw.bench.revision", "unknown") + ", kernel " + System.getProperty("os.version")
+                + ", CPUs online " + onlineCpus() + ", nice " + BenchNetwork.OWN_NICE + ")");
         h.add("");
         h.add(String.format(Locale.ROOT, "Method: %d flows (UDP source ports), generator (AF_PACKET, qdisc bypass,"
                 + " sendmmsg x %d) on CPU0, all gateway work on CPU1; %.1f s warm-up then a %.1f s window per"
