@@ -33,6 +33,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The admin commands behind {@code dsrctl} and the HTTP API, executed against the live {@link GatewayControl}.
@@ -48,6 +49,7 @@ public final class AdminCommands {
     private final MetricRegistry registry;
     private final LongSupplier uptimeMs;
     private final BackendSelector selector;
+    private volatile Supplier<Map<String, Long>> fastPathCounters = Map::of;
 
     /** Without flow tables: {@code explain} answers with the Maglev choice only (replay, tests). */
     public AdminCommands(GatewayControl control, MetricRegistry registry, LongSupplier uptimeMs) {
@@ -66,6 +68,14 @@ public final class AdminCommands {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.uptimeMs = Objects.requireNonNull(uptimeMs, "uptimeMs");
         this.selector = Objects.requireNonNull(selector, "selector");
+    }
+
+    /**
+     * Adds the XDP fast path's counters ({@code xdp_rx}, {@code xdp_tx}, ... in the program's order) to
+     * {@code status} and {@code /api/status}, after the TUN pipeline's (the slow path's) counters.
+     */
+    public void fastPathCounters(Supplier<Map<String, Long>> counters) {
+        this.fastPathCounters = Objects.requireNonNull(counters, "counters");
     }
 
     private static Map<String, String> synopsis() {
@@ -87,7 +97,8 @@ public final class AdminCommands {
      * Output formats ({@code name value} lines unless noted):
      * <ul>
      *   <li>{@code status}: state, generation, uptime_s, config, vips, backends, backends_active,
-     *       backends_draining, backends_down, overrides, reloads, reload_failures, then every data-plane counter;</li>
+     *       backends_draining, backends_down, overrides, reloads, reload_failures, then every data-plane counter
+     *       (the TUN pipeline's, then with {@code ingress.kind = xdp} the XDP program's as {@code xdp_*});</li>
      *   <li>{@code vips}: a header line and one whitespace-separated row per VIP: NAME ADDRESS PROTO PORTS
      *       FLOW-TABLE ACTIVE/TOTAL (ports comma-separated; FLOW-TABLE on|off);</li>
      *   <li>{@code backends}: a header line and one row per backend: VIP BACKEND TUNNEL WEIGHT STATE HEALTH
@@ -173,6 +184,7 @@ public final class AdminCommands {
         for (CounterSet c : CounterSet.all()) {
             counters.put(c.id(), gauge(c.id()));
         }
+        counters.putAll(fastPathCounters.get());
         m.put("counters", counters);
         List<Object> vips = new ArrayList<>();
         for (int v = 0; v < s.vipCount(); v++) {
