@@ -70,8 +70,18 @@ public final class DsrScenario implements AutoCloseable {
         private GatewayConfigSource gatewayConfig = (backends, work) ->
                 ScenarioConfigs.gateway(VIP, List.of(VIP_PORT), backends, work);
         private String httpListenHost = VIP;
+        private boolean xdpGatewayLink;
 
         private Builder() {
+        }
+
+        /**
+         * Prepares the topology for an XDP program on the gateway's veth ({@link Topology.Builder#xdpGatewayLink});
+         * the gateway's config chooses {@code ingress.kind = xdp} ({@link ScenarioConfigs#xdpIngress}).
+         */
+        public Builder xdpGatewayLink() {
+            this.xdpGatewayLink = true;
+            return this;
         }
 
         public Builder backends(int n) {
@@ -157,6 +167,9 @@ public final class DsrScenario implements AutoCloseable {
         Files.createDirectories(work.resolve("logs"));
         Topology.Builder tb = Topology.builder().backends(options.backends).vip(VIP);
         options.routesViaGateway.forEach(tb::routeViaGateway);
+        if (options.xdpGatewayLink) {
+            tb.xdpGatewayLink();
+        }
         topology = tb.build();
         installCounters();
 

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  */
 public final class GatewayCounters {
     private static final Pattern LINE = Pattern.compile(
-            "(?m)^(?:[^\\n]*[ \\t])?((?:rx|tx)_packets|drop_[a-z_]+)[ \\t]+(\\d+)[ \\t]*$");
+            "(?m)^(?:[^\\n]*[ \\t])?((?:rx|tx)_packets|drop_[a-z_]+|xdp_[a-z_]+)[ \\t]+(\\d+)[ \\t]*$");
 
     private GatewayCounters() {
     }

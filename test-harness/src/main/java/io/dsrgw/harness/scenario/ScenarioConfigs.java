@@ -87,6 +87,21 @@ public final class ScenarioConfigs {
                 """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, sb, workDir.resolve("gateway.sock"));
     }
 
+    /** The ingress line every gateway config of this class writes (one TUN queue). */
+    static final String TUN_INGRESS = "ingress { kind = tun, device = " + GATEWAY_DEVICE + ", queues = 1 }";
+
+    /**
+     * {@code config} (one of this class's gateway configs) with {@code ingress.kind = xdp}: the XDP program on
+     * {@code interfaces} in {@code mode} (native | generic), the TUN device unchanged as the slow path.
+     */
+    public static String xdpIngress(String config, List<String> interfaces, String mode) {
+        if (!config.contains(TUN_INGRESS)) {
+            throw new IllegalArgumentException("not a ScenarioConfigs gateway config (no \"" + TUN_INGRESS + "\")");
+        }
+        return config.replace(TUN_INGRESS, "ingress { kind = xdp, device = " + GATEWAY_DEVICE + ", queues = 1,"
+                + " xdp { interfaces = [" + String.join(", ", interfaces) + "], mode = " + mode + " } }");
+    }
+
     /** Userspace decapsulation from the topology's gateway for one VIP; state file under {@code stateDir}. */
     public static String agent(String vip, Path stateDir) {
         return """
