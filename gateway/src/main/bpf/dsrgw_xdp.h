@@ -109,8 +109,10 @@
  *     6. then delete what is gone: vip keys, backends no ring or VIP references any more.
  *   read:    dsrgw_counters (sum the per-CPU values), dsrgw_flows by key (FlowHash.canonicalBytes) for the slow
  *            path and for "dsrctl flows/explain".
- *   mmap of dsrgw_rings: mmap(NULL, round_up(4 * max_entries, page size), PROT_READ | PROT_WRITE, MAP_SHARED,
- *            map_fd, 0); slot i of ring r is the native-order int at byte offset 4 * (r * ring_size + i).
+ *   mmap of dsrgw_rings: mmap(NULL, round_up(8 * max_entries, page size), PROT_READ | PROT_WRITE, MAP_SHARED,
+ *            map_fd, 0); slot i of ring r is the native-order int at byte offset 8 * (r * ring_size + i): the
+ *            kernel stores array elements round_up(value_size, 8) bytes apart (kernel/bpf/arraymap.c elem_size),
+ *            so each 4-byte slot occupies 8 bytes (the upper 4 unused) - in the mapping and in kernel memory.
  */
 #ifndef DSRGW_XDP_H
 #define DSRGW_XDP_H
@@ -121,7 +123,7 @@
  * Defaults of max_entries; the loader may change any of them before load (bpf_map__set_max_entries). */
 #define DSRGW_MAX_VIPS_DEFAULT        1024      /* dsrgw_vips: (address, protocol, port) entries */
 #define DSRGW_MAX_BACKENDS_DEFAULT    4096      /* dsrgw_backends: stable backend ids in use at once */
-#define DSRGW_RING_SLOTS_DEFAULT      (65537 * 32) /* dsrgw_rings: 32 rings of the default Maglev size (8 MiB) */
+#define DSRGW_RING_SLOTS_DEFAULT      (65537 * 32) /* dsrgw_rings: 32 rings of the default Maglev size (16 MiB) */
 #define DSRGW_MAX_FLOWS_DEFAULT       262144    /* dsrgw_flows: ~30 MiB of kernel memory (LRU, preallocated) */
 #define DSRGW_MAX_TX_PORTS_DEFAULT    64        /* dsrgw_tx_ports */
 #define DSRGW_COUNTER_SLOTS           64        /* dsrgw_counters: fixed, indices below; spare slots read 0 */
