@@ -17,6 +17,7 @@ import io.dsrgw.gateway.dataplane.BackendSelector;
 import io.dsrgw.gateway.dataplane.FlowTable;
 import io.dsrgw.gateway.dataplane.FlowTableLookup;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
+import io.dsrgw.gateway.dataplane.xdp.XdpDataPlane;
 import io.dsrgw.gateway.health.BackendKey;
 import io.dsrgw.gateway.health.Health;
 import io.dsrgw.gateway.lb.BackendIdentity;
@@ -108,7 +109,8 @@ public final class AdminCommands {
      *   <li>{@code reload}: the reload summary; a rejected file is an error reply listing every error;</li>
      *   <li>{@code flows}: the flow table gauges summed over workers (flow_entries, flow_capacity, ...);</li>
      *   <li>{@code explain}: vip, backend, backend_state, source (pinned|maglev), table (the worker whose flow
-     *       table pins the flow, or -), slot, table_size, hash, generation.</li>
+     *       table pins the flow, {@code xdp} for the XDP program's table, or -), slot, table_size, hash,
+     *       generation.</li>
      * </ul>
      */
     public AdminReply execute(String command, List<String> args) {
@@ -379,7 +381,7 @@ public final class AdminCommands {
         out.append("backend_state ").append(backend == ForwardingSnapshot.NONE ? "-" : lower(s.backendState(backend)))
                 .append('\n');
         out.append("source ").append(lower(sel.source())).append('\n');
-        out.append("table ").append(sel.table() == BackendSelection.NO_TABLE ? "-" : Integer.toString(sel.table()))
+        out.append("table ").append(tableName(sel.table()))
                 .append('\n');
         out.append("slot ").append(sel.slot()).append('\n');
         out.append("table_size ").append(s.tableSize()).append('\n');
@@ -418,6 +420,12 @@ public final class AdminCommands {
     private long gauge(String name) {
         Gauge<?> g = registry.getGauges().get(name);
         return g != null && g.getValue() instanceof Number n ? n.longValue() : 0;
+    }
+
+    /** {@code -} (no table), {@code xdp} (the XDP program's BPF flow table) or the TUN worker's number. */
+    static String tableName(int table) {
+        return table == BackendSelection.NO_TABLE ? "-"
+                : table == XdpDataPlane.FLOW_TABLE_ID ? "xdp" : Integer.toString(table);
     }
 
     static String protocolName(int protocol) {

@@ -294,7 +294,10 @@ final class RunCommand {
     /** Loads the program and its maps (nothing attached yet); null after printing why it failed. */
     private XdpDataPlane loadXdp() {
         try {
-            XdpDataPlane loaded = XdpDataPlane.load(config.flowTable().capacity());
+            // The BPF table is shared by all CPUs; it gets the per-worker capacity and the same timeouts as the TUN
+            // workers' tables, so a flow expires alike on both paths.
+            XdpDataPlane loaded = XdpDataPlane.load(config.flowTable().capacity(), flowTimeouts(config.flowTable()),
+                    config.maglevTableSize());
             try {
                 xdpMetrics = new XdpMetrics(metrics.registry(), () -> loaded.counters().values());
             } catch (Exception e) {

@@ -3,6 +3,8 @@ package io.dsrgw.gateway.admin;
 import com.codahale.metrics.MetricRegistry;
 import io.dsrgw.conf.ConfigLoader;
 import io.dsrgw.gateway.control.GatewayControl;
+import io.dsrgw.gateway.dataplane.BackendSelection;
+import io.dsrgw.gateway.dataplane.xdp.XdpDataPlane;
 import io.dsrgw.gateway.control.ProbeRunner;
 import io.dsrgw.gateway.health.HealthState;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
@@ -57,5 +59,12 @@ class AdminStatusFastPathTest {
         } finally {
             control.close();
         }
+    }
+
+    @Test
+    void shouldNameTheXdpFlowTableInExplain() {
+        assertEquals("xdp", AdminCommands.tableName(XdpDataPlane.FLOW_TABLE_ID));
+        assertEquals("0", AdminCommands.tableName(0));
+        assertEquals("-", AdminCommands.tableName(BackendSelection.NO_TABLE));
     }
 }

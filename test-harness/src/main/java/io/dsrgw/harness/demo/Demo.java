@@ -82,7 +82,7 @@ public final class Demo {
         if (!host.available()) {
             fail("cannot build namespaces: " + host.cause());
         }
-        String[] tools = xdp ? new String[] {"nft", "curl", "ping", "ethtool"} : new String[] {"nft", "curl", "ping"};
+        String[] tools = xdp ? new String[] {"nft", "curl", "ping", "ethtool", "clang"} : new String[] {"nft", "curl", "ping"};
         for (String tool : tools) {
             HostRequirements.Check t = HostRequirements.tool(tool);
             if (!t.available()) {

@@ -111,12 +111,13 @@ public final class Topology implements AutoCloseable {
 
         /**
          * Prepares the gateway's link for an XDP program on the gateway's {@value #LEAF_DEVICE} (native mode), as
-         * {@code ../shared/recipes/xdp-on-veth.md} found necessary: GRO on the router's {@value
-         * #ROUTER_GATEWAY_DEVICE} (frames the program sends back with {@code XDP_TX} land in that veth's NAPI,
-         * which exists only with GRO or an XDP program of its own: without either the kernel drops them
-         * silently), and tx checksumming off there (packets the router forwards to the gateway would otherwise
+         * {@code ../shared/recipes/xdp-on-veth.md} found necessary: an {@code XDP_PASS} program on the router's
+         * {@value #ROUTER_GATEWAY_DEVICE} (frames the gateway's program sends back with {@code XDP_TX} land in that
+         * veth's NAPI; measured on kernel 6.18, GRO on that veth is NOT enough: the frames are queued, counted as
+         * xdp_tx on the gateway's side, and never received, while with a program on the peer they are), GRO on
+         * there too, and tx checksumming off there (packets the router forwards to the gateway would otherwise
          * arrive with an unfinished TCP checksum, CHECKSUM_PARTIAL, which the program would encapsulate as is).
-         * Both veth ends keep one rx and one tx queue (attaching needs rx queues >= the peer's tx queues).
+         * Needs clang (the pass program is compiled at build time of the topology) and iproute2 with libbpf.
          */
         public Builder xdpGatewayLink() {
             this.xdpGatewayLink = true;
@@ -231,6 +232,8 @@ public final class Topology implements AutoCloseable {
         router.sysctl("net.ipv4.conf." + ROUTER_BRIDGE + ".rp_filter", "2");
         if (xdpGatewayLink) {
             router.exec("ethtool", "-K", ROUTER_GATEWAY_DEVICE, "gro", "on", "tx", "off");
+            router.exec("ip", "link", "set", "dev", ROUTER_GATEWAY_DEVICE, "xdpdrv", "obj",
+                    XdpPassProgram.object().toString(), "sec", "xdp");
         }
         for (String cidr : routedViaGateway) {
             if (isIpv6(cidr)) {

@@ -71,8 +71,15 @@ public final class DsrScenario implements AutoCloseable {
                 ScenarioConfigs.gateway(VIP, List.of(VIP_PORT), backends, work);
         private String httpListenHost = VIP;
         private boolean xdpGatewayLink;
+        private boolean agentMssClamp = true;
 
         private Builder() {
+        }
+
+        /** Whether the agents clamp the MSS of their SYN-ACKs to fit the tunnel (default true, the agent's default). */
+        public Builder agentMssClamp(boolean on) {
+            this.agentMssClamp = on;
+            return this;
         }
 
         /**
@@ -177,7 +184,7 @@ public final class DsrScenario implements AutoCloseable {
             Path dir = work.resolve(b.name());
             Files.createDirectories(dir);
             Path conf = dir.resolve("agent.conf");
-            Files.writeString(conf, ScenarioConfigs.agent(VIP, dir));
+            Files.writeString(conf, ScenarioConfigs.agent(VIP, dir, options.agentMssClamp));
             agents.add(ManagedProcess.start("agent-" + b.name(), b.namespace(),
                     List.of(options.distributions.agentLauncher().toString(), "run", "--config", conf.toString()),
                     work.resolve("logs/agent-" + b.name() + ".log"), Map.of()));

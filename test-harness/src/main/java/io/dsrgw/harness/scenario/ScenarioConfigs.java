@@ -104,6 +104,14 @@ public final class ScenarioConfigs {
 
     /** Userspace decapsulation from the topology's gateway for one VIP; state file under {@code stateDir}. */
     public static String agent(String vip, Path stateDir) {
+        return agent(vip, stateDir, true);
+    }
+
+    /**
+     * As {@link #agent(String, Path)}; {@code mssClamp} false turns the agent's MSS clamp off, so that clients send
+     * full-size segments that no longer fit the tunnel and path-MTU discovery through the gateway is exercised.
+     */
+    public static String agent(String vip, Path stateDir, boolean mssClamp) {
         return """
                 # Written by io.dsrgw.harness.scenario.ScenarioConfigs for one test/demo run.
                 dsrgw.agent {
@@ -115,8 +123,10 @@ public final class ScenarioConfigs {
                   reconcile-interval = 10s
                   state-file = "%s"
                   health { listen = "0.0.0.0:9181" }
+                  mss-clamp { enabled = %s }
                 }
-                """.formatted(Topology.GATEWAY_ADDRESS, vip, DECAP_DEVICE, stateDir.resolve("agent-state.conf"));
+                """.formatted(Topology.GATEWAY_ADDRESS, vip, DECAP_DEVICE, stateDir.resolve("agent-state.conf"),
+                mssClamp);
     }
 
     /**

@@ -51,7 +51,9 @@ import io.dsrgw.harness.traffic.Wrk;
  * backends (b4 joins by reload), one topology for the class. The XDP program forwards the VIP's packets; what it
  * passes (ICMP, too big, unresolved neighbours) reaches the TUN and the Java pipeline, the slow path. Checked:
  * spread, a multi-MB download intact, replies bypassing the gateway, the VIP's packets carried by XDP (program
- * counters against nft counters), ping and a large upload through the slow path, a reload and a killed backend
+ * counters against nft counters), ping and a large upload through the slow path (the agents' MSS clamp is off, so
+ * that the client's full-size segments no longer fit the tunnel and the program passes them: path-MTU discovery
+ * then runs through the slow path), a reload and a killed backend
  * under load, and no program left on the interface after SIGTERM and after SIGKILL. The order is fixed: the last
  * tests stop the gateway.
  */
@@ -85,10 +87,12 @@ class XdpEndToEndIT {
         NetnsAssumptions.assumeTool("wrk");
         NetnsAssumptions.assumeTool("ethtool");
         NetnsAssumptions.assumeTool("ping");
+        NetnsAssumptions.assumeTool("clang");
         Path logs = Path.of(System.getProperty("dsrgw.harness.logs", "target/netns-logs"));
         Files.createDirectories(logs);
         work = Files.createTempDirectory(logs.toAbsolutePath(), "xdp-e2e-");
         scenario = DsrScenario.builder().backends(4).workDir(work).httpListenHost("0.0.0.0").xdpGatewayLink()
+                .agentMssClamp(false)
                 .gatewayConfig((backends, dir) -> config(backends.subList(0, 3))).start();
         target = new InetSocketAddress(VIP, DsrScenario.VIP_PORT);
         String ready = scenario.gateway().grep(DsrScenario.GATEWAY_READY).getFirst();
@@ -170,7 +174,9 @@ class XdpEndToEndIT {
         assertEquals(0, e.gatewayInFromVip(), "packets from the VIP reached the gateway");
         assertEquals(0, e.gatewayOutFromVip(), "the gateway sent packets from the VIP");
         assertEquals(0, e.routerFromVipToGateway(), "the router sent replies towards the gateway");
-        assertTrue(e.routerRepliesFromBackends() >= (1 << 20) / 1500, "replies on the backend bridge");
+        // Counted in packets after GRO: fewer than 1 MiB / MTU; the bytes tell the size.
+        assertTrue(e.routerRepliesFromBackends() > 0, "replies on the backend bridge");
+        assertEquals(e.routerRepliesFromBackends(), e.routerRepliesToClient(), "router forwarded replies to the client");
         assertEquals(e.routerRepliesToClient(), e.clientGotFromVip(), "client received every reply");
         assertTrue(e.clientGotFromVipBytes() > 1 << 20, "the client received the 1 MiB from the VIP");
         Files.delete(d.file());
