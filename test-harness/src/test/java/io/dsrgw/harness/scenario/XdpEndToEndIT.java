@@ -129,6 +129,15 @@ class XdpEndToEndIT {
             assertTrue(spread.perBackend().get(b) > 0, b + " got no request: " + spread.perBackend());
         }
         assertEquals(0, spread.perBackend().get("b4"), "b4 is not configured yet: " + spread.perBackend());
+        // The flow just served is pinned in the program's flow table, and explain reports that pin.
+        int port = nextPort++;
+        Request r = RequestLoad.fixedPorts(scenario.client(), target, List.of(port), REQUEST_TIMEOUT).getFirst();
+        String explain = dsrctl("explain", "tcp", Topology.CLIENT_ADDRESS + ":" + port, VIP + ":80");
+        System.out.println("[xdp] dsrctl explain of the flow " + port + " (served by " + r.backend() + "):\n"
+                + explain.strip());
+        assertTrue(r.ok(), r.describe(r.startNs()));
+        assertTrue(explain.contains("\nsource pinned\ntable xdp\n"), explain);
+        assertTrue(explain.contains("backend " + scenario.backend(r.backend()).address() + "\n"), explain);
     }
 
     @Test
@@ -314,24 +323,32 @@ class XdpEndToEndIT {
         Thread.sleep(150);
     }
 
+    /** {@code dsrctl --socket ADMIN_SOCKET ARGS...}: its output; fails unless it exits 0. */
+    private String dsrctl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                Distributions.fromSystemProperties().gatewayLauncher().resolveSibling("dsrctl").toString(),
+                "--socket", work.resolve("gateway.sock").toString()));
+        cmd.addAll(List.of(args));
+        Commands.Result r = Commands.run(cmd, Duration.ofSeconds(30));
+        assertEquals(0, r.exitCode(), "dsrctl " + String.join(" ", args) + ": " + r.stdout() + r.stderr());
+        return r.stdout();
+    }
+
     /**
      * The gateway's counters from {@code dsrctl status} (the TUN pipeline's and the XDP program's), read after the
      * gateway's one-second cache of the program's counters has expired.
      */
     private Map<String, Long> counters() throws Exception {
         Thread.sleep(1100);
-        Commands.Result r = Commands.run(List.of(
-                Distributions.fromSystemProperties().gatewayLauncher().resolveSibling("dsrctl").toString(),
-                "--socket", work.resolve("gateway.sock").toString(), "status"), Duration.ofSeconds(30));
-        assertEquals(0, r.exitCode(), "dsrctl status: " + r.stdout() + r.stderr());
+        String status = dsrctl("status");
         Map<String, Long> m = new LinkedHashMap<>();
-        for (String line : r.stdout().split("\n")) {
+        for (String line : status.split("\n")) {
             String[] f = line.strip().split(" ");
             if (f.length == 2 && f[1].matches("\\d+")) {
                 m.put(f[0], Long.parseLong(f[1]));
             }
         }
-        assertTrue(m.containsKey("xdp_rx") && m.containsKey("rx_packets"), "dsrctl status: " + r.stdout());
+        assertTrue(m.containsKey("xdp_rx") && m.containsKey("rx_packets"), "dsrctl status: " + status);
         return m;
     }
 
