@@ -27,8 +27,11 @@ import java.util.function.LongSupplier;
 public final class XdpMetrics {
     /** Prefix of every gauge and printed line. */
     public static final String PREFIX = "xdp_";
-    /** Default refresh interval: one read per second at most. */
-    public static final long DEFAULT_MAX_AGE_NS = 1_000_000_000L;
+    /**
+     * Default refresh interval: a scrape or {@code dsrctl status} reads all gauges within it from one reading of
+     * the map; a reading is never older than this.
+     */
+    public static final long DEFAULT_MAX_AGE_NS = 250_000_000L;
 
     /** One reading of the program's counters, by their contract names (without the prefix), in contract order. */
     @FunctionalInterface
@@ -62,7 +65,7 @@ public final class XdpMetrics {
         }
     }
 
-    /** As {@link #XdpMetrics(MetricRegistry, Source, long, LongSupplier)} with one read per second and nanoTime. */
+    /** As {@link #XdpMetrics(MetricRegistry, Source, long, LongSupplier)}, read at most every 250 ms, nanoTime. */
     public XdpMetrics(MetricRegistry registry, Source source) throws Exception {
         this(registry, source, DEFAULT_MAX_AGE_NS, System::nanoTime);
     }

@@ -225,6 +225,79 @@ class XdpEndToEndIT {
 
     @Test
     @Order(5)
+    void shouldSendASlowPathPacketOfAFlowPinnedByXdpToThePinnedBackend() throws Exception {
+        int port = nextPort++;
+        String flow = Topology.CLIENT_ADDRESS + ":" + port;
+        // 1. A plain ACK (no connection needed: the backend answers RST straight to the client): XDP pins the flow
+        //    on its Maglev backend X.
+        scenario.resetCounters();
+        sendAck(port, false);
+        settle();
+        String pinned = onlyBackendWith(scenario.evidence().backendIpipIn(), 1);
+        // 2. Drain X: it keeps its flows, new flows avoid it, so the flow's Maglev slot now names another backend.
+        String drained = dsrctl("drain", "web", scenario.backend(pinned).address());
+        try {
+            String explain = dsrctl("explain", "tcp", flow, VIP + ":80");
+            // 3. The same flow with IPv4 options: the program passes it, the Java pipeline forwards it. Its own flow
+            //    table has never seen the flow; the program's table pins it on X, and that must win over Maglev.
+            Map<String, Long> before = counters();
+            scenario.resetCounters();
+            sendAck(port, true);
+            settle();
+            Map<String, Long> delta = delta(before, counters());
+            Map<String, Long> perBackend = scenario.evidence().backendIpipIn();
+            System.out.println("[xdp] flow " + flow + " pinned by XDP on " + pinned + "; " + drained.strip()
+                    + "; explain:\n" + explain.strip() + "\n[xdp] the same flow with IP options: per backend "
+                    + perBackend + ", counter deltas " + nonZero(delta));
+            assertTrue(explain.contains("\nsource pinned\ntable xdp\n"), explain);
+            assertEquals(1, delta.get("xdp_pass_ip_options"), "the program passed it: " + nonZero(delta));
+            assertEquals(1, delta.get("tx_packets"), "the slow path forwarded it: " + nonZero(delta));
+            assertEquals(pinned, onlyBackendWith(perBackend, 1), "the slow path sent it to the backend XDP pinned");
+        } finally {
+            dsrctl("undrain", "web", scenario.backend(pinned).address());
+        }
+    }
+
+    /**
+     * Sends one TCP ACK from the client's {@code port} to the VIP through a raw socket, optionally with 4 bytes of
+     * IPv4 options (NOP, NOP, NOP, EOL: IHL 6), which the XDP program leaves to the slow path.
+     */
+    private void sendAck(int port, boolean ipOptions) throws Exception {
+        scenario.client().exec("python3", "-c", ACK_SENDER, Topology.CLIENT_ADDRESS, VIP, Integer.toString(port),
+                Integer.toString(DsrScenario.VIP_PORT), ipOptions ? "1" : "0");
+    }
+
+    /** Builds IPv4 (with IP_HDRINCL: the kernel fills in the header checksum) + TCP ACK with a valid checksum. */
+    static final String ACK_SENDER = """
+            import socket, struct, sys
+            src, dst, sport, dport, opts = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+            def csum(b):
+                s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+                while s >> 16:
+                    s = (s & 0xffff) + (s >> 16)
+                return ~s & 0xffff
+            options = b'\\x01\\x01\\x01\\x00' if opts == '1' else b''
+            tcp = struct.pack('!HHIIBBHHH', sport, dport, 1000, 1000, 5 << 4, 0x10, 65535, 0, 0)
+            pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 6, len(tcp))
+            tcp = tcp[:16] + struct.pack('!H', csum(pseudo + tcp)) + tcp[18:]
+            ihl = 5 + len(options) // 4
+            ip = struct.pack('!BBHHHBBH4s4s', 0x40 | ihl, 0, ihl * 4 + len(tcp), 0x2345, 0x4000, 64, 6, 0,
+                             socket.inet_aton(src), socket.inet_aton(dst)) + options
+            s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+            s.sendto(ip + tcp, (dst, 0))
+            """;
+
+    /** The one backend (by name) whose counter is {@code n}, all others 0; fails otherwise. */
+    private String onlyBackendWith(Map<String, Long> perBackend, long n) {
+        List<String> hit = perBackend.entrySet().stream().filter(e -> e.getValue() != 0).map(Map.Entry::getKey)
+                .toList();
+        assertEquals(1, hit.size(), "exactly one backend got the packet: " + perBackend);
+        assertEquals(n, perBackend.get(hit.getFirst()), "packets at " + hit.getFirst() + ": " + perBackend);
+        return hit.getFirst();
+    }
+
+    @Test
+    @Order(6)
     void shouldKeepEstablishedAndNewFlowsWhenABackendIsAddedByReloadUnderLoad() throws Exception {
         Wrk wrk = Wrk.start(scenario.client(), DsrScenario.url("/"), 8, Duration.ofSeconds(4),
                 work.resolve("logs/wrk-reload.log"));
@@ -253,7 +326,7 @@ class XdpEndToEndIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void shouldLoseNoRequestToTheOtherBackendsWhenABackendIsKilledUnderLoad() throws Exception {
         List<Request> requests;
         long killNs;
@@ -295,7 +368,7 @@ class XdpEndToEndIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void shouldLeaveNoXdpProgramOnTheInterfaceAfterSigtermOrSigkill() throws Exception {
         DsrScenario.GatewayExit exit = scenario.stopGateway();
         String afterTerm = scenario.topology().gateway().xdp(Topology.LEAF_DEVICE);
@@ -336,10 +409,10 @@ class XdpEndToEndIT {
 
     /**
      * The gateway's counters from {@code dsrctl status} (the TUN pipeline's and the XDP program's), read after the
-     * gateway's one-second cache of the program's counters has expired.
+     * gateway's cache of the program's counters has expired ({@code XdpMetrics.DEFAULT_MAX_AGE_NS}, 250 ms).
      */
     private Map<String, Long> counters() throws Exception {
-        Thread.sleep(1100);
+        Thread.sleep(300);
         String status = dsrctl("status");
         Map<String, Long> m = new LinkedHashMap<>();
         for (String line : status.split("\n")) {
