@@ -52,7 +52,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *   <li>{@code dsrgw_rings}: two Maglev rings of {@code maglevTableSize} slots per VIP (double buffering) for
  *       {@code maxVips} VIPs, {@code 16 x maxVips x maglevTableSize} bytes (the kernel keeps a 4-byte array value
  *       in 8 bytes). Default {@link #defaultMaxVips}: as many
- *       VIPs as fit {@value #RING_BUDGET_BYTES} bytes, at most {@value #MAX_VIPS_LIMIT} (64 VIPs with the default
+ *       VIPs as fit {@link #RING_BUDGET_BYTES}, at most {@value #MAX_VIPS_LIMIT} (64 VIPs with the default
  *       table size 65537). A snapshot with more VIPs than that is refused by {@link #publish} with a message naming
  *       both numbers; a reload may replace VIPs up to the limit (a new VIP reuses the rings of one the same reload
  *       removes);</li>
@@ -80,8 +80,11 @@ public final class XdpDataPlane implements AutoCloseable {
     public static final int FLOW_TABLE_ID = 256;
     /** The config's default {@code maglev-table-size}; {@link #load(int)} sizes the rings for it. */
     public static final int DEFAULT_TABLE_SIZE = 65537;
-    /** Kernel memory the default sizing gives the Maglev rings: 64 MiB. */
-    public static final long RING_BUDGET_BYTES = 64L << 20;
+    /**
+     * Kernel memory the default sizing gives the Maglev rings: 64 VIPs of the default table size (16 bytes per VIP
+     * and slot: two rings of 8-byte array elements), about 64 MiB.
+     */
+    public static final long RING_BUDGET_BYTES = 16L * 64 * DEFAULT_TABLE_SIZE;
     /** Most VIPs the rings can be sized for. */
     public static final int MAX_VIPS_LIMIT = 1024;
     /** Capacity of dsrgw_vips: (address, protocol, port) entries. */
@@ -205,8 +208,8 @@ public final class XdpDataPlane implements AutoCloseable {
     }
 
     /**
-     * VIPs whose rings fit {@value #RING_BUDGET_BYTES} bytes ({@code 16 x VIPs x maglevTableSize}), between 1 and
-     * {@value #MAX_VIPS_LIMIT}: 64 for 65537 slots, 4 for the largest table (1000003).
+     * VIPs whose rings fit {@link #RING_BUDGET_BYTES} ({@code 16 x VIPs x maglevTableSize} bytes), between 1 and
+     * {@value #MAX_VIPS_LIMIT}: 64 for 65537 slots, 4 for the largest table (1000003), 1024 for tables up to 4096.
      */
     public static int defaultMaxVips(int maglevTableSize) {
         if (maglevTableSize < 1) {
@@ -307,6 +310,11 @@ public final class XdpDataPlane implements AutoCloseable {
         return vipIdByName.computeIfAbsent(name, n -> vipIdByName.size());
     }
 
+    /** A map of the loaded object by name (tests read the maps back through it). */
+    BpfMap map(String name) {
+        return object.map(name);
+    }
+
     /** Rings written since load (tests: an unchanged VIP writes none). */
     synchronized long ringWrites() {
         return ringWrites;
@@ -402,25 +410,28 @@ public final class XdpDataPlane implements AutoCloseable {
 
     /**
      * The ring VIP {@code name}'s entries point at after this publish: a ring of its pair that already holds
-     * {@code ids} (nothing written), else the ring of the pair no entry references (written, after its rest).
+     * {@code ids} (nothing written: an unchanged VIP, one whose address or ports changed, one that changes back, a
+     * retry after a publish that failed half-way; pointing at a ring with the right content is always safe), else
+     * the ring of the pair no entry references (written, after its rest). The ring its own entries use is tried
+     * first.
      */
     private int ringFor(String name, int pair, int[] ids, List<VipKey> keys) {
         int a = 2 * pair;
         int b = a + 1;
-        int current = -1;
+        int current = a;
         for (VipKey k : keys) {
             VipValue v = writtenVips.get(k);
-            if (v != null && (v.ringId == a || v.ringId == b)) {
-                current = v.ringId;
+            if (v != null && v.ringId == b) {
+                current = b;
                 break;
             }
         }
-        if (current >= 0 && rings.holds(current, ids)) {
+        int other = current ^ 1;
+        if (rings.holds(current, ids)) {
             return current;
         }
-        int other = current == a ? b : current == b ? a : -1;
-        if (other >= 0 && ringRefs[other] > 0 && rings.holds(other, ids)) {
-            return other; // after a publish that failed half-way: some entries already use the new ring
+        if (rings.holds(other, ids)) {
+            return other;
         }
         int target;
         if (ringRefs[a] == 0 && ringRefs[b] == 0) {
