@@ -329,7 +329,11 @@ final class RunCommand {
         control.onSnapshot(this::publishXdp);
         try {
             xdp.attach(x.interfaces(), xdpMode(x.mode()));
-        } catch (LinuxException | RuntimeException e) {
+        } catch (LinuxException e) {
+            // Already names the key: "ingress.xdp.interfaces: bpf_link_create(dsrgw_xdp, eth1 native): ...".
+            err.println("dsr-gateway: run: " + e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
             err.println("dsr-gateway: run: ingress.xdp.interfaces: " + e.getMessage());
             return false;
         }
