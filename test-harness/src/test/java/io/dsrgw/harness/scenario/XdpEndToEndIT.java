@@ -98,7 +98,8 @@ class XdpEndToEndIT {
         String ready = scenario.gateway().grep(DsrScenario.GATEWAY_READY).getFirst();
         System.out.println("[xdp] topology " + scenario.topology().prefix() + " up; gateway: " + ready
                 + "; logs in " + work);
-        long waited = awaitServing(Set.of("b1", "b2", "b3"), Duration.ofSeconds(10));
+        // Generous: the first requests meet cold JVMs (backends, gateway) and, on a loaded machine, slow schedulers.
+        long waited = awaitServing(Set.of("b1", "b2", "b3"), Duration.ofSeconds(30));
         System.out.println("[xdp] b1..b3 serving after " + waited + " ms; XDP on eth0: "
                 + scenario.topology().gateway().xdp(Topology.LEAF_DEVICE));
     }
