@@ -72,8 +72,25 @@ public final class DsrScenario implements AutoCloseable {
         private GatewayConfigSource gatewayConfig = (backends, adminSocket) ->
                 ScenarioConfigs.gateway(VIP, List.of(VIP_PORT), backends, adminSocket);
         private String httpListenHost = VIP;
+        private boolean xdpGatewayLink;
+        private boolean agentMssClamp = true;
 
         private Builder() {
+        }
+
+        /** Whether the agents clamp the MSS of their SYN-ACKs to fit the tunnel (default true, the agent's default). */
+        public Builder agentMssClamp(boolean on) {
+            this.agentMssClamp = on;
+            return this;
+        }
+
+        /**
+         * Prepares the topology for an XDP program on the gateway's veth ({@link Topology.Builder#xdpGatewayLink});
+         * the gateway's config chooses {@code ingress.kind = xdp} ({@link ScenarioConfigs#xdpIngress}).
+         */
+        public Builder xdpGatewayLink() {
+            this.xdpGatewayLink = true;
+            return this;
         }
 
         public Builder backends(int n) {
@@ -161,6 +178,9 @@ public final class DsrScenario implements AutoCloseable {
         sockets = SocketDir.create();
         Topology.Builder tb = Topology.builder().backends(options.backends).vip(VIP);
         options.routesViaGateway.forEach(tb::routeViaGateway);
+        if (options.xdpGatewayLink) {
+            tb.xdpGatewayLink();
+        }
         topology = tb.build();
         installCounters();
 
@@ -168,7 +188,7 @@ public final class DsrScenario implements AutoCloseable {
             Path dir = work.resolve(b.name());
             Files.createDirectories(dir);
             Path conf = dir.resolve("agent.conf");
-            Files.writeString(conf, ScenarioConfigs.agent(VIP, dir));
+            Files.writeString(conf, ScenarioConfigs.agent(VIP, dir, options.agentMssClamp));
             agents.add(ManagedProcess.start("agent-" + b.name(), b.namespace(),
                     List.of(options.distributions.agentLauncher().toString(), "run", "--config", conf.toString()),
                     work.resolve("logs/agent-" + b.name() + ".log"), Map.of()));

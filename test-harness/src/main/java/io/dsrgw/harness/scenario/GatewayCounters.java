@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  */
 public final class GatewayCounters {
     private static final Pattern LINE = Pattern.compile(
-            "(?m)^(?:[^\\n]*[ \\t])?((?:rx|tx|drop|fwd)_[a-z0-9_]+)[ \\t]+(\\d+)[ \\t]*$");
+            "(?m)^(?:[^\\n]*[ \\t])?((?:rx|tx|drop|fwd|xdp)_[a-z0-9_]+)[ \\t]+(\\d+)[ \\t]*$");
 
     private GatewayCounters() {
     }

@@ -87,8 +87,31 @@ public final class ScenarioConfigs {
                 """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, sb, adminSocket);
     }
 
+    /** The ingress line every gateway config of this class writes (one TUN queue). */
+    static final String TUN_INGRESS = "ingress { kind = tun, device = " + GATEWAY_DEVICE + ", queues = 1 }";
+
+    /**
+     * {@code config} (one of this class's gateway configs) with {@code ingress.kind = xdp}: the XDP program on
+     * {@code interfaces} in {@code mode} (native | generic), the TUN device unchanged as the slow path.
+     */
+    public static String xdpIngress(String config, List<String> interfaces, String mode) {
+        if (!config.contains(TUN_INGRESS)) {
+            throw new IllegalArgumentException("not a ScenarioConfigs gateway config (no \"" + TUN_INGRESS + "\")");
+        }
+        return config.replace(TUN_INGRESS, "ingress { kind = xdp, device = " + GATEWAY_DEVICE + ", queues = 1,"
+                + " xdp { interfaces = [" + String.join(", ", interfaces) + "], mode = " + mode + " } }");
+    }
+
     /** Userspace decapsulation from the topology's gateway for one VIP; state file under {@code stateDir}. */
     public static String agent(String vip, Path stateDir) {
+        return agent(vip, stateDir, true);
+    }
+
+    /**
+     * As {@link #agent(String, Path)}; {@code mssClamp} false turns the agent's MSS clamp off, so that clients send
+     * full-size segments that no longer fit the tunnel and path-MTU discovery through the gateway is exercised.
+     */
+    public static String agent(String vip, Path stateDir, boolean mssClamp) {
         return """
                 # Written by io.dsrgw.harness.scenario.ScenarioConfigs for one test/demo run.
                 dsrgw.agent {
@@ -100,8 +123,10 @@ public final class ScenarioConfigs {
                   reconcile-interval = 10s
                   state-file = "%s"
                   health { listen = "0.0.0.0:9181" }
+                  mss-clamp { enabled = %s }
                 }
-                """.formatted(Topology.GATEWAY_ADDRESS, vip, DECAP_DEVICE, stateDir.resolve("agent-state.conf"));
+                """.formatted(Topology.GATEWAY_ADDRESS, vip, DECAP_DEVICE, stateDir.resolve("agent-state.conf"),
+                mssClamp);
     }
 
     /**
