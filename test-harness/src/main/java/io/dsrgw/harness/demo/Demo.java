@@ -191,8 +191,8 @@ public final class Demo {
         }
         DsrScenario.Builder builder = DsrScenario.builder().backends(backends).workDir(work).distributions(dists);
         if (xdp) {
-            builder.xdpGatewayLink().gatewayConfig((b, dir) -> ScenarioConfigs.xdpIngress(ScenarioConfigs.gateway(
-                    DsrScenario.VIP, List.of(DsrScenario.VIP_PORT), b, dir), List.of(Topology.LEAF_DEVICE), "native"));
+            builder.xdpGatewayLink().gatewayConfig((b, socket) -> ScenarioConfigs.xdpIngress(ScenarioConfigs.gateway(
+                    DsrScenario.VIP, List.of(DsrScenario.VIP_PORT), b, socket), List.of(Topology.LEAF_DEVICE), "native"));
         }
         try (DsrScenario s = builder.start()) {
             say(String.format("ready in %.1f s: topology %s, gateway pid %d, agents %s", (System.nanoTime() - t0) / 1e9,

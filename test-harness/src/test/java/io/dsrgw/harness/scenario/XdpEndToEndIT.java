@@ -93,7 +93,7 @@ class XdpEndToEndIT {
         work = Files.createTempDirectory(logs.toAbsolutePath(), "xdp-e2e-");
         scenario = DsrScenario.builder().backends(4).workDir(work).httpListenHost("0.0.0.0").xdpGatewayLink()
                 .agentMssClamp(false)
-                .gatewayConfig((backends, dir) -> config(backends.subList(0, 3))).start();
+                .gatewayConfig((backends, socket) -> config(backends.subList(0, 3), socket)).start();
         target = new InetSocketAddress(VIP, DsrScenario.VIP_PORT);
         String ready = scenario.gateway().grep(DsrScenario.GATEWAY_READY).getFirst();
         System.out.println("[xdp] topology " + scenario.topology().prefix() + " up; gateway: " + ready
@@ -111,9 +111,9 @@ class XdpEndToEndIT {
         }
     }
 
-    private String config(List<Backend> backends) {
+    private String config(List<Backend> backends, Path adminSocket) {
         String tun = ScenarioConfigs.vips(List.of(new VipEntry("web", VIP, List.of(DsrScenario.VIP_PORT),
-                backends.stream().map(b -> BackendEntry.active(b.address())).toList(), TCP_HEALTH)), work);
+                backends.stream().map(b -> BackendEntry.active(b.address())).toList(), TCP_HEALTH)), adminSocket);
         return ScenarioConfigs.xdpIngress(tun, List.of(Topology.LEAF_DEVICE), "native");
     }
 
@@ -308,7 +308,7 @@ class XdpEndToEndIT {
         try (RequestLoad load = RequestLoad.start(scenario.client(), target, 2, REQUEST_TIMEOUT,
                 Duration.ofMillis(2))) {
             Thread.sleep(700);
-            Files.writeString(scenario.gatewayConfigFile(), config(scenario.topology().backends()));
+            Files.writeString(scenario.gatewayConfigFile(), config(scenario.topology().backends(), scenario.adminSocket()));
             assertTrue(reload(), "adding b4 was rejected\n" + scenario.gateway().tailBlock());
             joined = awaitServing(Set.of("b1", "b2", "b3", "b4"), Duration.ofSeconds(5));
             Thread.sleep(1000);

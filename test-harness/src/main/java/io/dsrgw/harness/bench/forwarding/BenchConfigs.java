@@ -12,17 +12,18 @@ public final class BenchConfigs {
     }
 
     /** G: {@code ingress.kind = tun}. */
-    public static String tun(Path workDir) {
-        return gateway("ingress { kind = tun, device = dsr0, queues = 1 }", workDir);
+    public static String tun(Path adminSocket) {
+        return gateway("ingress { kind = tun, device = dsr0, queues = 1 }", adminSocket);
     }
 
     /** X: {@code ingress.kind = xdp} with native XDP on {@code ingressInterface}, TUN dsr0 as the slow path. */
-    public static String xdp(String ingressInterface, Path workDir) {
+    public static String xdp(String ingressInterface, Path adminSocket) {
         return gateway("ingress {\n    kind = xdp, device = dsr0, queues = 1\n    xdp { interfaces = [\""
-                + ingressInterface + "\"], mode = native }\n  }", workDir);
+                + ingressInterface + "\"], mode = native }\n  }", adminSocket);
     }
 
-    private static String gateway(String ingress, Path workDir) {
+    /** {@code adminSocket}: a short path (SocketDir), never under the checkout: unix socket paths hold 107 bytes. */
+    private static String gateway(String ingress, Path adminSocket) {
         return """
                 # Written by io.dsrgw.harness.bench.forwarding (scripts/bench forwarding) for one measurement.
                 dsrgw.gateway {
@@ -36,6 +37,6 @@ public final class BenchConfigs {
                   admin { socket = "%s", http = "127.0.0.1:0" }
                 }
                 """.formatted(ingress, BenchNetwork.GW_OUT_ADDRESS, BenchNetwork.VIP, BenchNetwork.VIP_PORT,
-                BenchNetwork.BACKEND_ADDRESS, workDir.toAbsolutePath().resolve("gateway.sock"));
+                BenchNetwork.BACKEND_ADDRESS, adminSocket.toAbsolutePath());
     }
 }

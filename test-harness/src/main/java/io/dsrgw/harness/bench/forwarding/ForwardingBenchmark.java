@@ -1,5 +1,7 @@
 package io.dsrgw.harness.bench.forwarding;
 
+import io.dsrgw.harness.netns.SocketDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,6 +125,8 @@ public final class ForwardingBenchmark {
     private BenchNetwork net;
     private PacketGenerator generator;
     private Path workDir;
+    /** The gateway's admin socket lives here, not under the (possibly long) checkout: see SocketDir. */
+    private SocketDir socketDir;
     /** Set by a shutdown hook (Ctrl-C, SIGTERM): start nothing more, report nothing. */
     private volatile boolean stopping;
 
@@ -155,6 +159,7 @@ public final class ForwardingBenchmark {
         String prefix = BenchNetwork.randomPrefix();
         workDir = options.outDir().resolve("work-" + prefix).toAbsolutePath();
         Files.createDirectories(workDir);
+        socketDir = SocketDir.create();
         log("path %s-{src,gw,dst}; %d rounds x (%.1f s warm-up + %.1f s window) of %s; %d flows", prefix,
                 options.rounds(), options.warmup(), options.seconds(), options.configs(), options.flows());
         List<RoundResult> results = new ArrayList<>();
@@ -192,6 +197,9 @@ public final class ForwardingBenchmark {
             }
             if (net != null) {
                 net.close();
+            }
+            if (socketDir != null) {
+                socketDir.close();
             }
         }
         ForwardingReport report = new ForwardingReport(options.rounds(), results);
@@ -316,8 +324,8 @@ public final class ForwardingBenchmark {
                     net.deleteKernelRoute();
                 }
             }
-            case G -> gateway(path, round, BenchConfigs.tun(workDir));
-            case X -> gateway(path, round, BenchConfigs.xdp(net.inDevice(), workDir));
+            case G -> gateway(path, round, BenchConfigs.tun(socketDir.socket("gateway.sock")));
+            case X -> gateway(path, round, BenchConfigs.xdp(net.inDevice(), socketDir.socket("gateway.sock")));
             case L -> {
                 int prog = net.attachXdp(net.gw(), net.inDevice(), options.bpfDir().resolve("bench_encap.o"));
                 try {
