@@ -401,7 +401,7 @@ class XdpEndToEndIT {
     private String dsrctl(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 Distributions.fromSystemProperties().gatewayLauncher().resolveSibling("dsrctl").toString(),
-                "--socket", work.resolve("gateway.sock").toString()));
+                "--socket", scenario.adminSocket().toString()));
         cmd.addAll(List.of(args));
         Commands.Result r = Commands.run(cmd, Duration.ofSeconds(30));
         assertEquals(0, r.exitCode(), "dsrctl " + String.join(" ", args) + ": " + r.stdout() + r.stderr());
