@@ -99,6 +99,10 @@ final class Native {
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle IF_INDEXTONAME = capture("if_indextoname",
             FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle SCHED_SETSCHEDULER = capture("sched_setscheduler",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SCHED_GETSCHEDULER = capture("sched_getscheduler",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle GETEUID = LINKER.downcallHandle(find("geteuid"),
             FunctionDescriptor.of(JAVA_INT));
 
@@ -300,6 +304,22 @@ final class Native {
     static MemorySegment ifIndexToName(MemorySegment st, int ifindex, MemorySegment name) {
         try {
             return (MemorySegment) IF_INDEXTONAME.invokeExact(st, ifindex, name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int schedSetscheduler(MemorySegment st, int pid, int policy, MemorySegment param) {
+        try {
+            return (int) SCHED_SETSCHEDULER.invokeExact(st, pid, policy, param);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int schedGetscheduler(MemorySegment st, int pid) {
+        try {
+            return (int) SCHED_GETSCHEDULER.invokeExact(st, pid);
         } catch (Throwable t) {
             throw rethrow(t);
         }
