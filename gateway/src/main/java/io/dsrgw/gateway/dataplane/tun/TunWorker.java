@@ -164,8 +164,8 @@ public final class TunWorker implements Runnable {
     }
 
     /**
-     * The SCHED_FIFO priority the worker thread asks for when it starts (see the class comment), 1..99, or 0 to
-     * leave the thread's policy alone. Call before {@link #run()}.
+     * The SCHED_FIFO priority the worker thread asks for after its first {@link #REALTIME_AFTER_NS} of traffic (see
+     * the class comment), 1..99, or 0 to leave the thread's policy alone. Call before {@link #run()}.
      */
     public void realtimePriority(int priority) {
         if (priority < 0 || priority > 99) {
@@ -270,7 +270,7 @@ public final class TunWorker implements Runnable {
         for (int k = 0; k < n; k++) {
             pipeline.process(slots[reads.slot(k)], PacketPipeline.HEADROOM_BYTES, reads.length(k), sink);
         }
-        readsWanted = n == wanted ? slots.length : Math.max(MIN_READS, Math.min(slots.length, 2 * n));
+        readsWanted = n == wanted ? slots.length : Math.min(slots.length, Math.max(MIN_READS, 2 * n));
         return n;
     }
 
