@@ -100,6 +100,19 @@ final class Native {
     private static final MethodHandle IF_INDEXTONAME = capture("if_indextoname",
             FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
     private static final MethodHandle SETNS = capture("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SCHED_SETSCHEDULER = capture("sched_setscheduler",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SCHED_GETSCHEDULER = capture("sched_getscheduler",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    /** {@code long syscall(long number, ...)}: the io_uring calls have no glibc wrapper. Every argument a long. */
+    private static final MethodHandle SYSCALL2 = capture("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL6 = capture("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                    JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle MMAP = capture("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = capture("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle GETEUID = LINKER.downcallHandle(find("geteuid"),
             FunctionDescriptor.of(JAVA_INT));
 
@@ -309,6 +322,55 @@ final class Native {
     static MemorySegment ifIndexToName(MemorySegment st, int ifindex, MemorySegment name) {
         try {
             return (MemorySegment) IF_INDEXTONAME.invokeExact(st, ifindex, name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int schedSetscheduler(MemorySegment st, int pid, int policy, MemorySegment param) {
+        try {
+            return (int) SCHED_SETSCHEDULER.invokeExact(st, pid, policy, param);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int schedGetscheduler(MemorySegment st, int pid) {
+        try {
+            return (int) SCHED_GETSCHEDULER.invokeExact(st, pid);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long syscall(MemorySegment st, long number, long a, long b) {
+        try {
+            return (long) SYSCALL2.invokeExact(st, number, a, b);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long syscall(MemorySegment st, long number, long a, long b, long c, long d, long e, long f) {
+        try {
+            return (long) SYSCALL6.invokeExact(st, number, a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** @return the mapping's address, or -1 (MAP_FAILED) with errno in {@code st} */
+    static long mmap(MemorySegment st, long address, long length, int prot, int flags, int fd, long offset) {
+        try {
+            return (long) MMAP.invokeExact(st, address, length, prot, flags, fd, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int munmap(MemorySegment st, long address, long length) {
+        try {
+            return (int) MUNMAP.invokeExact(st, address, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }

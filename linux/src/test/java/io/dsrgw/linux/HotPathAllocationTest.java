@@ -58,6 +58,18 @@ class HotPathAllocationTest {
     }
 
     @Test
+    void shouldNotAllocateReadingAnEmptyTunQueueThroughIoUring() throws Exception {
+        TestSupport.assumeTun();
+        try (Arena arena = Arena.ofShared(); TunDevice tun = TunDevice.open(TestSupport.uniqueName(), true, true)) {
+            MemorySegment[] slots = {arena.allocate(2048), arena.allocate(2048), arena.allocate(2048)};
+            try (TunReadBatch batch = TunReadBatch.open(tun, slots, 64, 1500)) {
+                assertEquals(0, batch.read(3));
+                assertNoAllocation("TunReadBatch.read", () -> batch.read(3));
+            }
+        }
+    }
+
+    @Test
     void shouldNotAllocateSendingOrReceivingOnRawSockets() throws Exception {
         TestSupport.assumeRawSockets();
         int loopback = TestSupport.ipv4(127, 0, 0, 1);

@@ -14,7 +14,9 @@ import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.Poll;
 import io.dsrgw.linux.RawSocket;
 import io.dsrgw.linux.SendBatch;
+import io.dsrgw.linux.ThreadScheduling;
 import io.dsrgw.linux.TunDevice;
+import io.dsrgw.linux.TunReadBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +37,8 @@ import java.util.Objects;
  * shutdown prompt without a wake-up fd. Netty's event loops are kept for the control plane (health checks, HTTP).
  *
  * <h2>Batch cycle</h2>
- * Read up to batch-size packets (non-blocking reads until EAGAIN), each into its own slot behind
+ * Read up to batch-size packets (with one io_uring_enter for all of them, see below; else non-blocking read(2)s
+ * until EAGAIN), each into its own slot behind
  * {@link PacketPipeline#HEADROOM_BYTES} of headroom, run each through the pipeline, which queues the
  * encapsulated packet in the {@link SendBatch} of its family (it points into the slot, no copy); then one
  * {@code sendmmsg} per non-empty batch, fix up the counters for packets the kernel refused, publish the counters,
@@ -43,6 +46,29 @@ import java.util.Objects;
  * mid-way (fragments add packets) is flushed at once; the slots it points into stay untouched until the next
  * batch. The pipeline's clock (too-big token bucket) is read once per batch. Only when a batch is empty does the
  * worker block in poll(2).
+ *
+ * <h2>Why io_uring for the reads</h2>
+ * A TUN has no recvmmsg: one read(2) per packet, and on the benchmark's machine kind (a VM with page-table
+ * isolation) the entry and exit of a system call alone cost ~1.2 us, more than the read's own work. A
+ * {@link TunReadBatch} issues the batch's reads with one io_uring_enter; the TUN completes them at once (packet or
+ * EAGAIN). The number of reads adapts: the batch size while the queue keeps them busy, else twice the packets the
+ * last batch got (at least {@value #MIN_READS}), so a light load wastes few EAGAIN reads. Where io_uring is
+ * unavailable (kernel.io_uring_disabled, a container's seccomp profile) the worker logs why and uses read(2).
+ *
+ * <h2>Why SCHED_FIFO</h2>
+ * The worker thread asks for SCHED_FIFO priority {@value #DEFAULT_REALTIME_PRIORITY}
+ * ({@link #realtimePriority(int)}; without CAP_SYS_NICE it logs why and stays time-shared) once it has forwarded
+ * traffic for {@link #REALTIME_AFTER_NS} (2 s). The kernel work that
+ * fills the TUN queue (receive, route, queue) often runs on the worker's CPU as a thread of its own (threaded
+ * NAPI, ksoftirqd). Time-shared, both get about half of the CPU under overload and the kernel spends its half on
+ * packets it then drops at the full TUN queue: measured on the forwarding benchmark (one CPU for all gateway work),
+ * 57% of the CPU went to the NAPI thread and 40% to the worker, 0.08 Mpps delivered at 12.7 us of CPU per packet.
+ * In SCHED_FIFO the worker runs whenever its queue holds packets and the kernel side only once it is drained, so
+ * the kernel takes in what the worker consumes and refuses the rest where refusing is cheap: 0.22 Mpps at 4.5 us
+ * per packet on the same path. The worker still sleeps in poll(2) whenever its queue is empty.
+ * <p>Why only after 2 s of traffic: a real-time worker busy with still-interpreted code starves the JIT compiler
+ * threads on its CPU, and the pipeline stayed slow for seconds (0.09 Mpps after a 3 s warm-up with SCHED_FIFO
+ * from the start, 0.17-0.21 Mpps after 12 s). Time-shared, the compiler gets its share during the first seconds.
  */
 public final class TunWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TunWorker.class);
@@ -52,6 +78,12 @@ public final class TunWorker implements Runnable {
     private static final int POLL_TIMEOUT_MS = 100;
     private static final long ERROR_LOG_INTERVAL_NS = 10_000_000_000L;
     private static final int MAX_FRAGMENT_SLOTS = 512;
+    /** Fewest reads one io_uring batch issues (see the class comment). */
+    static final int MIN_READS = 4;
+    /** SCHED_FIFO priority of a worker unless {@link #realtimePriority(int)} says otherwise. */
+    public static final int DEFAULT_REALTIME_PRIORITY = 1;
+    /** Forwarding time after the first packet before the worker switches to SCHED_FIFO (see the class comment). */
+    static final long REALTIME_AFTER_NS = 2_000_000_000L;
 
     private final int id;
     private final TunDevice tun;
@@ -65,6 +97,9 @@ public final class TunWorker implements Runnable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment[] slots;
     private final int[] pollFds;
+    /** Batched reads through io_uring, or null when unavailable (then one read(2) per packet). */
+    private final TunReadBatch reads;
+    private int readsWanted;
     private final TxSink sink;
     private volatile boolean running = true;
     /** Issue 5: the worker's flow table, or null for pure Maglev. */
@@ -73,6 +108,10 @@ public final class TunWorker implements Runnable {
     /** Questions about the flow table ({@code dsrctl explain}), answered between batches. */
     private final FlowLookupMailbox lookups;
     private long lastErrorLogNs;
+    private int realtimePriority = DEFAULT_REALTIME_PRIORITY;
+    /** When the worker forwarded its first packet (0: not yet); the SCHED_FIFO switch counts from it. */
+    private long firstPacketNs;
+    private boolean realtimePending = true;
 
     /**
      * @param id        worker number (thread name, logs)
@@ -100,8 +139,19 @@ public final class TunWorker implements Runnable {
             slots[i] = arena.allocate(SLOT_BYTES, 64);
         }
         this.pollFds = new int[] {tun.fd()};
+        this.reads = openReads(id, tun, slots);
+        this.readsWanted = batchSize;
         this.sink = new BatchSink();
         this.lookups = new FlowLookupMailbox(id);
+    }
+
+    private static TunReadBatch openReads(int id, TunDevice tun, MemorySegment[] slots) {
+        try {
+            return TunReadBatch.open(tun, slots, PacketPipeline.HEADROOM_BYTES, MAX_PACKET_BYTES + 1);
+        } catch (LinuxException e) {
+            LOG.info("worker {}: one read(2) per packet: {}", id, e.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -123,6 +173,18 @@ public final class TunWorker implements Runnable {
             steering.pinnedFlows(shared);
         }
         pipeline.flowSteering(steering);
+    }
+
+    /**
+     * The SCHED_FIFO priority the worker thread asks for after its first {@link #REALTIME_AFTER_NS} of traffic (see
+     * the class comment), 1..99, or 0 to leave the thread's policy alone. Call before {@link #run()}.
+     */
+    public void realtimePriority(int priority) {
+        if (priority < 0 || priority > 99) {
+            throw new IllegalArgumentException("realtime priority " + priority + " (expected: 0 = off, or 1..99)");
+        }
+        this.realtimePriority = priority;
+        this.realtimePending = priority != 0;
     }
 
     /**
@@ -154,6 +216,9 @@ public final class TunWorker implements Runnable {
             LOG.error("worker {}: {}", id, e.getMessage());
         } finally {
             counters.publish();
+            if (reads != null) {
+                reads.close();
+            }
             batch4.close();
             batch6.close();
             socket4.close();
@@ -173,8 +238,8 @@ public final class TunWorker implements Runnable {
             // One clock read per batch: ICMP rate limit and flow-table timeouts.
             long nowNs = System.nanoTime();
             pipeline.beginBatch(nowNs);
-            int n = 0;
-            while (n < slots.length) {
+            int n = reads != null ? readBatch(slots) : 0;
+            while (reads == null && n < slots.length) {
                 MemorySegment slot = slots[n];
                 int length = tun.tryRead(slot, PacketPipeline.HEADROOM_BYTES, MAX_PACKET_BYTES + 1);
                 if (length == 0) {
@@ -200,7 +265,45 @@ public final class TunWorker implements Runnable {
             }
             if (n == 0) {
                 Poll.pollIn(pollFds, POLL_TIMEOUT_MS);
+            } else if (realtimePending) {
+                realtimeOnceWarm(nowNs);
             }
+        }
+    }
+
+    /** Reads and processes one batch through io_uring; returns the packets read. */
+    private int readBatch(MemorySegment[] slots) {
+        int wanted = readsWanted;
+        int n = reads.read(wanted);
+        if (n < 0) {
+            readError(-n);
+            return 0;
+        }
+        for (int k = 0; k < n; k++) {
+            pipeline.process(slots[reads.slot(k)], PacketPipeline.HEADROOM_BYTES, reads.length(k), sink);
+        }
+        readsWanted = n == wanted ? slots.length : Math.min(slots.length, Math.max(MIN_READS, 2 * n));
+        return n;
+    }
+
+    /** Switches to SCHED_FIFO {@link #REALTIME_AFTER_NS} after the first packet (once; see the class comment). */
+    private void realtimeOnceWarm(long nowNs) {
+        if (firstPacketNs == 0) {
+            firstPacketNs = nowNs | 1;
+        } else if (nowNs - firstPacketNs >= REALTIME_AFTER_NS) {
+            realtimePending = false;
+            realtime();
+        }
+    }
+
+    private void realtime() {
+        try {
+            ThreadScheduling.fifo(realtimePriority);
+            LOG.info("worker {}: SCHED_FIFO priority {} (runs before the kernel work that feeds its queue)", id,
+                    realtimePriority);
+        } catch (LinuxException e) {
+            LOG.warn("worker {}: stays time-shared: {} (grant CAP_SYS_NICE for SCHED_FIFO; without it the kernel "
+                    + "may spend CPU on packets the full TUN queue then drops)", id, e.getMessage());
         }
     }
 

@@ -8,6 +8,8 @@
  *
  * <p>Threading: a {@code TunIngress} is created and closed by the main thread; each {@code TunWorker} runs on its
  * own dedicated thread and owns everything it touches per packet (buffers, pipeline, flow table, counters). Other
- * threads reach a worker only through the snapshot holder (read once per batch) and its published counters.
+ * threads reach a worker only through the snapshot holder (read once per batch) and its published counters. A
+ * worker thread switches itself to SCHED_FIFO after its first 2 s of traffic (see {@code TunWorker}: it must run
+ * before the kernel work feeding its queue), so it sleeps in poll(2) whenever its queue is empty.
  */
 package io.dsrgw.gateway.dataplane.tun;
