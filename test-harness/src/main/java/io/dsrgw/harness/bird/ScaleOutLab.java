@@ -54,6 +54,8 @@ public final class ScaleOutLab implements AutoCloseable {
     private static final Pattern NEXT_HOP = Pattern.compile("\"gateway\":\"([0-9.]+)\"");
     private static final Logger LOG = LoggerFactory.getLogger(ScaleOutLab.class);
     private static final Duration READY = Duration.ofSeconds(60);
+    /** Whether this host lets us run BIRD at SCHED_FIFO (CAP_SYS_NICE); without it BIRD runs normally. */
+    static final boolean REALTIME = realtimeAllowed();
 
     private final String prefix = Topology.randomPrefix();
     private final Path work;
@@ -194,6 +196,19 @@ public final class ScaleOutLab implements AutoCloseable {
         LOG.info("scale-out lab {} up; logs in {}", prefix, work);
     }
 
+    private static boolean realtimeAllowed() {
+        try {
+            boolean ok = Commands.run(List.of("chrt", "-f", "50", "true")).ok();
+            if (!ok) {
+                LOG.warn("chrt -f 50 refused: BIRD runs without real-time priority; BFD may flap on a loaded host");
+            }
+            return ok;
+        } catch (CommandException e) {
+            LOG.warn("chrt unavailable ({}): BIRD runs without real-time priority", e.getMessage());
+            return false;
+        }
+    }
+
     /** An example BIRD config with this node's router id, logging to stderr (the process log). */
     private String birdConfig(String example, String routerId) throws IOException {
         String text = Files.readString(examples.resolve("bird").resolve(example));
@@ -208,10 +223,10 @@ public final class ScaleOutLab implements AutoCloseable {
     private ManagedProcess bird(String name, Namespace ns, Path conf) throws IOException {
         // Real-time priority: BFD must send every 200 ms; on a loaded test machine (JVMs of other tests) a starved
         // BIRD misses its packets, and the sessions flap as if a gateway had died. Routers run BFD this way too.
-        ManagedProcess p = ManagedProcess.start(name, ns, List.of("chrt", "-f", "50", BIRD.toString(), "-f", "-c",
-                conf.toString(), "-s",
-                work.resolve(name + ".ctl").toString(), "-P", work.resolve(name + ".pid").toString()),
-                work.resolve("logs/" + name + ".log"), Map.of());
+        List<String> command = new ArrayList<>(REALTIME ? List.of("chrt", "-f", "50") : List.of());
+        command.addAll(List.of(BIRD.toString(), "-f", "-c", conf.toString(), "-s", work.resolve(name + ".ctl")
+                .toString(), "-P", work.resolve(name + ".pid").toString()));
+        ManagedProcess p = ManagedProcess.start(name, ns, command, work.resolve("logs/" + name + ".log"), Map.of());
         processes.add(p);
         return p;
     }

@@ -173,7 +173,11 @@ class ScaleOutIT {
             lab.startGateway(2);
             long back = lab.awaitNextHops(VIP_WEB, BOTH, Duration.ofSeconds(10));
             System.out.println("[scale-out] restarted g2 announced again " + back + " ms after its ready line");
-            Thread.sleep(500);
+            Thread.sleep(700);
+            // A new TUN device: whatever it transmitted into the gateway came after the restart.
+            long taken = lab.gatewayNamespace(2).counters("dsr0").txPackets();
+            System.out.println("[scale-out] restarted g2 took " + taken + " packets in 700 ms");
+            assertTrue(taken > 0, "the restarted gateway takes traffic again");
         } finally {
             List<RequestLoad.Request> rs = load.stop();
             System.out.println("[scale-out] SIGTERM + restart under load: " + rs.size() + " requests");
