@@ -6,6 +6,7 @@ import io.dsrgw.harness.netns.CommandException;
 import io.dsrgw.harness.netns.Commands;
 import io.dsrgw.harness.netns.ManagedProcess;
 import io.dsrgw.harness.netns.Namespace;
+import io.dsrgw.harness.netns.OwnerMarkers;
 import io.dsrgw.harness.netns.Topology;
 import io.dsrgw.harness.scenario.Distributions;
 import io.dsrgw.harness.traffic.BackendHttpServer;
@@ -119,6 +120,13 @@ public final class ScaleOutLab implements AutoCloseable {
     }
 
     private void build() throws CommandException {
+        // A lab whose JVM was SIGKILLed is swept by the next lab or Topology on this host, through its marker.
+        Topology.sweepStale();
+        try {
+            OwnerMarkers.create(prefix);
+        } catch (IOException e) {
+            throw new CommandException("cannot write the owner marker of " + prefix + ": " + e, e);
+        }
         List<Namespace> all = new ArrayList<>(List.of(client, router));
         all.addAll(gateways);
         backends.forEach(b -> all.add(b.namespace()));
@@ -394,9 +402,14 @@ public final class ScaleOutLab implements AutoCloseable {
         return ports;
     }
 
-    /** Sends SIGSTOP to {@code p}: it stays, but sends nothing (a hung host, as far as its peers can tell). */
-    public static void freeze(ManagedProcess p) throws CommandException {
-        Commands.check(List.of("kill", "-STOP", Long.toString(p.pid())));
+    /**
+     * Gateway {@code i}'s host "dies": an nftables table drops every packet it receives and every packet it sends,
+     * before anything else sees them. Unlike a killed process (TCP resets, BGP notifications) or a link going
+     * down (carrier loss), nothing tells the router: only BFD can notice. The namespace goes with the lab.
+     */
+    public void blackhole(int i) throws CommandException {
+        gateways.get(i - 1).exec("nft", "add table inet dsrgw_dead { chain in { type filter hook prerouting priority "
+                + "-500; policy drop; }; chain out { type filter hook output priority -500; policy drop; }; }");
     }
 
     /** The last lines of every BIRD and gateway log (for assertion messages). */
@@ -420,12 +433,17 @@ public final class ScaleOutLab implements AutoCloseable {
         for (int i = processes.size() - 1; i >= 0; i--) {
             processes.get(i).close();
         }
+        boolean clean = true;
         for (int i = created.size() - 1; i >= 0; i--) {
             try {
                 created.get(i).delete();
             } catch (CommandException e) {
+                clean = false;
                 LOG.warn("scale-out lab {}: {}", prefix, e.getMessage());
             }
+        }
+        if (clean) {
+            OwnerMarkers.delete(prefix);
         }
         Cleanup.unregister(this);
     }

@@ -58,6 +58,8 @@ class ScaleOutIT {
     @BeforeAll
     void startLab() throws Exception {
         NetnsAssumptions.assumeNetns();
+        NetnsAssumptions.assumeTool("nft");
+        NetnsAssumptions.assumeTool("curl");
         assumeTrue(Files.isExecutable(ScaleOutLab.BIRD), "BIRD 2 not installed at " + ScaleOutLab.BIRD
                 + " (Debian package bird2; scripts/lib.sh installs it)");
         Distributions dists = Distributions.fromSystemProperties();
@@ -246,29 +248,25 @@ class ScaleOutIT {
 
     @Test
     @Order(6)
-    void shouldDropADeadGatewayHostWithinBfdTime() throws Exception {
+    void shouldDropADeadGatewayHostWithinBfdTimeWithoutLosingARequest() throws Exception {
         lab.awaitNextHops(VIP_WEB, BOTH, Duration.ofSeconds(10));
         RequestLoad load = load(lab);
         long gone = -1;
-        long deadNs = 0;
         try {
             Thread.sleep(300);
-            // A dead host sends nothing: no BGP notification, no TCP reset; BIRD frozen stands for it.
-            deadNs = System.nanoTime();
-            ScaleOutLab.freeze(lab.gatewayBird(2));
-            lab.gateway(2).kill();
+            // Nothing in, nothing out: no BGP notification, no TCP reset, no ICMP, the link stays up.
+            lab.blackhole(2);
             gone = lab.awaitNextHops(VIP_WEB, G1, Duration.ofSeconds(5));
             System.out.println("[scale-out] gateway host g2 dead: router dropped it after " + gone + " ms (BFD)");
             Thread.sleep(1000);
         } finally {
-            lab.gatewayBird(2).kill();
             List<RequestLoad.Request> rs = load.stop();
-            long after = gone < 0 ? Long.MAX_VALUE : deadNs + (gone + 1) * 1_000_000;
-            List<RequestLoad.Request> failedAfter = failures(rs).stream().filter(r -> r.startNs() > after).toList();
             System.out.println("[scale-out] dead host under load: " + rs.size() + " requests, " + failures(rs).size()
-                    + " failed (" + failedAfter.size() + " started after the next hop was gone) "
-                    + describe(failures(rs)));
-            assertEquals(List.of(), failedAfter, describe(failedAfter));
+                    + " failed");
+            // Packets lost to the dead host are retransmitted (TCP) and reach g1 once BFD moved the route: slower,
+            // not failed (every request may take up to 5 s).
+            assertTrue(rs.size() > 20, "load ran: " + rs.size());
+            assertEquals(List.of(), failures(rs), describe(failures(rs)));
         }
         assertTrue(gone <= 1_500, "BFD: next hop gone " + gone + " ms after the host died (expected: <= 1500)");
     }
