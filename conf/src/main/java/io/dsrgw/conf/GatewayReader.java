@@ -393,6 +393,12 @@ final class GatewayReader {
         if (socket != null && !socket.startsWith("/")) {
             o.bad(o.value("socket"), o.child("socket"), "an absolute path, e.g. /run/dsrgw/gateway.sock");
             socket = null;
+        } else if (socket != null && !UnixSocketPaths.fits(socket)) {
+            // Found here, not when run binds (ENAMETOOLONG): check-config must reject what run cannot use.
+            // The whole path is shown (not shortened like other values): the reader needs it to pick a shorter one.
+            o.problem(o.value("socket"), o.child("socket"),
+                Hocon.quote(socket) + " is " + UnixSocketPaths.byteLength(socket) + " bytes", UnixSocketPaths.RULE);
+            socket = null;
         }
         String http = hostPort(o, "http");
         return socket == null || http == null ? null : new AdminConfig(socket, http);

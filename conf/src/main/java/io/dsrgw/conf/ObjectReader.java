@@ -135,6 +135,11 @@ final class ObjectReader {
         problems.add(v.origin(), valuePath, Hocon.render(v), expected);
     }
 
+    /** Records a problem whose value part is already written out ({@code "/x.sock" is 131 bytes}). */
+    void problem(ConfigValue v, String valuePath, String value, String expected) {
+        problems.add(v.origin(), valuePath, value, expected);
+    }
+
     /**
      * @return a reader for the sub-object, or null (problem recorded) when it is missing and required, or not an
      *     object; for an optional missing object, a reader with no user object

@@ -50,6 +50,17 @@ class CheckConfigTest {
     }
 
     @Test
+    void shouldRejectAGatewayFileWhoseAdminSocketPathRunCouldNotBind() throws IOException {
+        // The case of issue 10: the socket under a deep checkout directory; check-config used to answer OK.
+        String socket = "/" + "checkout-directory/".repeat(6) + "gateway.sock";
+        Path f = Files.writeString(dir.resolve("gw.conf"), Errors.gwExtra("admin.socket = \"" + socket + "\""));
+        assertEquals(1, CheckConfig.checkGateway(f, out, err));
+        assertEquals("", out());
+        assertEquals(f + ":5 dsrgw.gateway.admin.socket: \"" + socket + "\" is 127 bytes "
+            + "(expected: a unix socket path of at most 107 bytes)\n" + f + ": 1 error\n", err());
+    }
+
+    @Test
     void shouldPrintOkWithCountsForAValidAgentFile() throws IOException {
         Path f = Files.writeString(dir.resolve("agent.conf"), Errors.ag(""));
         assertEquals(0, CheckConfig.checkAgent(f, out, err));

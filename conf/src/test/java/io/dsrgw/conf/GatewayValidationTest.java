@@ -453,4 +453,46 @@ class GatewayValidationTest {
             "t.conf:5 dsrgw.gateway.admin.socket: \"gateway.sock\" "
                 + "(expected: an absolute path, e.g. /run/dsrgw/gateway.sock)");
     }
+    /** An absolute path of exactly {@code bytes} UTF-8 bytes: /run/ + padding + /gateway.sock. */
+    private static String socketPath(int bytes, char pad) {
+        String head = "/run/";
+        String tail = "/gateway.sock";
+        int padBytes = bytes - head.length() - tail.length();
+        int perChar = String.valueOf(pad).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        assertEquals(0, padBytes % perChar, "padding does not divide evenly");
+        return head + String.valueOf(pad).repeat(padBytes / perChar) + tail;
+    }
+
+    @Test
+    void shouldRejectAnAdminSocketPathLongerThanSunPathWithItsLengthAndTheLimit() {
+        String path = socketPath(131, 'd');
+        gatewayFails(gwExtra("admin.socket = \"" + path + "\""),
+            "t.conf:5 dsrgw.gateway.admin.socket: \"" + path + "\" is 131 bytes "
+                + "(expected: a unix socket path of at most 107 bytes)");
+    }
+
+    @Test
+    void shouldRejectAnAdminSocketPathOneByteOverTheLimit() {
+        String path = socketPath(108, 'd');
+        gatewayFails(gwExtra("admin.socket = \"" + path + "\""),
+            "t.conf:5 dsrgw.gateway.admin.socket: \"" + path + "\" is 108 bytes "
+                + "(expected: a unix socket path of at most 107 bytes)");
+    }
+
+    @Test
+    void shouldAcceptAnAdminSocketPathOfExactly107Bytes() throws ConfigException {
+        String path = socketPath(107, 'd');
+        GatewayConfig c = ConfigLoader.parseGateway(gwExtra("admin.socket = \"" + path + "\""), "t.conf");
+        assertEquals(path, c.admin().socket());
+    }
+
+    @Test
+    void shouldCountTheAdminSocketPathInUtf8BytesNotCharacters() {
+        // 'é' is 2 bytes: 60 characters of padding make 138 bytes in 78 characters.
+        String path = socketPath(138, '\u00e9');
+        assertTrue(path.length() < 107, "the path must be short in characters for this test: " + path.length());
+        gatewayFails(gwExtra("admin.socket = \"" + path + "\""),
+            "t.conf:5 dsrgw.gateway.admin.socket: \"" + path + "\" is 138 bytes "
+                + "(expected: a unix socket path of at most 107 bytes)");
+    }
 }

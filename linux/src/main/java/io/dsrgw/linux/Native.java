@@ -99,6 +99,7 @@ final class Native {
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle IF_INDEXTONAME = capture("if_indextoname",
             FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle SETNS = capture("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETEUID = LINKER.downcallHandle(find("geteuid"),
             FunctionDescriptor.of(JAVA_INT));
 
@@ -187,6 +188,14 @@ final class Native {
     static int close(MemorySegment st, int fd) {
         try {
             return (int) CLOSE.invokeExact(st, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int setns(MemorySegment st, int fd, int nstype) {
+        try {
+            return (int) SETNS.invokeExact(st, fd, nstype);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -18,6 +18,7 @@ import io.dsrgw.gateway.dataplane.BackendSelector;
 import io.dsrgw.gateway.dataplane.FlowTable;
 import io.dsrgw.gateway.dataplane.FlowTableLookup;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
+import io.dsrgw.gateway.dataplane.xdp.XdpDataPlane;
 import io.dsrgw.gateway.health.BackendKey;
 import io.dsrgw.gateway.health.Health;
 import io.dsrgw.gateway.lb.BackendIdentity;
@@ -34,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The admin commands behind {@code dsrctl} and the HTTP API, executed against the live {@link GatewayControl}.
@@ -51,6 +53,7 @@ public final class AdminCommands {
     private final BackendSelector selector;
     /** Issue 12: the VIP announcements (drain-gateway, per-VIP announced state); null until set. */
     private volatile Announcer announcer;
+    private volatile Supplier<Map<String, Long>> fastPathCounters = Map::of;
 
     /** Without flow tables: {@code explain} answers with the Maglev choice only (replay, tests). */
     public AdminCommands(GatewayControl control, MetricRegistry registry, LongSupplier uptimeMs) {
@@ -83,6 +86,14 @@ public final class AdminCommands {
         return a == null ? "" : a.prometheus();
     }
 
+    /**
+     * Adds the XDP fast path's counters ({@code xdp_rx}, {@code xdp_tx}, ... in the program's order) to
+     * {@code status} and {@code /api/status}, after the TUN pipeline's (the slow path's) counters.
+     */
+    public void fastPathCounters(Supplier<Map<String, Long>> counters) {
+        this.fastPathCounters = Objects.requireNonNull(counters, "counters");
+    }
+
     private static Map<String, String> synopsis() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("status", "");
@@ -104,7 +115,8 @@ public final class AdminCommands {
      * Output formats ({@code name value} lines unless noted):
      * <ul>
      *   <li>{@code status}: state, generation, uptime_s, config, vips, backends, backends_active,
-     *       backends_draining, backends_down, overrides, reloads, reload_failures, then every data-plane counter;</li>
+     *       backends_draining, backends_down, overrides, reloads, reload_failures, then every data-plane counter
+     *       (the TUN pipeline's, then with {@code ingress.kind = xdp} the XDP program's as {@code xdp_*});</li>
      *   <li>{@code vips}: a header line and one whitespace-separated row per VIP: NAME ADDRESS PROTO PORTS
      *       FLOW-TABLE ACTIVE/TOTAL (ports comma-separated; FLOW-TABLE on|off);</li>
      *   <li>{@code backends}: a header line and one row per backend: VIP BACKEND TUNNEL WEIGHT STATE HEALTH
@@ -117,7 +129,8 @@ public final class AdminCommands {
      *       again; an error reply when announcing is off. {@code status} then adds announce, announce_table,
      *       announce_routes and one {@code announce.VIP announced|withdrawn: REASON} line per VIP;</li>
      *   <li>{@code explain}: vip, backend, backend_state, source (pinned|maglev), table (the worker whose flow
-     *       table pins the flow, or -), slot, table_size, hash, generation.</li>
+     *       table pins the flow, {@code xdp} for the XDP program's table, or -), slot, table_size, hash,
+     *       generation.</li>
      * </ul>
      */
     public AdminReply execute(String command, List<String> args) {
@@ -194,6 +207,7 @@ public final class AdminCommands {
         for (CounterSet c : CounterSet.all()) {
             counters.put(c.id(), gauge(c.id()));
         }
+        counters.putAll(fastPathCounters.get());
         Announcer a = announcer;
         Map<String, Announcer.VipStatus> announced = new HashMap<>();
         if (a != null) {
@@ -427,7 +441,7 @@ public final class AdminCommands {
         out.append("backend_state ").append(backend == ForwardingSnapshot.NONE ? "-" : lower(s.backendState(backend)))
                 .append('\n');
         out.append("source ").append(lower(sel.source())).append('\n');
-        out.append("table ").append(sel.table() == BackendSelection.NO_TABLE ? "-" : Integer.toString(sel.table()))
+        out.append("table ").append(tableName(sel.table()))
                 .append('\n');
         out.append("slot ").append(sel.slot()).append('\n');
         out.append("table_size ").append(s.tableSize()).append('\n');
@@ -466,6 +480,12 @@ public final class AdminCommands {
     private long gauge(String name) {
         Gauge<?> g = registry.getGauges().get(name);
         return g != null && g.getValue() instanceof Number n ? n.longValue() : 0;
+    }
+
+    /** {@code -} (no table), {@code xdp} (the XDP program's BPF flow table) or the TUN worker's number. */
+    static String tableName(int table) {
+        return table == BackendSelection.NO_TABLE ? "-"
+                : table == XdpDataPlane.FLOW_TABLE_ID ? "xdp" : Integer.toString(table);
     }
 
     static String protocolName(int protocol) {

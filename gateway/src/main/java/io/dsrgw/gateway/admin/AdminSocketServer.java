@@ -1,5 +1,6 @@
 package io.dsrgw.gateway.admin;
 
+import io.dsrgw.conf.UnixSocketPaths;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -19,13 +20,12 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
 import io.netty.util.AttributeKey;
+import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,6 +92,11 @@ public final class AdminSocketServer implements AutoCloseable {
                     + Epoll.unavailabilityCause() + " (expected: Linux x86_64 with the netty epoll native library)");
         }
         path = path.toAbsolutePath();
+        // The config already refuses such a path; this covers other callers, before any file is touched.
+        String tooLong = UnixSocketPaths.problem("admin socket", path.toString());
+        if (tooLong != null) {
+            throw new IOException(tooLong);
+        }
         prepare(path);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
                 (java.util.concurrent.ThreadFactory) r -> daemon(r, "dsrgw-admin-io"), EpollIoHandler.newFactory());
@@ -161,17 +166,19 @@ public final class AdminSocketServer implements AutoCloseable {
             throw new IOException("admin socket " + path + ": exists and is not a socket (expected: a free path "
                     + "or a stale socket; the gateway never deletes other files)");
         }
-        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            probe.connect(UnixDomainSocketAddress.of(path));
-            throw new IOException("admin socket " + path + ": another process answers on it (expected: a free "
-                    + "path; is another dsr-gateway running with the same admin.socket?)");
+        // jnr, as dsrctl connects: the JDK's UnixDomainSocketAddress refuses 107-byte paths the kernel accepts, and
+        // that refusal would read as "stale" and delete a live gateway's socket.
+        UnixSocketChannel probe;
+        try {
+            probe = UnixSocketChannel.open(new UnixSocketAddress(path.toString()));
         } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().contains("another process")) {
-                throw e;
-            }
             LOG.info("removing stale admin socket {} ({})", path, e.getMessage());
             Files.deleteIfExists(path);
+            return;
         }
+        probe.close();
+        throw new IOException("admin socket " + path + ": another process answers on it (expected: a free "
+                + "path; is another dsr-gateway running with the same admin.socket?)");
     }
 
     private static String fileType(Path p) throws IOException {

@@ -1,5 +1,6 @@
 package io.dsrgw.gateway.cli;
 
+import io.dsrgw.conf.UnixSocketPaths;
 import io.dsrgw.gateway.admin.AdminCommands;
 import io.dsrgw.gateway.admin.AdminReply;
 import io.dsrgw.gateway.admin.Json;
@@ -62,7 +63,8 @@ public final class DsrctlMain {
 
     /** Runs dsrctl with {@code args}; returns the exit code. {@code envSocket} may be null. */
     public static int execute(String[] args, PrintStream out, PrintStream err, String envSocket) {
-        String socket = envSocket == null || envSocket.isBlank() ? DEFAULT_SOCKET : envSocket;
+        boolean fromEnv = envSocket != null && !envSocket.isBlank();
+        String socket = fromEnv ? envSocket : DEFAULT_SOCKET;
         List<String> rest = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -71,8 +73,10 @@ public final class DsrctlMain {
                     return usage(err, "--socket needs a PATH");
                 }
                 socket = args[++i];
+                fromEnv = false;
             } else if (a.startsWith("--socket=")) {
                 socket = a.substring("--socket=".length());
+                fromEnv = false;
             } else if (a.equals("-h") || a.equals("--help") || (rest.isEmpty() && a.equals("help"))) {
                 out.print(USAGE);
                 return GatewayMain.EXIT_OK;
@@ -81,6 +85,15 @@ public final class DsrctlMain {
             } else {
                 rest.add(a);
             }
+        }
+        // The same limit as the gateway's admin.socket: said plainly here rather than as connect's ENAMETOOLONG.
+        String tooLong = UnixSocketPaths.problem(fromEnv ? "$DSRGW_ADMIN_SOCKET" : "--socket", socket);
+        if (tooLong != null) {
+            if (fromEnv) {
+                err.println("dsrctl: " + tooLong);
+                return GatewayMain.EXIT_ERROR;
+            }
+            return usage(err, tooLong);
         }
         if (rest.isEmpty()) {
             return usage(err, "no command");

@@ -14,6 +14,7 @@ import io.dsrgw.gateway.dataplane.BackendSelector;
 import io.dsrgw.gateway.dataplane.FlowTable;
 import io.dsrgw.gateway.dataplane.FlowTimeouts;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
+import io.dsrgw.gateway.dataplane.PinnedFlows;
 import io.dsrgw.gateway.control.SnapshotFactory;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.health.HealthChecker;
@@ -21,15 +22,21 @@ import io.dsrgw.gateway.health.HealthState;
 import io.dsrgw.gateway.health.TunnelProber;
 import io.dsrgw.gateway.dataplane.tun.TunIngress;
 import io.dsrgw.gateway.dataplane.tun.TunWorker;
+import io.dsrgw.gateway.dataplane.xdp.XdpDataPlane;
 import io.dsrgw.gateway.metrics.FlowTableMetrics;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
+import io.dsrgw.gateway.metrics.XdpMetrics;
 import io.dsrgw.gateway.dataplane.WorkerCounters;
+import io.dsrgw.conf.XdpConfig;
 import io.dsrgw.linux.Capabilities;
+import io.dsrgw.linux.Interfaces;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.Probe;
 import io.dsrgw.linux.RawSocket;
 import io.dsrgw.linux.Sysctl;
 import io.dsrgw.linux.TunDevice;
+import io.dsrgw.linux.bpf.Bpf;
+import io.dsrgw.linux.bpf.XdpMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +45,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +54,13 @@ import java.util.concurrent.TimeUnit;
  * {@code dsr-gateway run}: creates the ingress TUN and VIP routes, starts one worker thread per queue, and runs
  * until SIGTERM/SIGINT. Then, in the shutdown hook: stops the workers, removes the routes and the device, prints
  * the final counters and exits 0.
+ *
+ * <p>With {@code ingress.kind = xdp} (DESIGN.md decision 13) the TUN, its routes and workers are set up exactly
+ * the same (they are the slow path), then the XDP program is loaded, given the first snapshot, and attached to
+ * {@code ingress.xdp.interfaces} with BPF links; every later snapshot is published to its maps from the control
+ * thread; the workers' flow steering asks the program's flow table when their own misses ({@link PinnedFlows}),
+ * {@code dsrctl explain} asks it first, and its counters appear as {@code xdp_*}. On exit the program is detached
+ * (links closed) before routes and TUN go; a crash detaches it too (a BPF link dies with its process).
  *
  * <p>Why {@code Runtime.halt} at the end of the hook: a JVM ended by SIGTERM exits with status 143 even when every
  * hook completes; the contract (and systemd's clean-stop semantics) want 0 after a clean shutdown. Halting after
@@ -76,6 +91,9 @@ final class RunCommand {
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private TunIngress ingress;
+    /** The XDP fast path (ingress.kind = xdp), or null. */
+    private volatile XdpDataPlane xdp;
+    private XdpMetrics xdpMetrics;
     private AdminSocketServer adminSocket;
     private AdminHttpServer adminHttp;
     private final long startNs = System.nanoTime();
@@ -104,9 +122,10 @@ final class RunCommand {
     }
 
     private int run() {
-        if (!"tun".equals(config.ingress().kind())) {
+        boolean xdpIngress = config.ingress().isXdp();
+        if (!"tun".equals(config.ingress().kind()) && !xdpIngress) {
             err.println("dsr-gateway: run: ingress.kind: " + config.ingress().kind()
-                    + " (expected: tun; pcap input is for dsr-gateway replay)");
+                    + " (expected: tun or xdp; pcap input is for dsr-gateway replay)");
             return GatewayMain.EXIT_ERROR;
         }
         for (Probe probe : new Probe[] {Capabilities.root(), Capabilities.tun(), Capabilities.rawSockets()}) {
@@ -115,7 +134,17 @@ final class RunCommand {
                 return GatewayMain.EXIT_ERROR;
             }
         }
+        if (xdpIngress) {
+            String problem = xdpProblem(config.ingress().xdp());
+            if (problem != null) {
+                err.println("dsr-gateway: run: " + problem);
+                return GatewayMain.EXIT_ERROR;
+            }
+        }
         warnIfForwardingOff();
+        if (xdpIngress) {
+            warnIfXdpForwardingOff(config.ingress().xdp().interfaces());
+        }
         checker = new HealthChecker(health, 1);
         // Tunnel checks: opened before the control plane starts probing; it reads the snapshot once there is one.
         try {
@@ -145,6 +174,16 @@ final class RunCommand {
             // tunnel-mtu - 20, not - the overhead of the kinds in use: see TunIngress.mtuFor.
             ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.mtuFor(config.tunnelMtu()),
                     vipAddresses);
+            PinnedFlows shared = null;
+            if (xdpIngress) {
+                xdp = loadXdp();
+                if (xdp == null) {
+                    return fail();
+                }
+                // The program's table answers explain first: it sees nearly every packet of a flow.
+                selector.attach(xdp.flowTable());
+                shared = this::xdpPin;
+            }
             SnapshotHolder holder = control.holder();
             List<TunDevice> queues = ingress.queues();
             for (int q = 0; q < queues.size(); q++) {
@@ -166,7 +205,7 @@ final class RunCommand {
                 TunWorker worker = new TunWorker(q, queues.get(q), socket4, socket6, holder, counters,
                         config.batchSize());
                 FlowTable flows = new FlowTable(config.flowTable().capacity(), flowTimeouts(config.flowTable()));
-                worker.flowTable(flows);
+                worker.flowTable(flows, shared);
                 flowMetrics.attach(flows);
                 selector.attach(worker.lookups());
                 workers.add(worker);
@@ -188,8 +227,14 @@ final class RunCommand {
         control.onSnapshot(s -> announce.update(s, control.running()));
         announce.update(control.holder().get(), control.running());
         announcer = announce;
+        if (xdp != null && !startXdp()) {
+            return fail();
+        }
         AdminCommands admin = new AdminCommands(control, metrics.registry(),
                 () -> (System.nanoTime() - startNs) / 1_000_000, selector).announcer(announce);
+        if (xdpMetrics != null) {
+            admin.fastPathCounters(xdpMetrics::snapshot);
+        }
         try {
             adminSocket = AdminSocketServer.start(Path.of(config.admin().socket()), admin);
             adminHttp = AdminHttpServer.start(config.admin().http(), admin, control, metrics.registry());
@@ -204,7 +249,14 @@ final class RunCommand {
         } catch (IOException e) {
             LOG.warn("cannot watch {} for changes ({}): reload with SIGHUP", configFile, e.getMessage());
         }
-        out.println("dsr-gateway: forwarding " + snapshot.vipCount() + " VIPs on " + device);
+        if (xdp != null) {
+            XdpConfig x = config.ingress().xdp();
+            // Starts like the TUN line (scripts wait for "dsr-gateway: forwarding N VIPs on ").
+            out.println("dsr-gateway: forwarding " + snapshot.vipCount() + " VIPs on " + String.join(",",
+                    x.interfaces()) + " (XDP fast path, " + x.mode() + "); slow path: " + device);
+        } else {
+            out.println("dsr-gateway: forwarding " + snapshot.vipCount() + " VIPs on " + device);
+        }
         out.flush();
         // The data plane forwards: only now may the routers send traffic here (a restart announces no earlier).
         announce.ready();
@@ -236,6 +288,136 @@ final class RunCommand {
             Thread.currentThread().interrupt();
         }
         return exitStatus;
+    }
+
+    /**
+     * Why the XDP fast path cannot start here, checked before anything is created (privileges, libbpf, bpf(2),
+     * every configured interface present), or null.
+     */
+    static String xdpProblem(XdpConfig x) {
+        Probe privileges = Capabilities.bpfPrivileges();
+        if (!privileges.available()) {
+            return "ingress.kind = xdp: " + privileges.cause()
+                    + " (the XDP fast path needs CAP_BPF and CAP_NET_ADMIN; ingress.kind = tun needs neither)";
+        }
+        if (!Bpf.isAvailable()) {
+            return "ingress.kind = xdp: BPF is unavailable: " + Bpf.unavailabilityCause();
+        }
+        for (String name : x.interfaces()) {
+            if (!Interfaces.exists(name)) {
+                return "ingress.xdp.interfaces: " + name + ": no such network interface in this network namespace"
+                        + " (expected: the interfaces VIP traffic arrives on, e.g. eth0; see ip link)";
+            }
+        }
+        return null;
+    }
+
+    static XdpMode xdpMode(String configName) {
+        return XdpConfig.MODE_GENERIC.equals(configName) ? XdpMode.GENERIC : XdpMode.NATIVE;
+    }
+
+    /** Loads the program and its maps (nothing attached yet); null after printing why it failed. */
+    private XdpDataPlane loadXdp() {
+        try {
+            // The BPF table is shared by all CPUs; it gets the per-worker capacity and the same timeouts as the TUN
+            // workers' tables, so a flow expires alike on both paths.
+            XdpDataPlane loaded = XdpDataPlane.load(config.flowTable().capacity(), flowTimeouts(config.flowTable()),
+                    config.maglevTableSize());
+            try {
+                xdpMetrics = new XdpMetrics(metrics.registry(), () -> loaded.counters().values());
+            } catch (Exception e) {
+                loaded.close();
+                err.println("dsr-gateway: run: ingress.kind = xdp: cannot read the XDP counters: " + e.getMessage());
+                return null;
+            }
+            return loaded;
+        } catch (LinuxException | RuntimeException e) {
+            err.println("dsr-gateway: run: ingress.kind = xdp: loading the XDP program failed: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Publishes the current snapshot to the program's maps, makes every later snapshot follow (control thread),
+     * and attaches the program to the configured interfaces; false after printing why it failed.
+     */
+    private boolean startXdp() {
+        XdpConfig x = config.ingress().xdp();
+        try {
+            xdp.publish(control.holder().get());
+        } catch (LinuxException | RuntimeException e) {
+            err.println("dsr-gateway: run: ingress.kind = xdp: writing the XDP maps failed: " + e.getMessage());
+            return false;
+        }
+        // Registered before the control thread, the admin surfaces and the config watcher start: no snapshot can be
+        // published between the first publish and this listener.
+        control.onSnapshot(this::publishXdp);
+        try {
+            xdp.attach(x.interfaces(), xdpMode(x.mode()));
+        } catch (LinuxException e) {
+            // Already names the key: "ingress.xdp.interfaces: bpf_link_create(dsrgw_xdp, eth1 native): ...".
+            err.println("dsr-gateway: run: " + e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
+            err.println("dsr-gateway: run: ingress.xdp.interfaces: " + e.getMessage());
+            return false;
+        }
+        return true;
+    }
+
+    /** Snapshot listener (control thread): the fast path follows every reload, health change and override. */
+    private void publishXdp(ForwardingSnapshot s) {
+        XdpDataPlane plane = xdp;
+        if (plane == null) {
+            return;
+        }
+        try {
+            plane.publish(s);
+        } catch (LinuxException | RuntimeException e) {
+            // The slow path follows the snapshot anyway; the fast path keeps the previous maps until the next one.
+            LOG.error("XDP fast path: publishing generation {} failed: {} (the XDP program keeps forwarding with the"
+                    + " previous generation)", s.generation(), e.getMessage());
+        }
+    }
+
+    /** {@link PinnedFlows} over the program's flow table for the workers: no pin when the lookup fails. */
+    private int xdpPin(io.dsrgw.encap.flow.FlowKey key, long nowNs) {
+        XdpDataPlane plane = xdp;
+        if (plane == null) {
+            return PinnedFlows.NONE;
+        }
+        try {
+            return plane.pinnedBackendId(key, nowNs);
+        } catch (LinuxException | RuntimeException e) {
+            return PinnedFlows.NONE;
+        }
+    }
+
+    /**
+     * The program hands every packet to the kernel when forwarding is off on its interface (bpf_fib_lookup refuses),
+     * so the fast path silently becomes the slow path: say so.
+     */
+    private void warnIfXdpForwardingOff(List<String> interfaces) {
+        boolean ipv6 = false;
+        for (int vip = 0; vip < snapshot.vipCount(); vip++) {
+            ipv6 |= snapshot.vipFamily(vip) == 6;
+        }
+        for (String name : interfaces) {
+            for (String family : ipv6 ? List.of("ipv4", "ipv6") : List.of("ipv4")) {
+                Path key = Sysctl.path("net", family, "conf", name, "forwarding");
+                try {
+                    if ("0".equals(Sysctl.read(key).strip())) {
+                        LOG.warn("net.{}.conf.{}.forwarding is 0: the XDP program passes every {} VIP packet arriving"
+                                + " on {} to the slow path (its FIB lookup needs forwarding; expected: 1)", family,
+                                name, family.equals("ipv4") ? "IPv4" : "IPv6", name);
+                        err.println("dsr-gateway: warning: net." + family + ".conf." + name + ".forwarding is 0: the"
+                                + " XDP fast path will pass every packet on " + name + " to the slow path");
+                    }
+                } catch (IOException e) {
+                    LOG.warn("cannot read {}: {}", key, e.getMessage());
+                }
+            }
+        }
     }
 
     static FlowTimeouts flowTimeouts(io.dsrgw.conf.FlowTableConfig c) {
@@ -357,6 +539,14 @@ final class RunCommand {
         if (tunnelProber != null) {
             tunnelProber.close();
         }
+        // The fast path goes first (its packets then take the slow path while it still exists): links closed, maps
+        // freed. Its counters are read just before.
+        Map<String, Long> xdpFinal = xdpMetrics == null ? Map.of() : xdpMetrics.readNow();
+        XdpDataPlane plane = xdp;
+        xdp = null; // workers and listeners stop asking it
+        if (plane != null) {
+            plane.close();
+        }
         for (TunWorker w : workers) {
             w.stop();
         }
@@ -374,6 +564,7 @@ final class RunCommand {
             metrics.print(out);
             flowMetrics.print(out);
         }
+        xdpFinal.forEach((name, value) -> out.println(name + " " + value));
         out.flush();
     }
 }

@@ -21,6 +21,18 @@ import io.dsrgw.encap.ip.IpProtocol;
  * </ul>
  * The table stores stable backend ids ({@link BackendIds}), which each snapshot maps to its own indices.
  *
+ * <p>With a second data plane in front (the XDP fast path, DESIGN.md decision 13), the worker's table sees only the
+ * packets that plane passes up, while the flow was usually pinned there. The order of lookups for a packet other
+ * than an opening SYN is then: (1) the worker's own table; (2) on a miss, the shared table ({@link #pinnedFlows},
+ * e.g. the BPF flow table), whose pin is used when that backend may keep its flows (same VIP, active or draining)
+ * and copied into the worker's table, so that the next slow-path packets of the flow cost no lookup; (3) the VIP's
+ * Maglev table. The worker's table comes first because it is the cheaper lookup and, having been filled from (2)
+ * or from the same Maglev table, it agrees with the shared table except in one case it cannot see: a SYN that
+ * re-bound the 5-tuple in the fast path while the worker's copy is still live; the XDP table's class timeouts
+ * bound that window. An opening SYN always takes Maglev, as in the XDP program. The slow path never writes the
+ * shared table: a flow it pins only here gets the same Maglev choice in the fast path unless the backend set
+ * changed in between.
+ *
  * <p>One per worker, worker thread only; no allocation, locks or exceptions on the per-packet methods.
  */
 public final class FlowSteering {
@@ -33,7 +45,9 @@ public final class FlowSteering {
     public static final int NO_FLAGS = -1;
 
     private final FlowTable table;
+    private PinnedFlows shared;
     private long rehashed;
+    private long adopted;
 
     public FlowSteering(FlowTable table) {
         this.table = table;
@@ -41,6 +55,19 @@ public final class FlowSteering {
 
     public FlowTable table() {
         return table;
+    }
+
+    /**
+     * Consults {@code shared} (a flow table another data plane keeps, e.g. the XDP program's) when the worker's
+     * own table misses; null (the default) for none. Set before the worker starts.
+     */
+    public void pinnedFlows(PinnedFlows shared) {
+        this.shared = shared;
+    }
+
+    /** Flows the worker's table took over from the shared {@link PinnedFlows} table (worker thread). */
+    public long adopted() {
+        return adopted;
     }
 
     /** Flows moved because their backend was down or removed (worker thread). */
@@ -82,7 +109,12 @@ public final class FlowSteering {
                     tcpFlags));
             return b;
         }
-        int b = s.backendFor(vip, hash);
+        int b = isOpeningSyn(key, tcpFlags) ? ForwardingSnapshot.NONE : sharedPin(s, vip, key, nowNs);
+        if (b != ForwardingSnapshot.NONE) {
+            adopted++;
+        } else {
+            b = s.backendFor(vip, hash);
+        }
         if (b != ForwardingSnapshot.NONE) {
             table.insert(key, hash, s.backendId(b), (int) s.generation(), initialClass(key, tcpFlags), nowNs);
         }
@@ -91,14 +123,19 @@ public final class FlowSteering {
 
     /**
      * The backend of an existing flow without learning or touching it (ICMP errors about a flow, which must not
-     * create entries or keep them alive): its pinned backend when it is in the table and may keep its flows,
-     * else the Maglev choice.
+     * create entries or keep them alive): its pinned backend when it is in the table (or, on a miss, in the shared
+     * {@link PinnedFlows} table) and may keep its flows, else the Maglev choice.
      */
     public int existingBackend(ForwardingSnapshot s, int vip, FlowKey key, long hash, long nowNs) {
         if (!s.vipStateless(vip)) {
             int slot = table.find(key, hash, nowNs);
             if (slot != FlowTable.MISS) {
                 int b = pinned(s, vip, slot);
+                if (b != ForwardingSnapshot.NONE) {
+                    return b;
+                }
+            } else {
+                int b = sharedPin(s, vip, key, nowNs);
                 if (b != ForwardingSnapshot.NONE) {
                     return b;
                 }
@@ -135,6 +172,24 @@ public final class FlowSteering {
      */
     private int pinned(ForwardingSnapshot s, int vip, int slot) {
         int b = s.backendIndexById(table.backendId(slot));
+        return b != ForwardingSnapshot.NONE && s.backendVip(b) == vip && s.keepsExistingFlows(b)
+                ? b : ForwardingSnapshot.NONE;
+    }
+
+    /**
+     * The backend index the shared table pins {@code key} to when that backend may keep its flows (the rule of
+     * {@link #pinned}), else {@link ForwardingSnapshot#NONE}; fragments are never asked (their 3-tuple key is this
+     * data plane's own).
+     */
+    private int sharedPin(ForwardingSnapshot s, int vip, FlowKey key, long nowNs) {
+        if (shared == null || key.fragment()) {
+            return ForwardingSnapshot.NONE;
+        }
+        int id = shared.pinnedBackendId(key, nowNs);
+        if (id < 0) {
+            return ForwardingSnapshot.NONE;
+        }
+        int b = s.backendIndexById(id);
         return b != ForwardingSnapshot.NONE && s.backendVip(b) == vip && s.keepsExistingFlows(b)
                 ? b : ForwardingSnapshot.NONE;
     }

@@ -2,6 +2,7 @@ package io.dsrgw.gateway.admin;
 
 import com.codahale.metrics.MetricRegistry;
 import io.dsrgw.conf.ConfigLoader;
+import io.dsrgw.conf.UnixSocketPaths;
 import io.dsrgw.gateway.cli.DsrctlMain;
 import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.control.ProbeRunner;
@@ -314,6 +315,64 @@ class AdminSocketTest {
         IOException notSocket = assertThrows(IOException.class, () -> AdminSocketServer.start(regular,
                 new AdminCommands(control, new MetricRegistry(), () -> 0)));
         assertTrue(notSocket.getMessage().contains("exists and is not a socket"), notSocket.getMessage());
+    }
+
+    /** A path under the test's directory of exactly {@code bytes} bytes. */
+    private Path pathOfBytes(int bytes) {
+        String base = dir.toAbsolutePath() + "/";
+        assertTrue(base.length() < bytes - 5, "the temporary directory is too long for this test: " + base);
+        return Path.of(base + "s".repeat(bytes - base.length()));
+    }
+
+    @Test
+    void shouldServeAndRefuseToReplaceALiveSocketAtExactlyTheKernelsLimit() throws Exception {
+        Path longest = pathOfBytes(UnixSocketPaths.MAX_PATH_BYTES);
+        try (AdminSocketServer s = AdminSocketServer.start(longest,
+                new AdminCommands(control, new MetricRegistry(), () -> 0))) {
+            Run r = dsrctlRaw("--socket", longest.toString(), "vips");
+            assertEquals(0, r.exit(), r.err());
+            // The stale-socket probe must reach a live socket of this length too, or it would delete it.
+            IOException e = assertThrows(IOException.class, () -> AdminSocketServer.start(longest,
+                    new AdminCommands(control, new MetricRegistry(), () -> 0)));
+            assertTrue(e.getMessage().contains("another process answers on it"), e.getMessage());
+            assertEquals(0, dsrctlRaw("--socket", longest.toString(), "vips").exit(), "the live socket is gone");
+        }
+    }
+
+    @Test
+    void shouldRefuseToBindASocketPathOverTheLimitNamingItsLength() {
+        Path tooLong = pathOfBytes(UnixSocketPaths.MAX_PATH_BYTES + 1);
+        IOException e = assertThrows(IOException.class, () -> AdminSocketServer.start(tooLong,
+                new AdminCommands(control, new MetricRegistry(), () -> 0)));
+        assertEquals("admin socket: \"" + tooLong + "\" is 108 bytes (expected: a unix socket path of at most 107 "
+                + "bytes)", e.getMessage());
+        assertFalse(Files.exists(tooLong));
+    }
+
+    @Test
+    void shouldRejectADsrctlSocketOptionOverTheLimitAsBadUsageWithoutConnecting() {
+        String tooLong = "/run/" + "d".repeat(120) + "/gateway.sock";
+        Run r = dsrctlRaw("--socket", tooLong, "status");
+        assertEquals(2, r.exit());
+        assertEquals("", r.out());
+        assertTrue(r.err().startsWith("dsrctl: --socket: \"" + tooLong + "\" is 138 bytes (expected: a unix socket "
+                + "path of at most 107 bytes)\nusage: dsrctl"), r.err());
+    }
+
+    @Test
+    void shouldRejectADsrgwAdminSocketVariableOverTheLimitUnlessSocketOverridesIt() {
+        String tooLong = "/run/" + "d".repeat(120) + "/gateway.sock";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = DsrctlMain.execute(new String[] {"status"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), tooLong);
+        assertEquals(1, exit);
+        assertEquals("dsrctl: $DSRGW_ADMIN_SOCKET: \"" + tooLong + "\" is 138 bytes (expected: a unix socket path "
+                + "of at most 107 bytes)\n", err.toString(StandardCharsets.UTF_8));
+        int overridden = DsrctlMain.execute(new String[] {"--socket", socket.toString(), "status"},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), tooLong);
+        assertEquals(0, overridden, "--socket wins over the variable");
     }
 
     @Test

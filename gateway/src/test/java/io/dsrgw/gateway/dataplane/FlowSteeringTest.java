@@ -247,6 +247,123 @@ class FlowSteeringTest {
         assertEquals(FlowTable.CLASS_OTHER, FlowSteering.initialClass(frag, FlowSteering.NO_FLAGS));
     }
 
+    // ---------------------------------------------------------------------------------- shared table (XDP)
+
+    /** A shared table (as the XDP program's) that pins every flow to one stable backend id and counts questions. */
+    private static final class FakeShared implements PinnedFlows {
+        int pinnedId = PinnedFlows.NONE;
+        int asked;
+
+        @Override
+        public int pinnedBackendId(FlowKey key, long nowNs) {
+            asked++;
+            return pinnedId;
+        }
+    }
+
+    /** A flow that {@code s}'s Maglev table gives a backend other than {@code not}. */
+    private static FlowKey flowNotOn(ForwardingSnapshot s, int not) {
+        for (int i = 0; ; i++) {
+            FlowKey k = flow(i);
+            if (s.backendIpv4(s.backendFor(0, s.flowHash().hash(k))) != not) {
+                return k;
+            }
+        }
+    }
+
+    private static int indexOf(ForwardingSnapshot s, int address) {
+        for (int b = 0; b < s.backendCount(); b++) {
+            if (s.backendIpv4(b) == address) {
+                return b;
+            }
+        }
+        throw new AssertionError("no backend " + Ipv4Addresses.format(address));
+    }
+
+    @Test
+    void shouldSendASlowPathPacketToTheBackendTheSharedTablePinsAndRememberIt() {
+        ForwardingSnapshot s = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE),
+                b(B3, 100, BackendState.ACTIVE));
+        FlowKey k = flowNotOn(s, B1);
+        long hash = s.flowHash().hash(k);
+        FakeShared shared = new FakeShared();
+        shared.pinnedId = s.backendId(indexOf(s, B1));
+        FlowSteering steering = steering();
+        steering.pinnedFlows(shared);
+        int b = steering.backendFor(s, 0, k, hash, FlowSteering.TCP_ACK, 1_000L);
+        assertEquals(B1, s.backendIpv4(b), "the fast path's pin, not the Maglev choice");
+        assertEquals(1, steering.adopted());
+        shared.pinnedId = PinnedFlows.NONE;
+        int again = steering.backendFor(s, 0, k, hash, FlowSteering.TCP_ACK, 2_000L);
+        assertEquals(B1, s.backendIpv4(again), "the worker's table keeps the adopted pin");
+        assertEquals(1, shared.asked, "a hit in the worker's own table asks the shared table nothing");
+    }
+
+    @Test
+    void shouldIgnoreASharedPinToADownOrUnknownBackend() {
+        ForwardingSnapshot s = snapshot(b(B1, 100, BackendState.DOWN), b(B2, 100, BackendState.ACTIVE),
+                b(B3, 100, BackendState.ACTIVE));
+        FlowKey k = flowNotOn(s, B1);
+        long hash = s.flowHash().hash(k);
+        int maglev = s.backendFor(0, hash);
+        FakeShared shared = new FakeShared();
+        shared.pinnedId = s.backendId(indexOf(s, B1));
+        FlowSteering steering = steering();
+        steering.pinnedFlows(shared);
+        assertEquals(maglev, steering.backendFor(s, 0, k, hash, FlowSteering.TCP_ACK, 1_000L), "down: Maglev");
+        shared.pinnedId = 1_000_000; // an id no snapshot knows (a backend removed since)
+        FlowKey k2 = flowNotOn(s, B1);
+        FlowSteering fresh = steering();
+        fresh.pinnedFlows(shared);
+        assertEquals(s.backendFor(0, s.flowHash().hash(k2)),
+                fresh.existingBackend(s, 0, k2, s.flowHash().hash(k2), 1_000L), "unknown id: Maglev");
+        assertEquals(0, steering.adopted() + fresh.adopted());
+    }
+
+    @Test
+    void shouldNeverAskTheSharedTableForAnOpeningSynOrAFragment() {
+        ForwardingSnapshot s = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE));
+        FakeShared shared = new FakeShared();
+        shared.pinnedId = s.backendId(indexOf(s, B1));
+        FlowSteering steering = steering();
+        steering.pinnedFlows(shared);
+        FlowKey syn = flowNotOn(s, B1);
+        int b = steering.backendFor(s, 0, syn, s.flowHash().hash(syn), FlowSteering.TCP_SYN, 1_000L);
+        assertEquals(s.backendFor(0, s.flowHash().hash(syn)), b, "a SYN takes the Maglev choice");
+        FlowKey fragment = new FlowKey().setIpv4(0x0b000001, VIP, IpProtocol.TCP, 0, 0, true);
+        steering.backendFor(s, 0, fragment, s.flowHash().hash(fragment), FlowSteering.NO_FLAGS, 1_000L);
+        assertEquals(0, shared.asked, "neither was looked up in the shared table");
+    }
+
+    @Test
+    void shouldSendAnIcmpErrorToTheSharedPinWithoutLearningTheFlow() {
+        ForwardingSnapshot s = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE),
+                b(B3, 100, BackendState.DRAINING));
+        FlowKey k = flowNotOn(s, B3);
+        FakeShared shared = new FakeShared();
+        shared.pinnedId = s.backendId(indexOf(s, B3));
+        FlowSteering steering = steering();
+        steering.pinnedFlows(shared);
+        int b = steering.existingBackend(s, 0, k, s.flowHash().hash(k), 1_000L);
+        assertEquals(B3, s.backendIpv4(b), "a draining backend keeps its flows, also their ICMP errors");
+        assertEquals(0, steering.table().get(FlowTable.Counter.ENTRIES), "an ICMP error creates no entry");
+    }
+
+    @Test
+    void shouldPreferTheWorkersOwnLiveEntryOverTheSharedTable() {
+        ForwardingSnapshot s = snapshot(b(B1, 100, BackendState.ACTIVE), b(B2, 100, BackendState.ACTIVE),
+                b(B3, 100, BackendState.ACTIVE));
+        FlowKey k = flowNotOn(s, B1);
+        long hash = s.flowHash().hash(k);
+        FlowSteering steering = steering();
+        int own = steering.backendFor(s, 0, k, hash, FlowSteering.TCP_ACK, 1_000L);
+        FakeShared shared = new FakeShared();
+        shared.pinnedId = s.backendId(indexOf(s, B1));
+        steering.pinnedFlows(shared);
+        assertEquals(own, steering.backendFor(s, 0, k, hash, FlowSteering.TCP_ACK, 2_000L));
+        assertEquals(0, shared.asked);
+    }
+
     private static void assertArraysEqual(int[] expected, int[] actual, String what) {
         List<String> diffs = new ArrayList<>();
         for (int i = 0; i < expected.length; i++) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import io.dsrgw.harness.netns.Backend;
@@ -12,6 +13,7 @@ import io.dsrgw.harness.netns.ManagedProcess;
 import io.dsrgw.harness.netns.Topology;
 import io.dsrgw.harness.scenario.DsrEvidence;
 import io.dsrgw.harness.scenario.DsrScenario;
+import io.dsrgw.harness.scenario.ScenarioConfigs;
 import io.dsrgw.harness.scenario.Distributions;
 import io.dsrgw.harness.scenario.TunnelCombination;
 import io.dsrgw.harness.scenario.TunnelEvidence;
@@ -26,19 +28,29 @@ import io.dsrgw.harness.traffic.UdpProbe;
  * on the VIP of each, and {@code dsr-gateway run}; sends requests from the client and prints where they went and
  * the packet counts that show the replies bypassing the gateway; then removes everything (also on Ctrl-C).
  *
- * <pre>
- * usage: Demo [--requests N] [--backends N] [--work DIR] [--hold] [--tunnels]
- *   --tunnels   instead: every tunnel kind (ipip, sit, gre, ip6tnl, ip6gre; IPv4 and IPv6 VIPs, keyed GRE), one
- *               VIP each in one topology; per kind the spread, the outer header on the wire, a 2 MB upload,
- *               a fragmented UDP datagram and a ping
- *   --requests  requests to send, each on a new connection (default 30)
- *   --backends  number of backends (default 3)
- *   --work      directory for configs and process logs (default test-harness/target/demo)
- *   --hold      keep everything running until Ctrl-C, to explore with ip netns exec
- * </pre>
+ * Options: {@link #USAGE}.
  * The distributions come from the system properties {@code dsrgw.gateway.home} and {@code dsrgw.agent.home}.
  */
 public final class Demo {
+    /**
+     * The help of {@code scripts/demo}, which prints the same text itself before building anything (DemoTest
+     * compares the two).
+     */
+    public static final String USAGE = """
+            usage: scripts/demo [--requests N] [--backends N] [--tunnels | --xdp] [--hold] [--work DIR]
+            Builds dsrgw, then runs a client, a router, dsr-gateway and backends with dsr-agent in
+            network namespaces, sends HTTP requests to the VIP and shows that the replies bypass the
+            gateway. Removes everything it created on exit (also on Ctrl-C). Needs root.
+              --requests N   requests to send, each on a new TCP connection (default 30)
+              --backends N   number of backends, 1..%d (default 3)
+              --tunnels      instead: every tunnel kind (ipip, sit, gre, ip6tnl, ip6gre), one VIP each
+              --xdp          the gateway with ingress.kind = xdp: its XDP program forwards the VIP in the kernel
+              --hold         keep everything running until Ctrl-C, to explore with ip netns exec
+              --work DIR     directory for configs and process logs (default test-harness/target/demo)
+              -h, --help     print this help and exit
+            Environment: DSRGW_DEMO_NO_BUILD=1 skips the build and reuses the jars of an earlier one.
+            """.formatted(Topology.MAX_BACKENDS);
+
     private Demo() {
     }
 
@@ -48,6 +60,7 @@ public final class Demo {
         Path work = Path.of("test-harness/target/demo");
         boolean hold = false;
         boolean tunnels = false;
+        boolean xdp = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -56,6 +69,7 @@ public final class Demo {
                     case "--work" -> work = Path.of(args[++i]);
                     case "--hold" -> hold = true;
                     case "--tunnels" -> tunnels = true;
+                    case "--xdp" -> xdp = true;
                     case "-h", "--help" -> {
                         usage(null);
                         return;
@@ -66,6 +80,9 @@ public final class Demo {
         } catch (RuntimeException e) {
             usage("bad arguments: " + String.join(" ", args) + " (" + e.getMessage() + ")");
         }
+        if (tunnels && xdp) {
+            usage("--tunnels and --xdp are separate demos");
+        }
         if (requests < 1 || backends < 1 || backends > Topology.MAX_BACKENDS) {
             usage("--requests must be >= 1 and --backends 1.." + Topology.MAX_BACKENDS);
         }
@@ -73,7 +90,8 @@ public final class Demo {
         if (!host.available()) {
             fail("cannot build namespaces: " + host.cause());
         }
-        for (String tool : new String[] {"nft", "curl", "ping"}) {
+        String[] tools = xdp ? new String[] {"nft", "curl", "ping", "ethtool", "clang"} : new String[] {"nft", "curl", "ping"};
+        for (String tool : tools) {
             HostRequirements.Check t = HostRequirements.tool(tool);
             if (!t.available()) {
                 fail(t.cause());
@@ -88,7 +106,7 @@ public final class Demo {
         if (tunnels) {
             runTunnels(dists, work, requests, backends, hold);
         } else {
-            run(dists, work, requests, backends, hold);
+            run(dists, work, requests, backends, hold, xdp);
         }
     }
 
@@ -156,7 +174,7 @@ public final class Demo {
                 + (c.greChecksum() ? "+csum" : "");
     }
 
-    private static void run(Distributions dists, Path work, int requests, int backends, boolean hold)
+    private static void run(Distributions dists, Path work, int requests, int backends, boolean hold, boolean xdp)
             throws IOException, InterruptedException {
         say("dsrgw demo: L3 direct server return with IP-in-IP, " + backends + " backends, VIP " + DsrScenario.VIP
                 + ":" + DsrScenario.VIP_PORT);
@@ -167,7 +185,16 @@ public final class Demo {
         say("starting (namespaces, " + backends + " agents, " + backends + " HTTP servers, the gateway); logs in "
                 + work.resolve("logs"));
         long t0 = System.nanoTime();
-        try (DsrScenario s = DsrScenario.builder().backends(backends).workDir(work).distributions(dists).start()) {
+        if (xdp) {
+            say("  ingress.kind = xdp: an XDP program on the gateway's eth0 encapsulates and sends back (XDP_TX) in the"
+                    + " kernel; what it passes (ICMP, too big, ...) is routed into the TUN dsr0 (the Java slow path)");
+        }
+        DsrScenario.Builder builder = DsrScenario.builder().backends(backends).workDir(work).distributions(dists);
+        if (xdp) {
+            builder.xdpGatewayLink().gatewayConfig((b, socket) -> ScenarioConfigs.xdpIngress(ScenarioConfigs.gateway(
+                    DsrScenario.VIP, List.of(DsrScenario.VIP_PORT), b, socket), List.of(Topology.LEAF_DEVICE), "native"));
+        }
+        try (DsrScenario s = builder.start()) {
             say(String.format("ready in %.1f s: topology %s, gateway pid %d, agents %s", (System.nanoTime() - t0) / 1e9,
                     s.topology().prefix(), s.gateway().pid(),
                     s.agents().stream().map(p -> p.name() + "=" + p.pid()).toList()));
@@ -202,10 +229,20 @@ public final class Demo {
             say("");
             say("packet counts during the run (nftables counters in each namespace):");
             say(e.summary().indent(2).stripTrailing());
-            boolean dsr = e.gatewayInFromVip() == 0 && e.gatewayOutFromVip() == 0 && e.gatewayInClientToVip() > 0
+            // With XDP the program sends most packets before netfilter sees them: count at the backends instead.
+            boolean dsr = xdp
+                    ? e.gatewayInFromVip() == 0 && e.gatewayOutFromVip() == 0 && e.clientSentToVip() > 0
+                    && e.backendIpipInTotal() == e.clientSentToVip() && e.routerRepliesToClient() > 0
+                    : e.gatewayInFromVip() == 0 && e.gatewayOutFromVip() == 0 && e.gatewayInClientToVip() > 0
                     && e.gatewayOutIpip() == e.gatewayInClientToVip() && e.routerRepliesToClient() > 0;
             say("");
-            say(dsr ? String.format("DSR: the gateway took in %d client->VIP packets (%d bytes) and sent %d IP-in-IP;"
+            say(xdp && dsr ? String.format("DSR with XDP: the client sent %d packets to the VIP, the backends received"
+                    + " %d IP-in-IP from the gateway, only %d of them through the gateway's netfilter (the slow path);"
+                    + " the %d bytes of replies went backend -> router -> client, 0 packets from the VIP touched the"
+                    + " gateway.", e.clientSentToVip(), e.backendIpipInTotal(), e.gatewayInClientToVip(),
+                    e.clientGotFromVipBytes())
+                    : dsr ? String.format("DSR: the gateway took in %d client->VIP packets (%d bytes) and sent %d"
+                    + " IP-in-IP;"
                     + " the %d bytes of replies went backend -> router -> client, 0 packets from the VIP touched"
                     + " the gateway.", e.gatewayInClientToVip(), e.gatewayInIpv4Bytes(), e.gatewayOutIpip(),
                     e.clientGotFromVipBytes())
@@ -219,7 +256,16 @@ public final class Demo {
                 Thread.sleep(Long.MAX_VALUE);
             }
             DsrScenario.GatewayExit exit = s.stopGateway();
-            say("gateway stopped (exit " + exit.exitCode() + "), its counters: " + exit.counters());
+            say("");
+            say("gateway stopped (exit " + exit.exitCode() + "); the counters it printed (README: Counters):");
+            for (Map.Entry<String, Long> c : exit.counters().entrySet()) {
+                say(String.format("  %-27s %d", c.getKey(), c.getValue()));
+            }
+            explainNotVip(exit.counters(), e);
+            if (xdp) {
+                say("  xdp_* are the XDP program's (fast path: xdp_tx + xdp_redirect sent, xdp_pass_* handed to the"
+                        + " kernel); rx_packets/tx_packets the TUN pipeline's (slow path)");
+            }
             say("cleaning up: stopping agents and HTTP servers, deleting namespaces " + s.topology().prefix() + "-*");
             if (!ok) {
                 say("demo FAILED; process logs: " + work.resolve("logs"));
@@ -232,6 +278,31 @@ public final class Demo {
             }
         }
         say("done.");
+    }
+
+    /**
+     * Says what the gateway's drop_not_vip packets were. Captured with tcpdump on the gateway's TUN during the demo:
+     * two MLDv2 reports from :: to ff02::16 ("listening to ff02::2", the all-routers group a device joins when IPv6
+     * forwarding is on), which the kernel writes into the TUN as it comes up (it has no address, addrgenmode none),
+     * the second being the report's scheduled repetition. The counts below show they did not come from the client.
+     */
+    private static void explainNotVip(Map<String, Long> counters, DsrEvidence e) {
+        long notVip = counters.getOrDefault("drop_not_vip", 0L);
+        if (notVip == 0) {
+            return;
+        }
+        long rx = counters.getOrDefault("rx_packets", 0L);
+        long tx = counters.getOrDefault("tx_packets", 0L);
+        if (tx == e.gatewayInClientToVip() && rx - tx == notVip) {
+            say("drop_not_vip " + notVip + ": not from the client (all its " + tx + " packets to the VIP were"
+                    + " forwarded); these are");
+            say("  the kernel's own IPv6 multicast listener reports (MLDv2, from ::, joining ff02::2, sent twice),");
+            say("  written into the gateway's TUN as it comes up with IPv6 forwarding on. The gateway reads");
+            say("  whatever enters its TUN and forwards only packets to a configured VIP, protocol and port.");
+        } else {
+            say("drop_not_vip " + notVip + ": packets in the gateway's TUN not addressed to the VIP's TCP port 80"
+                    + " (rx " + rx + ", tx " + tx + ", client->VIP " + e.gatewayInClientToVip() + ")");
+        }
     }
 
     private static void say(String line) {
@@ -247,8 +318,7 @@ public final class Demo {
         if (why != null) {
             System.err.println("demo: " + why);
         }
-        (why == null ? System.out : System.err).println(
-                "usage: Demo [--requests N] [--backends N] [--work DIR] [--hold] [--tunnels]");
+        (why == null ? System.out : System.err).print(USAGE);
         if (why != null) {
             System.exit(2);
         }

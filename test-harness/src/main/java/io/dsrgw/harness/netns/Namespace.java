@@ -104,6 +104,28 @@ public final class Namespace {
         return LinkCounters.parseIpJson(device, ip("-s", "-j", "link", "show", "dev", device).stdout());
     }
 
+    /**
+     * The XDP attachment of {@code device} as {@code ip -j link show} reports it (its {@code "xdp"} object, e.g.
+     * {@code {"mode":1,"prog":{"id":42,...}}}), or null when no XDP program is attached.
+     */
+    public String xdp(String device) throws CommandException {
+        String json = ip("-j", "-d", "link", "show", "dev", device).stdout();
+        int at = json.indexOf("\"xdp\":");
+        if (at < 0) {
+            return null;
+        }
+        int depth = 0;
+        int start = json.indexOf('{', at);
+        for (int i = start; i >= 0 && i < json.length(); i++) {
+            char c = json.charAt(i);
+            depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+            if (depth == 0) {
+                return json.substring(start, i + 1);
+            }
+        }
+        return json.substring(at);
+    }
+
     /** PIDs of the processes running in this namespace ({@code ip netns pids}). */
     public List<Long> pids() throws CommandException {
         Commands.Result r = Commands.run(List.of("ip", "netns", "pids", name));

@@ -1,19 +1,9 @@
 package io.dsrgw.harness.netns;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
-import io.dsrgw.linux.Errno;
+import io.dsrgw.linux.LinuxException;
+import io.dsrgw.linux.NetworkNamespaces;
 
 /**
  * Moves the calling platform thread into a named network namespace ({@code setns(open("/run/netns/NAME"),
@@ -23,26 +13,6 @@ import io.dsrgw.linux.Errno;
  * threads or pooled threads that others share.
  */
 public final class NetnsThreads {
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 0x80000;
-    private static final int CLONE_NEWNET = 0x40000000;
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle OPEN;
-    private static final MethodHandle SETNS;
-    private static final MethodHandle CLOSE;
-
-    static {
-        Linker linker = Linker.nativeLinker();
-        var libc = linker.defaultLookup();
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        OPEN = linker.downcallHandle(libc.find("open").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), errno);
-        SETNS = linker.downcallHandle(libc.find("setns").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
-        CLOSE = linker.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    }
-
     private NetnsThreads() {
     }
 
@@ -57,31 +27,10 @@ public final class NetnsThreads {
      * through {@link Topology} (the VM harness's).
      */
     public static void enter(String name) throws IOException {
-        if (Thread.currentThread().isVirtual()) {
-            throw new IllegalStateException("setns on a virtual thread would move its carrier thread");
-        }
-        String path = "/run/netns/" + name;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), O_RDONLY | O_CLOEXEC);
-            if (fd < 0) {
-                int errno = (int) ERRNO.get(state, 0L);
-                throw new IOException("open(" + path + "): " + Errno.name(errno) + " (" + Errno.describe(errno) + ")");
-            }
-            try {
-                int rc = (int) SETNS.invokeExact(state, fd, CLONE_NEWNET);
-                if (rc != 0) {
-                    int errno = (int) ERRNO.get(state, 0L);
-                    throw new IOException("setns(" + path + ", CLONE_NEWNET): " + Errno.name(errno) + " ("
-                            + Errno.describe(errno) + ")");
-                }
-            } finally {
-                int ignored = (int) CLOSE.invokeExact(fd);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IOException("setns into " + name + ": " + e, e);
+        try {
+            NetworkNamespaces.enterCurrentThread(name);
+        } catch (LinuxException e) {
+            throw new IOException(e.getMessage(), e);
         }
     }
 }

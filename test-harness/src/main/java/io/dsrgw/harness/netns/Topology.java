@@ -63,10 +63,15 @@ public final class Topology implements AutoCloseable {
     private final Namespace gateway;
     private final List<Backend> backends;
     private final List<String> routedViaGateway;
+    private final boolean xdpGatewayLink;
     private final List<Namespace> created = new ArrayList<>();
     private boolean closed;
 
     private Topology(String prefix, int backendCount, List<String> routedViaGateway) {
+        this(prefix, backendCount, routedViaGateway, false);
+    }
+
+    private Topology(String prefix, int backendCount, List<String> routedViaGateway, boolean xdpGatewayLink) {
         this.prefix = prefix;
         this.client = new Namespace(prefix + "-cl");
         this.router = new Namespace(prefix + "-rt");
@@ -79,6 +84,7 @@ public final class Topology implements AutoCloseable {
         }
         this.backends = List.copyOf(b);
         this.routedViaGateway = List.copyOf(routedViaGateway);
+        this.xdpGatewayLink = xdpGatewayLink;
     }
 
     /** A builder with 3 backends and no routes via the gateway yet. */
@@ -98,8 +104,24 @@ public final class Topology implements AutoCloseable {
         private int backends = 3;
         private final List<String> viaGateway = new ArrayList<>();
         private String prefix;
+        private boolean xdpGatewayLink;
 
         private Builder() {
+        }
+
+        /**
+         * Prepares the gateway's link for an XDP program on the gateway's {@value #LEAF_DEVICE} (native mode), as
+         * {@code ../shared/recipes/xdp-on-veth.md} found necessary: an {@code XDP_PASS} program on the router's
+         * {@value #ROUTER_GATEWAY_DEVICE} (frames the gateway's program sends back with {@code XDP_TX} land in that
+         * veth's NAPI; measured on kernel 6.18, GRO on that veth is NOT enough: the frames are queued, counted as
+         * xdp_tx on the gateway's side, and never received, while with a program on the peer they are), GRO on
+         * there too, and tx checksumming off there (packets the router forwards to the gateway would otherwise
+         * arrive with an unfinished TCP checksum, CHECKSUM_PARTIAL, which the program would encapsulate as is).
+         * Needs clang (the pass program is compiled at build time of the topology) and iproute2 with libbpf.
+         */
+        public Builder xdpGatewayLink() {
+            this.xdpGatewayLink = true;
+            return this;
         }
 
         /** Number of backends, 1 .. {@value #MAX_BACKENDS}. */
@@ -137,7 +159,8 @@ public final class Topology implements AutoCloseable {
         /** Creates every namespace, link, address, route and sysctl; on any failure removes what it made. */
         public Topology build() throws CommandException {
             sweepStale();
-            Topology t = new Topology(prefix != null ? prefix : randomPrefix(), backends, viaGateway);
+            Topology t = new Topology(prefix != null ? prefix : randomPrefix(), backends, viaGateway,
+                    xdpGatewayLink);
             Cleanup.register(t);
             try {
                 try {
@@ -207,6 +230,11 @@ public final class Topology implements AutoCloseable {
         router.sysctl("net.ipv4.conf.default.rp_filter", "0");
         // Replies arrive on the bridge from the VIP, whose route points at the gateway: strict mode drops them.
         router.sysctl("net.ipv4.conf." + ROUTER_BRIDGE + ".rp_filter", "2");
+        if (xdpGatewayLink) {
+            router.exec("ethtool", "-K", ROUTER_GATEWAY_DEVICE, "gro", "on", "tx", "off");
+            router.exec("ip", "link", "set", "dev", ROUTER_GATEWAY_DEVICE, "xdpdrv", "obj",
+                    XdpPassProgram.object().toString(), "sec", "xdp");
+        }
         for (String cidr : routedViaGateway) {
             if (isIpv6(cidr)) {
                 router.ip("-6", "route", "add", cidr, "via", GATEWAY_ADDRESS6);

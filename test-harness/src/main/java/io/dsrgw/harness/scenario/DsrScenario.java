@@ -19,6 +19,7 @@ import io.dsrgw.harness.netns.LinkCounters;
 import io.dsrgw.harness.netns.ManagedProcess;
 import io.dsrgw.harness.netns.Namespace;
 import io.dsrgw.harness.netns.NftCounters;
+import io.dsrgw.harness.netns.SocketDir;
 import io.dsrgw.harness.netns.Topology;
 import io.dsrgw.harness.traffic.BackendHttpServer;
 import io.dsrgw.harness.traffic.Curl;
@@ -40,6 +41,7 @@ public final class DsrScenario implements AutoCloseable {
     private final List<ManagedProcess> agents = new ArrayList<>();
     private final List<ManagedProcess> servers = new ArrayList<>();
     private Topology topology;
+    private SocketDir sockets;
     private ManagedProcess gateway;
     private int gatewayStarts;
     private int serverRestarts;
@@ -67,11 +69,28 @@ public final class DsrScenario implements AutoCloseable {
         private String javaCommand = ProcessHandle.current().info().command().orElse("java");
         private String classpath = System.getProperty("java.class.path");
         private Duration readyTimeout = Duration.ofSeconds(60);
-        private GatewayConfigSource gatewayConfig = (backends, work) ->
-                ScenarioConfigs.gateway(VIP, List.of(VIP_PORT), backends, work);
+        private GatewayConfigSource gatewayConfig = (backends, adminSocket) ->
+                ScenarioConfigs.gateway(VIP, List.of(VIP_PORT), backends, adminSocket);
         private String httpListenHost = VIP;
+        private boolean xdpGatewayLink;
+        private boolean agentMssClamp = true;
 
         private Builder() {
+        }
+
+        /** Whether the agents clamp the MSS of their SYN-ACKs to fit the tunnel (default true, the agent's default). */
+        public Builder agentMssClamp(boolean on) {
+            this.agentMssClamp = on;
+            return this;
+        }
+
+        /**
+         * Prepares the topology for an XDP program on the gateway's veth ({@link Topology.Builder#xdpGatewayLink});
+         * the gateway's config chooses {@code ingress.kind = xdp} ({@link ScenarioConfigs#xdpIngress}).
+         */
+        public Builder xdpGatewayLink() {
+            this.xdpGatewayLink = true;
+            return this;
         }
 
         public Builder backends(int n) {
@@ -104,7 +123,7 @@ public final class DsrScenario implements AutoCloseable {
         }
 
         /**
-         * The gateway's config, from the topology's backends and the work directory (default:
+         * The gateway's config, from the topology's backends and the admin socket's path (default:
          * {@link ScenarioConfigs#gateway} with the VIP on port 80 to every backend).
          */
         public Builder gatewayConfig(GatewayConfigSource source) {
@@ -149,14 +168,19 @@ public final class DsrScenario implements AutoCloseable {
     /** Writes the gateway's config file for a topology's backends. */
     @FunctionalInterface
     public interface GatewayConfigSource {
-        String config(List<Backend> backends, Path workDir);
+        /** @param adminSocket the path for {@code admin.socket} ({@link #adminSocket()}) */
+        String config(List<Backend> backends, Path adminSocket);
     }
 
     private void startAll() throws IOException {
         Path work = options.workDir.toAbsolutePath();
         Files.createDirectories(work.resolve("logs"));
+        sockets = SocketDir.create();
         Topology.Builder tb = Topology.builder().backends(options.backends).vip(VIP);
         options.routesViaGateway.forEach(tb::routeViaGateway);
+        if (options.xdpGatewayLink) {
+            tb.xdpGatewayLink();
+        }
         topology = tb.build();
         installCounters();
 
@@ -164,7 +188,7 @@ public final class DsrScenario implements AutoCloseable {
             Path dir = work.resolve(b.name());
             Files.createDirectories(dir);
             Path conf = dir.resolve("agent.conf");
-            Files.writeString(conf, ScenarioConfigs.agent(VIP, dir));
+            Files.writeString(conf, ScenarioConfigs.agent(VIP, dir, options.agentMssClamp));
             agents.add(ManagedProcess.start("agent-" + b.name(), b.namespace(),
                     List.of(options.distributions.agentLauncher().toString(), "run", "--config", conf.toString()),
                     work.resolve("logs/agent-" + b.name() + ".log"), Map.of()));
@@ -178,7 +202,7 @@ public final class DsrScenario implements AutoCloseable {
         for (ManagedProcess s : servers) {
             s.awaitLine(HTTP_READY, options.readyTimeout);
         }
-        Files.writeString(gatewayConfigFile(), options.gatewayConfig.config(topology.backends(), work));
+        Files.writeString(gatewayConfigFile(), options.gatewayConfig.config(topology.backends(), adminSocket()));
         startGateway();
         resetCounters();
     }
@@ -190,6 +214,14 @@ public final class DsrScenario implements AutoCloseable {
                         "--name", b.name(), "--listen", options.httpListenHost + ":" + VIP_PORT),
                 options.workDir.toAbsolutePath().resolve("logs/http-" + b.name()
                         + (restart ? "-restart" + (++serverRestarts) : "") + ".log"), Map.of());
+    }
+
+    /**
+     * The gateway's admin socket ({@code dsrctl --socket}): in the run's {@link SocketDir}, not in the work
+     * directory, whose path may be longer than a unix socket's can be.
+     */
+    public Path adminSocket() {
+        return sockets.socket("gateway.sock");
     }
 
     /** The gateway's config file ({@code gateway.conf} in the work directory); rewrite it to reload. */
@@ -398,10 +430,16 @@ public final class DsrScenario implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Gateway, then servers, then agents (SIGTERM, grace, SIGKILL); then the namespaces. Idempotent. */
+    /**
+     * Gateway, then servers, then agents (SIGTERM, grace, SIGKILL); then the namespaces and the socket directory.
+     * Idempotent.
+     */
     @Override
     public void close() {
         close(gateway, servers, agents, topology);
+        if (sockets != null) {
+            sockets.close();
+        }
     }
 
     /** Stops the gateway, then the servers, then the agents, then deletes the topology; nulls are not started yet. */

@@ -7,11 +7,12 @@ import java.util.regex.Pattern;
 
 /**
  * The gateway's counters as it prints them ({@code name value} lines: on exit of {@code dsr-gateway run}, and
- * from {@code replay}). Counter names are those of contract.md: rx_packets, tx_packets, drop_not_vip, ...
+ * from {@code replay}): every name starting with {@code rx_}, {@code tx_}, {@code drop_} or {@code fwd_} (the 14 of
+ * the README's table; the flow table's {@code flow_*} gauges are not counters of packets).
  */
 public final class GatewayCounters {
     private static final Pattern LINE = Pattern.compile(
-            "(?m)^(?:[^\\n]*[ \\t])?((?:rx|tx)_packets|drop_[a-z_]+)[ \\t]+(\\d+)[ \\t]*$");
+            "(?m)^(?:[^\\n]*[ \\t])?((?:rx|tx|drop|fwd|xdp)_[a-z0-9_]+)[ \\t]+(\\d+)[ \\t]*$");
 
     private GatewayCounters() {
     }

@@ -18,10 +18,11 @@ public final class ScenarioConfigs {
     }
 
     /**
-     * One VIP, TCP on the given ports, ipip to every backend of the topology, one TUN queue; the admin socket
-     * under {@code workDir} so that parallel runs never share a path (the filesystem is not namespaced).
+     * One VIP, TCP on the given ports, ipip to every backend of the topology, one TUN queue; the admin socket at
+     * {@code adminSocket}, a path of the run's own {@link io.dsrgw.harness.netns.SocketDir} (short whatever the
+     * checkout's path; parallel runs never share one, the filesystem is not namespaced).
      */
-    public static String gateway(String vip, List<Integer> ports, List<Backend> backends, Path workDir) {
+    public static String gateway(String vip, List<Integer> ports, List<Backend> backends, Path adminSocket) {
         String backendList = backends.stream().map(b -> "{ address = " + b.address() + " }")
                 .collect(Collectors.joining(", "));
         return """
@@ -36,8 +37,7 @@ public final class ScenarioConfigs {
                   }]
                   admin { socket = "%s", http = "127.0.0.1:9180" }
                 }
-                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, vip, ports, backendList,
-                workDir.resolve("gateway.sock"));
+                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, vip, ports, backendList, adminSocket);
     }
 
     /** One backend entry of {@link #vips}: address, weight and configured state (active, draining, down). */
@@ -54,9 +54,9 @@ public final class ScenarioConfigs {
 
     /**
      * The issue-5 gateway: the given TCP VIPs, ipip, in the given order (the order of VIPs and backends must not
-     * matter to the data plane), each with its health check; one TUN queue; admin socket under {@code workDir}.
+     * matter to the data plane), each with its health check; one TUN queue; the admin socket at {@code adminSocket}.
      */
-    public static String vips(List<VipEntry> vips, Path workDir) {
+    public static String vips(List<VipEntry> vips, Path adminSocket) {
         StringBuilder sb = new StringBuilder();
         for (VipEntry v : vips) {
             String backendList = v.backends().stream()
@@ -84,11 +84,34 @@ public final class ScenarioConfigs {
                 %s  ]
                   admin { socket = "%s", http = "127.0.0.1:9180" }
                 }
-                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, sb, workDir.resolve("gateway.sock"));
+                """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, sb, adminSocket);
+    }
+
+    /** The ingress line every gateway config of this class writes (one TUN queue). */
+    static final String TUN_INGRESS = "ingress { kind = tun, device = " + GATEWAY_DEVICE + ", queues = 1 }";
+
+    /**
+     * {@code config} (one of this class's gateway configs) with {@code ingress.kind = xdp}: the XDP program on
+     * {@code interfaces} in {@code mode} (native | generic), the TUN device unchanged as the slow path.
+     */
+    public static String xdpIngress(String config, List<String> interfaces, String mode) {
+        if (!config.contains(TUN_INGRESS)) {
+            throw new IllegalArgumentException("not a ScenarioConfigs gateway config (no \"" + TUN_INGRESS + "\")");
+        }
+        return config.replace(TUN_INGRESS, "ingress { kind = xdp, device = " + GATEWAY_DEVICE + ", queues = 1,"
+                + " xdp { interfaces = [" + String.join(", ", interfaces) + "], mode = " + mode + " } }");
     }
 
     /** Userspace decapsulation from the topology's gateway for one VIP; state file under {@code stateDir}. */
     public static String agent(String vip, Path stateDir) {
+        return agent(vip, stateDir, true);
+    }
+
+    /**
+     * As {@link #agent(String, Path)}; {@code mssClamp} false turns the agent's MSS clamp off, so that clients send
+     * full-size segments that no longer fit the tunnel and path-MTU discovery through the gateway is exercised.
+     */
+    public static String agent(String vip, Path stateDir, boolean mssClamp) {
         return """
                 # Written by io.dsrgw.harness.scenario.ScenarioConfigs for one test/demo run.
                 dsrgw.agent {
@@ -100,17 +123,21 @@ public final class ScenarioConfigs {
                   reconcile-interval = 10s
                   state-file = "%s"
                   health { listen = "0.0.0.0:9181" }
+                  mss-clamp { enabled = %s }
                 }
-                """.formatted(Topology.GATEWAY_ADDRESS, vip, DECAP_DEVICE, stateDir.resolve("agent-state.conf"));
+                """.formatted(Topology.GATEWAY_ADDRESS, vip, DECAP_DEVICE, stateDir.resolve("agent-state.conf"),
+                mssClamp);
     }
 
     /**
      * The issue-3 matrix gateway: for every combination two VIP entries on its address (TCP
      * {@value TunnelCombination#HTTP_PORT}, UDP {@value TunnelCombination#UDP_ECHO_PORT}), tunnelled to every
      * backend's address of the combination's outer family with its kind and GRE options; both tunnel sources;
-     * echo requests to a VIP answered by the gateway; too-big messages rate limited at 100/s.
+     * echo requests to a VIP answered by the gateway; too-big messages rate limited at 100/s; the admin socket at
+     * {@code adminSocket}.
      */
-    public static String matrixGateway(List<TunnelCombination> combinations, List<Backend> backends, Path workDir) {
+    public static String matrixGateway(List<TunnelCombination> combinations, List<Backend> backends,
+                                       Path adminSocket) {
         StringBuilder vips = new StringBuilder();
         for (TunnelCombination c : combinations) {
             String backendList = backends.stream().map(b -> "{ address = \"" + b.address(c.outerFamily()) + "\" }")
@@ -141,7 +168,7 @@ public final class ScenarioConfigs {
                   admin { socket = "%s", http = "127.0.0.1:9180" }
                 }
                 """.formatted(GATEWAY_DEVICE, Topology.GATEWAY_ADDRESS, Topology.GATEWAY_ADDRESS6,
-                TunnelCombination.TUNNEL_MTU, vips, workDir.resolve("gateway.sock"));
+                TunnelCombination.TUNNEL_MTU, vips, adminSocket);
     }
 
     /**

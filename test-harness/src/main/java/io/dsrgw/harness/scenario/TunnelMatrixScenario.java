@@ -15,6 +15,7 @@ import io.dsrgw.harness.netns.CommandException;
 import io.dsrgw.harness.netns.ManagedProcess;
 import io.dsrgw.harness.netns.Namespace;
 import io.dsrgw.harness.netns.NftCounters;
+import io.dsrgw.harness.netns.SocketDir;
 import io.dsrgw.harness.netns.TooBigFilter;
 import io.dsrgw.harness.netns.Topology;
 import io.dsrgw.harness.traffic.BackendHttpServer;
@@ -42,6 +43,7 @@ public final class TunnelMatrixScenario implements AutoCloseable {
     private final List<ManagedProcess> servers = new ArrayList<>();
     private final Map<Namespace, NftCounters> counters = new LinkedHashMap<>();
     private Topology topology;
+    private SocketDir sockets;
     private ManagedProcess gateway;
     private TooBigFilter tooBigFilter;
     private int agentGeneration;
@@ -91,8 +93,14 @@ public final class TunnelMatrixScenario implements AutoCloseable {
         return options.workDir().toAbsolutePath();
     }
 
+    /** The gateway's admin socket ({@code dsrctl --socket}), in the run's short {@link SocketDir}. */
+    public Path adminSocket() {
+        return sockets.socket("gateway.sock");
+    }
+
     private void startAll() throws IOException {
         Files.createDirectories(work().resolve("logs"));
+        sockets = SocketDir.create();
         Topology.Builder tb = Topology.builder().backends(options.backends());
         options.combinations().forEach(c -> tb.vip(c.vip()));
         topology = tb.build();
@@ -114,7 +122,7 @@ public final class TunnelMatrixScenario implements AutoCloseable {
         }
         Path gatewayConf = work().resolve("gateway.conf");
         Files.writeString(gatewayConf, ScenarioConfigs.matrixGateway(options.combinations(), topology.backends(),
-                work()));
+                adminSocket()));
         gateway = ManagedProcess.start("gateway", topology.gateway(),
                 List.of(options.distributions().gatewayLauncher().toString(), "run", "--config",
                         gatewayConf.toString()),
@@ -350,5 +358,8 @@ public final class TunnelMatrixScenario implements AutoCloseable {
     @Override
     public void close() {
         DsrScenario.close(gateway, servers, agents, topology);
+        if (sockets != null) {
+            sockets.close();
+        }
     }
 }

@@ -73,7 +73,18 @@ public record KernelImage(String release, String packageName, Path vmlinux, Path
                 StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
             String pkg = System.getProperty(PACKAGE_PROPERTY);
             if (pkg == null) {
-                pkg = newestPackage();
+                try {
+                    pkg = newestPackage();
+                } catch (IOException e) {
+                    // No Debian 12 package source (another distribution, or no apt-get update): a cached kernel
+                    // still serves; without one the VM tests cannot run here.
+                    KernelImage cached = newestCached(cache);
+                    if (cached == null) {
+                        throw new KernelUnavailableException(e.getMessage() + "; nothing cached in " + cache, e);
+                    }
+                    LOG.warn("{}; using the cached {}", e.getMessage(), cached.release());
+                    return cached;
+                }
             }
             Matcher m = PACKAGE.matcher(pkg);
             if (!m.matches()) {
@@ -85,19 +96,21 @@ public record KernelImage(String release, String packageName, Path vmlinux, Path
             Path complete = completeMarker(tree);
             if (!Files.exists(complete)) {
                 long start = System.nanoTime();
+                Path deb;
                 try {
-                    Path deb = download(cache, pkg);
-                    unpack(deb, cache, tree);
+                    deb = download(cache, pkg);
                 } catch (IOException e) {
                     // apt knows a newer kernel than the cache holds, but the mirror is unreachable (offline CI):
                     // an older complete kernel still proves the same things. A pinned package never falls back.
                     KernelImage older = System.getProperty(PACKAGE_PROPERTY) == null ? newestCached(cache) : null;
                     if (older == null) {
-                        throw e;
+                        throw new KernelUnavailableException("cannot download " + pkg + " (" + e.getMessage()
+                                + "); nothing cached in " + cache, e);
                     }
                     LOG.warn("cannot fetch {} ({}); using the cached {}", pkg, e.getMessage(), older.release());
                     return older;
                 }
+                unpack(deb, cache, tree);
                 Path bzImage = tree.resolve("boot/vmlinuz-" + release);
                 Path tmp = tree.resolve("vmlinux.tmp");
                 VmlinuxExtractor.extract(bzImage, tmp);

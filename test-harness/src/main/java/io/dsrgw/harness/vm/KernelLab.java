@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import io.dsrgw.harness.netns.CommandException;
 import io.dsrgw.harness.netns.Commands;
 import io.dsrgw.harness.netns.ManagedProcess;
+import io.dsrgw.harness.netns.SocketDir;
 import io.dsrgw.harness.scenario.Distributions;
 
 /**
@@ -47,6 +48,7 @@ public final class KernelLab implements AutoCloseable {
     private final Distributions dists;
     private final BackendSetup setup;
     private VmNetwork network;
+    private SocketDir sockets;
     private Vm vm;
     private ManagedProcess gateway;
     private TunnelCase gatewayCase;
@@ -74,6 +76,7 @@ public final class KernelLab implements AutoCloseable {
 
     private void startAll() throws IOException {
         Files.createDirectories(workDir);
+        sockets = SocketDir.create();
         Path jdk = Path.of(System.getProperty("java.home"));
         KernelImage kernel = KernelImage.prepare();
         Path initramfs = workDir.resolve("initramfs.cpio");
@@ -109,7 +112,7 @@ public final class KernelLab implements AutoCloseable {
     public ManagedProcess startGateway(TunnelCase c) throws IOException {
         stopGateway();
         Path conf = workDir.resolve("gateway-" + c.name().toLowerCase() + ".conf");
-        Files.writeString(conf, gatewayConfig(c, workDir));
+        Files.writeString(conf, gatewayConfig(c, sockets.socket("gateway.sock")));
         Map<String, String> env = Map.of("JAVA_HOME", System.getProperty("java.home"));
         ManagedProcess p = ManagedProcess.start("gateway-" + c.name().toLowerCase(), null,
                 VmNetwork.wrap(network.gateway(), List.of(dists.gatewayLauncher().toString(), "run", "--config",
@@ -139,8 +142,11 @@ public final class KernelLab implements AutoCloseable {
         }
     }
 
-    /** The gateway config for one case (schema: contract.md); addresses quoted for HOCON (IPv6 has colons). */
-    static String gatewayConfig(TunnelCase c, Path workDir) {
+    /**
+     * The gateway config for one case (schema: contract.md); addresses quoted for HOCON (IPv6 has colons); the admin
+     * socket at {@code adminSocket} (a short path: the work directory's may be too long for a unix socket).
+     */
+    static String gatewayConfig(TunnelCase c, Path adminSocket) {
         String source = c.outerFamily() == 4 ? "ipv4 = \"" + c.tunnelSource() + "\""
                 : "ipv6 = \"" + c.tunnelSource() + "\"";
         return """
@@ -157,7 +163,7 @@ public final class KernelLab implements AutoCloseable {
                 }
                 """.formatted(c.name(), c.describe(), GATEWAY_DEVICE, source, c.vip(), TunnelCase.VIP_PORT,
                 c.gatewayTunnel(), c.greKey() != null ? ", gre-key = " + c.greKey() : "", c.backendAddress(),
-                workDir.resolve("gateway.sock"));
+                adminSocket);
     }
 
     /** One HTTP GET from the client namespace. */
@@ -311,6 +317,9 @@ public final class KernelLab implements AutoCloseable {
         }
         if (network != null) {
             network.close();
+        }
+        if (sockets != null) {
+            sockets.close();
         }
     }
 }

@@ -127,6 +127,8 @@ class TopologyIT {
                 List.of("sh", "-c", "trap '' TERM; echo up; while :; do sleep 0.1; done"), tmp.resolve("s.log"),
                 Map.of());
         p.awaitLine(Pattern.compile("up"), Duration.ofSeconds(10));
+        System.out.println("[topology] expected: a WARN that pid " + p.pid() + " (stubborn, it ignores SIGTERM) is "
+                + "still alive after the grace period and gets SIGKILL");
         assertEquals(137, p.stop(Duration.ofMillis(300)));
         assertFalse(p.alive());
     }
@@ -150,6 +152,8 @@ class TopologyIT {
         Commands.check(List.of("ip", "netns", "add", stale + "-cl"));
         java.nio.file.Files.createDirectories(Path.of(OwnerMarkers.DIR));
         java.nio.file.Files.writeString(Path.of(OwnerMarkers.DIR, stale + ".owner"), dead.pid() + " ?\n");
+        System.out.println("[topology] expected: a WARN that namespaces " + stale + "-* were left behind by a dead "
+                + "harness JVM (this test planted them, owned by the exited pid " + dead.pid() + ")");
         try (Topology t = Topology.builder().backends(1).build()) {
             assertFalse(namespaces().contains(stale + "-cl"), "stale namespace still there: " + namespaces());
             assertFalse(java.nio.file.Files.exists(Path.of(OwnerMarkers.DIR, stale + ".owner")));

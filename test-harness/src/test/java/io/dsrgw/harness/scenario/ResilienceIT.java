@@ -1,6 +1,7 @@
 package io.dsrgw.harness.scenario;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
+import io.dsrgw.conf.UnixSocketPaths;
 import io.dsrgw.harness.netns.Backend;
 import io.dsrgw.harness.netns.Commands;
 import io.dsrgw.harness.netns.ManagedProcess;
@@ -74,6 +76,13 @@ class ResilienceIT {
     static final Pattern REJECTED = Pattern.compile("reload of .* rejected");
     static final Pattern HEALTH_SNAPSHOT = Pattern.compile("snapshot generation \\d+ \\(health of vip web\\)");
 
+    /**
+     * The last part of {@link #work}: with it the work directory is over 150 bytes from any checkout, deeper than
+     * a unix socket's path may be ({@link UnixSocketPaths#MAX_PATH_BYTES}).
+     */
+    static final String LONG_CHECKOUT_LIKE_DIRECTORY = "as-if-cloned-into-a-long-directory-"
+            + "where-no-unix-socket-path-could-be-bound-by-the-kernel-so-sockets-must-live-elsewhere";
+
     private DsrScenario scenario;
     private Path work;
     private InetSocketAddress target;
@@ -90,10 +99,13 @@ class ResilienceIT {
         NetnsAssumptions.assumeTool("wrk");
         Path logs = Path.of(System.getProperty("dsrgw.harness.logs", "target/netns-logs"));
         Files.createDirectories(logs);
-        work = Files.createTempDirectory(logs.toAbsolutePath(), "resilience-");
+        // Deliberately deeper than a unix socket's path may be (issue 10): the gateway's admin socket and dsrctl must
+        // not depend on where the repository was cloned, so this class runs as if from a very long checkout.
+        work = Files.createDirectories(Files.createTempDirectory(logs.toAbsolutePath(), "resilience-")
+                .resolve(LONG_CHECKOUT_LIKE_DIRECTORY));
         scenario = DsrScenario.builder().backends(4).workDir(work).httpListenHost("0.0.0.0")
-                .gatewayConfig((backends, dir) -> config(backends.subList(0, 3).stream()
-                        .map(b -> BackendEntry.active(b.address())).toList(), TCP_HEALTH))
+                .gatewayConfig((backends, adminSocket) -> config(backends.subList(0, 3).stream()
+                        .map(b -> BackendEntry.active(b.address())).toList(), TCP_HEALTH, adminSocket))
                 .start();
         target = new InetSocketAddress(VIP, DsrScenario.VIP_PORT);
         long waited = awaitServing(Set.of("b1", "b2", "b3"), Duration.ofSeconds(10));
@@ -106,6 +118,19 @@ class ResilienceIT {
         if (scenario != null) {
             scenario.close();
         }
+    }
+
+    @Test
+    @Order(0)
+    void shouldServeDsrctlWithAWorkDirectoryLongerThanAUnixSocketPathMayBe() throws Exception {
+        int workBytes = UnixSocketPaths.byteLength(work.resolve("gateway.sock").toString());
+        assertTrue(workBytes > UnixSocketPaths.MAX_PATH_BYTES + 40, "the work directory is not long enough to "
+                + "prove anything: " + workBytes + " bytes, " + work);
+        Path socket = scenario.adminSocket();
+        assertFalse(socket.startsWith(work), "admin socket under the work directory: " + socket);
+        assertTrue(UnixSocketPaths.fits(socket.toString()), socket.toString());
+        String status = dsrctl("status");
+        assertTrue(status.startsWith("state running\n"), status);
     }
 
     @Test
@@ -267,7 +292,7 @@ class ResilienceIT {
         probes.stream().filter(r -> !r.ok()).forEach(failed::add); // awaitServing's and the comparisons' requests
         String where = scenario.gatewayConfigFile().getFileName() + ":" + badLine;
         System.out.printf("[resilience] reload under load: b4 serving %d ms after its reload; weights 4:1:1:1 -> "
-                        + "%s; invalid file (bad value on line %d) -> %s; log: %s; per-request load: %d requests, "
+                        + "%s; invalid file (bad value on line %d) -> %s; the gateway rejected it, as expected: %s; per-request load: %d requests, "
                         + "%d failed %s; wrk: %s%n", joined, afterWeights.summary(), badLine, afterInvalid.summary(),
                 rejected, requests.size(), failed.size(), perBackend(requests), keepAlive.summary());
         assertTrue(failed.isEmpty(), "failed requests: " + failed.stream().limit(10).map(r -> r.describe(originNs))
@@ -344,8 +369,10 @@ class ResilienceIT {
         for (VipEntry v : entries.reversed()) {
             reordered.add(new VipEntry(v.name(), v.address(), v.ports().reversed(), v.backends().reversed(), null));
         }
-        Path configA = Files.writeString(work.resolve("replay-a.conf"), ScenarioConfigs.vips(entries, work));
-        Path configB = Files.writeString(work.resolve("replay-b.conf"), ScenarioConfigs.vips(reordered, work));
+        Path configA = Files.writeString(work.resolve("replay-a.conf"), ScenarioConfigs.vips(entries,
+                scenario.adminSocket()));
+        Path configB = Files.writeString(work.resolve("replay-b.conf"), ScenarioConfigs.vips(reordered,
+                scenario.adminSocket()));
         Random random = new Random(5);
         Set<Flow> unique = new java.util.LinkedHashSet<>();
         while (unique.size() < 5000) {
@@ -446,7 +473,7 @@ class ResilienceIT {
             Files.writeString(conf, checked);
             assertTrue(reload(matrix.gateway()), "the gateway rejected health-check type = tunnel: "
                     + matrix.gateway().grep(Pattern.compile("rejected")));
-            AdminSocket sock = new AdminSocket(dir.resolve("gateway.sock"));
+            AdminSocket sock = new AdminSocket(matrix.adminSocket());
             Backend b2 = matrix.topology().backends().get(1);
             List<String> upRows = awaitHealth(sock, "up", Duration.ofSeconds(10));
             System.out.println("[resilience] tunnel check: every backend up with every agent running:\n"
@@ -696,13 +723,13 @@ class ResilienceIT {
 
     // ---- config and reload ----
 
-    private String config(List<BackendEntry> backends, String healthCheck) {
+    private static String config(List<BackendEntry> backends, String healthCheck, Path adminSocket) {
         return ScenarioConfigs.vips(List.of(new VipEntry("web", VIP, List.of(DsrScenario.VIP_PORT), backends,
-                healthCheck)), work);
+                healthCheck)), adminSocket);
     }
 
     private String writeConfig(List<BackendEntry> backends, String healthCheck) throws IOException {
-        String c = config(backends, healthCheck);
+        String c = config(backends, healthCheck, scenario.adminSocket());
         Files.writeString(scenario.gatewayConfigFile(), c);
         return c;
     }
@@ -711,7 +738,7 @@ class ResilienceIT {
     private String dsrctl(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 Distributions.fromSystemProperties().gatewayLauncher().resolveSibling("dsrctl").toString(),
-                "--socket", work.resolve("gateway.sock").toString()));
+                "--socket", scenario.adminSocket().toString()));
         cmd.addAll(List.of(args));
         Commands.Result r = Commands.run(cmd, Duration.ofSeconds(30));
         assertEquals(0, r.exitCode(), "dsrctl " + String.join(" ", args) + ": " + r.stdout() + r.stderr());

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -16,6 +20,7 @@ import io.dsrgw.conf.AgentConfig;
 import io.dsrgw.conf.AgentMode;
 import io.dsrgw.conf.ConfigLoader;
 import io.dsrgw.conf.GatewayConfig;
+import io.dsrgw.gateway.cli.GatewayMain;
 import io.dsrgw.harness.netns.Backend;
 
 class ScenarioTest {
@@ -32,13 +37,39 @@ class ScenarioTest {
         assertEquals(Map.of("rx_packets", 742L, "tx_packets", 728L, "drop_not_vip", 14L), GatewayCounters.parse(log));
     }
 
+    /** The demo printed 10 of the 14 counters because the parser knew only rx_/tx_packets and drop_* (issue 10). */
+    @Test
+    void shouldParseEveryCounterTheGatewayPrints(@TempDir Path tmp) throws Exception {
+        List<Backend> backends = List.of(new Backend("b1", null, "10.0.3.11", "eth0", "to-b1"));
+        Path conf = Files.writeString(tmp.resolve("gateway.conf"),
+                ScenarioConfigs.gateway(DsrScenario.VIP, List.of(80), backends, tmp.resolve("gateway.sock")));
+        Path in = tmp.resolve("in.pcap");
+        FlowReplay.writeSyns(in, List.of(new FlowReplay.Flow("10.0.1.2", 40000, DsrScenario.VIP, 80),
+                new FlowReplay.Flow("10.0.1.2", 40001, "10.100.0.9", 80)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = GatewayMain.execute(new String[] {"replay", "--config", conf.toString(), "--in", in.toString(),
+                "--out", tmp.resolve("out.pcap").toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
+        Map<String, Long> counters = GatewayCounters.parse(printed);
+        List<String> counterLines = printed.lines().filter(l -> l.matches("[a-z0-9_]+ \\d+")).toList();
+        assertEquals(14, counterLines.size(), printed);
+        assertEquals(counterLines.size(), counters.size(), "parsed " + counters + " from:\n" + printed);
+        assertEquals(2L, counters.get("rx_packets"));
+        assertEquals(1L, counters.get("tx_packets"));
+        assertEquals(1L, counters.get("drop_not_vip"));
+        assertEquals(0L, counters.get("fwd_icmp_error"));
+    }
+
     @Test
     void shouldWriteAGatewayConfigThatTheConfLoaderAccepts(@TempDir Path tmp) throws Exception {
         List<Backend> backends = List.of(
                 new Backend("b1", null, "10.0.3.11", "eth0", "to-b1"),
                 new Backend("b2", null, "10.0.3.12", "eth0", "to-b2"));
-        GatewayConfig g = ConfigLoader.parseGateway(
-                ScenarioConfigs.gateway(DsrScenario.VIP, List.of(80), backends, tmp), "scenario-gateway.conf");
+        GatewayConfig g = ConfigLoader.parseGateway(ScenarioConfigs.gateway(DsrScenario.VIP, List.of(80), backends,
+                tmp.resolve("gateway.sock")), "scenario-gateway.conf");
         assertEquals("dsr0", g.ingress().device());
         assertEquals(1, g.vips().size());
         assertEquals(List.of(80), g.vips().get(0).ports());
@@ -80,8 +111,8 @@ class ScenarioTest {
                 new Backend("b1", null, "10.0.3.11", "fd00:3::11", "eth0", "to-b1"),
                 new Backend("b2", null, "10.0.3.12", "fd00:3::12", "eth0", "to-b2"));
         List<TunnelCombination> all = List.of(TunnelCombination.values());
-        GatewayConfig g = ConfigLoader.parseGateway(ScenarioConfigs.matrixGateway(all, backends, tmp),
-                "matrix-gateway.conf");
+        GatewayConfig g = ConfigLoader.parseGateway(ScenarioConfigs.matrixGateway(all, backends,
+                tmp.resolve("gateway.sock")), "matrix-gateway.conf");
         assertEquals(20, g.vips().size());
         for (TunnelCombination c : all) {
             java.net.InetAddress vip = java.net.InetAddress.getByName(c.vip());

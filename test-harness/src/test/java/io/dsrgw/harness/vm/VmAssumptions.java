@@ -36,7 +36,23 @@ final class VmAssumptions {
             System.out.println("SKIPPED (vm): " + problem);
         }
         Assumptions.assumeTrue(problem == null, problem);
+        assumeKernel();
         return dists;
+    }
+
+    /**
+     * Fetches (or finds cached) the Debian kernel the VM boots; skips, printing why, when this host cannot get one
+     * (no Debian 12 package source, no mirror reachable, nothing cached).
+     */
+    static void assumeKernel() {
+        try {
+            KernelImage.prepare();
+        } catch (KernelUnavailableException e) {
+            System.out.println("SKIPPED (vm): " + e.getMessage());
+            Assumptions.abort(e.getMessage());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** A new directory {@code PREFIX*} in the harness logs ({@code dsrgw.harness.logs}, default target/netns-logs). */

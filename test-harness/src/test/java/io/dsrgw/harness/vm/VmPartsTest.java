@@ -9,12 +9,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import com.typesafe.config.ConfigFactory;
 
 import io.dsrgw.conf.ConfigLoader;
 import io.dsrgw.conf.GatewayConfig;
+import io.dsrgw.harness.netns.HostRequirements;
 
 /** The small pure parts of the VM lab: reply framing, ldd parsing, package choice, gateway configs. */
 class VmPartsTest {
@@ -138,14 +141,34 @@ class VmPartsTest {
 
     @Test
     void shouldWriteAGatewayConfigTheConfLoaderAcceptsForTheIpipCase() throws Exception {
-        String hocon = KernelLab.gatewayConfig(TunnelCase.IPIP_4IN4, Path.of("/tmp/w"));
+        String hocon = KernelLab.gatewayConfig(TunnelCase.IPIP_4IN4, Path.of("/tmp/w/gateway.sock"));
         GatewayConfig g = ConfigLoader.parseGateway(hocon, "ipip.conf");
         assertEquals(1, g.vips().size());
         assertEquals("/10.0.0.2", g.vips().get(0).backends().get(0).address().toString());
         assertEquals("/10.0.0.1", g.tunnelSource().ipv4().toString());
         // Every case is at least valid HOCON with the keys the schema knows (the conf loader validates families).
         for (TunnelCase c : TunnelCase.values()) {
-            ConfigFactory.parseString(KernelLab.gatewayConfig(c, Path.of("/tmp/w"))).resolve();
+            ConfigFactory.parseString(KernelLab.gatewayConfig(c, Path.of("/tmp/w/gateway.sock"))).resolve();
+        }
+    }
+    /** Without a package to download and nothing cached, the VM tests skip (KernelUnavailableException). */
+    @Test
+    void shouldReportAKernelThatCannotBeDownloadedAsUnavailable(@TempDir Path cache) {
+        Assumptions.assumeTrue(HostRequirements.tool("apt-get").available(), "no apt-get on this host");
+        String before = System.getProperty(KernelImage.PACKAGE_PROPERTY);
+        System.setProperty(KernelImage.PACKAGE_PROPERTY, "linux-image-6.1.0-999-amd64");
+        try {
+            KernelUnavailableException e = assertThrows(KernelUnavailableException.class,
+                    () -> KernelImage.prepare(cache));
+            assertTrue(e.getMessage().startsWith("cannot download linux-image-6.1.0-999-amd64 (apt-get download"),
+                    e.getMessage());
+            assertTrue(e.getMessage().endsWith("; nothing cached in " + cache), e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty(KernelImage.PACKAGE_PROPERTY);
+            } else {
+                System.setProperty(KernelImage.PACKAGE_PROPERTY, before);
+            }
         }
     }
 }

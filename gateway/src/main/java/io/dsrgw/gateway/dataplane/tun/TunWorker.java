@@ -2,6 +2,7 @@ package io.dsrgw.gateway.dataplane.tun;
 
 import io.dsrgw.gateway.dataplane.FlowLookupMailbox;
 import io.dsrgw.gateway.dataplane.FlowSteering;
+import io.dsrgw.gateway.dataplane.PinnedFlows;
 import io.dsrgw.gateway.dataplane.FlowTable;
 import io.dsrgw.gateway.dataplane.PacketPipeline;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
@@ -108,8 +109,19 @@ public final class TunWorker implements Runnable {
      * then used by the worker thread only (its counters are published once per batch).
      */
     public void flowTable(FlowTable table) {
+        flowTable(table, null);
+    }
+
+    /**
+     * As {@link #flowTable(FlowTable)}, with {@code shared} (the XDP program's flow table; null for none) asked
+     * when the worker's table misses ({@link FlowSteering#pinnedFlows}), so the slow path keeps the fast path's pins.
+     */
+    public void flowTable(FlowTable table, PinnedFlows shared) {
         this.flowTable = table;
         this.steering = table == null ? null : new FlowSteering(table);
+        if (steering != null) {
+            steering.pinnedFlows(shared);
+        }
         pipeline.flowSteering(steering);
     }
 

@@ -1,18 +1,10 @@
 package io.dsrgw.gateway.dataplane.xdp;
 
-import io.dsrgw.linux.Errno;
+import io.dsrgw.linux.NetworkNamespaces;
 import io.dsrgw.linux.bpf.Bpf;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * A network namespace of a test class ({@code ip netns add}), and one platform thread that lives in it
@@ -34,30 +24,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * ingress ifindex (whose {@code bpf_fib_lookup} uses that interface's namespace), devmap updates, XDP attach.
  * {@link #close()} stops the thread and deletes the namespace (and with it every link in it).
  *
- * <p>Why not the harness's {@code NetnsThreads}: the gateway's tests cannot depend on the test-harness module (it
- * depends on the gateway).
+ * <p>The thread enters the namespace through the linux module's {@link NetworkNamespaces} (the harness's
+ * {@code NetnsThreads} does the same; the gateway's tests cannot depend on the harness, which depends on the gateway).
  */
 final class TestNetns implements AutoCloseable {
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 0x80000;
-    private static final int CLONE_NEWNET = 0x40000000;
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle OPEN;
-    private static final MethodHandle SETNS;
-    private static final MethodHandle CLOSE;
-
-    static {
-        Linker linker = Linker.nativeLinker();
-        var libc = linker.defaultLookup();
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        OPEN = linker.downcallHandle(libc.find("open").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), errno);
-        SETNS = linker.downcallHandle(libc.find("setns").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
-        CLOSE = linker.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    }
-
     private final String name;
     private final ExecutorService thread;
 
@@ -89,7 +59,7 @@ final class TestNetns implements AutoCloseable {
         TestNetns ns = new TestNetns(name, thread);
         try {
             ns.call(() -> {
-                enter(name);
+                NetworkNamespaces.enterCurrentThread(name);
                 return null;
             });
             ns.ip("link", "set", "lo", "up");
@@ -148,29 +118,6 @@ final class TestNetns implements AutoCloseable {
             throw new IOException(String.join(" ", command) + ": exit " + rc + ": " + out.strip());
         }
         return out;
-    }
-
-    private static void enter(String name) throws IOException {
-        String path = "/run/netns/" + name;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), O_RDONLY | O_CLOEXEC);
-            if (fd < 0) {
-                throw new IOException("open(" + path + "): " + Errno.format((int) ERRNO.get(state, 0L)));
-            }
-            try {
-                if ((int) SETNS.invokeExact(state, fd, CLONE_NEWNET) != 0) {
-                    throw new IOException("setns(" + path + ", CLONE_NEWNET): "
-                            + Errno.format((int) ERRNO.get(state, 0L)));
-                }
-            } finally {
-                int ignored = (int) CLOSE.invokeExact(fd);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IOException("setns into " + name + ": " + e, e);
-        }
     }
 
     /** Stops the thread, then deletes the namespace. */

@@ -1,0 +1,42 @@
+package io.dsrgw.harness.bench.forwarding;
+
+import java.nio.file.Path;
+
+/**
+ * The gateway configurations of the benchmark (HOCON, the schema of conf/reference.conf): one UDP VIP whose only
+ * backend is the destination namespace, reached over IPIP from the gateway's egress address. G and X differ only
+ * in {@code ingress}. Pure.
+ */
+public final class BenchConfigs {
+    private BenchConfigs() {
+    }
+
+    /** G: {@code ingress.kind = tun}. */
+    public static String tun(Path adminSocket) {
+        return gateway("ingress { kind = tun, device = dsr0, queues = 1 }", adminSocket);
+    }
+
+    /** X: {@code ingress.kind = xdp} with native XDP on {@code ingressInterface}, TUN dsr0 as the slow path. */
+    public static String xdp(String ingressInterface, Path adminSocket) {
+        return gateway("ingress {\n    kind = xdp, device = dsr0, queues = 1\n    xdp { interfaces = [\""
+                + ingressInterface + "\"], mode = native }\n  }", adminSocket);
+    }
+
+    /** {@code adminSocket}: a short path (SocketDir), never under the checkout: unix socket paths hold 107 bytes. */
+    private static String gateway(String ingress, Path adminSocket) {
+        return """
+                # Written by io.dsrgw.harness.bench.forwarding (scripts/bench forwarding) for one measurement.
+                dsrgw.gateway {
+                  %s
+                  tunnel-source { ipv4 = %s }
+                  hash-seed = "dsrgw-bench"
+                  vips = [{
+                    name = bench, address = %s, protocol = udp, ports = [%d], tunnel = ipip
+                    backends = [{ address = %s }]
+                  }]
+                  admin { socket = "%s", http = "127.0.0.1:0" }
+                }
+                """.formatted(ingress, BenchNetwork.GW_OUT_ADDRESS, BenchNetwork.VIP, BenchNetwork.VIP_PORT,
+                BenchNetwork.BACKEND_ADDRESS, adminSocket.toAbsolutePath());
+    }
+}

@@ -1,0 +1,24 @@
+package io.dsrgw.harness.bench.forwarding;
+
+/** The configurations measured on the same namespace path, in the order in which each round runs them. */
+public enum ForwardingPath {
+    K("kernel IPv4 forwarding: a route in the gateway namespace, no gateway"),
+    G("dsr-gateway run, ingress.kind = tun (TUN ingress, raw-socket IPIP egress)"),
+    X("dsr-gateway run, ingress.kind = xdp, native XDP on the ingress veth"),
+    L("the limit: bench_encap.o, XDP IPIP encap + bpf_redirect to one fixed backend, no lookups");
+
+    private final String description;
+
+    ForwardingPath(String description) {
+        this.description = description;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** The letter as a configuration name ("K"). */
+    public String letter() {
+        return name();
+    }
+}
