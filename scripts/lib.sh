@@ -4,9 +4,11 @@
 # qemu-system-x86, busybox-static, xz-utils: the real-kernel VM tests (io.dsrgw.harness.vm; the Debian kernel
 # itself is only downloaded with apt-get download at test time, never installed).
 # wrk: keep-alive HTTP load during the resilience tests (io.dsrgw.harness.scenario.ResilienceIT).
+# bird2: BIRD 2 for the scale-out tests (io.dsrgw.harness.bird: examples/bird/ checked with bird -p, gateways announcing
+# VIPs over BGP to a router with ECMP).
 # clang, llvm, libbpf-dev, libbpf1, bpftool: the gateway build compiles its XDP program (gateway/src/main/bpf) with
 # clang -target bpf; libbpf1 loads it at run time, bpftool runs gateway/src/test/bpf/smoke.sh.
-DSRGW_APT_PACKAGES="iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev ethtool"
+DSRGW_APT_PACKAGES="iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev ethtool bird2"
 
 dsrgw_install_packages() {
   local missing=()

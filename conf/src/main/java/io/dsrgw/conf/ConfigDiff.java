@@ -14,8 +14,10 @@ import java.util.Set;
  *
  * <p>A VIP counts as changed when anything that affects forwarding or health checking differs: address,
  * protocol, the set of ports, tunnel family, GRE key or checksum, flow table on/off, the VIP's health check, or
- * the set of backends with their weight, state, tunnel override and own health check. {@link #onlyHealthChecks}
- * tells a change that needs no new Maglev table or VIP entry (only health checks differ) from the others. The order of ports and of backends does not matter (the VIP table
+ * the set of backends with their weight, state, tunnel override and own health check, and whether it is announced.
+ * {@link #onlyHealthChecks}
+ * tells a change that needs no new Maglev table or VIP entry (only health checks or announce differ) from the others.
+ * The order of ports and of backends does not matter (the VIP table
  * and Maglev do not depend on it), and neither does the order of the VIPs.
  *
  * @param added            names of VIPs only in the new config, in its order
@@ -29,7 +31,8 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
 
     /** Every non-VIP setting compared, by its key under {@code dsrgw.gateway}. */
     public static final List<String> SETTING_KEYS = List.of("ingress", "tunnel-source", "tunnel-mtu", "ttl",
-        "hash-seed", "maglev-table-size", "batch-size", "admin", "icmp", "removed-backend-grace", "flow-table");
+        "hash-seed", "maglev-table-size", "batch-size", "admin", "icmp", "removed-backend-grace", "flow-table",
+        "announce");
 
     public ConfigDiff {
         added = List.copyOf(added);
@@ -72,6 +75,7 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         setting(settings, "icmp", before.icmp(), after.icmp());
         setting(settings, "removed-backend-grace", before.removedBackendGrace(), after.removedBackendGrace());
         setting(settings, "flow-table", before.flowTable(), after.flowTable());
+        setting(settings, "announce", before.announce(), after.announce());
         return new ConfigDiff(added, removed, changed, settings);
     }
 
@@ -123,7 +127,8 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
     }
 
     private static boolean sameVip(VipConfig a, VipConfig b) {
-        return sameForwarding(a, b) && Objects.equals(a.healthCheck(), b.healthCheck())
+        return sameForwarding(a, b) && a.announce() == b.announce()
+            && Objects.equals(a.healthCheck(), b.healthCheck())
             && new HashSet<>(a.backends()).equals(new HashSet<>(b.backends()));
     }
 

@@ -20,11 +20,13 @@ import java.util.Objects;
  * @param removedBackendGrace how long a backend removed by a reload keeps its flows, draining, before it goes
  *                        (0s..1h)
  * @param flowTable       the per-worker flow table's size and idle timeouts
+ * @param announce        the VIP routes BIRD announces ({@link AnnounceConfig#OFF} when {@code announce.table} is
+ *                        not set)
  */
 public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
                             String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
                             AdminConfig admin, IcmpConfig icmp, Duration removedBackendGrace,
-                            FlowTableConfig flowTable) {
+                            FlowTableConfig flowTable, AnnounceConfig announce) {
 
     /** Default of {@link #removedBackendGrace}. */
     public static final Duration DEFAULT_REMOVED_BACKEND_GRACE = Duration.ofSeconds(30);
@@ -37,10 +39,19 @@ public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSour
         Objects.requireNonNull(icmp, "icmp");
         Objects.requireNonNull(removedBackendGrace, "removedBackendGrace");
         Objects.requireNonNull(flowTable, "flowTable");
+        Objects.requireNonNull(announce, "announce");
         if (removedBackendGrace.isNegative()) {
             throw new IllegalArgumentException("removedBackendGrace " + removedBackendGrace + " (expected: >= 0)");
         }
         vips = List.copyOf(vips);
+    }
+
+    /** The issue-11 signature, kept for existing callers: announcing off ({@link AnnounceConfig#OFF}). */
+    public GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
+                         String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
+                         AdminConfig admin, IcmpConfig icmp, Duration removedBackendGrace, FlowTableConfig flowTable) {
+        this(ingress, tunnelSource, tunnelMtu, ttl, hashSeed, maglevTableSize, batchSize, vips, admin, icmp,
+            removedBackendGrace, flowTable, AnnounceConfig.OFF);
     }
 
     /**
@@ -60,6 +71,12 @@ public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSour
                          AdminConfig admin) {
         this(ingress, tunnelSource, tunnelMtu, ttl, hashSeed, maglevTableSize, batchSize, vips, admin,
             IcmpConfig.DEFAULT);
+    }
+
+    /** @return this config with other VIPs, every other setting kept */
+    public GatewayConfig withVips(List<VipConfig> otherVips) {
+        return new GatewayConfig(ingress, tunnelSource, tunnelMtu, ttl, hashSeed, maglevTableSize, batchSize,
+            otherVips, admin, icmp, removedBackendGrace, flowTable, announce);
     }
 
     /** @return the number of backends over all VIPs */
@@ -87,6 +104,7 @@ public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSour
         return "GatewayConfig[ingress=" + ingress + ", tunnelSource=" + tunnelSource + ", tunnelMtu=" + tunnelMtu
             + ", ttl=" + ttl + ", hashSeed=(" + hashSeed.length() + " chars), maglevTableSize=" + maglevTableSize
             + ", batchSize=" + batchSize + ", vips=" + vips + ", admin=" + admin + ", icmp=" + icmp
-            + ", removedBackendGrace=" + Hocon.formatDuration(removedBackendGrace) + ", flowTable=" + flowTable + "]";
+            + ", removedBackendGrace=" + Hocon.formatDuration(removedBackendGrace) + ", flowTable=" + flowTable + ", "
+            + announce + "]";
     }
 }

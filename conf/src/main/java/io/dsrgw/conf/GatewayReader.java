@@ -79,7 +79,7 @@ final class GatewayReader {
 
     private GatewayConfig gateway(ObjectReader gw) {
         gw.allowKeys("ingress", "tunnel-source", "tunnel-mtu", "ttl", "hash-seed", "maglev-table-size",
-            "batch-size", "vips", "admin", "defaults", "icmp", "removed-backend-grace", "flow-table");
+            "batch-size", "vips", "admin", "defaults", "icmp", "removed-backend-grace", "flow-table", "announce");
         defaults = defaults(gw.object("defaults", false, "an object"));
         IngressConfig ingress = ingress(gw.object("ingress", false, "an object { kind, device, queues }"));
         tunnelSource = tunnelSource(gw.object("tunnel-source", false, "an object { ipv4, ipv6 }"));
@@ -103,6 +103,7 @@ final class GatewayReader {
         Duration grace = gw.duration("removed-backend-grace", Duration.ZERO, MAX_REMOVED_BACKEND_GRACE, true);
         FlowTableConfig flowTable = flowTable(gw.object("flow-table", false, "an object { capacity, "
             + "tcp-syn-timeout, tcp-established-timeout, tcp-closing-timeout, udp-timeout, other-timeout }"));
+        AnnounceConfig announce = announce(gw.object("announce", false, "an object { table, withdraw-grace }"));
         if (mtu != null) {
             ipv6MtuCheck(gw, mtu, vips);
         }
@@ -110,7 +111,54 @@ final class GatewayReader {
             return null;
         }
         return new GatewayConfig(ingress, tunnelSource, mtu.intValue(), ttl.intValue(), seed, tableSize.intValue(),
-            batch.intValue(), vips, admin, icmp, grace, flowTable);
+            batch.intValue(), vips, admin, icmp, grace, flowTable, announce);
+    }
+
+    static final String TABLE_RULE = "a routing table id 1.." + AnnounceConfig.MAX_TABLE + " other than 253 "
+        + "(default), 254 (main) and 255 (local), e.g. 200: a table of its own, which BIRD's kernel protocol learns";
+
+    /** {@code announce { table, withdraw-grace }}: no table, no announcing (the other keys still checked). */
+    private static AnnounceConfig announce(ObjectReader o) {
+        if (o == null) {
+            return null;
+        }
+        o.allowKeys("table", "withdraw-grace");
+        Long table = null;
+        boolean tableOk = true;
+        if (o.has("table")) {
+            table = o.integerValue(o.value("table"), o.child("table"), 1, AnnounceConfig.MAX_TABLE, TABLE_RULE);
+            if (table != null && AnnounceConfig.isSystemTable(table)) {
+                o.bad(o.value("table"), o.child("table"), TABLE_RULE + "; the system's tables hold other routes, "
+                    + "which BIRD would announce too");
+                table = null;
+            }
+            tableOk = table != null;
+        }
+        Duration grace = o.duration("withdraw-grace", Duration.ZERO, AnnounceConfig.MAX_WITHDRAW_GRACE, true);
+        if (!tableOk || grace == null) {
+            return null;
+        }
+        return new AnnounceConfig(table == null ? AnnounceConfig.OFF_TABLE : table, grace);
+    }
+
+    /**
+     * The route is per address: VIPs sharing an address (other protocols or ports) must agree on {@code announce},
+     * or one VIP's {@code announce = false} would be silently overridden by the other's route.
+     */
+    private void announceAgreement(ObjectReader o, String name, InetAddress address, boolean announce,
+                                   Map<InetAddress, AnnounceClaim> announceByAddress) {
+        AnnounceClaim first = announceByAddress.putIfAbsent(address,
+            new AnnounceClaim(announce, name, problems.location(o.origin())));
+        if (first == null || first.announce == announce) {
+            return;
+        }
+        String expected = "announce = " + first.announce + " like VIP " + first.vip + " at " + first.location
+            + ", which has the same address " + IpLiterals.format(address) + " (the announced route is per address)";
+        if (o.userHas("announce")) {
+            o.bad(o.value("announce"), o.child("announce"), expected);
+        } else {
+            problems.add(o.origin(), o.child("announce"), "true (the default)", expected);
+        }
     }
 
     private static FlowTableConfig flowTable(ObjectReader o) {
@@ -378,6 +426,10 @@ final class GatewayReader {
         return path;
     }
 
+    /** The first VIP seen at an address and its {@code announce}, for the agreement check. */
+    private record AnnounceClaim(boolean announce, String vip, String location) {
+    }
+
     /** One VIP's (address, protocol, port) claim, for the duplicate check. */
     private record Claim(InetAddress address, Protocol protocol, long port) {
     }
@@ -391,6 +443,7 @@ final class GatewayReader {
         List<VipConfig> vips = new ArrayList<>();
         Map<String, ConfigValue> names = new HashMap<>();
         Map<Claim, String> claims = new HashMap<>();
+        Map<InetAddress, AnnounceClaim> announceByAddress = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
             String path = gw.child("vips") + "[" + i + "]";
             ObjectReader o = gw.element(list.get(i), path, null, expected);
@@ -399,6 +452,7 @@ final class GatewayReader {
             }
             VipConfig vip = vip(o, names, claims, tableSize);
             if (vip != null) {
+                announceAgreement(o, vip.name(), vip.address(), vip.announce(), announceByAddress);
                 vips.add(vip);
             }
         }
@@ -408,7 +462,7 @@ final class GatewayReader {
     private VipConfig vip(ObjectReader o, Map<String, ConfigValue> names, Map<Claim, String> claims,
                           Long tableSize) {
         o.allowKeys("name", "address", "protocol", "ports", "tunnel", "gre-key", "gre-checksum", "flow-table",
-            "health-check", "backends");
+            "health-check", "backends", "announce");
         String name = o.string("name", true, Validation.VIP_NAME_RULE);
         String label = name != null ? "VIP " + name : o.path();
         if (name != null && !Validation.isVipName(name)) {
@@ -431,6 +485,7 @@ final class GatewayReader {
         Long greKey = o.integer("gre-key", 0, MAX_GRE_KEY, false);
         Boolean greChecksum = o.has("gre-checksum") ? o.bool("gre-checksum", true) : Boolean.FALSE;
         Boolean flowTable = o.has("flow-table") ? o.bool("flow-table", true) : Boolean.TRUE;
+        Boolean announce = o.has("announce") ? o.bool("announce", true) : Boolean.TRUE;
         HealthCheckConfig hc = null;
         boolean hcOk = true;
         if (o.has("health-check")) {
@@ -452,10 +507,11 @@ final class GatewayReader {
             return null;
         }
         if (name == null || address == null || protocol == null || ports == null || tunnel == null || !hcOk
-            || backends == null || greChecksum == null || flowTable == null) {
+            || backends == null || greChecksum == null || flowTable == null || announce == null) {
             return null;
         }
-        return new VipConfig(name, address, protocol, ports, tunnel, greKey, hc, backends, greChecksum, flowTable);
+        return new VipConfig(name, address, protocol, ports, tunnel, greKey, hc, backends, greChecksum, flowTable,
+            announce);
     }
 
     private List<Integer> ports(ObjectReader o, String label, InetAddress address, Protocol protocol,

@@ -20,10 +20,13 @@ import java.util.Objects;
  * @param greChecksum GRE backends: send the RFC 2784 checksum (4 more bytes per packet; default false)
  * @param flowTable   true (default): flows are pinned to their backend in the flow table; false: stateless, every
  *                    packet goes where Maglev says (pure consistent hashing)
+ * @param announce    true (default): the gateway announces the VIP's address while the VIP has a backend in rotation
+ *                    (when {@code announce.table} is set); false: never (the routers reach it some other way).
+ *                    VIPs sharing an address agree on it: the route is per address
  */
 public record VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports,
                         TunnelFamily tunnel, Long greKey, HealthCheckConfig healthCheck,
-                        List<BackendConfig> backends, boolean greChecksum, boolean flowTable) {
+                        List<BackendConfig> backends, boolean greChecksum, boolean flowTable, boolean announce) {
 
     public VipConfig {
         Objects.requireNonNull(name, "name");
@@ -34,17 +37,30 @@ public record VipConfig(String name, InetAddress address, Protocol protocol, Lis
         backends = List.copyOf(backends);
     }
 
+    /** The issue-11 signature, kept for existing callers: announced. */
+    public VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports, TunnelFamily tunnel,
+                     Long greKey, HealthCheckConfig healthCheck, List<BackendConfig> backends, boolean greChecksum,
+                     boolean flowTable) {
+        this(name, address, protocol, ports, tunnel, greKey, healthCheck, backends, greChecksum, flowTable, true);
+    }
+
     /** The issue-4 signature, kept for existing callers: with the flow table. */
     public VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports, TunnelFamily tunnel,
                      Long greKey, HealthCheckConfig healthCheck, List<BackendConfig> backends,
                      boolean greChecksum) {
-        this(name, address, protocol, ports, tunnel, greKey, healthCheck, backends, greChecksum, true);
+        this(name, address, protocol, ports, tunnel, greKey, healthCheck, backends, greChecksum, true, true);
     }
 
     /** The issue-2 signature, kept for existing callers: no GRE checksum, with the flow table. */
     public VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports, TunnelFamily tunnel,
                      Long greKey, HealthCheckConfig healthCheck, List<BackendConfig> backends) {
-        this(name, address, protocol, ports, tunnel, greKey, healthCheck, backends, false, true);
+        this(name, address, protocol, ports, tunnel, greKey, healthCheck, backends, false, true, true);
+    }
+
+    /** @return this VIP with other backends, every other setting kept */
+    public VipConfig withBackends(List<BackendConfig> otherBackends) {
+        return new VipConfig(name, address, protocol, ports, tunnel, greKey, healthCheck, otherBackends, greChecksum,
+            flowTable, announce);
     }
 
     /** @return true when some backend is reached through GRE (gre or ip6gre): the VIP's or an override */
@@ -77,6 +93,9 @@ public record VipConfig(String name, InetAddress address, Protocol protocol, Lis
         }
         if (!flowTable) {
             sb.append(" stateless");
+        }
+        if (!announce) {
+            sb.append(" not-announced");
         }
         if (healthCheck != null) {
             sb.append(' ').append(healthCheck);

@@ -7,6 +7,7 @@ import io.dsrgw.conf.GatewayConfig;
 import io.dsrgw.conf.VipConfig;
 import io.dsrgw.encap.flow.FlowKey;
 import io.dsrgw.encap.ip.IpProtocol;
+import io.dsrgw.gateway.announce.Announcer;
 import io.dsrgw.gateway.control.EffectiveConfig;
 import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.control.OperatorOverride;
@@ -50,6 +51,8 @@ public final class AdminCommands {
     private final MetricRegistry registry;
     private final LongSupplier uptimeMs;
     private final BackendSelector selector;
+    /** Issue 12: the VIP announcements (drain-gateway, per-VIP announced state); null until set. */
+    private volatile Announcer announcer;
     private volatile Supplier<Map<String, Long>> fastPathCounters = Map::of;
 
     /** Without flow tables: {@code explain} answers with the Maglev choice only (replay, tests). */
@@ -71,6 +74,18 @@ public final class AdminCommands {
         this.selector = Objects.requireNonNull(selector, "selector");
     }
 
+    /** Issue 12: the gateway's announcer, for {@code drain-gateway}, {@code undrain-gateway} and the status. */
+    public AdminCommands announcer(Announcer a) {
+        this.announcer = a;
+        return this;
+    }
+
+    /** The announcer's Prometheus gauges, or "" without one ({@code /metrics} appends it). */
+    public String announceMetrics() {
+        Announcer a = announcer;
+        return a == null ? "" : a.prometheus();
+    }
+
     /**
      * Adds the XDP fast path's counters ({@code xdp_rx}, {@code xdp_tx}, ... in the program's order) to
      * {@code status} and {@code /api/status}, after the TUN pipeline's (the slow path's) counters.
@@ -90,6 +105,8 @@ public final class AdminCommands {
         m.put("reload", "");
         m.put("flows", "");
         m.put("explain", "PROTO SRC:PORT DST:PORT");
+        m.put("drain-gateway", "");
+        m.put("undrain-gateway", "");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -108,6 +125,9 @@ public final class AdminCommands {
      *   <li>{@code drain|undrain|weight}: {@code VIP BACKEND: STATE (override ...; generation N)};</li>
      *   <li>{@code reload}: the reload summary; a rejected file is an error reply listing every error;</li>
      *   <li>{@code flows}: the flow table gauges summed over workers (flow_entries, flow_capacity, ...);</li>
+     *   <li>{@code drain-gateway|undrain-gateway}: withdraw every announced route (forwarding continues) / announce
+     *       again; an error reply when announcing is off. {@code status} then adds announce, announce_table,
+     *       announce_routes and one {@code announce.VIP announced|withdrawn: REASON} line per VIP;</li>
      *   <li>{@code explain}: vip, backend, backend_state, source (pinned|maglev), table (the worker whose flow
      *       table pins the flow, {@code xdp} for the XDP program's table, or -), slot, table_size, hash,
      *       generation.</li>
@@ -141,10 +161,11 @@ public final class AdminCommands {
                     checkArgs(command, args, 3);
                     yield explain(args.get(0), args.get(1), args.get(2));
                 }
+                case "drain-gateway", "undrain-gateway" -> noArgs(command, args, () -> drainGateway(command));
                 default -> AdminReply.error("unknown command " + command + " (expected one of: "
                         + String.join(", ", SYNOPSIS.keySet()) + ")");
             };
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             return AdminReply.error(e.getMessage());
         } catch (RuntimeException e) {
             return AdminReply.error(command + " failed: " + e);
@@ -187,6 +208,16 @@ public final class AdminCommands {
             counters.put(c.id(), gauge(c.id()));
         }
         counters.putAll(fastPathCounters.get());
+        Announcer a = announcer;
+        Map<String, Announcer.VipStatus> announced = new HashMap<>();
+        if (a != null) {
+            m.put("announce", a.state());
+            m.put("announce_table", a.table());
+            m.put("announce_routes", a.routeCount());
+            for (Announcer.VipStatus v : a.vips()) {
+                announced.put(v.vip(), v);
+            }
+        }
         m.put("counters", counters);
         List<Object> vips = new ArrayList<>();
         for (int v = 0; v < s.vipCount(); v++) {
@@ -200,6 +231,11 @@ public final class AdminCommands {
             }
             vip.put("ports", ports);
             vip.put("flow_table", !s.vipStateless(v));
+            Announcer.VipStatus an = announced.get(s.vipName(v));
+            if (an != null) {
+                vip.put("announced", an.announced());
+                vip.put("announce_reason", an.text());
+            }
             List<Object> backends = new ArrayList<>();
             for (BackendRow r : rows) {
                 if (r.vip.equals(s.vipName(v))) {
@@ -229,7 +265,31 @@ public final class AdminCommands {
                 sb.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
             }
         }
+        Announcer a = announcer;
+        if (a != null) {
+            // One line per VIP: "announce.web announced" or "announce.web withdrawn: no backend in rotation".
+            for (Announcer.VipStatus v : a.vips()) {
+                sb.append("announce.").append(v.vip()).append(' ')
+                        .append(v.announced() ? v.text() : "withdrawn: " + v.text()).append('\n');
+            }
+        }
         return AdminReply.ok(sb.toString());
+    }
+
+    /** {@code drain-gateway}: withdraw every route, keep forwarding; {@code undrain-gateway}: announce again. */
+    private AdminReply drainGateway(String command) {
+        Announcer a = announcer;
+        if (a == null) {
+            throw new IllegalStateException(command + ": announcing is off (expected: announce.table set in the "
+                    + "gateway config)");
+        }
+        if (command.equals("drain-gateway")) {
+            int n = a.drain();
+            return AdminReply.ok("gateway drained: withdrew " + n + " route(s) from table " + a.table()
+                    + "; forwarding continues for traffic that still arrives\n");
+        }
+        int n = a.undrain();
+        return AdminReply.ok("gateway undrained: announced " + n + " route(s) in table " + a.table() + "\n");
     }
 
     private AdminReply vips() {

@@ -199,7 +199,7 @@ public final class AdminHttpServer implements AutoCloseable {
                 body = "method " + req.method() + " not allowed (expected: GET)\n";
             } else if (path.equals("/metrics")) {
                 type = "text/plain; version=0.0.4; charset=utf-8";
-                body = prometheus(registry, control);
+                body = prometheus(registry, control) + commands.announceMetrics();
             } else if (path.equals("/api/status")) {
                 type = "application/json";
                 body = Json.write(commands.statusTree()) + "\n";

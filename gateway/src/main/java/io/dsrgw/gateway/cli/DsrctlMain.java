@@ -45,6 +45,8 @@ public final class DsrctlMain {
               reload                              re-read the config file now; a bad file changes nothing (exit 1)
               flows                               flow table counters (entries, capacity, hits, misses, ...)
               explain PROTO SRC:PORT DST:PORT     which backend a new flow gets (tcp|udp; [v6]:port for IPv6)
+              drain-gateway                       withdraw every announced VIP route (BGP via BIRD); keep forwarding
+              undrain-gateway                     announce again the VIPs that have a backend in rotation
             options:
               --socket PATH   the gateway's admin.socket (default /run/dsrgw/gateway.sock, or $DSRGW_ADMIN_SOCKET)
             exit codes: 0 ok, 1 command failed or gateway unreachable, 2 bad usage

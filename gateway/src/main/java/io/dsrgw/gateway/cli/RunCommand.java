@@ -5,6 +5,8 @@ import io.dsrgw.conf.GatewayConfig;
 import io.dsrgw.gateway.admin.AdminCommands;
 import io.dsrgw.gateway.admin.AdminHttpServer;
 import io.dsrgw.gateway.admin.AdminSocketServer;
+import io.dsrgw.gateway.announce.Announcer;
+import io.dsrgw.gateway.announce.IpRouteTable;
 import io.dsrgw.gateway.control.ConfigWatcher;
 import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.control.SighupReload;
@@ -67,6 +69,8 @@ import java.util.concurrent.TimeUnit;
 final class RunCommand {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
     private static final long WORKER_JOIN_MS = 2_000;
+    /** How often failed announce route commands are retried. */
+    private static final long ANNOUNCE_RETRY_MS = 2_000;
 
     private final GatewayConfig config;
     private final Path configFile;
@@ -97,6 +101,8 @@ final class RunCommand {
     /** Set by the shutdown hook before it stops the workers: from then on a dead worker is expected. */
     private volatile boolean shuttingDown;
     private boolean cleanedUp;
+    /** Issue 12: the VIP routes BIRD announces (announce.table); withdrawn first on SIGTERM. */
+    private volatile Announcer announcer;
 
     private RunCommand(GatewayConfig config, Path configFile, ForwardingSnapshot snapshot, PrintStream out,
                        PrintStream err) {
@@ -216,11 +222,16 @@ final class RunCommand {
         // Routes follow the VIPs: a VIP address added by reload gets its route once the snapshot serving it is
         // published; a removed one loses it when its last VIP (including removal grace) leaves the snapshot.
         control.onSnapshot(s -> ingress.syncRoutes(vipAddresses(s)));
+        // Announce routes follow the snapshots too (health, reloads), after the VIP routes they lead to.
+        Announcer announce = new Announcer(new IpRouteTable(), device, System::nanoTime);
+        control.onSnapshot(s -> announce.update(s, control.running()));
+        announce.update(control.holder().get(), control.running());
+        announcer = announce;
         if (xdp != null && !startXdp()) {
             return fail();
         }
         AdminCommands admin = new AdminCommands(control, metrics.registry(),
-                () -> (System.nanoTime() - startNs) / 1_000_000, selector);
+                () -> (System.nanoTime() - startNs) / 1_000_000, selector).announcer(announce);
         if (xdpMetrics != null) {
             admin.fastPathCounters(xdpMetrics::snapshot);
         }
@@ -247,6 +258,20 @@ final class RunCommand {
             out.println("dsr-gateway: forwarding " + snapshot.vipCount() + " VIPs on " + device);
         }
         out.flush();
+        // The data plane forwards: only now may the routers send traffic here (a restart announces no earlier).
+        announce.ready();
+        Thread retry = new Thread(() -> {
+            while (!shuttingDown) {
+                try {
+                    Thread.sleep(ANNOUNCE_RETRY_MS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                announce.retry();
+            }
+        }, "dsrgw-announce-retry");
+        retry.setDaemon(true);
+        retry.start();
         LOG.info("{} worker(s), routes {}", workers.size(), ingress.routes());
         // Wait for the shutdown hook, or for a worker that died (its error is logged): then fail.
         try {
@@ -450,6 +475,30 @@ final class RunCommand {
         }
     }
 
+    /**
+     * Issue 12, graceful stop: withdraw every announced route first, then keep forwarding for what remains of
+     * announce.withdraw-grace while the routers converge; only then does cleanup stop the workers.
+     */
+    private void withdrawAndGrace() {
+        Announcer a = announcer;
+        if (a == null) {
+            return;
+        }
+        long waitNs = a.stop();
+        if (waitNs <= 0) {
+            return;
+        }
+        LOG.info("routes withdrawn; forwarding for {} ms more while the routers converge (announce.withdraw-grace)",
+                waitNs / 1_000_000);
+        out.println("dsr-gateway: routes withdrawn, forwarding for " + waitNs / 1_000_000 + " ms more");
+        out.flush();
+        try {
+            Thread.sleep(waitNs / 1_000_000, (int) (waitNs % 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Error exit from the main thread: clean up now, the hook then only halts with status 1. */
     private int fail() {
         exitStatus = GatewayMain.EXIT_ERROR;
@@ -459,6 +508,7 @@ final class RunCommand {
 
     private void onShutdown() {
         shuttingDown = true;
+        withdrawAndGrace();
         cleanup();
         stopped.countDown();
         out.flush();

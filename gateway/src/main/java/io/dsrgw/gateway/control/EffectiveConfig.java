@@ -129,9 +129,7 @@ public final class EffectiveConfig {
 
     /** {@code config} with other VIPs; every other setting kept. */
     private static GatewayConfig withVips(GatewayConfig config, List<VipConfig> vips) {
-        return new GatewayConfig(config.ingress(), config.tunnelSource(), config.tunnelMtu(), config.ttl(),
-                config.hashSeed(), config.maglevTableSize(), config.batchSize(), vips, config.admin(), config.icmp(),
-                config.removedBackendGrace(), config.flowTable());
+        return config.withVips(vips);
     }
 
     private static String service(VipConfig v, int port) {
@@ -144,8 +142,7 @@ public final class EffectiveConfig {
     }
 
     private static VipConfig with(VipConfig v, List<BackendConfig> backends) {
-        return new VipConfig(v.name(), v.address(), v.protocol(), v.ports(), v.tunnel(), v.greKey(), v.healthCheck(),
-                backends, v.greChecksum(), v.flowTable());
+        return v.withBackends(backends);
     }
 
     /**

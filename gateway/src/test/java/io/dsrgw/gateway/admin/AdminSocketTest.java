@@ -261,7 +261,8 @@ class AdminSocketTest {
         Run unknown = dsrctl("frobnicate");
         assertEquals(2, unknown.exit());
         assertTrue(unknown.err().startsWith("dsrctl: unknown command frobnicate (expected one of: status, vips, "
-                + "backends, drain, undrain, weight, reload, flows, explain)\n"), unknown.err());
+                + "backends, drain, undrain, weight, reload, flows, explain, drain-gateway, undrain-gateway)\n"),
+                unknown.err());
         Run arity = dsrctl("drain", "web");
         assertEquals(2, arity.exit());
         assertTrue(arity.err().startsWith("dsrctl: drain: 1 argument(s) (expected: drain VIP BACKEND)\n"));

@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * One marker file per live topology, {@value #DIR}/PREFIX.owner, holding the owning JVM's pid and start time.
  * A JVM killed with SIGKILL runs no shutdown hook; the next topology built on this host finds its marker, sees
  * that the owner is gone, and deletes the namespaces {@code PREFIX-*} (and kills, by PID, processes still inside
- * them). Only prefixes with a marker are ever swept, so namespaces of other tools are never touched.
+ * them). Only prefixes with a marker are ever swept, so namespaces of other tools are never touched. Public for
+ * labs that build their own namespaces with {@link Topology#randomPrefix()} names (io.dsrgw.harness.bird).
  */
-final class OwnerMarkers {
+public final class OwnerMarkers {
     /** tmpfs on Debian: markers vanish on reboot together with the namespaces they describe. */
     static final String DIR = "/run/dsrgw-harness";
     private static final Logger LOG = LoggerFactory.getLogger(OwnerMarkers.class);
@@ -25,7 +26,8 @@ final class OwnerMarkers {
     private OwnerMarkers() {
     }
 
-    static void create(String prefix) throws IOException {
+    /** Marks {@code PREFIX-*} namespaces as owned by this JVM. */
+    public static void create(String prefix) throws IOException {
         Path dir = Path.of(DIR);
         Files.createDirectories(dir);
         ProcessHandle self = ProcessHandle.current();
@@ -33,7 +35,8 @@ final class OwnerMarkers {
                 + self.info().startInstant().map(Instant::toString).orElse("?") + "\n");
     }
 
-    static void delete(String prefix) {
+    /** Removes the marker once the namespaces are gone. */
+    public static void delete(String prefix) {
         try {
             Files.deleteIfExists(Path.of(DIR, prefix + ".owner"));
         } catch (IOException e) {

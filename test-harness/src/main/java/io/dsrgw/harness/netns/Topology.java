@@ -178,7 +178,7 @@ public final class Topology implements AutoCloseable {
     }
 
     /** Removes the namespaces of topologies whose JVM died without cleaning up (see {@link OwnerMarkers}). */
-    static void sweepStale() {
+    public static void sweepStale() {
         for (String stale : OwnerMarkers.stalePrefixes()) {
             LOG.warn("removing namespaces {}-* left behind by a dead harness JVM", stale);
             new Topology(stale, 0, List.of()).close();
