@@ -43,6 +43,8 @@ final class GatewayReader {
         new String[] {XdpConfig.MODE_NATIVE, XdpConfig.MODE_GENERIC}, s -> s);
     /** Interfaces one gateway may put its XDP program on: a sanity cap (one program, one link per interface). */
     static final int MAX_XDP_INTERFACES = 64;
+    /** sched_get_priority_max(SCHED_FIFO) on Linux. */
+    static final int MAX_REALTIME_PRIORITY = 99;
     static final Map<String, Protocol> PROTOCOLS = Validation.ids(Protocol.values(), Protocol::id);
     static final Map<String, TunnelFamily> TUNNELS = Validation.ids(TunnelFamily.values(), TunnelFamily::id);
     static final Map<String, BackendState> STATES = Validation.ids(BackendState.values(), BackendState::id);
@@ -294,7 +296,7 @@ final class GatewayReader {
         if (o == null) {
             return null;
         }
-        o.allowKeys("kind", "device", "queues", "xdp");
+        o.allowKeys("kind", "device", "queues", "xdp", "realtime-priority");
         String kind = o.choice("kind", INGRESS_KINDS, true);
         String device = o.string("device", true, Validation.INTERFACE_NAME_RULE);
         if (device != null && !Validation.isInterfaceName(device)) {
@@ -303,10 +305,11 @@ final class GatewayReader {
         }
         Long queues = o.integer("queues", 1, MAX_QUEUES, true);
         XdpConfig xdp = xdp(o.object("xdp", false, XDP_EXPECTED), IngressConfig.KIND_XDP.equals(kind), device);
-        if (kind == null || device == null || queues == null || xdp == null) {
+        Long realtime = o.integer("realtime-priority", 0, MAX_REALTIME_PRIORITY, true);
+        if (kind == null || device == null || queues == null || xdp == null || realtime == null) {
             return null;
         }
-        return new IngressConfig(kind, device, queues.intValue(), xdp);
+        return new IngressConfig(kind, device, queues.intValue(), xdp, realtime.intValue());
     }
 
     static final String XDP_EXPECTED = "an object { interfaces = [\"eth0\", ...], mode = native | generic }";

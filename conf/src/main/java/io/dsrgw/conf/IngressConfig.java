@@ -11,8 +11,10 @@ import java.util.Objects;
  * @param device the TUN device name (1..15 characters)
  * @param queues number of TUN queues, one worker each (1..256)
  * @param xdp    the XDP settings ({@link XdpConfig#NONE} unless the kind is xdp)
+ * @param realtimePriority SCHED_FIFO priority (1..99) a TUN worker switches to after 2 s of traffic, or 0 (the
+ *               default) to stay time-shared: see {@code ingress.realtime-priority} in reference.conf
  */
-public record IngressConfig(String kind, String device, int queues, XdpConfig xdp) {
+public record IngressConfig(String kind, String device, int queues, XdpConfig xdp, int realtimePriority) {
 
     /** The TUN ingress kind. */
     public static final String KIND_TUN = "tun";
@@ -27,9 +29,14 @@ public record IngressConfig(String kind, String device, int queues, XdpConfig xd
         Objects.requireNonNull(xdp, "xdp");
     }
 
-    /** An ingress without XDP. */
+    /** An ingress without XDP, time-shared workers. */
     public IngressConfig(String kind, String device, int queues) {
-        this(kind, device, queues, XdpConfig.NONE);
+        this(kind, device, queues, XdpConfig.NONE, 0);
+    }
+
+    /** Time-shared workers. */
+    public IngressConfig(String kind, String device, int queues, XdpConfig xdp) {
+        this(kind, device, queues, xdp, 0);
     }
 
     /** True when the XDP fast path runs in front of the TUN device. */

@@ -67,4 +67,13 @@ class XdpIngressValidationTest {
             "t.conf:5 dsrgw.gateway.ingress.xdp.mode: \"driver\" (expected: native or generic)"),
             gateway(gwExtra("ingress { kind = xdp, xdp { interfaces = [eth0], mode = driver, queue = 1 } }")));
     }
+
+    @Test
+    void shouldReadTheWorkersRealtimePriorityOffByDefault() throws ConfigException {
+        assertEquals(0, ConfigLoader.parseGateway(gwExtra(""), "t.conf").ingress().realtimePriority());
+        assertEquals(1, ConfigLoader.parseGateway(gwExtra("ingress.realtime-priority = 1"), "t.conf").ingress()
+            .realtimePriority());
+        gatewayFails(gwExtra("ingress.realtime-priority = 100"),
+            "t.conf:5 dsrgw.gateway.ingress.realtime-priority: 100 (expected: an integer 0..99)");
+    }
 }

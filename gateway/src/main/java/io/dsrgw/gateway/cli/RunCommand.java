@@ -204,6 +204,7 @@ final class RunCommand {
                 }
                 TunWorker worker = new TunWorker(q, queues.get(q), socket4, socket6, holder, counters,
                         config.batchSize());
+                worker.realtimePriority(config.ingress().realtimePriority());
                 FlowTable flows = new FlowTable(config.flowTable().capacity(), flowTimeouts(config.flowTable()));
                 worker.flowTable(flows, shared);
                 flowMetrics.attach(flows);

@@ -56,8 +56,10 @@ import java.util.Objects;
  * unavailable (kernel.io_uring_disabled, a container's seccomp profile) the worker logs why and uses read(2).
  *
  * <h2>Why SCHED_FIFO</h2>
- * The worker thread asks for SCHED_FIFO priority {@value #DEFAULT_REALTIME_PRIORITY}
- * ({@link #realtimePriority(int)}; without CAP_SYS_NICE it logs why and stays time-shared) once it has forwarded
+ * With {@code ingress.realtime-priority} N > 0 ({@link #realtimePriority(int)}; default {@value
+ * #DEFAULT_REALTIME_PRIORITY}, off: a real-time thread that never sleeps starves its CPU's other threads, a choice the
+ * operator makes) the worker thread asks for SCHED_FIFO priority N (without CAP_SYS_NICE it logs why and stays
+ * time-shared) once it has forwarded
  * traffic for {@link #REALTIME_AFTER_NS} (2 s). The kernel work that
  * fills the TUN queue (receive, route, queue) often runs on the worker's CPU as a thread of its own (threaded
  * NAPI, ksoftirqd). Time-shared, both get about half of the CPU under overload and the kernel spends its half on
@@ -81,7 +83,7 @@ public final class TunWorker implements Runnable {
     /** Fewest reads one io_uring batch issues (see the class comment). */
     static final int MIN_READS = 4;
     /** SCHED_FIFO priority of a worker unless {@link #realtimePriority(int)} says otherwise. */
-    public static final int DEFAULT_REALTIME_PRIORITY = 1;
+    public static final int DEFAULT_REALTIME_PRIORITY = 0;
     /** Forwarding time after the first packet before the worker switches to SCHED_FIFO (see the class comment). */
     static final long REALTIME_AFTER_NS = 2_000_000_000L;
 
@@ -111,7 +113,7 @@ public final class TunWorker implements Runnable {
     private int realtimePriority = DEFAULT_REALTIME_PRIORITY;
     /** When the worker forwarded its first packet (0: not yet); the SCHED_FIFO switch counts from it. */
     private long firstPacketNs;
-    private boolean realtimePending = true;
+    private boolean realtimePending = DEFAULT_REALTIME_PRIORITY != 0;
 
     /**
      * @param id        worker number (thread name, logs)

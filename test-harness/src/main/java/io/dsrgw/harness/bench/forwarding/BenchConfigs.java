@@ -11,9 +11,9 @@ public final class BenchConfigs {
     private BenchConfigs() {
     }
 
-    /** G: {@code ingress.kind = tun}. */
+    /** G: {@code ingress.kind = tun}, the worker real-time after 2 s ({@code realtime-priority = 1}: the tuned TUN path). */
     public static String tun(Path adminSocket) {
-        return gateway("ingress { kind = tun, device = dsr0, queues = 1 }", adminSocket);
+        return gateway("ingress { kind = tun, device = dsr0, queues = 1, realtime-priority = 1 }", adminSocket);
     }
 
     /** X: {@code ingress.kind = xdp} with native XDP on {@code ingressInterface}, TUN dsr0 as the slow path. */
