@@ -198,4 +198,15 @@ public final class RequestLoad implements AutoCloseable {
         }
         return new Request(start, end, port, status, backend, null);
     }
+
+    /** Successful requests per backend (by the backend name each answer carries), sorted by name. */
+    public static java.util.SortedMap<String, Integer> perBackend(List<Request> requests) {
+        java.util.SortedMap<String, Integer> m = new java.util.TreeMap<>();
+        for (Request r : requests) {
+            if (r.ok()) {
+                m.merge(r.backend(), 1, Integer::sum);
+            }
+        }
+        return m;
+    }
 }

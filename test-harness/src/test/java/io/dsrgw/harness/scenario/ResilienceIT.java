@@ -170,7 +170,7 @@ class ResilienceIT {
         List<Request> failedAfterDetection = failed.stream().filter(r -> r.startNs() > detectedNs).toList();
         Request lastFailure = failed.isEmpty() ? null : failed.getLast();
         double detectionMs = detectedNs < 0 ? -1 : (detectedNs - killNs) / 1e6;
-        Map<String, Integer> afterDetection = perBackend(requests.stream()
+        Map<String, Integer> afterDetection = RequestLoad.perBackend(requests.stream()
                 .filter(r -> r.startNs() > detectedNs).toList());
         System.out.printf("[resilience] kill b2: %d requests (%d failed, all headed for b2: %s), gateway health "
                         + "snapshot %.0f ms after the kill, last failure started %s ms after it (limit %d + %d ms);"
@@ -294,7 +294,7 @@ class ResilienceIT {
         System.out.printf("[resilience] reload under load: b4 serving %d ms after its reload; weights 4:1:1:1 -> "
                         + "%s; invalid file (bad value on line %d) -> %s; the gateway rejected it, as expected: %s; per-request load: %d requests, "
                         + "%d failed %s; wrk: %s%n", joined, afterWeights.summary(), badLine, afterInvalid.summary(),
-                rejected, requests.size(), failed.size(), perBackend(requests), keepAlive.summary());
+                rejected, requests.size(), failed.size(), RequestLoad.perBackend(requests), keepAlive.summary());
         assertTrue(failed.isEmpty(), "failed requests: " + failed.stream().limit(10).map(r -> r.describe(originNs))
                 .toList());
         assertEquals(0, keepAlive.errors(), "wrk errors: " + keepAlive.summary() + "\n" + keepAlive.output());
@@ -344,12 +344,12 @@ class ResilienceIT {
         System.out.printf("[resilience] restart: gateway exit %d, serving again %d ms after start; %d flows with "
                         + "fixed 5-tuples, before %s, after %s, moved %d, failed %d, "
                         + "not where replay of the config sends them %d%n", exit.exitCode(), serving,
-                ports.size(), perBackend(before), perBackend(after), moved.size(), failed.size(), notAsReplayed.size());
+                ports.size(), RequestLoad.perBackend(before), RequestLoad.perBackend(after), moved.size(), failed.size(), notAsReplayed.size());
         assertEquals(0, exit.exitCode(), "gateway exit code after SIGTERM");
         assertTrue(failed.isEmpty(), "failed flows: " + failed);
         assertTrue(moved.isEmpty(), "flows that changed backend across the restart: " + moved);
         assertTrue(notAsReplayed.isEmpty(), "flows not where Maglev sends them: " + notAsReplayed);
-        assertEquals(4, perBackend(after).size(), "flows on every backend: " + perBackend(after));
+        assertEquals(4, RequestLoad.perBackend(after).size(), "flows on every backend: " + RequestLoad.perBackend(after));
     }
 
     @Test
@@ -431,9 +431,9 @@ class ResilienceIT {
         }
         System.out.printf("[resilience] live: gateway with backends b1..b4, then a gateway with b4..b1 (serving "
                         + "%d ms after start): %d flows, first %s, second %s, %d differ or failed%n", serving,
-                ports.size(), perBackend(first), perBackend(second), differ.size());
+                ports.size(), RequestLoad.perBackend(first), RequestLoad.perBackend(second), differ.size());
         assertTrue(differ.isEmpty(), "flows that differ: " + differ);
-        assertEquals(4, perBackend(second).size(), "flows on every backend: " + perBackend(second));
+        assertEquals(4, RequestLoad.perBackend(second).size(), "flows on every backend: " + RequestLoad.perBackend(second));
     }
 
     // ---- the tunnel check (its own dual-stack scenario) ----
@@ -681,14 +681,14 @@ class ResilienceIT {
         System.out.printf("[resilience] drain (%s) of %s: new flows avoid it %d ms after the drain; then %s; the "
                         + "download from it (running while those ran: %s) %s, %d bytes in %.1f s, ended %.0f ms "
                         + "after the drain, sha256 %s; undrained: serving again after %d ms%n", how, drained, gone,
-                perBackend(after), downloadStillRunning, d.response().describe(), d.response().bytes(),
+                RequestLoad.perBackend(after), downloadStillRunning, d.response().describe(), d.response().bytes(),
                 d.response().seconds(), downloadEndMs, expected.equals(d.sha256Hex()) ? "OK" : "MISMATCH", back);
         assertTrue(d.response().ok(), "the download from the drained backend failed: " + d.response().describe());
         assertEquals(expected, d.sha256Hex(), "digest of the download");
         assertTrue(downloadStillRunning, "the download ended before the drain took effect: not a test of it");
         assertTrue(after.stream().allMatch(Request::ok), "failed requests while draining: " + after.stream()
                 .filter(r -> !r.ok()).map(r -> r.describe(drainNs)).toList());
-        assertEquals(rest, perBackend(after).keySet(), "new flows while " + drained + " drains");
+        assertEquals(rest, RequestLoad.perBackend(after).keySet(), "new flows while " + drained + " drains");
         Files.deleteIfExists(file);
     }
 
@@ -805,7 +805,7 @@ class ResilienceIT {
                 mismatches.add("port " + r.localPort() + ": " + r.describe(r.startNs()) + ", replay: " + expected);
             }
         }
-        return new Match(live.size(), perBackend(live), mismatches);
+        return new Match(live.size(), RequestLoad.perBackend(live), mismatches);
     }
 
     /** Where the running config (as written) sends each failed request's flow, by replay. */
@@ -860,26 +860,17 @@ class ResilienceIT {
         List<Request> last = List.of();
         while (System.nanoTime() < deadline) {
             last = sample(30);
-            boolean ok = last.stream().allMatch(Request::ok) && perBackend(last).keySet().equals(backends);
+            boolean ok = last.stream().allMatch(Request::ok) && RequestLoad.perBackend(last).keySet().equals(backends);
             good = ok ? good + 1 : 0;
             if (good == 2) {
                 return (System.nanoTime() - start) / 1_000_000;
             }
         }
         throw new AssertionError("not served by exactly " + backends + " within " + timeout + "; last batch: "
-                + perBackend(last) + ", failures " + last.stream().filter(r -> !r.ok()).map(r -> r.describe(start))
+                + RequestLoad.perBackend(last) + ", failures " + last.stream().filter(r -> !r.ok()).map(r -> r.describe(start))
                 .limit(5).toList() + "\n" + scenario.logTails());
     }
 
-    private static Map<String, Integer> perBackend(List<Request> requests) {
-        Map<String, Integer> m = new TreeMap<>();
-        for (Request r : requests) {
-            if (r.ok()) {
-                m.merge(r.backend(), 1, Integer::sum);
-            }
-        }
-        return m;
-    }
 
     /**
      * Polls {@code process}'s log every 5 ms until {@code pattern} matches at least {@code count} lines; returns

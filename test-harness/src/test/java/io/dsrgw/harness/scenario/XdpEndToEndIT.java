@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -317,7 +316,7 @@ class XdpEndToEndIT {
         Wrk.Result keepAlive = wrk.await();
         List<Request> failed = requests.stream().filter(r -> !r.ok()).toList();
         System.out.printf("[xdp] reload adding b4 under load: b4 serving %d ms after the reload; %d requests, %d "
-                + "failed, per backend %s; wrk: %s%n", joined, requests.size(), failed.size(), perBackend(requests),
+                + "failed, per backend %s; wrk: %s%n", joined, requests.size(), failed.size(), RequestLoad.perBackend(requests),
                 keepAlive.summary());
         assertTrue(failed.isEmpty(), "failed requests: " + failed.stream().limit(10).map(r -> r.describe(originNs))
                 .toList());
@@ -354,7 +353,7 @@ class XdpEndToEndIT {
         }
         List<Request> failedLate = failed.stream()
                 .filter(r -> r.startNs() - killNs > DETECTION_LIMIT_MS * 1_000_000L).toList();
-        Map<String, Integer> afterDetection = perBackend(requests.stream().filter(r -> r.startNs() > detectedNs)
+        Map<String, Integer> afterDetection = RequestLoad.perBackend(requests.stream().filter(r -> r.startNs() > detectedNs)
                 .toList());
         System.out.printf("[xdp] kill b3 under load: %d requests, %d failed (all headed for b3: %s), health snapshot"
                         + " %.0f ms after the kill; after it: %s%n", requests.size(), failed.size(), notB3.isEmpty(),
@@ -506,24 +505,15 @@ class XdpEndToEndIT {
                 ports.add(nextPort++);
             }
             last = RequestLoad.fixedPorts(scenario.client(), target, ports, REQUEST_TIMEOUT);
-            boolean ok = last.stream().allMatch(Request::ok) && perBackend(last).keySet().equals(backends);
+            boolean ok = last.stream().allMatch(Request::ok) && RequestLoad.perBackend(last).keySet().equals(backends);
             good = ok ? good + 1 : 0;
             if (good == 2) {
                 return (System.nanoTime() - start) / 1_000_000;
             }
         }
         throw new AssertionError("not served by exactly " + backends + " within " + timeout + "; last batch: "
-                + perBackend(last) + ", failures " + last.stream().filter(r -> !r.ok()).map(r -> r.describe(start))
+                + RequestLoad.perBackend(last) + ", failures " + last.stream().filter(r -> !r.ok()).map(r -> r.describe(start))
                 .limit(5).toList() + "\n" + scenario.logTails());
     }
 
-    private static Map<String, Integer> perBackend(List<Request> requests) {
-        Map<String, Integer> m = new TreeMap<>();
-        for (Request r : requests) {
-            if (r.ok()) {
-                m.merge(r.backend(), 1, Integer::sum);
-            }
-        }
-        return m;
-    }
 }
