@@ -16,10 +16,14 @@ public final class BenchConfigs {
         return gateway("ingress { kind = tun, device = dsr0, queues = 1, realtime-priority = 1 }", adminSocket);
     }
 
-    /** X: {@code ingress.kind = xdp} with native XDP on {@code ingressInterface}, TUN dsr0 as the slow path. */
-    public static String xdp(String ingressInterface, Path adminSocket) {
+    /**
+     * X: {@code ingress.kind = xdp} with native XDP on the ingress veth and on the egress veth towards the backend
+     * (the program redirects only to interfaces it is attached to: with the egress alone missing, every packet takes
+     * the slow path as {@code xdp_pass_egress_not_xdp}), TUN dsr0 as the slow path.
+     */
+    public static String xdp(String ingressInterface, String egressInterface, Path adminSocket) {
         return gateway("ingress {\n    kind = xdp, device = dsr0, queues = 1\n    xdp { interfaces = [\""
-                + ingressInterface + "\"], mode = native }\n  }", adminSocket);
+                + ingressInterface + "\", \"" + egressInterface + "\"], mode = native }\n  }", adminSocket);
     }
 
     /** {@code adminSocket}: a short path (SocketDir), never under the checkout: unix socket paths hold 107 bytes. */

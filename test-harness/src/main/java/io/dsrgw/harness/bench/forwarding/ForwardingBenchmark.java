@@ -24,7 +24,7 @@ import io.dsrgw.harness.netns.ManagedProcess;
  * <ul>
  *   <li>K: the kernel's own IPv4 forwarding (a route instead of the gateway), the baseline;</li>
  *   <li>G: {@code dsr-gateway run} with {@code ingress.kind = tun};</li>
- *   <li>X: {@code dsr-gateway run} with {@code ingress.kind = xdp} (native XDP on the ingress veth); when the
+ *   <li>X: {@code dsr-gateway run} with {@code ingress.kind = xdp} (native XDP on the ingress and egress veths); when the
  *       gateway refuses it, X is reported as "not measured" with the gateway's message, never with a number;</li>
  *   <li>L: the limit, bench_encap.o: IPIP + bpf_redirect with no lookups (test-harness/src/main/bpf).</li>
  * </ul>
@@ -325,7 +325,8 @@ public final class ForwardingBenchmark {
                 }
             }
             case G -> gateway(path, round, BenchConfigs.tun(socketDir.socket("gateway.sock")));
-            case X -> gateway(path, round, BenchConfigs.xdp(net.inDevice(), socketDir.socket("gateway.sock")));
+            case X -> gateway(path, round, BenchConfigs.xdp(net.inDevice(), net.outDevice(),
+                    socketDir.socket("gateway.sock")));
             case L -> {
                 int prog = net.attachXdp(net.gw(), net.inDevice(), options.bpfDir().resolve("bench_encap.o"));
                 try {

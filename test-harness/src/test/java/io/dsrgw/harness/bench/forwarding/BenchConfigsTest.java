@@ -33,11 +33,11 @@ class BenchConfigsTest {
     }
 
     @Test
-    void shouldGiveTheXdpGatewayTheSameVipWithNativeXdpOnTheIngressVeth() throws Exception {
-        GatewayConfig x = ConfigLoader.parseGateway(BenchConfigs.xdp("fb0123-in", WORK), "bench-X.conf");
+    void shouldGiveTheXdpGatewayTheSameVipWithNativeXdpOnTheIngressAndEgressVeths() throws Exception {
+        GatewayConfig x = ConfigLoader.parseGateway(BenchConfigs.xdp("fb0123-in", "fb0123-out", WORK), "bench-X.conf");
         GatewayConfig g = ConfigLoader.parseGateway(BenchConfigs.tun(WORK), "bench-G.conf");
         assertEquals("xdp", x.ingress().kind());
-        assertEquals(List.of("fb0123-in"), x.ingress().xdp().interfaces());
+        assertEquals(List.of("fb0123-in", "fb0123-out"), x.ingress().xdp().interfaces());
         assertEquals("native", x.ingress().xdp().mode());
         assertEquals(g.vips(), x.vips(), "G and X differ only in ingress");
         assertEquals(g.tunnelSource(), x.tunnelSource());

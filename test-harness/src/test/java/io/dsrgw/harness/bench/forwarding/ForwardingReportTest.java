@@ -58,7 +58,7 @@ class ForwardingReportTest {
         assertTrue(md.startsWith("## Forwarding rate: 64-byte UDP, 3 interleaved rounds\n\nCommand: `x`\n"), md);
         assertTrue(md.contains("| K | kernel IPv4 forwarding: a route in the gateway namespace, no gateway | 1.100"
                 + " (1.000..1.200) | 901 (900..902) | 100% | 2.000 | 2000 | 3 |"), md);
-        assertTrue(md.contains("| X | dsr-gateway run, ingress.kind = xdp, native XDP on the ingress veth | not"
+        assertTrue(md.contains("| X | dsr-gateway run, ingress.kind = xdp, native XDP on the ingress and egress veths | not"
                 + " measured: ingress.kind: xdp (expected: tun; pcap input is for dsr-gateway replay)"
                 + " | - | - | - | - | 0 |"),
                 md);
