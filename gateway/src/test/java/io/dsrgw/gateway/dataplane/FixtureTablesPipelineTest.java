@@ -31,12 +31,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link FixtureTable#maskPerGatewayFields}). Cases of pure builder/parser ops with no pipeline equivalent (e.g. a
  * too-big about a packet that fits) are listed by the counting assertion, not silently dropped.
  */
-class FixtureTablesPipelineTest {
-    static final String SEED = "fixture-seed";
-    static final String VIP4 = "10.100.0.1";
-    static final String VIP6 = "fd00:100::1";
-    static final String BACKEND4 = "10.0.3.10";
-    static final String BACKEND6 = "fd00:3::11";
+public class FixtureTablesPipelineTest {
+    public static final String SEED = "fixture-seed";
+    public static final String VIP4 = "10.100.0.1";
+    public static final String VIP6 = "fd00:100::1";
+    public static final String BACKEND4 = "10.0.3.10";
+    public static final String BACKEND6 = "fd00:3::11";
 
     /** Result of one packet through a pipeline. */
     record Run(CounterSet verdict, List<byte[]> packets, List<String> destinations) {
@@ -47,7 +47,7 @@ class FixtureTablesPipelineTest {
      * tunnel family of {@code kind} (ipip/sit: IPIP for the IPv4 VIPs and SIT for the IPv6 ones, as the config maps
      * them), so that the pipeline's output is fully determined.
      */
-    static ForwardingSnapshot snapshot(TunnelKind kind, Long greKey, boolean greChecksum, int ttl, int tunnelMtu,
+    public static ForwardingSnapshot snapshot(TunnelKind kind, Long greKey, boolean greChecksum, int ttl, int tunnelMtu,
                                        EchoMode echo, int tooBigRate) {
         ForwardingSnapshot.Builder b = ForwardingSnapshot.builder(SEED, 251, Ipv4Addresses.parse("10.0.2.2"), ttl,
                 tunnelMtu).icmp(echo, tooBigRate);
@@ -68,7 +68,7 @@ class FixtureTablesPipelineTest {
         return b.build();
     }
 
-    static InetAddress inet(String literal) {
+    public static InetAddress inet(String literal) {
         try {
             return InetAddress.getByName(literal);
         } catch (UnknownHostException e) {
@@ -105,7 +105,7 @@ class FixtureTablesPipelineTest {
         }
     }
 
-    static Long greKey(FixtureTable.Case c) {
+    public static Long greKey(FixtureTable.Case c) {
         String key = c.config("gre-key");
         return key.equals("none") ? null : Long.parseLong(key);
     }

@@ -1,12 +1,10 @@
 package io.dsrgw.gateway.dataplane.xdp;
 
 import io.dsrgw.conf.EchoMode;
-import io.dsrgw.encap.ip.IpProtocol;
-import io.dsrgw.encap.ip.Ipv4Addresses;
-import io.dsrgw.encap.ip.Ipv6Addresses;
 import io.dsrgw.encap.testing.FixtureTable;
 import io.dsrgw.encap.tunnel.TunnelKind;
 import io.dsrgw.gateway.dataplane.CounterSet;
+import io.dsrgw.gateway.dataplane.FixtureTablesPipelineTest;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.gateway.dataplane.PacketPipeline;
 import io.dsrgw.gateway.dataplane.TxSink;
@@ -19,8 +17,6 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -30,6 +26,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static io.dsrgw.gateway.dataplane.FixtureTablesPipelineTest.greKey;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,11 +49,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Every tunnel-kinds encapsulate case without GRE checksum must be XDP_TX, so passing everything cannot pass.
  */
 class XdpFixtureTablesTest {
-    static final String SEED = "fixture-seed";
-    static final String VIP4 = "10.100.0.1";
-    static final String VIP6 = "fd00:100::1";
-    static final String BACKEND4 = "10.0.3.10";
-    static final String BACKEND6 = "fd00:3::11";
 
     /**
      * Packets the program never looks into beyond the header that makes them the slow path's, whatever the slow
@@ -121,26 +113,13 @@ class XdpFixtureTablesTest {
     record JavaRun(CounterSet verdict, List<byte[]> packets) {
     }
 
-    /** The snapshot of FixtureTablesPipelineTest: the fixture VIPs, each with one backend of {@code kind}'s family. */
+    /**
+     * The snapshot of FixtureTablesPipelineTest (the fixture VIPs, each with one backend of {@code kind}'s family) with
+     * its default too-big rate.
+     */
     static ForwardingSnapshot snapshot(TunnelKind kind, Long greKey, boolean greChecksum, int ttl, int tunnelMtu,
                                        EchoMode echo) {
-        ForwardingSnapshot.Builder b = ForwardingSnapshot.builder(SEED, 251, Ipv4Addresses.parse("10.0.2.2"), ttl,
-                tunnelMtu).icmp(echo, 100);
-        long[] source6 = Ipv6Addresses.parse("fd00:2::2");
-        b.tunnelSourceIpv6(source6[0], source6[1]);
-        for (String vip : List.of(VIP4, VIP6)) {
-            boolean v4 = !vip.contains(":");
-            TunnelKind k = switch (kind) {
-                case IPIP, SIT -> v4 ? TunnelKind.IPIP : TunnelKind.SIT;
-                default -> kind;
-            };
-            String backend = k.outerFamily() == 4 ? BACKEND4 : BACKEND6;
-            List<ForwardingSnapshot.Backend> backends = List.of(
-                    new ForwardingSnapshot.Backend(inet(backend), 100, true, k));
-            b.addVip("tcp-" + vip, inet(vip), IpProtocol.TCP, new int[] {80}, greKey, greChecksum, backends);
-            b.addVip("udp-" + vip, inet(vip), IpProtocol.UDP, new int[] {53}, greKey, greChecksum, backends);
-        }
-        return b.build();
+        return FixtureTablesPipelineTest.snapshot(kind, greKey, greChecksum, ttl, tunnelMtu, echo, 100);
     }
 
     /** The snapshot FixtureTablesPipelineTest uses for case {@code c} of its table. */
@@ -164,19 +143,6 @@ class XdpFixtureTablesTest {
             default -> throw new IllegalArgumentException("table " + c.table() + " (expected: one of "
                     + FixtureTable.TABLES + ")");
         };
-    }
-
-    static Long greKey(FixtureTable.Case c) {
-        String key = c.config("gre-key");
-        return key.equals("none") ? null : Long.parseLong(key);
-    }
-
-    static InetAddress inet(String literal) {
-        try {
-            return InetAddress.getByName(literal);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(literal, e);
-        }
     }
 
     static JavaRun java(ForwardingSnapshot snapshot, byte[] packet) {
