@@ -30,6 +30,11 @@ public final class Capabilities {
      * /proc/self/status is unreadable, falls back to effective uid 0. Not cached.
      */
     public static Probe root() {
+        return fromProcStatus(Capabilities::rootFrom);
+    }
+
+    /** Judges this process's effective uid and CapEff; effective uid 0 passes when /proc/self/status is unreadable. */
+    private static Probe fromProcStatus(java.util.function.BiFunction<Integer, Long, Probe> judge) {
         int euid = Native.geteuid();
         long capEff;
         try {
@@ -38,7 +43,7 @@ public final class Capabilities {
             return euid == 0 ? Probe.ok() : Probe.unavailable("effective uid " + euid
                     + " is not 0 and /proc/self/status is unreadable: " + e.getMessage());
         }
-        return rootFrom(euid, capEff);
+        return judge.apply(euid, capEff);
     }
 
     static Probe rootFrom(int euid, long capEff) {
@@ -57,15 +62,7 @@ public final class Capabilities {
      * has all three. Falls back to effective uid 0 when /proc/self/status is unreadable. Not cached.
      */
     public static Probe bpfPrivileges() {
-        int euid = Native.geteuid();
-        long capEff;
-        try {
-            capEff = effectiveCapabilities(Path.of("/proc/self/status"));
-        } catch (IOException | RuntimeException e) {
-            return euid == 0 ? Probe.ok() : Probe.unavailable("effective uid " + euid
-                    + " is not 0 and /proc/self/status is unreadable: " + e.getMessage());
-        }
-        return bpfPrivilegesFrom(euid, capEff);
+        return fromProcStatus(Capabilities::bpfPrivilegesFrom);
     }
 
     static Probe bpfPrivilegesFrom(int euid, long capEff) {
