@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 
 import io.dsrgw.harness.netns.Backend;
 import io.dsrgw.harness.netns.CommandException;
+import io.dsrgw.harness.netns.Commands;
 import io.dsrgw.harness.netns.LinkCounters;
 import io.dsrgw.harness.netns.ManagedProcess;
 import io.dsrgw.harness.netns.Namespace;
@@ -34,6 +35,10 @@ public final class DsrScenario implements AutoCloseable {
     public static final String VIP = "10.100.0.1";
     public static final int VIP_PORT = 80;
     public static final Pattern GATEWAY_READY = Pattern.compile("dsr-gateway: forwarding \\d+ VIPs? on ");
+    /** The gateway's log line of an applied (or unchanged) reload. */
+    public static final Pattern RELOADED = Pattern.compile("reloaded \\(generation \\d+\\)|reload: .*: no change");
+    /** The gateway's log line of a rejected reload. */
+    public static final Pattern REJECTED = Pattern.compile("reload of .* rejected");
     public static final Pattern AGENT_READY = Pattern.compile("dsr-agent: ready");
     public static final Pattern HTTP_READY = Pattern.compile(Pattern.quote(BackendHttpServer.READY_PREFIX));
 
@@ -396,6 +401,27 @@ public final class DsrScenario implements AutoCloseable {
 
     public Namespace client() {
         return topology.client();
+    }
+
+    /**
+     * SIGHUP to {@code gateway}, then its verdict from its log within 5 s: true when applied (or unchanged), false when
+     * rejected; no verdict is an AssertionError with the log's tail.
+     */
+    public static boolean reloadBySighup(ManagedProcess gateway) throws IOException, InterruptedException {
+        int ok = gateway.grep(RELOADED).size();
+        int bad = gateway.grep(REJECTED).size();
+        Commands.run(List.of("kill", "-HUP", Long.toString(gateway.pid()))).check();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (gateway.grep(RELOADED).size() > ok) {
+                return true;
+            }
+            if (gateway.grep(REJECTED).size() > bad) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no reload verdict within 5 s of SIGHUP\n" + gateway.tailBlock());
     }
 
     public ManagedProcess gateway() {

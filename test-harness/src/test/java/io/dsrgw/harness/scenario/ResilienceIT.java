@@ -72,8 +72,8 @@ class ResilienceIT {
     /** Scheduling slack on a 2-core machine running ~10 JVMs, wrk and the load generator. */
     static final long MARGIN_MS = 300;
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
-    static final Pattern RELOADED = Pattern.compile("reloaded \\(generation \\d+\\)|reload: .*: no change");
-    static final Pattern REJECTED = Pattern.compile("reload of .* rejected");
+    static final Pattern RELOADED = DsrScenario.RELOADED;
+    static final Pattern REJECTED = DsrScenario.REJECTED;
     static final Pattern HEALTH_SNAPSHOT = Pattern.compile("snapshot generation \\d+ \\(health of vip web\\)");
 
     /**
@@ -207,10 +207,10 @@ class ResilienceIT {
         drainCheck("config", (drained) -> {
             writeConfig(three.stream().map(b -> new BackendEntry(b.address(), 1,
                     b.name().equals(drained) ? "draining" : "active")).toList(), TCP_HEALTH);
-            reload();
+            DsrScenario.reloadBySighup(scenario.gateway());
         }, (drained) -> {
             writeConfig(three.stream().map(b -> BackendEntry.active(b.address())).toList(), TCP_HEALTH);
-            reload();
+            DsrScenario.reloadBySighup(scenario.gateway());
         });
     }
 
@@ -220,7 +220,7 @@ class ResilienceIT {
         List<BackendEntry> three = scenario.topology().backends().subList(0, 3).stream()
                 .map(b -> BackendEntry.active(b.address())).toList();
         writeConfig(three, AGENT_HEALTH);
-        boolean applied = reload();
+        boolean applied = DsrScenario.reloadBySighup(scenario.gateway());
         try {
             assertTrue(applied, "the gateway rejected health-check type = agent: "
                     + scenario.gateway().grep(Pattern.compile("rejected")));
@@ -228,7 +228,7 @@ class ResilienceIT {
             drainCheck("agent", (drained) -> agent(drained, "drain"), (drained) -> agent(drained, "undrain"));
         } finally {
             writeConfig(three, TCP_HEALTH);
-            reload();
+            DsrScenario.reloadBySighup(scenario.gateway());
             awaitServing(Set.of("b1", "b2", "b3"), Duration.ofSeconds(10));
         }
     }
@@ -258,12 +258,12 @@ class ResilienceIT {
             // 1. Add b4.
             List<BackendEntry> four = all.stream().map(b -> BackendEntry.active(b.address())).toList();
             writeConfig(four, TCP_HEALTH);
-            assertTrue(reload(), "adding b4 was rejected");
+            assertTrue(DsrScenario.reloadBySighup(scenario.gateway()), "adding b4 was rejected");
             joined = awaitServing(Set.of("b1", "b2", "b3", "b4"), Duration.ofSeconds(5));
 
             // 2. Weights 4:1:1:1; new flows must go where the new config sends them.
             String weightedConfig = writeConfig(weighted, TCP_HEALTH);
-            assertTrue(reload(), "the weight change was rejected");
+            assertTrue(DsrScenario.reloadBySighup(scenario.gateway()), "the weight change was rejected");
             Thread.sleep(300);
             afterWeights = compareWithReplay(weightedConfig, 150, "weights");
 
@@ -286,7 +286,7 @@ class ResilienceIT {
         }
         Wrk.Result keepAlive = wrk.await();
         writeConfig(weighted, TCP_HEALTH); // valid again, for the tests that follow
-        reload();
+        DsrScenario.reloadBySighup(scenario.gateway());
 
         List<Request> failed = new ArrayList<>(requests.stream().filter(r -> !r.ok()).toList());
         probes.stream().filter(r -> !r.ok()).forEach(failed::add); // awaitServing's and the comparisons' requests
@@ -471,7 +471,7 @@ class ResilienceIT {
                     "health-check = " + TUNNEL_HEALTH + "\n      backends = [");
             assertTrue(checked.contains("type = tunnel"), "no VIP entry to add the check to:\n" + checked);
             Files.writeString(conf, checked);
-            assertTrue(reload(matrix.gateway()), "the gateway rejected health-check type = tunnel: "
+            assertTrue(DsrScenario.reloadBySighup(matrix.gateway()), "the gateway rejected health-check type = tunnel: "
                     + matrix.gateway().grep(Pattern.compile("rejected")));
             AdminSocket sock = new AdminSocket(matrix.adminSocket());
             Backend b2 = matrix.topology().backends().get(1);
@@ -623,24 +623,6 @@ class ResilienceIT {
         return r.stdout();
     }
 
-    /** SIGHUP to {@code gateway}, then its verdict: true when applied (or unchanged), false when rejected. */
-    private static boolean reload(ManagedProcess gateway) throws Exception {
-        int ok = gateway.grep(RELOADED).size();
-        int bad = gateway.grep(REJECTED).size();
-        Commands.run(List.of("kill", "-HUP", Long.toString(gateway.pid()))).check();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (gateway.grep(RELOADED).size() > ok) {
-                return true;
-            }
-            if (gateway.grep(REJECTED).size() > bad) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no reload verdict within 5 s of SIGHUP\n" + gateway.tailBlock());
-    }
-
     // ---- drain ----
 
     /** An action on the backend named by its argument. */
@@ -747,24 +729,6 @@ class ResilienceIT {
 
     private void signalReload() throws Exception {
         Commands.run(List.of("kill", "-HUP", Long.toString(scenario.gateway().pid()))).check();
-    }
-
-    /** SIGHUP, then waits for the gateway's verdict; true when applied (or unchanged), false when rejected. */
-    private boolean reload() throws Exception {
-        int ok = scenario.gateway().grep(RELOADED).size();
-        int bad = scenario.gateway().grep(REJECTED).size();
-        signalReload();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (scenario.gateway().grep(RELOADED).size() > ok) {
-                return true;
-            }
-            if (scenario.gateway().grep(REJECTED).size() > bad) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no reload verdict within 5 s of SIGHUP\n" + scenario.gateway().tailBlock());
     }
 
     private static int lineOf(String text, String needle) {
