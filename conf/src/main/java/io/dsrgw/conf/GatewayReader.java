@@ -391,8 +391,9 @@ final class GatewayReader {
         if (o == null) {
             return null;
         }
-        o.allowKeys("socket", "http");
+        o.allowKeys("socket", "socket-readonly", "http");
         String socket = o.string("socket", true, "an absolute path");
+        String readOnly = socketPath(o, "socket-readonly", false);
         if (socket != null && !socket.startsWith("/")) {
             o.bad(o.value("socket"), o.child("socket"), "an absolute path, e.g. /run/dsrgw/gateway.sock");
             socket = null;
@@ -403,8 +404,41 @@ final class GatewayReader {
                 Hocon.quote(socket) + " is " + UnixSocketPaths.byteLength(socket) + " bytes", UnixSocketPaths.RULE);
             socket = null;
         }
-        String http = hostPort(o, "http");
-        return socket == null || http == null ? null : new AdminConfig(socket, http);
+        // The HTTP server's own rule (loopback only), so that check-config refuses what run cannot bind.
+        String http = o.string("http", true, AdminHttpAddress.RULE);
+        if (http != null && AdminHttpAddress.problem(http) != null) {
+            o.bad(o.value("http"), o.child("http"), AdminHttpAddress.RULE);
+            http = null;
+        }
+        if (readOnly != null && !readOnly.isEmpty() && readOnly.equals(socket)) {
+            o.bad(o.value("socket-readonly"), o.child("socket-readonly"), "a path other than admin.socket");
+            readOnly = null;
+        }
+        return socket == null || http == null || readOnly == null ? null : new AdminConfig(socket, http, readOnly);
+    }
+
+    /** An optional absolute unix socket path that fits sun_path; "" when absent or empty; null when reported. */
+    private static String socketPath(ObjectReader o, String key, boolean required) {
+        if (!o.has(key)) {
+            return "";
+        }
+        String path = o.string(key, required, "an absolute path");
+        if (path == null) {
+            return null;
+        }
+        if (path.isEmpty()) {
+            return "";
+        }
+        if (!path.startsWith("/")) {
+            o.bad(o.value(key), o.child(key), "an absolute path, e.g. /run/dsrgw/gateway-ro.sock");
+            return null;
+        }
+        if (!UnixSocketPaths.fits(path)) {
+            o.problem(o.value(key), o.child(key), Hocon.quote(path) + " is " + UnixSocketPaths.byteLength(path)
+                    + " bytes", UnixSocketPaths.RULE);
+            return null;
+        }
+        return path;
     }
 
     static String hostPort(ObjectReader o, String key) {

@@ -12,6 +12,8 @@ import static io.dsrgw.conf.Errors.gwExtra;
 import static io.dsrgw.conf.Errors.gwVip;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One test per gateway validation rule; each asserts the complete list of problems. */
@@ -429,16 +431,38 @@ class GatewayValidationTest {
     @Test
     void shouldRequireHostAndPortForAdminHttp() {
         gatewayFails(gwExtra("admin.http = \"127.0.0.1\""),
-            "t.conf:5 dsrgw.gateway.admin.http: \"127.0.0.1\" (expected: host:port with an IP address or localhost"
-                + " and a port 0..65535, e.g. 127.0.0.1:9180 or [::1]:9180; missing :port)");
+            "t.conf:5 dsrgw.gateway.admin.http: \"127.0.0.1\" (expected: " + AdminHttpAddress.RULE + ")");
     }
 
     @Test
     void shouldRequireBracketsAroundAnIpv6AdminHost() {
         gatewayFails(gwExtra("admin.http = \"::1:9180\""),
-            "t.conf:5 dsrgw.gateway.admin.http: \"::1:9180\" (expected: host:port with an IP address or localhost"
-                + " and a port 0..65535, e.g. 127.0.0.1:9180 or [::1]:9180; an IPv6 host needs brackets, "
-                + "e.g. [::1]:9180)");
+            "t.conf:5 dsrgw.gateway.admin.http: \"::1:9180\" (expected: " + AdminHttpAddress.RULE + ")");
+    }
+
+    /** Issue 13: check-config accepted what run then refused; now both apply AdminHttpAddress. */
+    @Test
+    void shouldRefuseANonLoopbackOrNamedAdminHttpHostAsRunDoes() {
+        for (String bad : new String[] {"0.0.0.0:9180", "192.0.2.1:9180", "[2001:db8::1]:9180", "localhost:9180"}) {
+            gatewayFails(gwExtra("admin.http = \"" + bad + "\""),
+                "t.conf:5 dsrgw.gateway.admin.http: \"" + bad + "\" (expected: " + AdminHttpAddress.RULE + ")");
+            assertNotNull(AdminHttpAddress.problem(bad), bad);
+        }
+        assertNull(AdminHttpAddress.problem("127.0.0.2:0"));
+    }
+
+    @Test
+    void shouldReadAnOptionalReadOnlyAdminSocketWithTheSocketRules() throws ConfigException {
+        assertEquals("", ConfigLoader.parseGateway(gwExtra(""), "t.conf").admin().socketReadOnly());
+        GatewayConfig c = ConfigLoader.parseGateway(gwExtra("admin.socket-readonly = \"/run/dsrgw/ro.sock\""),
+                "t.conf");
+        assertEquals("/run/dsrgw/ro.sock", c.admin().socketReadOnly());
+        gatewayFails(gwExtra("admin.socket-readonly = \"ro.sock\""),
+            "t.conf:5 dsrgw.gateway.admin.socket-readonly: \"ro.sock\" (expected: an absolute path, e.g. "
+                + "/run/dsrgw/gateway-ro.sock)");
+        gatewayFails(gwExtra("admin.socket-readonly = \"/run/dsrgw/gateway.sock\""),
+            "t.conf:5 dsrgw.gateway.admin.socket-readonly: \"/run/dsrgw/gateway.sock\" (expected: a path other "
+                + "than admin.socket)");
     }
 
     @Test

@@ -23,48 +23,40 @@ import io.dsrgw.conf.ConfigException;
 import io.dsrgw.conf.ConfigLoader;
 import io.dsrgw.linux.Probe;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dsrgw.conf.cli.Cli;
+import io.dsrgw.encap.tunnel.TunnelKind;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 /**
- * Parses the command line and runs one command. Output that scripts read (the plan, status,
- * counters) goes to {@code out}; errors go to {@code err} as {@code "dsr-agent <command>: <problem>"}.
+ * Parses the command line (picocli; conventions in {@link Cli}) and runs one command. Output that scripts read
+ * (the plan, status, counters; {@code --json} on plan and status) goes to {@code out}; errors go to {@code err}
+ * as {@code "dsr-agent <command>: <problem>"}, usage errors as one line {@code "dsr-agent: <problem> (see ...)"}.
  */
 public final class AgentCli {
     /** Exit status: success. */
-    public static final int EXIT_OK = 0;
+    public static final int EXIT_OK = Cli.EXIT_OK;
     /** Exit status: runtime or configuration error. */
-    public static final int EXIT_ERROR = 1;
+    public static final int EXIT_ERROR = Cli.EXIT_ERROR;
     /** Exit status: bad command line. */
-    public static final int EXIT_USAGE = 2;
-
-    static final String USAGE = """
-            usage: dsr-agent <command> [options]
-
-            commands:
-              plan   --config FILE   print the commands apply would run, one per line ("nothing to change")
-                     [--os windows]  instead: the steps for a Windows backend and which kinds Windows cannot do
-              apply  --config FILE   make the host match the configuration (idempotent); needs root
-              run    --config FILE   apply, decapsulate (kernel tunnel devices and/or userspace, per mode) and
-                                     re-check every reconcile-interval, repairing drift; SIGTERM/SIGINT stop
-                                     and leave the configuration applied (use `down` to remove it)
-              down   --config FILE   remove what apply created (per the state file) and restore sysctls
-              status --config FILE   mode per tunnel kind, what the state file records, drift, whether the
-                                     server is drained, and the tunnel filter's drop counters (kernel mode)
-              drain  --config FILE   take this server out of rotation for new flows: the readiness endpoint
-                                     (health.listen, GET /ready) answers 503 draining within 1 s; the VIPs
-                                     stay so open connections finish; persists across restarts
-              undrain --config FILE  undo drain: /ready answers per the host's state again
-              check-config FILE      validate a configuration file
-              --help                 this text
-
-            exit status: 0 ok, 1 error, 2 usage
-            """;
+    public static final int EXIT_USAGE = Cli.EXIT_USAGE;
 
     private final Host host;
     private final Supplier<Probe> rootProbe;
@@ -91,105 +83,104 @@ public final class AgentCli {
 
     /** Runs the command line; returns the exit status. */
     public int run(String[] args) {
-        if (args.length == 0) {
-            return usage("missing command");
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line (also what the build's man page and completion generators read). */
+    CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Root());
+        for (String name : List.of("plan", "apply", "run", "down", "status", "drain", "undrain")) {
+            cl.addSubcommand(name, new CommandLine(new HostCommand()));
         }
-        String command = args[0];
-        switch (command) {
-            case "--help", "-h", "help" -> {
-                out.print(USAGE);
-                return EXIT_OK;
+        cl.addSubcommand("check-config", new CommandLine(new CheckConfigCommand()));
+        cl.addSubcommand("help", new CommandLine.HelpCommand());
+        describe(cl);
+        return Cli.configure(cl, out, err);
+    }
+
+    /** Per-command descriptions and options: the seven host commands share one class, not one text. */
+    private static void describe(CommandLine cl) {
+        Map<String, String[]> text = new LinkedHashMap<>();
+        text.put("plan", new String[] {"Print the commands apply would run, one per line (\"nothing to change\"); "
+            + "with --os windows the steps for a Windows backend instead."});
+        text.put("apply", new String[] {"Make the host match the configuration (idempotent); needs root."});
+        text.put("run", new String[] {"Apply, decapsulate (kernel tunnel devices and/or userspace, per mode) and "
+            + "re-check every reconcile-interval, repairing drift. SIGTERM/SIGINT stop and leave the configuration "
+            + "applied (use down to remove it)."});
+        text.put("down", new String[] {"Remove what apply created (per the state file) and restore the sysctls."});
+        text.put("status", new String[] {"Mode per tunnel kind, what the state file records, drift, whether the "
+            + "server is drained, and the tunnel filter's drop counters (kernel mode)."});
+        text.put("drain", new String[] {"Take this server out of rotation for new flows: the readiness endpoint "
+            + "(health.listen, GET /ready) answers 503 draining within 1 s; the VIPs stay so open connections "
+            + "finish; persists across restarts."});
+        text.put("undrain", new String[] {"Undo drain: /ready answers per the host's state again."});
+        text.forEach((name, description) -> {
+            CommandSpec spec = cl.getSubcommands().get(name).getCommandSpec();
+            spec.name(name);
+            spec.usageMessage().description(description);
+            if (!name.equals("plan")) {
+                spec.remove(spec.findOption("--os"));
             }
-            case "check-config" -> {
-                if (args.length != 2 || args[1].startsWith("-")) {
-                    return usage("check-config takes exactly one FILE");
-                }
-                return CheckConfig.checkAgent(Path.of(args[1]), out, err);
+            if (!name.equals("plan") && !name.equals("status")) {
+                spec.remove(spec.findOption("--json"));
             }
-            case "plan", "apply", "run", "down", "status", "drain", "undrain" -> {
-                Path config;
-                String os;
-                try {
-                    os = parseOsOption(command, args);
-                    config = parseConfigOption(command, stripOsOption(args));
-                } catch (IllegalArgumentException e) {
-                    return usage(e.getMessage());
-                }
-                if (config == null) {
-                    out.print(USAGE);
-                    return EXIT_OK;
-                }
-                return runCommand(command, config, os);
-            }
-            default -> {
-                return usage("unknown command: " + command);
-            }
+        });
+    }
+
+    @Command(name = "dsr-agent", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "The dsrgw backend agent: tunnels, VIPs on lo, sysctls, decapsulation, readiness.",
+            footerHeading = "%nExit status:%n", footer = {"  0  ok", "  1  error", "  2  bad usage"})
+    final class Root implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            throw Cli.usage(spec, "missing command (expected one of: plan, apply, run, down, status, drain, "
+                    + "undrain, check-config)");
         }
     }
 
-    /** The value of {@code --os} ({@code linux} when absent); only {@code plan} takes it. */
-    static String parseOsOption(String command, String[] args) {
-        String os = "linux";
-        for (int i = 1; i < args.length; i++) {
-            String value = null;
-            if (args[i].equals("--os")) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(command + ": --os needs linux or windows");
-                }
-                value = args[i + 1];
-            } else if (args[i].startsWith("--os=")) {
-                value = args[i].substring("--os=".length());
+    /** {@code plan|apply|run|down|status|drain|undrain --config FILE}. */
+    @Command(mixinStandardHelpOptions = true, versionProvider = Cli.Version.class)
+    final class HostCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+                description = "the agent configuration file")
+        Path config;
+        @Option(names = "--os", paramLabel = "OS", defaultValue = "linux",
+                description = "linux (default), or windows: the steps for a Windows backend, and which tunnel "
+                        + "kinds Windows cannot decapsulate (does not look at this host)")
+        String os;
+        @Option(names = "--json", description = "print the result as JSON (for scripts)")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (os == null) {
+                os = "linux"; // not an option of this command (only plan has --os)
             }
-            if (value != null) {
-                if (!command.equals("plan")) {
-                    throw new IllegalArgumentException(command + ": --os is an option of plan only");
-                }
-                if (!value.equals("linux") && !value.equals("windows")) {
-                    throw new IllegalArgumentException(command + ": --os " + value + " (expected: linux or windows)");
-                }
-                os = value;
+            if (!os.equals("linux") && !os.equals("windows")) {
+                throw Cli.usage(spec, "--os " + os + " (expected: linux or windows)");
             }
+            return runCommand(spec.name(), config, os, json);
         }
-        return os;
     }
 
-    private static String[] stripOsOption(String[] args) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--os")) {
-                i++;
-            } else if (!args[i].startsWith("--os=")) {
-                out.add(args[i]);
-            }
+    @Command(name = "check-config", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "Validate an agent configuration file.")
+    final class CheckConfigCommand implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "the agent configuration file")
+        Path file;
+
+        @Override
+        public Integer call() {
+            return CheckConfig.checkAgent(file, out, err);
         }
-        return out.toArray(String[]::new);
     }
 
-    /** Returns the --config path, null for --help, or throws IllegalArgumentException with the usage problem. */
-    static Path parseConfigOption(String command, String[] args) {
-        Path config = null;
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                return null;
-            } else if (a.equals("--config") || a.equals("-c")) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(command + ": " + a + " needs a FILE");
-                }
-                config = Path.of(args[++i]);
-            } else if (a.startsWith("--config=")) {
-                config = Path.of(a.substring("--config=".length()));
-            } else {
-                throw new IllegalArgumentException(command + ": unexpected argument: " + a);
-            }
-        }
-        if (config == null) {
-            throw new IllegalArgumentException(command + ": missing --config FILE");
-        }
-        return config;
-    }
-
-    private int runCommand(String command, Path configFile, String os) {
+    private int runCommand(String command, Path configFile, String os, boolean json) {
         String prefix = "dsr-agent " + command + ": ";
         AgentConfig config;
         try {
@@ -200,7 +191,14 @@ public final class AgentCli {
             return EXIT_ERROR;
         }
         if (os.equals("windows")) {
-            out.print(WindowsPlan.render(config));
+            String steps = WindowsPlan.render(config);
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("os", "windows");
+                m.put("steps", steps.lines().toList());
+                return printJson(m);
+            }
+            out.print(steps);
             return EXIT_OK;
         }
         if (command.equals("drain") || command.equals("undrain")) {
@@ -236,10 +234,10 @@ public final class AgentCli {
         Reconciler reconciler = new Reconciler(host, desired, config.stateFile());
         try {
             return switch (command) {
-                case "plan" -> plan(reconciler);
+                case "plan" -> plan(reconciler, json);
                 case "apply" -> apply(reconciler);
                 case "down" -> down(reconciler, config);
-                case "status" -> status(reconciler, config, modes);
+                case "status" -> json ? statusJson(reconciler, config, modes) : status(reconciler, config, modes);
                 case "run" -> new RunCommand(config, modes, reconciler, host,
                         desired.tunnelDevices().stream().map(TunnelDeviceSpec::name).toList(), out, err).run();
                 default -> throw new IllegalStateException(command);
@@ -253,8 +251,68 @@ public final class AgentCli {
         }
     }
 
-    private int plan(Reconciler reconciler) throws IOException, PlanException {
-        out.println(reconciler.plan());
+    private int plan(Reconciler reconciler, boolean json) throws IOException, PlanException {
+        Plan plan = reconciler.plan();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("os", "linux");
+            m.put("changes", plan.operations().size());
+            m.put("commands", plan.describe());
+            return printJson(m);
+        }
+        out.println(plan);
+        return EXIT_OK;
+    }
+
+    /**
+     * {@code status --json}: mode, kinds, state file, drift, drain and the tunnel filter's counters as one object
+     * (the same facts as the text).
+     */
+    private int statusJson(Reconciler reconciler, AgentConfig config, DecapModes modes)
+            throws IOException, PlanException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", modes.mode().id());
+        m.put("kernel_kinds", modes.kernelKinds().stream().map(TunnelKind::id).toList());
+        m.put("userspace_kinds", modes.userKinds().stream().map(TunnelKind::id).toList());
+        Map<String, String> causes = new LinkedHashMap<>();
+        modes.causes().forEach((k, v) -> causes.put(k.id(), v));
+        m.put("kernel_unsupported", causes);
+        m.put("probed", modes.probed());
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("path", config.stateFile().toString());
+        state.put("exists", reconciler.stateFileExists());
+        if (reconciler.stateFileExists()) {
+            AgentState s = reconciler.owned();
+            state.put("addresses", s.createdAddresses().size());
+            state.put("devices", s.createdDevices().size());
+            state.put("sysctls", s.sysctlOldValues().size());
+        }
+        m.put("state_file", state);
+        Plan drift = reconciler.plan();
+        m.put("applied", drift.isEmpty());
+        m.put("drift", drift.describe());
+        DrainFile file = DrainFile.forStateFile(config.stateFile());
+        DrainState d = file.read();
+        Map<String, Object> drain = new LinkedHashMap<>();
+        drain.put("drained", d.problem() == null ? d.drained() : null);
+        drain.put("since", d.since() == null ? null : d.since().toString());
+        drain.put("file", file.path().toString());
+        drain.put("problem", d.problem());
+        m.put("drain", drain);
+        if (!modes.kernelKinds().isEmpty()) {
+            m.put("tunnel_filter", tunnelFilterCounterMap());
+        }
+        return printJson(m);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private int printJson(Object tree) {
+        try {
+            out.println(JSON.writeValueAsString(tree));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("json: " + e.getOriginalMessage(), e);
+        }
         return EXIT_OK;
     }
 
@@ -345,6 +403,23 @@ public final class AgentCli {
                 + "; the readiness endpoint answers 503 draining)" : "drained: no";
     }
 
+    /** The tunnel filter's drop counters ({@code installed}, {@code tunnel_drop_ipv4}, ...) for --json. */
+    private Map<String, Object> tunnelFilterCounterMap() throws IOException {
+        List<String> argv = List.of("nft", "-j", "list", "table", NftTable.FAMILY, NftTable.NAME);
+        CommandResult r = host.run(argv);
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Long> c = r.ok() ? NftJson.counterPackets(r.stdout(), String.join(" ", argv)) : Map.of();
+        boolean installed = c.containsKey(TunnelFilter.COUNTER_DROP4) || c.containsKey(TunnelFilter.COUNTER_DROP6);
+        m.put("installed", installed);
+        if (installed) {
+            m.put(TunnelFilter.COUNTER_DROP4, c.getOrDefault(TunnelFilter.COUNTER_DROP4, 0L));
+            m.put(TunnelFilter.COUNTER_DROP6, c.getOrDefault(TunnelFilter.COUNTER_DROP6, 0L));
+        } else {
+            m.put("problem", r.ok() ? "no counters in table " + NftTable.QUALIFIED_NAME : r.failureMessage());
+        }
+        return m;
+    }
+
     /** {@code tunnel filter: dropped ipv4 3, ipv6 0 packets not from a gateway} from the agent's nft table. */
     private String tunnelFilterCounters() throws IOException {
         List<String> argv = List.of("nft", "-j", "list", "table", NftTable.FAMILY, NftTable.NAME);
@@ -361,9 +436,4 @@ public final class AgentCli {
                 + " (counters " + TunnelFilter.COUNTER_DROP4 + ", " + TunnelFilter.COUNTER_DROP6 + ")";
     }
 
-    private int usage(String problem) {
-        err.println("dsr-agent: " + problem);
-        err.print(USAGE);
-        return EXIT_USAGE;
-    }
 }

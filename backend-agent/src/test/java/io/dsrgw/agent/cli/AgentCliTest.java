@@ -1,5 +1,7 @@
 package io.dsrgw.agent.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dsrgw.agent.plan.CommandResult;
 import io.dsrgw.agent.plan.Host;
 import io.dsrgw.linux.Probe;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Command-line parsing, exit codes and messages; the host is a stub that must not be changed. */
@@ -62,7 +65,10 @@ class AgentCliTest {
         }
     };
 
+    /** Runs one command line; out() and err() then hold what this run printed (earlier runs' output is cleared). */
     int run(Probe root, String... args) {
+        outBytes.reset();
+        errBytes.reset();
         return new AgentCli(host, () -> root, new PrintStream(outBytes, true, StandardCharsets.UTF_8),
                 new PrintStream(errBytes, true, StandardCharsets.UTF_8)).run(args);
     }
@@ -89,24 +95,42 @@ class AgentCliTest {
     @Test
     void shouldPrintUsageWithStatus2ForAMissingOrUnknownCommandOrOption() {
         assertEquals(2, run());
-        assertTrue(err().startsWith("dsr-agent: missing command\nusage: dsr-agent"), err());
+        assertEquals("dsr-agent: missing command (expected one of: plan, apply, run, down, status, drain, undrain, "
+                + "check-config) (see 'dsr-agent --help')\n", err());
         assertEquals(2, run("frobnicate"));
-        assertTrue(err().contains("dsr-agent: unknown command: frobnicate"), err());
+        assertTrue(err().startsWith("dsr-agent: unknown command: 'frobnicate' (expected one of: plan, apply, run, "),
+                err());
         assertEquals(2, run("plan"));
-        assertTrue(err().contains("dsr-agent: plan: missing --config FILE"), err());
+        assertEquals("dsr-agent: missing required option: '--config=FILE' (see 'dsr-agent plan --help')\n", err());
         assertEquals(2, run("apply", "--config"));
-        assertTrue(err().contains("dsr-agent: apply: --config needs a FILE"), err());
+        assertEquals("dsr-agent: missing required parameter for option '--config' (FILE) (see 'dsr-agent apply "
+                + "--help')\n", err());
         assertEquals(2, run("down", "--config", "x.conf", "--force"));
-        assertTrue(err().contains("dsr-agent: down: unexpected argument: --force"), err());
+        assertEquals("dsr-agent: unknown option: '--force' (see 'dsr-agent down --help')\n", err());
         assertEquals(2, run("check-config"));
+        assertEquals(2, run("apply", "--json", "--config", "x.conf"));
+        assertEquals("dsr-agent: unknown option: '--json' (see 'dsr-agent apply --help')\n", err());
         assertTrue(commands.isEmpty());
     }
 
     @Test
     void shouldPrintHelpWithStatus0() {
         assertEquals(0, run("--help"));
-        assertTrue(out().startsWith("usage: dsr-agent <command>"), out());
-        assertTrue(out().contains("check-config FILE"), out());
+        assertTrue(out().startsWith("Usage: dsr-agent [-hV] [COMMAND]"), out());
+        assertTrue(out().contains("  check-config  Validate an agent configuration file."), out());
+        for (String command : List.of("plan", "apply", "run", "down", "status", "drain", "undrain", "check-config")) {
+            assertEquals(0, run(command, "--help"), command);
+            assertTrue(out().startsWith("Usage: dsr-agent " + command + " "), out());
+        }
+        assertTrue(out().isEmpty() || err().isEmpty());
+    }
+
+    @Test
+    void shouldPrintExactlyTheProgramAndItsVersion() {
+        for (String[] args : new String[][] {{"--version"}, {"plan", "--version"}, {"check-config", "-V"}}) {
+            assertEquals(0, run(args));
+            assertEquals("dsr-agent " + io.dsrgw.conf.cli.BuildInfo.version() + "\n", out());
+        }
     }
 
     @Test
@@ -166,6 +190,33 @@ class AgentCliTest {
     }
 
     @Test
+    void shouldPrintPlanAndStatusAsJsonThatAJsonParserReadsWithTheSameFactsAsTheText() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(0, run("plan", "--config", config().toString()), err());
+        List<String> textPlan = out().lines().toList();
+        assertEquals(0, run("plan", "--json", "--config", config().toString()), err());
+        JsonNode plan = json.readTree(out());
+        assertEquals("linux", plan.get("os").asText());
+        assertEquals(textPlan.size(), plan.get("changes").asInt());
+        List<String> commandsJson = new ArrayList<>();
+        plan.get("commands").forEach(c -> commandsJson.add(c.asText()));
+        assertEquals(textPlan, commandsJson);
+
+        assertEquals(0, run("status", "--json", "--config", config().toString()), err());
+        JsonNode status = json.readTree(out());
+        assertFalse(status.get("applied").asBoolean());
+        assertEquals(textPlan.size(), status.get("drift").size());
+        assertFalse(status.get("state_file").get("exists").asBoolean());
+        assertFalse(status.get("drain").get("drained").asBoolean());
+        assertEquals(dir.resolve("state.conf").toString(), status.get("state_file").get("path").asText());
+
+        assertEquals(0, run("plan", "--os", "windows", "--json", "--config", config().toString()), err());
+        JsonNode windows = json.readTree(out());
+        assertEquals("windows", windows.get("os").asText());
+        assertTrue(windows.get("steps").size() > 1, out());
+    }
+
+    @Test
     void shouldPlanUserspaceInAutoModeWhenTheKernelHasNoTunnelsAndSaySoInStatus() throws IOException {
         Path f = dir.resolve("auto.conf");
         Files.writeString(f, "dsrgw.agent {\n  gateways = [10.0.2.2]\n  vips = [10.100.0.1]\n  mode = auto\n"
@@ -219,9 +270,9 @@ class AgentCliTest {
     @Test
     void shouldAcceptOsOnlyForPlan() {
         assertEquals(2, run("apply", "--os", "windows", "--config", "x.conf"));
-        assertTrue(err().startsWith("dsr-agent: apply: --os is an option of plan only\n"), err());
+        assertEquals("dsr-agent: unknown options: '--os', 'windows' (see 'dsr-agent apply --help')\n", err());
         assertEquals(2, run("plan", "--os", "macos", "--config", "x.conf"));
-        assertTrue(err().contains("plan: --os macos (expected: linux or windows)"), err());
+        assertEquals("dsr-agent: --os macos (expected: linux or windows) (see 'dsr-agent plan --help')\n", err());
     }
 
     @Test
@@ -291,10 +342,10 @@ class AgentCliTest {
     @Test
     void shouldListDrainAndUndrainInTheUsage() {
         assertEquals(0, run("--help"));
-        assertTrue(out().contains("  drain  --config FILE "), out());
-        assertTrue(out().contains("  undrain --config FILE "), out());
+        assertTrue(out().contains("  drain         Take this server out of rotation for new flows"), out());
+        assertTrue(out().contains("  undrain       Undo drain"), out());
         assertEquals(2, run("drain"));
-        assertTrue(err().contains("dsr-agent: drain: missing --config FILE"), err());
+        assertEquals("dsr-agent: missing required option: '--config=FILE' (see 'dsr-agent drain --help')\n", err());
     }
 
     @Test

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.IntToLongFunction;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -54,6 +55,8 @@ public final class AdminCommands {
     /** Issue 12: the VIP announcements (drain-gateway, per-VIP announced state); null until set. */
     private volatile Announcer announcer;
     private volatile Supplier<Map<String, Long>> fastPathCounters = Map::of;
+    /** Live flows by stable backend id, summed over the workers' flow tables; null: not counted (replay, tests). */
+    private volatile IntToLongFunction flowsByBackendId;
 
     /** Without flow tables: {@code explain} answers with the Maglev choice only (replay, tests). */
     public AdminCommands(GatewayControl control, MetricRegistry registry, LongSupplier uptimeMs) {
@@ -94,6 +97,19 @@ public final class AdminCommands {
         this.fastPathCounters = Objects.requireNonNull(counters, "counters");
     }
 
+    /**
+     * Counts {@code dsrctl backends}' FLOWS column (and the status tree's {@code flows}) from the workers' flow
+     * tables, by stable backend id ({@link ForwardingSnapshot#backendId}).
+     */
+    public AdminCommands flowsByBackendId(IntToLongFunction flows) {
+        this.flowsByBackendId = flows;
+        return this;
+    }
+
+    /** The commands that only read: allowed on the read-only socket ({@code admin.socket-readonly}). */
+    public static final java.util.Set<String> READ_ONLY = java.util.Set.of("status", "vips", "backends", "flows",
+            "explain");
+
     private static Map<String, String> synopsis() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("status", "");
@@ -101,7 +117,9 @@ public final class AdminCommands {
         m.put("backends", "");
         m.put("drain", "VIP BACKEND");
         m.put("undrain", "VIP BACKEND");
-        m.put("weight", "VIP BACKEND N");
+        m.put("maint", "VIP BACKEND");
+        m.put("unmaint", "VIP BACKEND");
+        m.put("weight", "VIP BACKEND N|reset");
         m.put("reload", "");
         m.put("flows", "");
         m.put("explain", "PROTO SRC:PORT DST:PORT");
@@ -120,9 +138,10 @@ public final class AdminCommands {
      *   <li>{@code vips}: a header line and one whitespace-separated row per VIP: NAME ADDRESS PROTO PORTS
      *       FLOW-TABLE ACTIVE/TOTAL (ports comma-separated; FLOW-TABLE on|off);</li>
      *   <li>{@code backends}: a header line and one row per backend: VIP BACKEND TUNNEL WEIGHT STATE HEALTH
-     *       OVERRIDE (STATE = effective state active|draining|down; HEALTH up|draining|down|unchecked;
-     *       OVERRIDE -|drained|weight=N|drained,weight=N|removed);</li>
-     *   <li>{@code drain|undrain|weight}: {@code VIP BACKEND: STATE (override ...; generation N)};</li>
+     *       OVERRIDE FLOWS REASON (STATE = effective state active|draining|down; HEALTH up|draining|down|unchecked;
+     *       OVERRIDE - or maint, drained, weight=N joined by commas, or removed; FLOWS the live entries in the
+     *       workers' flow tables, - when not counted; REASON why a down backend is down, else -);</li>
+     *   <li>{@code drain|undrain|maint|unmaint|weight}: {@code VIP BACKEND: override ... (generation N)};</li>
      *   <li>{@code reload}: the reload summary; a rejected file is an error reply listing every error;</li>
      *   <li>{@code flows}: the flow table gauges summed over workers (flow_entries, flow_capacity, ...);</li>
      *   <li>{@code drain-gateway|undrain-gateway}: withdraw every announced route (forwarding continues) / announce
@@ -141,21 +160,31 @@ public final class AdminCommands {
                 case "backends" -> noArgs(command, args, this::backends);
                 case "flows" -> noArgs(command, args, this::flows);
                 case "reload" -> noArgs(command, args, this::reload);
-                case "drain", "undrain" -> {
+                case "drain", "undrain", "maint", "unmaint" -> {
                     checkArgs(command, args, 2);
-                    OverrideResult r = command.equals("drain")
-                            ? control.drain(args.get(0), args.get(1)) : control.undrain(args.get(0), args.get(1));
-                    yield AdminReply.ok(describe(r));
+                    String vip = args.get(0);
+                    String backend = args.get(1);
+                    OverrideResult r = switch (command) {
+                        case "drain" -> control.drain(vip, backend);
+                        case "undrain" -> control.undrain(vip, backend);
+                        case "maint" -> control.maint(vip, backend);
+                        default -> control.unmaint(vip, backend);
+                    };
+                    yield overrideReply(r);
                 }
                 case "weight" -> {
                     checkArgs(command, args, 3);
+                    if (args.get(2).equalsIgnoreCase("reset")) {
+                        yield overrideReply(control.resetWeight(args.get(0), args.get(1)));
+                    }
                     int w;
                     try {
                         w = Integer.parseInt(args.get(2));
                     } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("weight: " + args.get(2) + " (expected: 0..65535)");
+                        throw new IllegalArgumentException("weight: " + args.get(2) + " (expected: 0..65535 or "
+                                + "reset)");
                     }
-                    yield AdminReply.ok(describe(control.weight(args.get(0), args.get(1), w)));
+                    yield overrideReply(control.weight(args.get(0), args.get(1), w));
                 }
                 case "explain" -> {
                     checkArgs(command, args, 3);
@@ -246,6 +275,8 @@ public final class AdminCommands {
                     b.put("state", r.state);
                     b.put("health", r.health);
                     b.put("override", r.override);
+                    b.put("flows", r.flows < 0 ? null : r.flows);
+                    b.put("reason", r.reason);
                     backends.add(b);
                 }
             }
@@ -273,7 +304,7 @@ public final class AdminCommands {
                         .append(v.announced() ? v.text() : "withdrawn: " + v.text()).append('\n');
             }
         }
-        return AdminReply.ok(sb.toString());
+        return AdminReply.ok(sb.toString(), statusTree());
     }
 
     /** {@code drain-gateway}: withdraw every route, keep forwarding; {@code undrain-gateway}: announce again. */
@@ -283,18 +314,23 @@ public final class AdminCommands {
             throw new IllegalStateException(command + ": announcing is off (expected: announce.table set in the "
                     + "gateway config)");
         }
-        if (command.equals("drain-gateway")) {
-            int n = a.drain();
+        boolean drain = command.equals("drain-gateway");
+        int n = drain ? a.drain() : a.undrain();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("announce", a.state());
+        data.put("table", a.table());
+        data.put(drain ? "withdrawn" : "announced", n);
+        if (drain) {
             return AdminReply.ok("gateway drained: withdrew " + n + " route(s) from table " + a.table()
-                    + "; forwarding continues for traffic that still arrives\n");
+                    + "; forwarding continues for traffic that still arrives\n", data);
         }
-        int n = a.undrain();
-        return AdminReply.ok("gateway undrained: announced " + n + " route(s) in table " + a.table() + "\n");
+        return AdminReply.ok("gateway undrained: announced " + n + " route(s) in table " + a.table() + "\n", data);
     }
 
     private AdminReply vips() {
         ForwardingSnapshot s = control.holder().get();
         List<String[]> rows = new ArrayList<>();
+        List<Object> data = new ArrayList<>();
         rows.add(new String[] {"NAME", "ADDRESS", "PROTO", "PORTS", "FLOW-TABLE", "ACTIVE/TOTAL"});
         for (int v = 0; v < s.vipCount(); v++) {
             int active = 0;
@@ -313,22 +349,49 @@ public final class AdminCommands {
             }
             rows.add(new String[] {s.vipName(v), s.vipAddressText(v), protocolName(s.vipProtocol(v)),
                 ports.toString(), s.vipStateless(v) ? "off" : "on", active + "/" + total});
+            Map<String, Object> vip = new LinkedHashMap<>();
+            vip.put("name", s.vipName(v));
+            vip.put("address", s.vipAddressText(v));
+            vip.put("protocol", protocolName(s.vipProtocol(v)));
+            vip.put("ports", java.util.Arrays.stream(s.vipPorts(v)).boxed().toList());
+            vip.put("flow_table", !s.vipStateless(v));
+            vip.put("backends_active", active);
+            vip.put("backends", total);
+            data.add(vip);
         }
-        return AdminReply.ok(table(rows));
+        return AdminReply.ok(table(rows), data);
     }
 
     private AdminReply backends() {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"VIP", "BACKEND", "TUNNEL", "WEIGHT", "STATE", "HEALTH", "OVERRIDE"});
+        List<Object> data = new ArrayList<>();
+        rows.add(new String[] {"VIP", "BACKEND", "TUNNEL", "WEIGHT", "STATE", "HEALTH", "OVERRIDE", "FLOWS",
+            "REASON"});
         for (BackendRow r : backendRows(control.holder().get())) {
             rows.add(new String[] {r.vip, r.identity, r.tunnel, Integer.toString(r.weight), r.state, r.health,
-                r.override});
+                r.override, r.flows < 0 ? "-" : Long.toString(r.flows), r.reason == null ? "-" : r.reason});
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("vip", r.vip);
+            b.put("address", r.identity);
+            b.put("tunnel", r.tunnel);
+            b.put("weight", r.weight);
+            b.put("state", r.state);
+            b.put("health", r.health);
+            b.put("override", r.override);
+            b.put("flows", r.flows < 0 ? null : r.flows);
+            b.put("reason", r.reason);
+            b.put("last_probe_error", r.lastProbeError);
+            data.add(b);
         }
-        return AdminReply.ok(table(rows));
+        return AdminReply.ok(table(rows), data);
     }
 
+    /**
+     * One backend as {@code backends} shows it. {@code flows} -1 when not counted; {@code reason} why a down backend
+     * is down (null otherwise); {@code lastProbeError} the last failed probe's detail (null: none or not checked).
+     */
     private record BackendRow(String vip, String identity, String tunnel, int weight, String state, String health,
-                              String override) {
+                              String override, long flows, String reason, String lastProbeError) {
     }
 
     /** One row per backend of the snapshot, with weights and overrides from the control plane. */
@@ -351,33 +414,59 @@ public final class AdminCommands {
             BackendKey key = new BackendKey(s.vipName(s.backendVip(b)), s.backendIdentity(b));
             Health h = health.get(key);
             OperatorOverride o = overrides.get(key);
-            String override = removed.containsKey(key) ? "removed"
-                    : o == null ? "-" : (o.drained() ? "drained" : "") + (o.drained() && o.weight() >= 0 ? "," : "")
-                    + (o.weight() >= 0 ? "weight=" + o.weight() : "");
+            String override = removed.containsKey(key) ? "removed" : o == null ? "-" : o.column();
+            String lastFailure = control.health().lastFailure(key);
+            if (lastFailure != null && lastFailure.isEmpty()) {
+                lastFailure = null;
+            }
+            String reason = null;
+            if (s.backendState(b) == io.dsrgw.conf.BackendState.DOWN) {
+                reason = o != null && o.maint() ? "maint (operator)"
+                        : h == Health.DOWN ? "health check: " + (lastFailure == null ? "failed" : lastFailure)
+                        : "state = down (config)";
+            }
+            IntToLongFunction flows = flowsByBackendId;
             rows.add(new BackendRow(key.vip(), key.identity(), s.tunnel(b).kind().id(),
                     weights.getOrDefault(key, 0), lower(s.backendState(b)),
-                    h == null ? "unchecked" : lower(h), override));
+                    h == null ? "unchecked" : lower(h), override,
+                    flows == null ? -1 : flows.applyAsLong(s.backendId(b)), reason, lastFailure));
         }
         return rows;
     }
 
     private AdminReply flows() {
         StringBuilder sb = new StringBuilder();
+        Map<String, Object> data = new LinkedHashMap<>();
         for (FlowTable.Counter c : FlowTable.Counter.values()) {
             sb.append(c.id()).append(' ').append(gauge(c.id())).append('\n');
+            data.put(c.id(), gauge(c.id()));
         }
         sb.append("flow_capacity ").append(gauge("flow_capacity")).append('\n');
-        return AdminReply.ok(sb.toString());
+        data.put("flow_capacity", gauge("flow_capacity"));
+        return AdminReply.ok(sb.toString(), data);
     }
 
     private AdminReply reload() {
         ReloadResult r = control.reload();
-        return r.applied() ? AdminReply.ok(r.summary() + "\n") : AdminReply.error(r.summary());
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("applied", true);
+        data.put("summary", r.summary());
+        data.put("generation", control.holder().get().generation());
+        return r.applied() ? AdminReply.ok(r.summary() + "\n", data) : AdminReply.error(r.summary());
     }
 
-    private static String describe(OverrideResult r) {
-        return r.key().vip() + " " + r.key().identity() + ": override " + (r.override().isNone() ? "none"
-                : r.override()) + " (generation " + r.generation() + ")\n";
+    private static AdminReply overrideReply(OverrideResult r) {
+        String text = r.key().vip() + " " + r.key().identity() + ": override " + r.override() + " (generation "
+                + r.generation() + ")\n";
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("vip", r.key().vip());
+        data.put("backend", r.key().identity());
+        data.put("drained", r.override().drained());
+        data.put("maint", r.override().maint());
+        data.put("weight", r.override().weight() < 0 ? null : r.override().weight());
+        data.put("override", r.override().column());
+        data.put("generation", r.generation());
+        return AdminReply.ok(text, data);
     }
 
     // ------------------------------------------------------------------------------------------ explain
@@ -434,6 +523,16 @@ public final class AdminCommands {
             return AdminReply.error("explain: interrupted while asking the flow tables");
         }
         int backend = sel.backend();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("vip", s.vipName(vip));
+        data.put("backend", backend == ForwardingSnapshot.NONE ? null : s.backendIdentity(backend));
+        data.put("backend_state", backend == ForwardingSnapshot.NONE ? null : lower(s.backendState(backend)));
+        data.put("source", lower(sel.source()));
+        data.put("table", tableName(sel.table()));
+        data.put("slot", sel.slot());
+        data.put("table_size", s.tableSize());
+        data.put("hash", String.format("0x%016x", sel.hash()));
+        data.put("generation", s.generation());
         StringBuilder out = new StringBuilder();
         out.append("vip ").append(s.vipName(vip)).append('\n');
         out.append("backend ").append(backend == ForwardingSnapshot.NONE ? "none" : s.backendIdentity(backend))
@@ -447,7 +546,7 @@ public final class AdminCommands {
         out.append("table_size ").append(s.tableSize()).append('\n');
         out.append("hash ").append(String.format("0x%016x", sel.hash())).append('\n');
         out.append("generation ").append(s.generation()).append('\n');
-        return AdminReply.ok(out.toString());
+        return AdminReply.ok(out.toString(), data);
     }
 
     private record Endpoint(InetAddress address, int port) {

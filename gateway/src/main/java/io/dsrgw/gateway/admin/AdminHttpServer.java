@@ -2,6 +2,7 @@ package io.dsrgw.gateway.admin;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.dsrgw.conf.AdminHttpAddress;
 import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.gateway.health.BackendKey;
@@ -68,30 +69,16 @@ public final class AdminHttpServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** Parses {@code host:port} or {@code [v6]:port} and refuses non-loopback addresses. */
+    /**
+     * Parses {@code host:port} or {@code [v6]:port} and refuses non-loopback addresses: conf's
+     * {@link AdminHttpAddress}, the rule check-config applies too.
+     */
     public static InetSocketAddress loopbackAddress(String hostPort) throws IOException {
-        int colon = hostPort.lastIndexOf(':');
-        String host = colon < 0 ? "" : hostPort.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        InetAddress a;
-        int port;
         try {
-            port = Integer.parseInt(hostPort.substring(colon + 1));
-            a = InetAddress.ofLiteral(host);
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException();
-            }
-        } catch (RuntimeException e) {
-            throw new IOException("admin.http: " + hostPort + " (expected: ADDRESS:PORT with a literal loopback "
-                    + "address, e.g. 127.0.0.1:9180)");
+            return AdminHttpAddress.parse(hostPort);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("admin.http: " + e.getMessage() + " (expected: " + AdminHttpAddress.RULE + ")");
         }
-        if (!a.isLoopbackAddress()) {
-            throw new IOException("admin.http: " + hostPort + " is not a loopback address (expected: 127.0.0.0/8 "
-                    + "or ::1; the HTTP API has no authentication — put a reverse proxy in front to expose it)");
-        }
-        return new InetSocketAddress(a, port);
     }
 
     /** Binds {@code hostPort} (see {@link #loopbackAddress}) and serves. */

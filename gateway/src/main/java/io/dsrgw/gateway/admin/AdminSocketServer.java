@@ -58,6 +58,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * gateway's own uid, or a member (primary or supplementary group, read from {@code /proc/PID/status}) of the
  * socket file's group. Anyone else gets one error reply and the connection is closed.
  *
+ * <p>A read-only socket ({@code admin.socket-readonly}, {@link #startReadOnly}) is mode 0666 without the peer check:
+ * any local user may run the commands that only read ({@link AdminCommands#READ_ONLY}); every other command is
+ * refused there with an error reply.
+ *
+ * <p>Audit: every request is logged with the caller's uid and pid ({@code SO_PEERCRED}); a command that changes
+ * something is logged again with its outcome ({@code admin change by uid U pid P: drain [web, 10.0.3.10] -> ok: ...}).
+ *
  * <p>Startup refuses to replace a socket a live gateway still answers on ("is another dsr-gateway running?"); a
  * stale file left by a killed gateway is removed. {@link #close} removes the file.
  */
@@ -86,6 +93,18 @@ public final class AdminSocketServer implements AutoCloseable {
      * @throws IOException naming the path and the cause, e.g. another gateway answering on it
      */
     public static AdminSocketServer start(Path path, AdminCommands handler) throws IOException {
+        return start(path, handler, false);
+    }
+
+    /**
+     * As {@link #start}, but mode 0666 and read-only: anyone may connect, only {@link AdminCommands#READ_ONLY}
+     * commands run.
+     */
+    public static AdminSocketServer startReadOnly(Path path, AdminCommands handler) throws IOException {
+        return start(path, handler, true);
+    }
+
+    private static AdminSocketServer start(Path path, AdminCommands handler, boolean readOnly) throws IOException {
         Objects.requireNonNull(handler, "handler");
         if (!Epoll.isAvailable()) {
             throw new IOException("admin socket " + path + ": Netty epoll unavailable: "
@@ -104,7 +123,7 @@ public final class AdminSocketServer implements AutoCloseable {
         int ownUid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         // The socket's group is known after bind; until then only root and our own uid pass the check.
         AtomicInteger socketGid = new AtomicInteger(-1);
-        Handler h = new Handler(handler, commands, ownUid, socketGid, path);
+        Handler h = new Handler(handler, commands, ownUid, socketGid, path, readOnly);
         Channel server;
         try {
             server = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
@@ -123,16 +142,21 @@ public final class AdminSocketServer implements AutoCloseable {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new IOException("admin socket " + path + ": bind: " + e.getMessage(), e);
         }
+        String mode = readOnly ? "0666" : "0660";
         try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(readOnly ? "rw-rw-rw-" : "rw-rw----"));
             socketGid.set((Integer) Files.getAttribute(path, "unix:gid"));
         } catch (IOException | RuntimeException e) {
             server.close();
             commands.shutdownNow();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            throw new IOException("admin socket " + path + ": chmod 0660: " + e.getMessage(), e);
+            throw new IOException("admin socket " + path + ": chmod " + mode + ": " + e.getMessage(), e);
         }
-        LOG.info("admin socket {} (mode 0660; access: root, uid {}, group {})", path, ownUid, socketGid.get());
+        if (readOnly) {
+            LOG.info("admin socket {} (read-only, mode 0666: {} for anyone)", path, AdminCommands.READ_ONLY);
+        } else {
+            LOG.info("admin socket {} (mode 0660; access: root, uid {}, group {})", path, ownUid, socketGid.get());
+        }
         return new AdminSocketServer(path, group, commands, server);
     }
 
@@ -238,13 +262,18 @@ public final class AdminSocketServer implements AutoCloseable {
     @io.netty.channel.ChannelHandler.Sharable
     private static final class Handler extends SimpleChannelInboundHandler<String> {
         private static final AttributeKey<Boolean> DENIED = AttributeKey.valueOf("dsrgw.admin.denied");
+        /** "uid U pid P" of the peer (SO_PEERCRED), for the audit log. */
+        private static final AttributeKey<String> PEER = AttributeKey.valueOf("dsrgw.admin.peer");
         private final AdminCommands admin;
         private final ExecutorService commands;
         private final int ownUid;
         private final AtomicInteger socketGid;
         private final Path path;
+        private final boolean readOnly;
 
-        Handler(AdminCommands admin, ExecutorService commands, int ownUid, AtomicInteger socketGid, Path path) {
+        Handler(AdminCommands admin, ExecutorService commands, int ownUid, AtomicInteger socketGid, Path path,
+                boolean readOnly) {
+            this.readOnly = readOnly;
             this.admin = admin;
             this.commands = commands;
             this.ownUid = ownUid;
@@ -254,7 +283,15 @@ public final class AdminSocketServer implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            String denied = checkPeer((EpollDomainSocketChannel) ctx.channel());
+            EpollDomainSocketChannel ch = (EpollDomainSocketChannel) ctx.channel();
+            String denied;
+            try {
+                PeerCredentials c = ch.peerCredentials();
+                ch.attr(PEER).set("uid " + c.uid() + " pid " + c.pid());
+                denied = readOnly ? null : checkPeer(c);
+            } catch (IOException e) {
+                denied = "cannot read peer credentials (SO_PEERCRED): " + e.getMessage();
+            }
             if (denied != null) {
                 LOG.warn("admin socket: {}", denied);
                 // Read nothing more from this peer; the one error reply goes out, then the connection closes.
@@ -273,14 +310,15 @@ public final class AdminSocketServer implements AutoCloseable {
             }
             // Off the I/O loop, one command at a time; the write is handed back to the channel's loop by Netty.
             try {
-                commands.execute(() -> ctx.writeAndFlush(handle(line).toJson() + "\n"));
+                String peer = ctx.channel().attr(PEER).get();
+                commands.execute(() -> ctx.writeAndFlush(handle(line, peer).toJson() + "\n"));
             } catch (RejectedExecutionException e) {
                 ctx.writeAndFlush(AdminReply.error("the gateway is shutting down").toJson() + "\n")
                         .addListener(ChannelFutureListener.CLOSE);
             }
         }
 
-        private AdminReply handle(String line) {
+        private AdminReply handle(String line, String peer) {
             Object request;
             try {
                 request = Json.parse(line);
@@ -299,18 +337,24 @@ public final class AdminSocketServer implements AutoCloseable {
             } else if (a != null) {
                 return AdminReply.error("bad request: args (expected: an array of strings)");
             }
-            LOG.info("admin: {} {}", command, args);
-            return admin.execute(command, args);
+            LOG.info("admin: {} {} ({}{})", command, args, peer, readOnly ? ", read-only socket" : "");
+            if (readOnly && !AdminCommands.READ_ONLY.contains(command)) {
+                return AdminReply.error(command + ": refused on the read-only socket " + path + " (expected: one of "
+                        + String.join(", ", new java.util.TreeSet<>(AdminCommands.READ_ONLY)) + "; changes go "
+                        + "through admin.socket)");
+            }
+            AdminReply reply = admin.execute(command, args);
+            if (!AdminCommands.READ_ONLY.contains(command)) {
+                // The audit trail of every change: who (SO_PEERCRED), what, and what came of it.
+                LOG.info("admin change by {}: {} {} -> {}", peer, command, args, reply.ok()
+                        ? "ok: " + reply.output().strip().replace('\n', ' ')
+                        : "error: " + reply.error().replace('\n', ' '));
+            }
+            return reply;
         }
 
         /** Null when the peer may talk to us, else why not. */
-        private String checkPeer(EpollDomainSocketChannel ch) {
-            PeerCredentials c;
-            try {
-                c = ch.peerCredentials();
-            } catch (IOException e) {
-                return "cannot read peer credentials (SO_PEERCRED): " + e.getMessage();
-            }
+        private String checkPeer(PeerCredentials c) {
             int gid = c.gids().length > 0 ? c.gids()[0] : -1;
             if (authorized(c.uid(), gid, c.pid(), ownUid, socketGid.get())) {
                 return null;

@@ -1,255 +1,88 @@
 package io.dsrgw.gateway.admin;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
 import java.util.List;
 import java.util.Map;
 
 /**
- * The small JSON subset of the admin surfaces (RFC 8259): objects, arrays, strings, numbers (as {@code long} or
- * {@code double}), booleans and null. Parsing returns {@link Map}, {@link List}, {@link String}, {@link Long},
- * {@link Double}, {@link Boolean} or null; writing accepts the same plus {@link Integer}. Control plane only; a
- * request line is at most {@link AdminSocketServer#MAX_LINE_BYTES}, so recursion depth is bounded by the caller.
+ * JSON of the admin surfaces (the admin socket's lines, {@code /api/status}, {@code dsrctl --json}), on Jackson, the
+ * project's one JSON library (the agent parses {@code ip -j}, {@code nft -j} and its state file with it too).
+ * Parsing returns {@link Map}, {@link List}, {@link String}, {@link Long}, {@link Double}, {@link Boolean} or null;
+ * writing accepts those, {@link Integer} and anything Jackson serializes. Control plane only.
  */
 public final class Json {
-    private final String text;
-    private int pos;
+    /** Deepest nesting a request may have: admin requests are flat; a deep one is an attack or a bug. */
+    static final int MAX_DEPTH = 32;
 
-    private Json(String text) {
-        this.text = text;
+    private static final ObjectMapper MAPPER = JsonMapper.builder(new com.fasterxml.jackson.core.JsonFactory()
+                    .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()))
+            // Integers as Long (not Integer/BigInteger) so that callers compare with one type.
+            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            // NaN and infinities are not JSON numbers; "NaN" strings would surprise a script more than a null.
+            .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+            .build();
+    private static final ObjectWriter PRETTY = MAPPER.writerWithDefaultPrettyPrinter();
+
+    private Json() {
     }
 
     /**
      * Parses one JSON value that must span all of {@code text} (surrounding whitespace allowed).
      *
-     * @throws IllegalArgumentException "json: ... at offset N (expected: ...)"
+     * @throws IllegalArgumentException "json: PROBLEM at offset N (expected: one JSON value)"
      */
     public static Object parse(String text) {
-        Json p = new Json(text);
-        p.skipSpace();
-        Object v = p.value(0);
-        p.skipSpace();
-        if (p.pos != text.length()) {
-            throw p.error("trailing characters", "end of input");
-        }
-        return v;
-    }
-
-    /** {@code value} as compact JSON text. */
-    public static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value);
-        return sb.toString();
-    }
-
-    private static void write(StringBuilder sb, Object v) {
-        switch (v) {
-            case null -> sb.append("null");
-            case String s -> quote(sb, s);
-            case Boolean b -> sb.append(b);
-            case Double d -> sb.append(d.isNaN() || d.isInfinite() ? "null" : d.toString());
-            case Number n -> sb.append(n.longValue());
-            case Map<?, ?> m -> {
-                sb.append('{');
-                boolean first = true;
-                for (var e : m.entrySet()) {
-                    if (!first) {
-                        sb.append(',');
-                    }
-                    first = false;
-                    quote(sb, String.valueOf(e.getKey()));
-                    sb.append(':');
-                    write(sb, e.getValue());
-                }
-                sb.append('}');
-            }
-            case Iterable<?> list -> {
-                sb.append('[');
-                boolean first = true;
-                for (Object o : list) {
-                    if (!first) {
-                        sb.append(',');
-                    }
-                    first = false;
-                    write(sb, o);
-                }
-                sb.append(']');
-            }
-            default -> quote(sb, v.toString());
-        }
-    }
-
-    private static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
-    }
-
-    private static final int MAX_DEPTH = 32;
-
-    private Object value(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw error("nesting deeper than " + MAX_DEPTH, "a flatter document");
-        }
-        if (pos >= text.length()) {
-            throw error("end of input", "a value");
-        }
-        char c = text.charAt(pos);
-        switch (c) {
-            case '{' -> {
-                pos++;
-                Map<String, Object> m = new LinkedHashMap<>();
-                skipSpace();
-                if (peek('}')) {
-                    return m;
-                }
-                do {
-                    skipSpace();
-                    if (pos >= text.length() || text.charAt(pos) != '"') {
-                        throw error("no member name", "a string");
-                    }
-                    String k = string();
-                    skipSpace();
-                    expect(':');
-                    skipSpace();
-                    m.put(k, value(depth + 1));
-                    skipSpace();
-                } while (peek(','));
-                expect('}');
-                return m;
-            }
-            case '[' -> {
-                pos++;
-                List<Object> l = new ArrayList<>();
-                skipSpace();
-                if (peek(']')) {
-                    return l;
-                }
-                do {
-                    skipSpace();
-                    l.add(value(depth + 1));
-                    skipSpace();
-                } while (peek(','));
-                expect(']');
-                return l;
-            }
-            case '"' -> {
-                return string();
-            }
-            default -> {
-                if (text.startsWith("true", pos)) {
-                    pos += 4;
-                    return Boolean.TRUE;
-                }
-                if (text.startsWith("false", pos)) {
-                    pos += 5;
-                    return Boolean.FALSE;
-                }
-                if (text.startsWith("null", pos)) {
-                    pos += 4;
-                    return null;
-                }
-                return number();
-            }
-        }
-    }
-
-    private Object number() {
-        int start = pos;
-        while (pos < text.length() && "+-0123456789.eE".indexOf(text.charAt(pos)) >= 0) {
-            pos++;
-        }
-        String n = text.substring(start, pos);
         try {
-            if (n.indexOf('.') < 0 && n.indexOf('e') < 0 && n.indexOf('E') < 0) {
-                return Long.parseLong(n);
+            return MAPPER.readValue(text, Object.class);
+        } catch (JsonProcessingException e) {
+            long offset = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
+            throw new IllegalArgumentException("json: " + e.getOriginalMessage().lines().findFirst().orElse("")
+                    + " at offset " + offset + " (expected: one JSON value)", e);
+        }
+    }
+
+    /** {@code value} as compact JSON text (one line: the admin socket's framing). */
+    public static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(sanitize(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("json: cannot write " + value.getClass().getName() + ": "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** {@code value} as indented JSON text (for people reading {@code dsrctl --json}). */
+    public static String writePretty(Object value) {
+        try {
+            return PRETTY.writeValueAsString(sanitize(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("json: cannot write " + value.getClass().getName() + ": "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** NaN and infinities become null (Jackson would write a bare NaN, which no JSON parser accepts). */
+    private static Object sanitize(Object v) {
+        return switch (v) {
+            case Double d when d.isNaN() || d.isInfinite() -> null;
+            case Float f when f.isNaN() || f.isInfinite() -> null;
+            case Map<?, ?> m -> {
+                var copy = new java.util.LinkedHashMap<Object, Object>();
+                m.forEach((k, x) -> copy.put(k, sanitize(x)));
+                yield copy;
             }
-            return Double.parseDouble(n);
-        } catch (NumberFormatException e) {
-            pos = start;
-            throw error("'" + (n.isEmpty() ? text.charAt(start) : n) + "'", "a value");
-        }
-    }
-
-    private String string() {
-        pos++; // opening quote
-        StringBuilder sb = new StringBuilder();
-        while (pos < text.length()) {
-            char c = text.charAt(pos++);
-            if (c == '"') {
-                return sb.toString();
-            }
-            if (c == '\\') {
-                if (pos >= text.length()) {
-                    break;
-                }
-                char e = text.charAt(pos++);
-                switch (e) {
-                    case '"', '\\', '/' -> sb.append(e);
-                    case 'b' -> sb.append('\b');
-                    case 'f' -> sb.append('\f');
-                    case 'n' -> sb.append('\n');
-                    case 'r' -> sb.append('\r');
-                    case 't' -> sb.append('\t');
-                    case 'u' -> {
-                        if (pos + 4 > text.length()) {
-                            throw error("short \\u escape", "4 hex digits");
-                        }
-                        try {
-                            sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw error("bad \\u escape", "4 hex digits");
-                        }
-                        pos += 4;
-                    }
-                    default -> throw error("bad escape \\" + e, "one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX");
-                }
-            } else if (c < 0x20) {
-                throw error("control character in string", "escaped as \\uXXXX");
-            } else {
-                sb.append(c);
-            }
-        }
-        throw error("unterminated string", "a closing quote");
-    }
-
-    private boolean peek(char c) {
-        if (pos < text.length() && text.charAt(pos) == c) {
-            pos++;
-            return true;
-        }
-        return false;
-    }
-
-    private void expect(char c) {
-        if (!peek(c)) {
-            throw error(pos < text.length() ? "'" + text.charAt(pos) + "'" : "end of input", "'" + c + "'");
-        }
-    }
-
-    private void skipSpace() {
-        while (pos < text.length() && " \t\r\n".indexOf(text.charAt(pos)) >= 0) {
-            pos++;
-        }
-    }
-
-    private IllegalArgumentException error(String what, String expected) {
-        return new IllegalArgumentException("json: " + what + " at offset " + pos + " (expected: " + expected + ")");
+            case List<?> l -> l.stream().map(Json::sanitize).toList();
+            case null, default -> v;
+        };
     }
 }

@@ -1,12 +1,20 @@
 package io.dsrgw.gateway.cli;
 
 import io.dsrgw.conf.UnixSocketPaths;
-import io.dsrgw.gateway.admin.AdminCommands;
+import io.dsrgw.conf.cli.Cli;
 import io.dsrgw.gateway.admin.AdminReply;
 import io.dsrgw.gateway.admin.Json;
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
 import jnr.unixsocket.UnixSocketOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,41 +24,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * {@code dsrctl}: talks to a running {@code dsr-gateway} over its admin unix socket
- * ({@link io.dsrgw.gateway.admin.AdminSocketServer}): sends one JSON request line, prints the reply's output.
- * Exit codes: 0 ok, 1 the gateway refused or failed the command (or cannot be reached; message on stderr),
- * 2 bad usage (usage text on stderr).
+ * ({@link io.dsrgw.gateway.admin.AdminSocketServer}): sends one JSON request line, prints the reply's output, or
+ * with {@code --json} the reply's data as JSON. Exit codes: 0 ok, 1 the gateway refused or failed the command (or
+ * cannot be reached; message on stderr), 2 bad usage (one line on stderr).
  */
 public final class DsrctlMain {
     /** Where the gateway listens unless its config says otherwise (conf's default of admin.socket). */
     public static final String DEFAULT_SOCKET = "/run/dsrgw/gateway.sock";
     /** How long dsrctl waits for a reply (a reload of a large config included). */
     static final int REPLY_TIMEOUT_MS = 30_000;
-
-    static final String USAGE = """
-            usage: dsrctl [--socket PATH] COMMAND [ARGS]
-              status                              gateway state, generation, counters (name value lines)
-              vips                                one row per VIP: name, address, protocol, ports, flow table
-              backends                            one row per backend: state, health, weight, operator override
-              drain VIP BACKEND                   no new flows to BACKEND (existing flows stay); survives reloads
-              undrain VIP BACKEND                 remove the operator's drain
-              weight VIP BACKEND N                override the weight (0..65535; 0 = draining); survives reloads
-              reload                              re-read the config file now; a bad file changes nothing (exit 1)
-              flows                               flow table counters (entries, capacity, hits, misses, ...)
-              explain PROTO SRC:PORT DST:PORT     which backend a new flow gets (tcp|udp; [v6]:port for IPv6)
-              drain-gateway                       withdraw every announced VIP route (BGP via BIRD); keep forwarding
-              undrain-gateway                     announce again the VIPs that have a backend in rotation
-            options:
-              --socket PATH   the gateway's admin.socket (default /run/dsrgw/gateway.sock, or $DSRGW_ADMIN_SOCKET)
-            exit codes: 0 ok, 1 command failed or gateway unreachable, 2 bad usage
-            """;
 
     private DsrctlMain() {
     }
@@ -63,69 +53,233 @@ public final class DsrctlMain {
 
     /** Runs dsrctl with {@code args}; returns the exit code. {@code envSocket} may be null. */
     public static int execute(String[] args, PrintStream out, PrintStream err, String envSocket) {
-        boolean fromEnv = envSocket != null && !envSocket.isBlank();
-        String socket = fromEnv ? envSocket : DEFAULT_SOCKET;
-        List<String> rest = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--socket")) {
-                if (i + 1 >= args.length) {
-                    return usage(err, "--socket needs a PATH");
-                }
-                socket = args[++i];
-                fromEnv = false;
-            } else if (a.startsWith("--socket=")) {
-                socket = a.substring("--socket=".length());
-                fromEnv = false;
-            } else if (a.equals("-h") || a.equals("--help") || (rest.isEmpty() && a.equals("help"))) {
-                out.print(USAGE);
-                return GatewayMain.EXIT_OK;
-            } else if (a.startsWith("--") && rest.isEmpty()) {
-                return usage(err, "unknown option " + a);
-            } else {
-                rest.add(a);
-            }
+        return commandLine(out, err, envSocket).execute(args);
+    }
+
+    /** The configured command line (also what the build's man page and completion generators read). */
+    static CommandLine commandLine(PrintStream out, PrintStream err, String envSocket) {
+        return Cli.configure(new CommandLine(new Root(out, err, envSocket)), out, err);
+    }
+
+    /** {@code --socket} and {@code --json}: accepted before the command and after it. */
+    static final class Common {
+        @Option(names = "--socket", paramLabel = "PATH", description = "the gateway's admin.socket (default "
+                + DEFAULT_SOCKET + ", or $DSRGW_ADMIN_SOCKET); its admin.socket-readonly for the read-only commands")
+        String socket;
+        @Option(names = "--json", description = "print the result as JSON (for scripts); a failure prints "
+                + "{\"ok\":false,\"error\":\"...\"}")
+        boolean json;
+    }
+
+    @Command(name = "dsrctl", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "Query and steer a running dsr-gateway over its admin socket.",
+            subcommands = {Status.class, Vips.class, Backends.class, Drain.class, Undrain.class, Maint.class,
+                Unmaint.class, Weight.class, Reload.class, Flows.class, Explain.class, DrainGateway.class,
+                UndrainGateway.class, CommandLine.HelpCommand.class},
+            footerHeading = "%nExit codes:%n",
+            footer = {"  0  ok", "  1  the gateway refused or failed the command, or cannot be reached",
+                "  2  bad usage (one line on stderr)"})
+    public static final class Root implements Callable<Integer> {
+        final PrintStream out;
+        final PrintStream err;
+        final String envSocket;
+        @Mixin
+        Common common = new Common();
+        @Spec
+        CommandSpec spec;
+
+        /** For the build's generators (man pages, completion), which instantiate the class by reflection. */
+        public Root() {
+            this(System.out, System.err, null);
         }
+
+        Root(PrintStream out, PrintStream err, String envSocket) {
+            this.out = out;
+            this.err = err;
+            this.envSocket = envSocket;
+        }
+
+        @Override
+        public Integer call() {
+            throw Cli.usage(spec, "missing command (expected one of: " + String.join(", ",
+                    spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList()) + ")");
+        }
+    }
+
+    /** One admin command: its name is the sub-command's, its arguments {@link #args()}. */
+    abstract static class Remote implements Callable<Integer> {
+        @ParentCommand
+        Root root;
+        @Mixin
+        Common common = new Common();
+        @Spec
+        CommandSpec spec;
+
+        /** The request's arguments. */
+        List<String> args() {
+            return List.of();
+        }
+
+        @Override
+        public Integer call() {
+            return send(root, common, spec, spec.name(), args());
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "The gateway's state, generation and counters (\"name value\" lines).")
+    static final class Status extends Remote {
+    }
+
+    @Command(name = "vips", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "One row per VIP: name, address, protocol, ports, flow table, active/total backends.")
+    static final class Vips extends Remote {
+    }
+
+    @Command(name = "backends", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "One row per backend: state, health, weight, operator override, flows, and why it is down.")
+    static final class Backends extends Remote {
+    }
+
+    @Command(name = "flows", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "Flow table counters summed over workers (entries, capacity, hits, misses, ...).")
+    static final class Flows extends Remote {
+    }
+
+    @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "Re-read the config file now; a rejected file changes nothing (exit 1, every error).")
+    static final class Reload extends Remote {
+    }
+
+    @Command(name = "drain-gateway", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "Withdraw every announced VIP route (BGP via BIRD); forwarding continues.")
+    static final class DrainGateway extends Remote {
+    }
+
+    @Command(name = "undrain-gateway", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "Announce again the VIPs that have a backend in rotation.")
+    static final class UndrainGateway extends Remote {
+    }
+
+    /** VIP BACKEND. */
+    abstract static class BackendCommand extends Remote {
+        @Parameters(index = "0", paramLabel = "VIP", description = "the VIP's name (see dsrctl vips)")
+        String vip;
+        @Parameters(index = "1", paramLabel = "BACKEND", description = "the backend's address as configured")
+        String backend;
+
+        @Override
+        List<String> args() {
+            return List.of(vip, backend);
+        }
+    }
+
+    @Command(name = "drain", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = {"No new flows to BACKEND; flows already pinned to it finish there. Survives reloads.",
+                "Compare maint, which moves every flow away at once."})
+    static final class Drain extends BackendCommand {
+    }
+
+    @Command(name = "undrain", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "Clear the operator's drain of BACKEND (its configured state and health apply again).")
+    static final class Undrain extends BackendCommand {
+    }
+
+    @Command(name = "maint", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = {"Maintenance: BACKEND gets no traffic at all, as if down: new flows and flows pinned to "
+                + "it re-hash to other backends at once. Survives reloads.",
+                "Compare drain, which lets pinned flows finish."})
+    static final class Maint extends BackendCommand {
+    }
+
+    @Command(name = "unmaint", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "Clear the maintenance override of BACKEND.")
+    static final class Unmaint extends BackendCommand {
+    }
+
+    @Command(name = "weight", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = {"Override BACKEND's weight (0..65535; 0 = draining), or clear the override with reset "
+                + "(the configured weight applies again). Survives reloads; pinned flows stay put."})
+    static final class Weight extends BackendCommand {
+        @Parameters(index = "2", paramLabel = "N|reset", description = "the weight, or reset")
+        String weight;
+
+        @Override
+        List<String> args() {
+            return List.of(vip, backend, weight);
+        }
+    }
+
+    @Command(name = "explain", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "Which backend the next packet of a flow gets, and why (asked of the data plane).")
+    static final class Explain extends Remote {
+        @Parameters(index = "0", paramLabel = "PROTO", description = "tcp or udp")
+        String protocol;
+        @Parameters(index = "1", paramLabel = "SRC:PORT", description = "the client, e.g. 192.0.2.7:40000 or "
+                + "[2001:db8::7]:40000")
+        String source;
+        @Parameters(index = "2", paramLabel = "DST:PORT", description = "the VIP service, e.g. 10.100.0.1:80")
+        String destination;
+
+        @Override
+        List<String> args() {
+            return List.of(protocol, source, destination);
+        }
+    }
+
+    /** Sends {@code command args} to the socket {@code --socket} (after or before the command) names. */
+    static int send(Root root, Common sub, CommandSpec spec, String command, List<String> args) {
+        PrintStream out = root.out;
+        PrintStream err = root.err;
+        boolean json = sub.json || root.common.json;
+        String given = sub.socket != null ? sub.socket : root.common.socket;
+        boolean fromEnv = given == null && root.envSocket != null && !root.envSocket.isBlank();
+        String socket = given != null ? given : fromEnv ? root.envSocket : DEFAULT_SOCKET;
         // The same limit as the gateway's admin.socket: said plainly here rather than as connect's ENAMETOOLONG.
         String tooLong = UnixSocketPaths.problem(fromEnv ? "$DSRGW_ADMIN_SOCKET" : "--socket", socket);
         if (tooLong != null) {
             if (fromEnv) {
-                err.println("dsrctl: " + tooLong);
-                return GatewayMain.EXIT_ERROR;
+                return fail(out, err, json, tooLong);
             }
-            return usage(err, tooLong);
-        }
-        if (rest.isEmpty()) {
-            return usage(err, "no command");
-        }
-        String command = rest.get(0).toLowerCase(Locale.ROOT);
-        List<String> commandArgs = rest.subList(1, rest.size());
-        String synopsis = AdminCommands.SYNOPSIS.get(command);
-        if (synopsis == null) {
-            return usage(err, "unknown command " + rest.get(0) + " (expected one of: "
-                    + String.join(", ", AdminCommands.SYNOPSIS.keySet()) + ")");
-        }
-        int wanted = synopsis.isEmpty() ? 0 : synopsis.split(" ").length;
-        if (commandArgs.size() != wanted) {
-            return usage(err, command + ": " + commandArgs.size() + " argument(s) (expected: "
-                    + (wanted == 0 ? "none" : command + " " + synopsis) + ")");
+            throw Cli.usage(spec, tooLong);
         }
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("command", command);
-        request.put("args", commandArgs);
+        request.put("args", args);
         AdminReply reply;
         try {
             reply = call(Path.of(socket), Json.write(request));
         } catch (IOException e) {
-            err.println("dsrctl: " + e.getMessage());
-            return GatewayMain.EXIT_ERROR;
+            return fail(out, err, json, e.getMessage());
         }
         if (!reply.ok()) {
-            err.println("dsrctl: " + command + ": " + reply.error());
-            return GatewayMain.EXIT_ERROR;
+            return fail(out, err, json, withCommand(command, reply.error()));
         }
-        out.print(reply.output());
-        return GatewayMain.EXIT_OK;
+        if (json) {
+            out.println(Json.writePretty(reply.data() != null ? reply.data() : Map.of("output", reply.output())));
+        } else {
+            out.print(reply.output());
+        }
+        return Cli.EXIT_OK;
+    }
+
+    /**
+     * "COMMAND: ERROR", unless the gateway's message already starts with the command's name (the prefix once:
+     * not "weight: weight: ...").
+     */
+    static String withCommand(String command, String error) {
+        return error.startsWith(command + ":") || error.startsWith(command + " ") ? error : command + ": " + error;
+    }
+
+    private static int fail(PrintStream out, PrintStream err, boolean json, String message) {
+        err.println("dsrctl: " + message);
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("ok", false);
+            m.put("error", message);
+            out.println(Json.writePretty(m));
+        }
+        return Cli.EXIT_ERROR;
     }
 
     /**
@@ -236,9 +390,4 @@ public final class DsrctlMain {
         }
     }
 
-    private static int usage(PrintStream err, String message) {
-        err.println("dsrctl: " + message);
-        err.print(USAGE);
-        return GatewayMain.EXIT_USAGE;
-    }
 }

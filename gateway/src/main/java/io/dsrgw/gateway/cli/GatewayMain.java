@@ -1,44 +1,35 @@
 package io.dsrgw.gateway.cli;
 
+import io.dsrgw.conf.cli.Cli;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
 import java.io.PrintStream;
-import java.util.Arrays;
-import java.util.List;
+import java.util.concurrent.Callable;
 
 /**
- * Entry point of the {@code dsr-gateway} command.
+ * Entry point of the {@code dsr-gateway} command (picocli; conventions in {@link Cli}).
  *
  * <pre>
  * dsr-gateway run --config FILE
  * dsr-gateway replay --config FILE --in IN.pcap --out OUT.pcap
  * dsr-gateway check-config FILE
- * dsr-gateway --help
+ * dsr-gateway --help | --version
  * </pre>
- * Exit codes: 0 ok, 1 runtime or configuration error (message on stderr), 2 bad usage (message and usage text
- * on stderr).
+ * Exit codes: 0 ok, 1 runtime or configuration error (message on stderr), 2 bad usage (one line on stderr).
  */
 public final class GatewayMain {
     /** Exit code: success. */
-    public static final int EXIT_OK = 0;
+    public static final int EXIT_OK = Cli.EXIT_OK;
     /** Exit code: runtime or configuration error. */
-    public static final int EXIT_ERROR = 1;
+    public static final int EXIT_ERROR = Cli.EXIT_ERROR;
     /** Exit code: bad command-line usage. */
-    public static final int EXIT_USAGE = 2;
-
-    static final String USAGE = """
-            usage: dsr-gateway run --config FILE
-                   dsr-gateway replay --config FILE --in IN.pcap --out OUT.pcap
-                   dsr-gateway check-config FILE
-                   dsr-gateway --help
-
-              run           forward VIP traffic: creates the TUN device and VIP routes, runs until SIGTERM/SIGINT,
-                            then removes them and prints the final counters
-              replay        run the same pipeline over a pcap (RAW or Ethernet) and write every packet the gateway
-                            would transmit to OUT.pcap (LINKTYPE_RAW); prints counters as "name value" lines;
-                            needs no privileges
-              check-config  validate a gateway configuration file; prints all errors
-
-            exit codes: 0 ok, 1 runtime or configuration error, 2 bad usage
-            """;
+    public static final int EXIT_USAGE = Cli.EXIT_USAGE;
 
     private GatewayMain() {
     }
@@ -52,50 +43,93 @@ public final class GatewayMain {
 
     /** Runs a command and returns its exit code; never calls System.exit (tests call this). */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
-        List<String> list = Arrays.asList(args);
-        if (list.isEmpty()) {
-            return usage(err, "missing command (expected: run, replay, check-config or --help)");
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The configured command line (also what the build's man page and completion generators read). */
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return Cli.configure(new CommandLine(new Root(out, err)), out, err);
+    }
+
+    /** {@code dsr-gateway}: the program, its sub-commands and the streams they print to. */
+    @Command(name = "dsr-gateway", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "The dsrgw L3 Direct Server Return load-balancing gateway.",
+            subcommands = {Run.class, Replay.class, CheckConfig.class, CommandLine.HelpCommand.class},
+            footerHeading = "%nExit codes:%n",
+            footer = {"  0  ok", "  1  runtime or configuration error (message on stderr)",
+                "  2  bad usage (one line on stderr)"})
+    public static final class Root implements Callable<Integer> {
+        final PrintStream out;
+        final PrintStream err;
+        @Spec
+        CommandSpec spec;
+
+        /** For the build's generators (man pages, completion), which instantiate the class by reflection. */
+        public Root() {
+            this(System.out, System.err);
         }
-        String command = list.getFirst();
-        List<String> rest = list.subList(1, list.size());
-        if (rest.contains("--help") || rest.contains("-h")) {
-            out.print(USAGE);
-            return EXIT_OK;
+
+        Root(PrintStream out, PrintStream err) {
+            this.out = out;
+            this.err = err;
         }
-        try {
-            return switch (command) {
-                case "--help", "-h", "help" -> {
-                    CommandLine.parse(rest, List.of(), 0);
-                    out.print(USAGE);
-                    yield EXIT_OK;
-                }
-                case "run" -> {
-                    CommandLine cl = CommandLine.parse(rest, List.of("--config"), 0);
-                    yield RunCommand.run(cl.required("--config"), out, err);
-                }
-                case "replay" -> {
-                    CommandLine cl = CommandLine.parse(rest, List.of("--config", "--in", "--out"), 0);
-                    yield ReplayCommand.replay(cl.required("--config"), cl.required("--in"), cl.required("--out"),
-                            out, err);
-                }
-                case "check-config" -> {
-                    CommandLine cl = CommandLine.parse(rest, List.of(), 1);
-                    if (cl.positional().isEmpty()) {
-                        throw new UsageException("missing FILE (expected: check-config FILE)");
-                    }
-                    yield CheckConfigCommand.check(cl.positional().getFirst(), out, err);
-                }
-                default -> throw new UsageException("unknown command " + command
-                        + " (expected: run, replay, check-config or --help)");
-            };
-        } catch (UsageException e) {
-            return usage(err, e.getMessage());
+
+        @Override
+        public Integer call() {
+            throw Cli.usage(spec, "missing command (expected: run, replay, check-config or --help)");
         }
     }
 
-    private static int usage(PrintStream err, String message) {
-        err.println("dsr-gateway: " + message);
-        err.print(USAGE);
-        return EXIT_USAGE;
+    @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = {"Forward VIP traffic: creates the TUN device and the VIP routes, runs until SIGTERM or "
+                + "SIGINT, then removes them and prints the final counters."})
+    static final class Run implements Callable<Integer> {
+        @ParentCommand
+        Root root;
+        @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+                description = "the gateway configuration file")
+        String config;
+
+        @Override
+        public Integer call() {
+            return RunCommand.run(config, root.out, root.err);
+        }
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = {"Run the forwarding pipeline over a pcap (RAW or Ethernet) and write every packet the "
+                + "gateway would transmit to OUT.pcap (LINKTYPE_RAW); prints the counters as \"name value\" lines. "
+                + "Needs no privileges."})
+    static final class Replay implements Callable<Integer> {
+        @ParentCommand
+        Root root;
+        @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+                description = "the gateway configuration file")
+        String config;
+        @Option(names = "--in", required = true, paramLabel = "IN.pcap", description = "the packets to replay")
+        String in;
+        @Option(names = "--out", required = true, paramLabel = "OUT.pcap",
+                description = "where the transmitted packets are written")
+        String outFile;
+
+        @Override
+        public Integer call() {
+            return ReplayCommand.replay(config, in, outFile, root.out, root.err);
+        }
+    }
+
+    @Command(name = "check-config", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = {"Validate a gateway configuration file with the same checks run applies; prints every "
+                + "error as \"file:line path: value (expected: ...)\"."})
+    static final class CheckConfig implements Callable<Integer> {
+        @ParentCommand
+        Root root;
+        @Parameters(paramLabel = "FILE", description = "the gateway configuration file")
+        String file;
+
+        @Override
+        public Integer call() {
+            return CheckConfigCommand.check(file, root.out, root.err);
+        }
     }
 }

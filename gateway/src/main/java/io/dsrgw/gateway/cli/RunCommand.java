@@ -95,12 +95,18 @@ final class RunCommand {
     private volatile XdpDataPlane xdp;
     private XdpMetrics xdpMetrics;
     private AdminSocketServer adminSocket;
+    private AdminSocketServer adminSocketReadOnly;
     private AdminHttpServer adminHttp;
     private final long startNs = System.nanoTime();
     private volatile int exitStatus = GatewayMain.EXIT_OK;
     /** Set by the shutdown hook before it stops the workers: from then on a dead worker is expected. */
     private volatile boolean shuttingDown;
     private boolean cleanedUp;
+    /**
+     * Set once "forwarding N VIPs" is printed: only then are the final counters worth printing (a start-up failure
+     * must end with its error, not with a screen of zeros).
+     */
+    private volatile boolean forwarding;
     /** Issue 12: the VIP routes BIRD announces (announce.table); withdrawn first on SIGTERM. */
     private volatile Announcer announcer;
 
@@ -236,8 +242,13 @@ final class RunCommand {
         if (xdpMetrics != null) {
             admin.fastPathCounters(xdpMetrics::snapshot);
         }
+        admin.flowsByBackendId(flowMetrics::flows);
         try {
             adminSocket = AdminSocketServer.start(Path.of(config.admin().socket()), admin);
+            if (!config.admin().socketReadOnly().isEmpty()) {
+                adminSocketReadOnly = AdminSocketServer.startReadOnly(Path.of(config.admin().socketReadOnly()),
+                        admin);
+            }
             adminHttp = AdminHttpServer.start(config.admin().http(), admin, control, metrics.registry());
         } catch (IOException e) {
             err.println("dsr-gateway: run: " + e.getMessage());
@@ -259,6 +270,7 @@ final class RunCommand {
             out.println("dsr-gateway: forwarding " + snapshot.vipCount() + " VIPs on " + device);
         }
         out.flush();
+        forwarding = true;
         // The data plane forwards: only now may the routers send traffic here (a restart announces no earlier).
         announce.ready();
         Thread retry = new Thread(() -> {
@@ -528,6 +540,9 @@ final class RunCommand {
         if (adminSocket != null) {
             adminSocket.close();
         }
+        if (adminSocketReadOnly != null) {
+            adminSocketReadOnly.close();
+        }
         if (watcher != null) {
             watcher.close();
         }
@@ -561,11 +576,13 @@ final class RunCommand {
         if (ingress != null) {
             ingress.close();
         }
-        if (!workers.isEmpty()) {
+        if (forwarding && !workers.isEmpty()) {
             metrics.print(out);
             flowMetrics.print(out);
         }
-        xdpFinal.forEach((name, value) -> out.println(name + " " + value));
+        if (forwarding) {
+            xdpFinal.forEach((name, value) -> out.println(name + " " + value));
+        }
         out.flush();
     }
 }

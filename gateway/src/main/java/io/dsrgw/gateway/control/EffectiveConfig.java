@@ -117,8 +117,9 @@ public final class EffectiveConfig {
                     backends.add(b);
                     continue;
                 }
-                BackendState state = o.drained() && b.state() == BackendState.ACTIVE ? BackendState.DRAINING
-                        : b.state();
+                // maint: as if down (pinned flows re-hash at once); drain: no new flows, pinned flows finish.
+                BackendState state = o.maint() ? BackendState.DOWN
+                        : o.drained() && b.state() == BackendState.ACTIVE ? BackendState.DRAINING : b.state();
                 int weight = o.weight() >= 0 ? o.weight() : b.weight();
                 backends.add(new BackendConfig(b.address(), weight, state, b.tunnelOverride(), b.healthCheck()));
             }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -109,7 +110,16 @@ public final class GatewayControl implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        health.onVipChange(vip -> executor.execute(() -> healthChanged(vip)));
+        // The executor of this start, not the field: close() clears the field while probes still report (SIGTERM
+        // right after start: a probe result then met a null executor, a NullPointerException on the prober's thread).
+        ScheduledExecutorService control = executor;
+        health.onVipChange(vip -> {
+            try {
+                control.execute(() -> healthChanged(vip));
+            } catch (RejectedExecutionException e) {
+                // Closed: the gateway is stopping, a health change no longer matters.
+            }
+        });
         // Probes run from construction on; a backend that changed state before this listener existed (startup
         // takes a while: TUN, routes, admin surfaces) must not stay in rotation until its next change.
         executor.execute(() -> {
@@ -177,13 +187,37 @@ public final class GatewayControl implements AutoCloseable {
      */
     public synchronized OverrideResult drain(String vip, String backend) {
         BackendKey key = OperatorOverrides.configuredKey(reloader.running(), vip, backend);
-        return setOverride(key, new OperatorOverride(true, overrides.get(key).weight()), "drain");
+        return setOverride(key, overrides.get(key).withDrained(true), "drain");
     }
 
     /** Removes the operator's drain of {@code backend} (its configured state and health apply again). */
     public synchronized OverrideResult undrain(String vip, String backend) {
         BackendKey key = OperatorOverrides.configuredKey(reloader.running(), vip, backend);
-        return setOverride(key, new OperatorOverride(false, overrides.get(key).weight()), "undrain");
+        return setOverride(key, overrides.get(key).withDrained(false), "undrain");
+    }
+
+    /**
+     * Operator override (dsrctl maint): backend {@code backend} of VIP {@code vip} takes no traffic at all, as if
+     * down: new flows and flows pinned to it re-hash to the other backends at once (drain, by contrast, lets pinned
+     * flows finish). Survives reloads while the backend stays configured in that VIP.
+     *
+     * @throws IllegalArgumentException naming the unknown VIP or backend and what exists
+     */
+    public synchronized OverrideResult maint(String vip, String backend) {
+        BackendKey key = OperatorOverrides.configuredKey(reloader.running(), vip, backend);
+        return setOverride(key, overrides.get(key).withMaint(true), "maint");
+    }
+
+    /** Ends the maintenance of {@code backend} (its configured state and health apply again). */
+    public synchronized OverrideResult unmaint(String vip, String backend) {
+        BackendKey key = OperatorOverrides.configuredKey(reloader.running(), vip, backend);
+        return setOverride(key, overrides.get(key).withMaint(false), "unmaint");
+    }
+
+    /** Clears the operator's weight of {@code backend} (dsrctl weight ... reset): the configured weight applies. */
+    public synchronized OverrideResult resetWeight(String vip, String backend) {
+        BackendKey key = OperatorOverrides.configuredKey(reloader.running(), vip, backend);
+        return setOverride(key, overrides.get(key).withWeight(-1), "weight reset");
     }
 
     /**
@@ -195,7 +229,7 @@ public final class GatewayControl implements AutoCloseable {
             throw new IllegalArgumentException("weight: " + weight + " (expected: 0..65535)");
         }
         BackendKey key = OperatorOverrides.configuredKey(reloader.running(), vip, backend);
-        return setOverride(key, new OperatorOverride(overrides.get(key).drained(), weight), "weight " + weight);
+        return setOverride(key, overrides.get(key).withWeight(weight), "weight " + weight);
     }
 
     private OverrideResult setOverride(BackendKey key, OperatorOverride next, String what) {

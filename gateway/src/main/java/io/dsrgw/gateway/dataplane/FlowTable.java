@@ -88,6 +88,11 @@ public final class FlowTable {
     private static final long CLASS_MASK = 0xfL << CLASS_SHIFT;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    /**
+     * Backend ids whose flows are counted ({@link #flows(int)}): ids are never reused, so a process that has seen
+     * more distinct backends than this stops counting the newest (their flows are still forwarded).
+     */
+    public static final int COUNTED_BACKENDS = 4096;
 
     /** Counters of a flow table; {@link #ENTRIES} is a gauge, the others only grow. */
     public enum Counter {
@@ -120,6 +125,12 @@ public final class FlowTable {
     private final long[] keys;
     private final long[] timeoutNsByClass = new long[CLASSES];
     private final long[] published = new long[Counter.values().length];
+    /**
+     * Live entries per stable backend id ({@link BackendIds}), below {@link #COUNTED_BACKENDS}: written by the
+     * worker with a release store on every insert, free and rebind (a plain store on x86: nothing allocated, no
+     * lock), read by the control plane with {@link #flows(int)} and summed over workers off the hot path.
+     */
+    private final long[] flowsByBackend = new long[COUNTED_BACKENDS];
     private long hits;
     private long misses;
     private long evictions;
@@ -249,10 +260,13 @@ public final class FlowTable {
         } else if (expiredSlot >= 0) {
             victim = expiredSlot;
             expirations++;
+            countFlow(backendId(victim), -1);
         } else {
             victim = lru;
             evictions++;
+            countFlow(backendId(victim), -1);
         }
+        countFlow(backendId, 1);
         buckets[hashIndex(victim)] = tag;
         buckets[hashIndex(victim) + WAYS] = nowNs + timeoutNsByClass[timeoutClass];
         int k = victim * KEY_STRIDE;
@@ -274,6 +288,8 @@ public final class FlowTable {
 
     /** Moves the flow in {@code slot} to another backend (its old one went down or away). */
     public void rebind(int slot, int backendId, int generation) {
+        countFlow(backendId(slot), -1);
+        countFlow(backendId, 1);
         keys[slot * KEY_STRIDE + VALUE] = value(backendId, generation);
     }
 
@@ -331,6 +347,25 @@ public final class FlowTable {
     public void clear() {
         Arrays.fill(buckets, 0);
         entries = 0;
+        for (int i = 0; i < flowsByBackend.length; i++) {
+            LONGS.setRelease(flowsByBackend, i, 0L);
+        }
+    }
+
+    /**
+     * Live entries of the backend with stable id {@code backendId} as last written by the worker (any thread;
+     * 0 for an id at or above {@link #COUNTED_BACKENDS}). Expired entries count until a lookup or the sweep frees
+     * them, as for {@link Counter#ENTRIES}.
+     */
+    public long flows(int backendId) {
+        return backendId >= 0 && backendId < COUNTED_BACKENDS ? (long) LONGS.getAcquire(flowsByBackend, backendId)
+                : 0;
+    }
+
+    private void countFlow(int backendId, int delta) {
+        if (backendId >= 0 && backendId < COUNTED_BACKENDS) {
+            LONGS.setRelease(flowsByBackend, backendId, flowsByBackend[backendId] + delta);
+        }
     }
 
     /** The owner's current value of {@code c} (worker thread; tests). */
@@ -379,6 +414,7 @@ public final class FlowTable {
     private void free(int slot) {
         buckets[hashIndex(slot)] = 0;
         entries--;
+        countFlow(backendId(slot), -1);
     }
 
     private boolean sameKey(int slot, FlowKey key) {

@@ -18,6 +18,8 @@ public final class BackendHealth {
     private long checks;
     private long transitions;
     private String lastDetail = "";
+    /** The detail of the last failed probe ("" before any): why a down backend is down (dsrctl backends). */
+    private String lastFailure = "";
 
     /**
      * @param rise      consecutive successes to come up (>= 1)
@@ -40,6 +42,7 @@ public final class BackendHealth {
         checks++;
         lastDetail = detail == null ? "" : detail;
         if (result == ProbeResult.FAILURE) {
+            lastFailure = lastDetail;
             successes = 0;
             failures++;
             if (up && failures >= fall) {
@@ -84,6 +87,11 @@ public final class BackendHealth {
     /** Probes counted so far. */
     public long checks() {
         return checks;
+    }
+
+    /** Detail of the last failed probe, e.g. "connect: Connection refused" ("" before any failure). */
+    public String lastFailure() {
+        return lastFailure;
     }
 
     /** Detail of the last probe, e.g. "connect: Connection refused" or "HTTP 200". */

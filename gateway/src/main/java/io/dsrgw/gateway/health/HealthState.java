@@ -84,4 +84,10 @@ public final class HealthState {
         BackendHealth h = byKey.get(key);
         return h == null ? null : h.lastDetail();
     }
+
+    /** The detail of the last failed probe of {@code key} ("" before any failure), or null when not tracked. */
+    public synchronized String lastFailure(BackendKey key) {
+        BackendHealth h = byKey.get(key);
+        return h == null ? null : h.lastFailure();
+    }
 }

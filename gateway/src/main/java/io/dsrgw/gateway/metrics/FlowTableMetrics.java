@@ -44,6 +44,15 @@ public final class FlowTableMetrics {
         return sum;
     }
 
+    /** Live flows of the backend with stable id {@code backendId}, summed over the workers' tables (any thread). */
+    public long flows(int backendId) {
+        long sum = 0;
+        for (FlowTable t : tables) {
+            sum += t.flows(backendId);
+        }
+        return sum;
+    }
+
     /** Prints every counter as {@code name value}, one per line. */
     public void print(PrintStream out) {
         for (FlowTable.Counter c : FlowTable.Counter.values()) {

@@ -1,12 +1,16 @@
 package io.dsrgw.gateway.admin;
 
 import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dsrgw.conf.ConfigLoader;
 import io.dsrgw.conf.UnixSocketPaths;
 import io.dsrgw.gateway.cli.DsrctlMain;
 import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.control.ProbeRunner;
+import io.dsrgw.gateway.health.BackendKey;
 import io.dsrgw.gateway.health.HealthState;
+import io.dsrgw.gateway.health.ProbeResult;
 import io.dsrgw.gateway.metrics.FlowTableMetrics;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +51,7 @@ class AdminSocketTest {
     private Path socket;
     private GatewayControl control;
     private AdminSocketServer server;
+    private final HealthState health = new HealthState();
 
     private static String config(String dnsBackends) {
         return """
@@ -70,7 +75,7 @@ class AdminSocketTest {
         file = dir.resolve("gateway.conf");
         write(config("{ address = 10.0.3.20 }, { address = 10.0.3.21 }"));
         control = new GatewayControl(file, ConfigLoader.loadGateway(file), Duration.ZERO, System::nanoTime,
-                new HealthState(), ProbeRunner.NONE);
+                health, ProbeRunner.NONE);
         GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
         new FlowTableMetrics(metrics.registry());
         control.registerMetrics(metrics.registry());
@@ -133,11 +138,11 @@ class AdminSocketTest {
         Run backends = dsrctl("backends");
         assertEquals(0, backends.exit(), backends.err());
         assertEquals("""
-                VIP  BACKEND    TUNNEL  WEIGHT  STATE   HEALTH     OVERRIDE
-                web  10.0.3.10  ipip    100     active  unchecked  -
-                web  10.0.3.11  ipip    50      active  unchecked  -
-                dns  10.0.3.20  ipip    100     active  unchecked  -
-                dns  10.0.3.21  ipip    100     active  unchecked  -
+                VIP  BACKEND    TUNNEL  WEIGHT  STATE   HEALTH     OVERRIDE  FLOWS  REASON
+                web  10.0.3.10  ipip    100     active  unchecked  -         -      -
+                web  10.0.3.11  ipip    50      active  unchecked  -         -      -
+                dns  10.0.3.20  ipip    100     active  unchecked  -         -      -
+                dns  10.0.3.21  ipip    100     active  unchecked  -         -      -
                 """, backends.out());
     }
 
@@ -146,7 +151,7 @@ class AdminSocketTest {
         Run drain = dsrctl("drain", "web", "10.0.3.10");
         assertEquals(0, drain.exit(), drain.err());
         assertEquals("web 10.0.3.10: override drained (generation 2)\n", drain.out());
-        assertTrue(dsrctl("backends").out().contains("web  10.0.3.10  ipip    100     draining  unchecked  drained\n"));
+        assertTrue(dsrctl("backends").out().contains("web  10.0.3.10  ipip    100     draining  unchecked  drained "));
         Set<String> chosen = new HashSet<>();
         for (int port = 40000; port < 40200; port++) {
             Run e = dsrctl("explain", "tcp", "192.0.2.7:" + port, "10.100.0.1:80");
@@ -156,7 +161,7 @@ class AdminSocketTest {
         assertEquals(Set.of("backend 10.0.3.11"), chosen);
         Run undrain = dsrctl("undrain", "web", "10.0.3.10");
         assertEquals("web 10.0.3.10: override none (generation 3)\n", undrain.out());
-        assertTrue(dsrctl("backends").out().contains("web  10.0.3.10  ipip    100     active  unchecked  -\n"));
+        assertTrue(dsrctl("backends").out().contains("web  10.0.3.10  ipip    100     active  unchecked  - "));
     }
 
     @Test
@@ -165,10 +170,11 @@ class AdminSocketTest {
         assertEquals(0, w.exit(), w.err());
         assertEquals("web 10.0.3.11: override weight 0 (generation 2)\n", w.out());
         String backends = dsrctl("backends").out();
-        assertTrue(backends.contains("web  10.0.3.11  ipip    0       draining  unchecked  weight=0\n"), backends);
+        assertTrue(backends.contains("web  10.0.3.11  ipip    0       draining  unchecked  weight=0 "), backends);
         Run bad = dsrctl("weight", "web", "10.0.3.11", "70000");
         assertEquals(1, bad.exit());
-        assertEquals("dsrctl: weight: weight: 70000 (expected: 0..65535)\n", bad.err());
+        // The command's name once (the gateway's message already starts with it), not "weight: weight: ...".
+        assertEquals("dsrctl: weight: 70000 (expected: 0..65535)\n", bad.err());
     }
 
     @Test
@@ -180,12 +186,12 @@ class AdminSocketTest {
         assertEquals(0, reload.exit(), reload.err());
         assertTrue(reload.out().startsWith("reloaded (generation 4): "), reload.out());
         String backends = dsrctl("backends").out();
-        assertTrue(backends.contains("web  10.0.3.10  ipip    100     draining  unchecked  drained\n"), backends);
+        assertTrue(backends.contains("web  10.0.3.10  ipip    100     draining  unchecked  drained "), backends);
         assertFalse(backends.contains("10.0.3.21"), backends);
         // 10.0.3.21 comes back: its old override is gone (it was removed, so the operator's decision lapsed).
         write(config("{ address = 10.0.3.20 }, { address = 10.0.3.21 }"));
         assertEquals(0, dsrctl("reload").exit());
-        assertTrue(dsrctl("backends").out().contains("dns  10.0.3.21  ipip    100     active    unchecked  -\n"));
+        assertTrue(dsrctl("backends").out().contains("dns  10.0.3.21  ipip    100     active    unchecked  - "));
         assertTrue(dsrctl("status").out().contains("\noverrides 1\n"));
     }
 
@@ -194,7 +200,7 @@ class AdminSocketTest {
         write(config("{ address = 10.0.3.20, weight = -1 }"));
         Run r = dsrctl("reload");
         assertEquals(1, r.exit());
-        assertTrue(r.err().startsWith("dsrctl: reload: reload rejected, running config kept (1 error(s)):\n  "
+        assertTrue(r.err().startsWith("dsrctl: reload rejected, running config kept (1 error(s)):\n  "
                 + file + ":"), r.err());
         assertTrue(r.err().contains("weight"), r.err());
         assertTrue(dsrctl("status").out().contains("\ngeneration 1\n"));
@@ -224,12 +230,12 @@ class AdminSocketTest {
                 + String.format("hash 0x%016x", hash) + "\ngeneration 1\n", r.out());
         Run notVip = dsrctl("explain", "tcp", "192.0.2.7:5353", "10.100.0.2:53");
         assertEquals(1, notVip.exit());
-        assertEquals("dsrctl: explain: explain: 10.100.0.2 tcp port 53 is not a VIP service, the gateway drops it "
+        assertEquals("dsrctl: explain: 10.100.0.2 tcp port 53 is not a VIP service, the gateway drops it "
                 + "(drop_not_vip) (expected: a configured VIP address, protocol and port; see dsrctl vips)\n",
                 notVip.err());
         Run bad = dsrctl("explain", "tcp", "192.0.2.7", "10.100.0.1:80");
         assertEquals(1, bad.exit());
-        assertEquals("dsrctl: explain: explain: source 192.0.2.7 (expected: ADDRESS:PORT, e.g. 192.0.2.7:40000 or "
+        assertEquals("dsrctl: explain: source 192.0.2.7 (expected: ADDRESS:PORT, e.g. 192.0.2.7:40000 or "
                 + "[2001:db8::7]:40000)\n", bad.err());
     }
 
@@ -254,28 +260,38 @@ class AdminSocketTest {
     }
 
     @Test
-    void shouldExitTwoWithUsageOnBadCommandLines() {
+    void shouldExitTwoWithOneUsageLineOnBadCommandLines() {
         Run none = dsrctlRaw();
         assertEquals(2, none.exit());
-        assertTrue(none.err().startsWith("dsrctl: no command\nusage: dsrctl [--socket PATH] COMMAND [ARGS]\n"));
+        assertEquals("dsrctl: missing command (expected one of: status, vips, backends, drain, undrain, maint, unmaint, "
+                + "weight, reload, flows, explain, drain-gateway, undrain-gateway) (see 'dsrctl --help')\n",
+                none.err());
         Run unknown = dsrctl("frobnicate");
         assertEquals(2, unknown.exit());
-        assertTrue(unknown.err().startsWith("dsrctl: unknown command frobnicate (expected one of: status, vips, "
-                + "backends, drain, undrain, weight, reload, flows, explain, drain-gateway, undrain-gateway)\n"),
-                unknown.err());
+        assertTrue(unknown.err().startsWith("dsrctl: unknown command: 'frobnicate' (expected one of: status, vips, "
+                + "backends, drain, undrain, maint, unmaint, weight, reload, flows, explain, drain-gateway, "
+                + "undrain-gateway)"), unknown.err());
         Run arity = dsrctl("drain", "web");
         assertEquals(2, arity.exit());
-        assertTrue(arity.err().startsWith("dsrctl: drain: 1 argument(s) (expected: drain VIP BACKEND)\n"));
+        assertEquals("dsrctl: missing required parameter: 'BACKEND' (see 'dsrctl drain --help')\n", arity.err());
         assertEquals(2, dsrctlRaw("--socket").exit());
-        assertEquals(0, dsrctlRaw("--help").exit());
+        assertEquals(2, dsrctl("status", "extra").exit());
+        for (String[] help : new String[][] {{"--help"}, {"help"}, {"weight", "--help"}, {"help", "maint"}}) {
+            Run h = dsrctlRaw(help);
+            assertEquals(0, h.exit(), String.join(" ", help) + ": " + h.err());
+            assertTrue(h.out().startsWith("Usage: dsrctl"), h.out());
+        }
+        Run version = dsrctlRaw("explain", "--version");
+        assertEquals(0, version.exit());
+        assertEquals("dsrctl " + io.dsrgw.conf.cli.BuildInfo.version() + "\n", version.out());
     }
 
     @Test
     void shouldAnswerMalformedRequestsWithAnErrorAndStayUp() throws IOException {
         io.dsrgw.gateway.admin.AdminReply r = call("{\"command\":");
         assertFalse(r.ok());
-        assertTrue(r.error().startsWith("bad request: json: end of input at offset 11 (expected: a value)"),
-                r.error());
+        assertTrue(r.error().startsWith("bad request: json: Unexpected end-of-input within/between Object entries at "
+                + "offset 11 (expected: one JSON value)"), r.error());
         assertEquals("bad request (expected: {\"command\":\"NAME\",\"args\":[\"...\"]})", call("[1]").error());
         assertTrue(call("{\"command\":\"status\"}").ok());
     }
@@ -355,8 +371,8 @@ class AdminSocketTest {
         Run r = dsrctlRaw("--socket", tooLong, "status");
         assertEquals(2, r.exit());
         assertEquals("", r.out());
-        assertTrue(r.err().startsWith("dsrctl: --socket: \"" + tooLong + "\" is 138 bytes (expected: a unix socket "
-                + "path of at most 107 bytes)\nusage: dsrctl"), r.err());
+        assertEquals("dsrctl: --socket: \"" + tooLong + "\" is 138 bytes (expected: a unix socket path of at most "
+                + "107 bytes) (see 'dsrctl status --help')\n", r.err());
     }
 
     @Test
@@ -387,5 +403,158 @@ class AdminSocketTest {
         for (int g : AdminSocketServer.supplementaryGroups(self)) {
             assertTrue(AdminSocketServer.authorized(4242, 4242, self, 1000, g));
         }
+    }
+
+    /** The backends table's data rows, each split into its columns (REASON, the last, may contain spaces). */
+    private java.util.List<String[]> backendRows() {
+        Run r = dsrctl("backends");
+        assertEquals(0, r.exit(), r.err());
+        return r.out().lines().skip(1).map(l -> l.split("\\s+", 9)).toList();
+    }
+
+    private String[] row(String vip, String backend) {
+        return backendRows().stream().filter(c -> c[0].equals(vip) && c[1].equals(backend)).findFirst()
+                .orElseThrow(() -> new AssertionError("no row " + vip + " " + backend));
+    }
+
+    @Test
+    void shouldPutABackendInMaintenanceAsDownAndLeaveItAgainNamingTheReason() {
+        Run maint = dsrctl("maint", "web", "10.0.3.10");
+        assertEquals(0, maint.exit(), maint.err());
+        assertEquals("web 10.0.3.10: override maint (generation 2)\n", maint.out());
+        String[] r = row("web", "10.0.3.10");
+        assertEquals("down", r[4]);
+        assertEquals("maint", r[6]);
+        assertEquals("maint (operator)", r[8]);
+        // Down, not draining: no flow goes there any more, new or (in the data plane) pinned.
+        Set<String> chosen = new HashSet<>();
+        for (int port = 40000; port < 40100; port++) {
+            Run e = dsrctl("explain", "tcp", "192.0.2.7:" + port, "10.100.0.1:80");
+            chosen.add(e.out().lines().filter(l -> l.startsWith("backend ")).findFirst().orElseThrow());
+        }
+        assertEquals(Set.of("backend 10.0.3.11"), chosen);
+        dsrctl("drain", "web", "10.0.3.10");
+        assertEquals("maint,drained", row("web", "10.0.3.10")[6]);
+        Run unmaint = dsrctl("unmaint", "web", "10.0.3.10");
+        assertEquals("web 10.0.3.10: override drained (generation 4)\n", unmaint.out());
+        assertEquals("draining", row("web", "10.0.3.10")[4]);
+        assertEquals("-", row("web", "10.0.3.10")[8]);
+    }
+
+    @Test
+    void shouldClearAWeightOverrideWithResetAndKeepTheOtherOverrides() {
+        dsrctl("weight", "web", "10.0.3.11", "7");
+        dsrctl("drain", "web", "10.0.3.11");
+        assertEquals("drained,weight=7", row("web", "10.0.3.11")[6]);
+        assertEquals("7", row("web", "10.0.3.11")[3]);
+        Run reset = dsrctl("weight", "web", "10.0.3.11", "reset");
+        assertEquals(0, reset.exit(), reset.err());
+        assertEquals("web 10.0.3.11: override drained (generation 4)\n", reset.out());
+        assertEquals("50", row("web", "10.0.3.11")[3], "the configured weight again");
+        dsrctl("undrain", "web", "10.0.3.11");
+        assertEquals("-", row("web", "10.0.3.11")[6]);
+        assertTrue(dsrctl("status").out().contains("\noverrides 0\n"));
+        Run bad = dsrctl("weight", "web", "10.0.3.11", "heavy");
+        assertEquals(1, bad.exit());
+        assertEquals("dsrctl: weight: heavy (expected: 0..65535 or reset)\n", bad.err());
+    }
+
+    @Test
+    void shouldSayWhyABackendIsDownWithTheLastFailedProbe() {
+        BackendKey key = new BackendKey("dns", "10.0.3.21");
+        health.track(key, 1, 1, true);
+        health.record(key, ProbeResult.FAILURE, "connect: Connection refused");
+        control.healthChanged("dns");
+        String[] r = row("dns", "10.0.3.21");
+        assertEquals("down", r[4]);
+        assertEquals("down", r[5]);
+        assertEquals("health check: connect: Connection refused", r[8]);
+        // Up again: no reason, but the last error stays available to scripts.
+        health.record(key, ProbeResult.SUCCESS, "connected");
+        control.healthChanged("dns");
+        assertEquals("-", row("dns", "10.0.3.21")[8]);
+        JsonNode b = backendJson("dns", "10.0.3.21");
+        assertTrue(b.get("reason").isNull());
+        assertEquals("connect: Connection refused", b.get("last_probe_error").asText());
+    }
+
+    private JsonNode json(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "--json";
+        System.arraycopy(args, 0, all, 1, args.length);
+        Run r = dsrctl(all);
+        assertEquals(0, r.exit(), r.err());
+        try {
+            return new ObjectMapper().readTree(r.out());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + r.out(), e);
+        }
+    }
+
+    private JsonNode backendJson(String vip, String backend) {
+        for (JsonNode b : json("backends")) {
+            if (b.get("vip").asText().equals(vip) && b.get("address").asText().equals(backend)) {
+                return b;
+            }
+        }
+        throw new AssertionError("no backend " + vip + " " + backend);
+    }
+
+    @Test
+    void shouldAnswerEveryCommandWithJsonThatAJsonLibraryParses() {
+        JsonNode status = json("status");
+        assertEquals("running", status.get("state").asText());
+        assertEquals(2, status.get("vips").asInt());
+        assertEquals(0, status.get("counters").get("rx_packets").asLong());
+        assertEquals("web", status.get("vip_list").get(0).get("name").asText());
+        JsonNode vips = json("vips");
+        assertEquals(2, vips.size());
+        assertEquals("10.100.0.2", vips.get(1).get("address").asText());
+        assertEquals(53, vips.get(1).get("ports").get(0).asInt());
+        JsonNode backends = json("backends");
+        assertEquals(4, backends.size());
+        assertEquals(50, backends.get(1).get("weight").asInt());
+        assertTrue(backends.get(1).get("flows").isNull(), "not counted without flow tables");
+        assertEquals(0, json("flows").get("flow_entries").asLong());
+        JsonNode drained = json("drain", "web", "10.0.3.10");
+        assertTrue(drained.get("drained").asBoolean());
+        assertFalse(drained.get("maint").asBoolean());
+        assertTrue(drained.get("weight").isNull());
+        assertEquals(2, drained.get("generation").asInt());
+        // --json after the command too.
+        Run after = dsrctl("undrain", "web", "10.0.3.10", "--json");
+        assertEquals(0, after.exit(), after.err());
+        assertTrue(after.out().contains("\"drained\" : false"), after.out());
+        JsonNode explain = json("explain", "udp", "192.0.2.7:5353", "10.100.0.2:53");
+        assertEquals("dns", explain.get("vip").asText());
+        assertEquals("maglev", explain.get("source").asText());
+        assertTrue(json("reload").get("applied").asBoolean());
+        // A failure: JSON on stdout for scripts, the message on stderr for people, exit 1.
+        Run failed = dsrctl("--json", "drain", "nope", "10.0.3.10");
+        assertEquals(1, failed.exit());
+        assertEquals("dsrctl: drain: vip nope: not configured (expected one of: web, dns)\n", failed.err());
+        assertTrue(failed.out().contains("\"ok\" : false"), failed.out());
+    }
+
+    @Test
+    void shouldServeOnlyTheReadingCommandsOnTheReadOnlySocketToAnyone() throws Exception {
+        Path ro = dir.resolve("run/gateway-ro.sock");
+        try (AdminSocketServer readOnly = AdminSocketServer.startReadOnly(ro,
+                new AdminCommands(control, new MetricRegistry(), () -> 0))) {
+            assertEquals("rw-rw-rw-", PosixFilePermissions.toString(Files.getPosixFilePermissions(ro)));
+            for (String command : new String[] {"status", "vips", "backends", "flows"}) {
+                Run r = dsrctlRaw("--socket", ro.toString(), command);
+                assertEquals(0, r.exit(), command + ": " + r.err());
+            }
+            assertEquals(0, dsrctlRaw("--socket", ro.toString(), "explain", "udp", "192.0.2.7:5353",
+                    "10.100.0.2:53").exit());
+            Run drain = dsrctlRaw("--socket", ro.toString(), "drain", "web", "10.0.3.10");
+            assertEquals(1, drain.exit());
+            assertEquals("dsrctl: drain: refused on the read-only socket " + ro.toAbsolutePath() + " (expected: one "
+                    + "of backends, explain, flows, status, vips; changes go through admin.socket)\n", drain.err());
+            assertEquals(1, dsrctlRaw("--socket", ro.toString(), "reload").exit());
+            assertEquals("-", row("web", "10.0.3.10")[6], "nothing changed");
+        }
+        assertFalse(Files.exists(ro));
     }
 }

@@ -68,47 +68,66 @@ class GatewayMainTest {
     }
 
     @Test
-    void shouldRejectAnUnknownOptionNamingTheExpectedOnes() {
+    void shouldRejectAnUnknownOptionInOneLineEvenWhenRequiredOptionsAreMissingToo() {
         Result r = execute("replay", "--foo", "x");
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("dsr-gateway: unknown option --foo (expected: --config, --in, --out)\n"),
-                r.err());
-        assertTrue(r.err().contains("usage: dsr-gateway run --config FILE"), r.err());
+        assertEquals("dsr-gateway: unknown option: '--foo' (see 'dsr-gateway replay --help')\n", r.err());
         assertEquals("", r.out());
     }
 
     @Test
-    void shouldReportEveryKindOfUsageErrorPrecisely() {
-        assertUsage("dsr-gateway: missing command (expected: run, replay, check-config or --help)");
-        assertUsage("dsr-gateway: unknown command start (expected: run, replay, check-config or --help)", "start");
-        assertUsage("dsr-gateway: missing option --config (expected: --config FILE)", "run");
-        assertUsage("dsr-gateway: option --config needs a value (expected: --config FILE)", "run", "--config");
-        assertUsage("dsr-gateway: unknown option --in (expected: --config)", "run", "--config", "a", "--in", "b");
-        assertUsage("dsr-gateway: option --config given twice (expected: once)", "run", "--config", "a",
-                "--config=b");
-        assertUsage("dsr-gateway: missing option --out (expected: --out FILE.pcap)", "replay", "--config", "c",
-                "--in", "i");
-        assertUsage("dsr-gateway: unexpected argument extra (expected: options only: --config)", "run", "--config",
+    void shouldReportEveryKindOfUsageErrorPreciselyInOneLine() {
+        assertUsage("dsr-gateway: missing command (expected: run, replay, check-config or --help) (see 'dsr-gateway "
+                + "--help')");
+        assertUsage("dsr-gateway: unknown command: 'start' (expected one of: run, replay, check-config) (see "
+                + "'dsr-gateway --help')", "start");
+        assertUsage("dsr-gateway: missing required option: '--config=FILE' (see 'dsr-gateway run --help')", "run");
+        assertUsage("dsr-gateway: missing required parameter for option '--config' (FILE) (see 'dsr-gateway run "
+                + "--help')", "run", "--config");
+        assertUsage("dsr-gateway: unknown options: '--in', 'b' (see 'dsr-gateway run --help')", "run", "--config",
+                "a", "--in", "b");
+        assertUsage("dsr-gateway: option '--config' (FILE) should be specified only once (see 'dsr-gateway run "
+                + "--help')", "run", "--config", "a", "--config=b");
+        assertUsage("dsr-gateway: missing required option: '--out=OUT.pcap' (see 'dsr-gateway replay --help')",
+                "replay", "--config", "c", "--in", "i");
+        assertUsage("dsr-gateway: unexpected argument: 'extra' (see 'dsr-gateway run --help')", "run", "--config",
                 "c", "extra");
-        assertUsage("dsr-gateway: missing FILE (expected: check-config FILE)", "check-config");
-        assertUsage("dsr-gateway: unexpected argument b (expected: 1 argument)", "check-config", "a", "b");
-        assertUsage("dsr-gateway: unknown option -x (expected: no options)", "check-config", "-x");
+        assertUsage("dsr-gateway: missing required parameter: 'FILE' (see 'dsr-gateway check-config --help')",
+                "check-config");
+        assertUsage("dsr-gateway: unexpected argument: 'b' (see 'dsr-gateway check-config --help')", "check-config",
+                "a", "b");
+        assertUsage("dsr-gateway: unknown option: '-x' (see 'dsr-gateway check-config --help')", "check-config",
+                "-x");
     }
 
-    private static void assertUsage(String firstLine, String... args) {
+    private static void assertUsage(String line, String... args) {
         Result r = execute(args);
         assertEquals(2, r.code(), r.err());
-        assertEquals(firstLine, r.err().lines().findFirst().orElse(""));
-        assertFalse(r.err().contains("Exception"), r.err());
+        assertEquals(line + "\n", r.err(), "exactly one line on stderr");
+        assertEquals("", r.out());
     }
 
     @Test
-    void shouldPrintUsageOnHelpAndExitZero() {
-        for (String[] args : new String[][] {{"--help"}, {"-h"}, {"replay", "--help"}}) {
+    void shouldPrintHelpOnEveryCommandAndExitZero() {
+        for (String[] args : new String[][] {{"--help"}, {"-h"}, {"help"}, {"replay", "--help"}, {"run", "-h"},
+            {"check-config", "--help"}, {"help", "replay"}}) {
             Result r = execute(args);
-            assertEquals(0, r.code());
-            assertTrue(r.out().startsWith("usage: dsr-gateway run --config FILE"), r.out());
+            assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.out().startsWith("Usage: dsr-gateway"), r.out());
+            assertEquals("", r.err());
         }
+        assertTrue(execute("replay", "--help").out().contains("--in=IN.pcap"));
+    }
+
+    @Test
+    void shouldPrintExactlyTheProgramAndItsVersionOnEveryCommand() {
+        for (String[] args : new String[][] {{"--version"}, {"-V"}, {"run", "--version"}, {"check-config", "-V"}}) {
+            Result r = execute(args);
+            assertEquals(0, r.code(), r.err());
+            assertEquals("dsr-gateway " + io.dsrgw.conf.cli.BuildInfo.version() + "\n", r.out());
+        }
+        assertTrue(io.dsrgw.conf.cli.BuildInfo.version().matches("\\d+\\.\\d+\\.\\d+.*"),
+                "the version Maven filtered in: " + io.dsrgw.conf.cli.BuildInfo.version());
     }
 
     @Test

@@ -108,6 +108,19 @@ class GatewayControlTest {
         return ForwardingSnapshot.NONE;
     }
 
+    /** Issue 13: SIGTERM right after start closed the control while probes still reported. */
+    @Test
+    void shouldIgnoreAHealthChangeReportedAfterClose() throws Exception {
+        start(config(web("{ address = 10.0.3.10 }, { address = 10.0.3.11 }")), Duration.ZERO).start();
+        control.close();
+        BackendKey key = new BackendKey("web", "10.0.3.10");
+        health.track(key, 1, 1, true);
+        // Was: NullPointerException from the listener on the prober's thread (here: the caller's).
+        org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> health.record(key, ProbeResult.FAILURE,
+                "connect: Connection refused"));
+        assertEquals(Health.DOWN, health.health(key));
+    }
+
     @Test
     void shouldProbeEachBackendWithItsOwnHealthCheckWhenItHasOne() throws Exception {
         start(config(web("{ address = 10.0.3.10 }, { address = 10.0.3.11, health-check { type = https, port = 8443, "

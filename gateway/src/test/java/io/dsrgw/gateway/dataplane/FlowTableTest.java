@@ -174,4 +174,37 @@ class FlowTableTest {
         assertEquals(4, t.backendId(slot));
         assertEquals(2, t.generation(slot));
     }
+
+    @Test
+    void shouldCountLiveFlowsPerBackendThroughInsertRebindEvictionExpiryAndClear() {
+        FlowTable t = new FlowTable(16, TIMEOUTS); // two buckets of 8; hash 5 uses both: room for 16 flows
+        long hash = 5;
+        int[] slots = new int[16];
+        for (int i = 0; i < 16; i++) {
+            slots[i] = t.insert(tcp(i, 1000 + i), hash, i < 10 ? 1 : 2, 0, FlowTable.CLASS_TCP_ESTABLISHED, i);
+        }
+        assertEquals(10, t.flows(1));
+        assertEquals(6, t.flows(2));
+        t.rebind(slots[0], 3, 1);
+        assertEquals(9, t.flows(1));
+        assertEquals(1, t.flows(3));
+        t.remove(slots[1]);
+        assertEquals(8, t.flows(1));
+        // The table is full again after this one; the next insert evicts the least recently seen flow (backend 3's,
+        // inserted at t=0) in favour of backend 4.
+        t.insert(tcp(100, 1), hash, 2, 0, FlowTable.CLASS_TCP_ESTABLISHED, 20);
+        assertEquals(7, t.flows(2));
+        t.insert(tcp(101, 1), hash, 4, 0, FlowTable.CLASS_TCP_ESTABLISHED, 21);
+        assertEquals(0, t.flows(3));
+        assertEquals(1, t.flows(4));
+        // Expiry: everything idle beyond the established timeout (100 s) is swept.
+        t.sweep(200 * S, 8);
+        assertEquals(0, t.flows(1) + t.flows(2) + t.flows(4));
+        assertEquals(0, t.get(FlowTable.Counter.ENTRIES));
+        t.insert(tcp(1, 1), hash, 1, 0, FlowTable.CLASS_UDP, 300 * S);
+        t.clear();
+        assertEquals(0, t.flows(1));
+        assertEquals(0, t.flows(-1), "an id out of range counts nothing");
+        assertEquals(0, t.flows(FlowTable.COUNTED_BACKENDS));
+    }
 }
