@@ -100,7 +100,9 @@ public final class UnixDatagramSocket implements AutoCloseable {
             MemorySegment buf = a.allocate(Math.max(1, message.length));
             MemorySegment.copy(message, 0, buf, ValueLayout.JAVA_BYTE, 0, message.length);
             MemorySegment st = Native.state();
-            long n = Native.sendto(st, fd, buf.address(), message.length, 0, sa.address(), length);
+            // Never blocks: a receiver that does not read (a hung manager) must not stop the sender's thread.
+            long n = Native.sendto(st, fd, buf.address(), message.length, Native.MSG_DONTWAIT, sa.address(),
+                    length);
             if (n < 0) {
                 throw new LinuxException("sendto", "AF_UNIX, " + address, Native.errno(st));
             }

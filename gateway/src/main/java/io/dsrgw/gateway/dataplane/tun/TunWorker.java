@@ -114,6 +114,19 @@ public final class TunWorker implements Runnable {
     /** When the worker forwarded its first packet (0: not yet); the SCHED_FIFO switch counts from it. */
     private long firstPacketNs;
     private boolean realtimePending = DEFAULT_REALTIME_PRIORITY != 0;
+    /**
+     * Liveness for systemd's watchdog ({@code io.dsrgw.gateway.service}): the clock of the worker's latest batch,
+     * written once per batch (an idle worker still passes by every poll timeout, 100 ms). 0 before the first.
+     */
+    private volatile long heartbeatNs;
+    /**
+     * Tests only: the System.nanoTime() from which this worker stops making progress (a stuck worker, as a watchdog
+     * must notice), 0 for never. Set by the system property {@value #STALL_PROPERTY} (milliseconds after the
+     * worker's construction) for worker 0; unset in production.
+     */
+    private final long stallAtNs;
+    /** System property (tests): worker 0 stalls this many milliseconds after it was created. */
+    public static final String STALL_PROPERTY = "dsrgw.test.stall-worker-after-ms";
 
     /**
      * @param id        worker number (thread name, logs)
@@ -145,6 +158,8 @@ public final class TunWorker implements Runnable {
         this.readsWanted = batchSize;
         this.sink = new BatchSink();
         this.lookups = new FlowLookupMailbox(id);
+        long stallAfterMs = id == 0 ? Long.getLong(STALL_PROPERTY, -1L) : -1L;
+        this.stallAtNs = stallAfterMs < 0 ? 0 : (System.nanoTime() + stallAfterMs * 1_000_000L) | 1;
     }
 
     private static TunReadBatch openReads(int id, TunDevice tun, MemorySegment[] slots) {
@@ -205,6 +220,11 @@ public final class TunWorker implements Runnable {
         return counters;
     }
 
+    /** The System.nanoTime() of the worker's latest batch (at least every 100 ms while it runs); 0 before the first. */
+    public long heartbeatNs() {
+        return heartbeatNs;
+    }
+
     /** Asks the loop to end; it does within one poll timeout (100 ms). */
     public void stop() {
         running = false;
@@ -239,6 +259,10 @@ public final class TunWorker implements Runnable {
             pipeline.snapshot(holder.get());
             // One clock read per batch: ICMP rate limit and flow-table timeouts.
             long nowNs = System.nanoTime();
+            heartbeatNs = nowNs;
+            if (stallAtNs != 0 && nowNs - stallAtNs >= 0) {
+                stall();
+            }
             pipeline.beginBatch(nowNs);
             int n = reads != null ? readBatch(slots) : 0;
             while (reads == null && n < slots.length) {
@@ -269,6 +293,19 @@ public final class TunWorker implements Runnable {
                 Poll.pollIn(pollFds, POLL_TIMEOUT_MS);
             } else if (realtimePending) {
                 realtimeOnceWarm(nowNs);
+            }
+        }
+    }
+
+    /** Tests only ({@link #STALL_PROPERTY}): no more batches, no heartbeat, until stopped. */
+    private void stall() {
+        LOG.warn("worker {}: stalled on purpose ({}); no more packets until stopped", id, STALL_PROPERTY);
+        while (running) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
