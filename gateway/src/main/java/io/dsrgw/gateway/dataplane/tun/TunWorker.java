@@ -120,13 +120,14 @@ public final class TunWorker implements Runnable {
      */
     private volatile long heartbeatNs;
     /**
-     * Tests only: the System.nanoTime() from which this worker stops making progress (a stuck worker, as a watchdog
-     * must notice), 0 for never. Set by the system property {@value #STALL_PROPERTY} (milliseconds after the
-     * worker's construction) for worker 0; unset in production.
+     * Tests only: worker 0 stops making progress (a stuck worker, as systemd's watchdog must notice) once this file
+     * exists, checked at most every 100 ms. Set by the system property {@value #STALL_PROPERTY}; null (never) in
+     * production, where the check is one comparison per batch.
      */
-    private final long stallAtNs;
-    /** System property (tests): worker 0 stalls this many milliseconds after it was created. */
-    public static final String STALL_PROPERTY = "dsrgw.test.stall-worker-after-ms";
+    private final java.nio.file.Path stallFile;
+    private long stallCheckNs;
+    /** System property (tests): the path of the file whose existence stalls worker 0. */
+    public static final String STALL_PROPERTY = "dsrgw.test.stall-worker-file";
 
     /**
      * @param id        worker number (thread name, logs)
@@ -158,8 +159,8 @@ public final class TunWorker implements Runnable {
         this.readsWanted = batchSize;
         this.sink = new BatchSink();
         this.lookups = new FlowLookupMailbox(id);
-        long stallAfterMs = id == 0 ? Long.getLong(STALL_PROPERTY, -1L) : -1L;
-        this.stallAtNs = stallAfterMs < 0 ? 0 : (System.nanoTime() + stallAfterMs * 1_000_000L) | 1;
+        String stall = id == 0 ? System.getProperty(STALL_PROPERTY) : null;
+        this.stallFile = stall == null || stall.isEmpty() ? null : java.nio.file.Path.of(stall);
     }
 
     private static TunReadBatch openReads(int id, TunDevice tun, MemorySegment[] slots) {
@@ -260,8 +261,11 @@ public final class TunWorker implements Runnable {
             // One clock read per batch: ICMP rate limit and flow-table timeouts.
             long nowNs = System.nanoTime();
             heartbeatNs = nowNs;
-            if (stallAtNs != 0 && nowNs - stallAtNs >= 0) {
-                stall();
+            if (stallFile != null && nowNs - stallCheckNs > 100_000_000L) {
+                stallCheckNs = nowNs;
+                if (java.nio.file.Files.exists(stallFile)) {
+                    stall();
+                }
             }
             pipeline.beginBatch(nowNs);
             int n = reads != null ? readBatch(slots) : 0;
@@ -299,7 +303,7 @@ public final class TunWorker implements Runnable {
 
     /** Tests only ({@link #STALL_PROPERTY}): no more batches, no heartbeat, until stopped. */
     private void stall() {
-        LOG.warn("worker {}: stalled on purpose ({}); no more packets until stopped", id, STALL_PROPERTY);
+        LOG.warn("worker {}: stalled on purpose ({} exists); no more packets until stopped", id, stallFile);
         while (running) {
             try {
                 Thread.sleep(50);
