@@ -9,8 +9,9 @@
 # clang, llvm, libbpf-dev, libbpf1, bpftool: the gateway build compiles its XDP program (gateway/src/main/bpf) with
 # clang -target bpf; libbpf1 loads it at run time, bpftool runs gateway/src/test/bpf/smoke.sh.
 # systemd: systemd-analyze verify on dist/systemd/*.service (io.dsrgw.harness.ops.SystemdUnitsTest); lintian,
-# fakeroot: the Debian packages (dist/deb) are built and checked; adduser: their postinst creates the dsrgw user.
-DSRGW_APT_PACKAGES="systemd lintian fakeroot adduser iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev ethtool bird2"
+# binutils (strip): the Debian packages (dist/deb) are built and checked; adduser: their postinst creates the dsrgw
+# user.
+DSRGW_APT_PACKAGES="systemd lintian binutils adduser iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev ethtool bird2"
 
 dsrgw_install_packages() {
   local missing=()
