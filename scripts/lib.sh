@@ -8,7 +8,11 @@
 # VIPs over BGP to a router with ECMP).
 # clang, llvm, libbpf-dev, libbpf1, bpftool: the gateway build compiles its XDP program (gateway/src/main/bpf) with
 # clang -target bpf; libbpf1 loads it at run time, bpftool runs gateway/src/test/bpf/smoke.sh.
-DSRGW_APT_PACKAGES="iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev ethtool bird2 asciidoctor"
+# systemd: systemd-analyze verify on dist/systemd/*.service (io.dsrgw.harness.ops.SystemdUnitsTest); lintian,
+# binutils (strip): the Debian packages (dist/deb) are built and checked; adduser: their postinst creates the dsrgw
+# user.
+# asciidoctor: picocli man pages (dist).
+DSRGW_APT_PACKAGES="systemd lintian binutils adduser iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev ethtool bird2 asciidoctor"
 
 dsrgw_install_packages() {
   local missing=()

@@ -42,6 +42,7 @@ final class Native {
     static final int F_SETFL = 4;
 
     // <bits/socket.h>, <bits/socket_type.h>
+    static final int AF_UNIX = 1;
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
     static final int SOCK_DGRAM = 2;
@@ -81,6 +82,8 @@ final class Native {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle SOCKET = capture("socket",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = capture("bind",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = capture("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle GETSOCKOPT = capture("getsockopt",
@@ -249,6 +252,14 @@ final class Native {
     static int socket(MemorySegment st, int domain, int type, int protocol) {
         try {
             return (int) SOCKET.invokeExact(st, domain, type, protocol);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int bind(MemorySegment st, int fd, MemorySegment address, int length) {
+        try {
+            return (int) BIND.invokeExact(st, fd, address, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -67,6 +67,8 @@ final class RunCommand {
     private final PrintStream out;
     private final PrintStream err;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
+    /** Issue 13: systemd notifications; nothing without NOTIFY_SOCKET. */
+    private final io.dsrgw.agent.health.AgentService service = io.dsrgw.agent.health.AgentService.fromEnvironment();
     private final AgentHealth health;
     /** Kernel mode: where the tunnel devices' and the filter's counters are read (null: none). */
     private final Host host;
@@ -307,9 +309,12 @@ final class RunCommand {
      */
     private void readBack() {
         try {
-            health.checked(reconciler.plan());
+            io.dsrgw.agent.plan.Plan readBack = reconciler.plan();
+            health.checked(readBack);
+            service.checked(readBack); // issue 13: systemd READY=1 on the first clean read-back, STATUS=
         } catch (IOException | PlanException | RuntimeException e) {
             health.checkFailed(e.getMessage() == null ? e.toString() : e.getMessage());
+            service.checkFailed(e.getMessage() == null ? e.toString() : e.getMessage());
         }
         if (host != null && !kernelDevices.isEmpty()) {
             try {
@@ -342,6 +347,7 @@ final class RunCommand {
                     Runtime.getRuntime().halt(128 + 15);
                 }
                 LOG.info("SIG{} received: stopping", name);
+                service.stopping();
                 stopRequested.countDown();
             });
         }

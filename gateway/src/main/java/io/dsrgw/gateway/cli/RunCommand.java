@@ -26,6 +26,7 @@ import io.dsrgw.gateway.dataplane.xdp.XdpDataPlane;
 import io.dsrgw.gateway.metrics.FlowTableMetrics;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
 import io.dsrgw.gateway.metrics.XdpMetrics;
+import io.dsrgw.gateway.service.GatewayService;
 import io.dsrgw.gateway.dataplane.WorkerCounters;
 import io.dsrgw.conf.XdpConfig;
 import io.dsrgw.linux.Capabilities;
@@ -109,6 +110,8 @@ final class RunCommand {
     private volatile boolean forwarding;
     /** Issue 12: the VIP routes BIRD announces (announce.table); withdrawn first on SIGTERM. */
     private volatile Announcer announcer;
+    /** Issue 13: systemd notifications (READY, STATUS, RELOADING, WATCHDOG); does nothing without NOTIFY_SOCKET. */
+    private final GatewayService service = GatewayService.fromEnvironment();
 
     private RunCommand(GatewayConfig config, Path configFile, ForwardingSnapshot snapshot, PrintStream out,
                        PrintStream err) {
@@ -273,6 +276,9 @@ final class RunCommand {
         forwarding = true;
         // The data plane forwards: only now may the routers send traffic here (a restart announces no earlier).
         announce.ready();
+        service.started(control, xdp == null ? device : String.join(",", config.ingress().xdp().interfaces())
+                + " (XDP), slow path " + device, workers.stream().<java.util.function.LongSupplier>map(
+                w -> w::heartbeatNs).toList());
         Thread retry = new Thread(() -> {
             while (!shuttingDown) {
                 try {
@@ -521,6 +527,7 @@ final class RunCommand {
 
     private void onShutdown() {
         shuttingDown = true;
+        service.stopping();
         withdrawAndGrace();
         cleanup();
         stopped.countDown();

@@ -22,6 +22,22 @@ final class ControlListeners {
 
     private final List<Consumer<ReloadResult>> reload = new CopyOnWriteArrayList<>();
     private final List<Consumer<ForwardingSnapshot>> snapshot = new CopyOnWriteArrayList<>();
+    private final List<Runnable> reloading = new CopyOnWriteArrayList<>();
+
+    void onReloading(Runnable listener) {
+        reloading.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Tells every reloading listener that a reload attempt starts. */
+    void reloading() {
+        for (Runnable l : reloading) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                LOG.error("reloading listener failed: {}", e.toString());
+            }
+        }
+    }
 
     void onReload(Consumer<ReloadResult> listener) {
         reload.add(Objects.requireNonNull(listener, "listener"));

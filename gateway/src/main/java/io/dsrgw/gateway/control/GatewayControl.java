@@ -92,6 +92,14 @@ public final class GatewayControl implements AutoCloseable {
     }
 
     /**
+     * Adds a listener called when a reload attempt starts, before the file is read (on the reloading thread, the
+     * control locked): e.g. systemd's RELOADING=1; the {@link #onReload} listeners hear how it ended.
+     */
+    public synchronized void onReloading(Runnable listener) {
+        listeners.onReloading(listener);
+    }
+
+    /**
      * Adds a listener called with every snapshot published after this call (reloads, health changes, operator
      * overrides, grace expiries), on the publishing thread while the control is locked: e.g. to make the VIP
      * routes follow the VIPs. Exceptions are logged.
@@ -158,6 +166,7 @@ public final class GatewayControl implements AutoCloseable {
 
     /** Reloads the config file now ({@link ConfigReloader}). Never throws for a bad file. */
     public synchronized ReloadResult reload() {
+        listeners.reloading();
         return reloader.reload();
     }
 

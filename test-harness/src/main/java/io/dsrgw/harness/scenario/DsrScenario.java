@@ -79,8 +79,15 @@ public final class DsrScenario implements AutoCloseable {
         private String httpListenHost = VIP;
         private boolean xdpGatewayLink;
         private boolean agentMssClamp = true;
+        private Map<String, String> gatewayEnvironment = Map.of();
 
         private Builder() {
+        }
+
+        /** Extra environment of the gateway process (e.g. NOTIFY_SOCKET, DSRGW_JAVA_OPTS); default none. */
+        public Builder gatewayEnvironment(Map<String, String> env) {
+            this.gatewayEnvironment = Map.copyOf(env);
+            return this;
         }
 
         /** Whether the agents clamp the MSS of their SYN-ACKs to fit the tunnel (default true, the agent's default). */
@@ -247,7 +254,7 @@ public final class DsrScenario implements AutoCloseable {
                 "logs/gateway" + (gatewayStarts == 1 ? "" : "-" + gatewayStarts) + ".log");
         gateway = ManagedProcess.start("gateway", topology.gateway(),
                 List.of(options.distributions.gatewayLauncher().toString(), "run", "--config",
-                        gatewayConfigFile().toString()), log, Map.of());
+                        gatewayConfigFile().toString()), log, options.gatewayEnvironment);
         gateway.awaitLine(GATEWAY_READY, options.readyTimeout);
     }
 

@@ -114,6 +114,20 @@ public final class TunWorker implements Runnable {
     /** When the worker forwarded its first packet (0: not yet); the SCHED_FIFO switch counts from it. */
     private long firstPacketNs;
     private boolean realtimePending = DEFAULT_REALTIME_PRIORITY != 0;
+    /**
+     * Liveness for systemd's watchdog ({@code io.dsrgw.gateway.service}): the clock of the worker's latest batch,
+     * written once per batch (an idle worker still passes by every poll timeout, 100 ms). 0 before the first.
+     */
+    private volatile long heartbeatNs;
+    /**
+     * Tests only: worker 0 stops making progress (a stuck worker, as systemd's watchdog must notice) once this file
+     * exists, checked at most every 100 ms. Set by the system property {@value #STALL_PROPERTY}; null (never) in
+     * production, where the check is one comparison per batch.
+     */
+    private final java.nio.file.Path stallFile;
+    private long stallCheckNs;
+    /** System property (tests): the path of the file whose existence stalls worker 0. */
+    public static final String STALL_PROPERTY = "dsrgw.test.stall-worker-file";
 
     /**
      * @param id        worker number (thread name, logs)
@@ -145,6 +159,8 @@ public final class TunWorker implements Runnable {
         this.readsWanted = batchSize;
         this.sink = new BatchSink();
         this.lookups = new FlowLookupMailbox(id);
+        String stall = id == 0 ? System.getProperty(STALL_PROPERTY) : null;
+        this.stallFile = stall == null || stall.isEmpty() ? null : java.nio.file.Path.of(stall);
     }
 
     private static TunReadBatch openReads(int id, TunDevice tun, MemorySegment[] slots) {
@@ -205,6 +221,11 @@ public final class TunWorker implements Runnable {
         return counters;
     }
 
+    /** The System.nanoTime() of the worker's latest batch (at least every 100 ms while it runs); 0 before the first. */
+    public long heartbeatNs() {
+        return heartbeatNs;
+    }
+
     /** Asks the loop to end; it does within one poll timeout (100 ms). */
     public void stop() {
         running = false;
@@ -239,6 +260,13 @@ public final class TunWorker implements Runnable {
             pipeline.snapshot(holder.get());
             // One clock read per batch: ICMP rate limit and flow-table timeouts.
             long nowNs = System.nanoTime();
+            heartbeatNs = nowNs;
+            if (stallFile != null && nowNs - stallCheckNs > 100_000_000L) {
+                stallCheckNs = nowNs;
+                if (java.nio.file.Files.exists(stallFile)) {
+                    stall();
+                }
+            }
             pipeline.beginBatch(nowNs);
             int n = reads != null ? readBatch(slots) : 0;
             while (reads == null && n < slots.length) {
@@ -269,6 +297,19 @@ public final class TunWorker implements Runnable {
                 Poll.pollIn(pollFds, POLL_TIMEOUT_MS);
             } else if (realtimePending) {
                 realtimeOnceWarm(nowNs);
+            }
+        }
+    }
+
+    /** Tests only ({@link #STALL_PROPERTY}): no more batches, no heartbeat, until stopped. */
+    private void stall() {
+        LOG.warn("worker {}: stalled on purpose ({} exists); no more packets until stopped", id, stallFile);
+        while (running) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
