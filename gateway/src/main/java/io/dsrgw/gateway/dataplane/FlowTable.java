@@ -126,6 +126,9 @@ public final class FlowTable {
     private long expirations;
     private long entries;
     private int sweepBucket;
+    /** Issue 13: live entries per backend id (owner thread), and their published copy (replaced when it grows). */
+    private long[] flowsByBackend = new long[0];
+    private volatile long[] publishedFlowsByBackend = new long[0];
 
     /**
      * @param capacity slots, rounded up to a power of two and at least {@link #WAYS}; at most {@link #MAX_CAPACITY}
@@ -249,10 +252,13 @@ public final class FlowTable {
         } else if (expiredSlot >= 0) {
             victim = expiredSlot;
             expirations++;
+            countFlow(backendId(victim), -1);
         } else {
             victim = lru;
             evictions++;
+            countFlow(backendId(victim), -1);
         }
+        countFlow(backendId, 1);
         buckets[hashIndex(victim)] = tag;
         buckets[hashIndex(victim) + WAYS] = nowNs + timeoutNsByClass[timeoutClass];
         int k = victim * KEY_STRIDE;
@@ -274,6 +280,8 @@ public final class FlowTable {
 
     /** Moves the flow in {@code slot} to another backend (its old one went down or away). */
     public void rebind(int slot, int backendId, int generation) {
+        countFlow(backendId(slot), -1);
+        countFlow(backendId, 1);
         keys[slot * KEY_STRIDE + VALUE] = value(backendId, generation);
     }
 
@@ -331,6 +339,7 @@ public final class FlowTable {
     public void clear() {
         Arrays.fill(buckets, 0);
         entries = 0;
+        Arrays.fill(flowsByBackend, 0);
     }
 
     /** The owner's current value of {@code c} (worker thread; tests). */
@@ -351,6 +360,43 @@ public final class FlowTable {
         LONGS.setRelease(published, Counter.EVICTIONS.ordinal(), evictions);
         LONGS.setRelease(published, Counter.EXPIRATIONS.ordinal(), expirations);
         LONGS.setRelease(published, Counter.ENTRIES.ordinal(), entries);
+        long[] f = flowsByBackend;
+        long[] p = publishedFlowsByBackend;
+        for (int i = 0; i < f.length && i < p.length; i++) {
+            LONGS.setRelease(p, i, f[i]);
+        }
+    }
+
+    /**
+     * Makes room for backend ids {@code 0..ids-1} in the per-backend entry counts (owner thread, between batches,
+     * e.g. on a snapshot switch; allocates only when they grow). Entries of ids beyond it are not counted per
+     * backend (they are in {@code entries}).
+     */
+    public void ensureBackends(int ids) {
+        if (ids <= flowsByBackend.length) {
+            return;
+        }
+        int length = Math.max(ids, 2 * flowsByBackend.length);
+        flowsByBackend = Arrays.copyOf(flowsByBackend, length);
+        publishedFlowsByBackend = Arrays.copyOf(flowsByBackend, length);
+    }
+
+    /** Live entries of backend {@code id} (owner thread; tests). */
+    public long flows(int id) {
+        return id >= 0 && id < flowsByBackend.length ? flowsByBackend[id] : 0;
+    }
+
+    /** Live entries of backend {@code id} at the last {@link #publishCounters()} (any thread). */
+    public long publishedFlows(int id) {
+        long[] p = publishedFlowsByBackend;
+        return id >= 0 && id < p.length ? (long) LONGS.getAcquire(p, id) : 0;
+    }
+
+    private void countFlow(int id, int delta) {
+        long[] f = flowsByBackend;
+        if (id >= 0 && id < f.length) {
+            f[id] += delta;
+        }
     }
 
     /** The last published value of {@code c} (any thread). */
@@ -379,6 +425,7 @@ public final class FlowTable {
     private void free(int slot) {
         buckets[hashIndex(slot)] = 0;
         entries--;
+        countFlow(backendId(slot), -1);
     }
 
     private boolean sameKey(int slot, FlowKey key) {

@@ -28,6 +28,16 @@ public final class FlowTableMetrics {
             }
             return sum;
         });
+        registry.register(PerBackend.FLOWS, (Gauge<PerBackend>) () -> this::backendFlows);
+    }
+
+    /** Live entries pinned to backend {@code id} (stable id), summed over the tables' published counts. */
+    public long backendFlows(int id) {
+        long sum = 0;
+        for (FlowTable t : tables) {
+            sum += t.publishedFlows(id);
+        }
+        return sum;
     }
 
     /** Adds a worker's table. */
