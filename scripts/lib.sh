@@ -8,7 +8,7 @@
 # VIPs over BGP to a router with ECMP).
 # clang, llvm, libbpf-dev, libbpf1, bpftool: the gateway build compiles its XDP program (gateway/src/main/bpf) with
 # clang -target bpf; libbpf1 loads it at run time, bpftool runs gateway/src/test/bpf/smoke.sh.
-DSRGW_APT_PACKAGES="iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev ethtool bird2"
+DSRGW_APT_PACKAGES="iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev ethtool bird2 chromium"
 
 dsrgw_install_packages() {
   local missing=()
