@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * The admin HTTP endpoint ({@code admin.http}, default {@code 127.0.0.1:9180}), loopback only:
  * <ul>
  *   <li>{@code GET /metrics}: Prometheus text format 0.0.4 written by the official client
- *       ({@link GatewayPrometheus}: names per the Prometheus rules, README "Metrics reference");</li>
+ *       ({@link GatewayPrometheus}: names per the Prometheus rules, README "Metrics, status page and dashboard");</li>
  *   <li>{@code GET /api/status}: the {@code dsrctl status} tree as JSON, with per-backend packets, bytes and
  *       flows ({@link #statusJson});</li>
  *   <li>{@code GET /}: the status page (classpath resource {@code status.html}: inline CSS and JS, no external

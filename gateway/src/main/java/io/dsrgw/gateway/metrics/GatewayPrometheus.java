@@ -43,7 +43,7 @@ import java.util.function.Supplier;
  * backends and states, health checks) and the status tree that {@code dsrctl status} prints (weights, overrides,
  * announcements). The Dropwizard bridge of the Prometheus client would export the registry's names as they are;
  * the names here follow the Prometheus rules instead ({@code dsrgw_} prefix, {@code _total} counters, base units,
- * labels for what is one quantity split by a dimension). README.md "Metrics reference" maps the old names.
+ * labels for what is one quantity split by a dimension). README.md "Metrics, status page and dashboard" maps the old names.
  *
  * <p>Per-backend series are kept for every backend id seen since start (ids are never reused; a removed backend's
  * counters stay, so that the per-VIP sums never go backwards).
@@ -197,13 +197,25 @@ public final class GatewayPrometheus {
 
     // ------------------------------------------------------------------------------------------ data plane
 
+    /**
+     * The exported name of data-plane counter {@code c}: {@code dsrgw_packets_dropped_total} (label {@code reason})
+     * for the drops, else its own {@code dsrgw_..._total}.
+     */
+    public static String counterName(CounterSet c) {
+        if (c.id().startsWith("drop_")) {
+            return PREFIX + "packets_dropped_total";
+        }
+        String[] nh = COUNTERS.get(c.id());
+        return PREFIX + (nh != null ? nh[0] : c.id()) + "_total";
+    }
+
     private void registerDataPlane() {
         for (CounterSet c : CounterSet.all()) {
             String[] nh = COUNTERS.get(c.id());
             if (c.id().startsWith("drop_")) {
                 continue;
             }
-            String name = nh != null ? nh[0] : c.id();
+            String name = counterName(c).substring(PREFIX.length(), counterName(c).length() - "_total".length());
             String help = nh != null ? nh[1] : "Data-plane counter " + c.id() + ".";
             counter(name, help, cb -> cb.call(gauge(c.id())));
         }

@@ -6,6 +6,7 @@ import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.control.ProbeRunner;
 import io.dsrgw.gateway.health.HealthState;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
+import io.dsrgw.gateway.metrics.GatewayPrometheus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +60,13 @@ class AdminHttpServerTest {
             assertTrue(m.body().contains("dsrgw_packets_dropped_total{reason=\"no_backend\"} 0.0\n"));
             assertTrue(m.body().contains("dsrgw_backend_weight{backend=\"10.0.3.10\",vip=\"web\"} "), m.body());
             assertTrue(m.body().contains("dsrgw_build_info{java_version=\""), m.body());
+            for (io.dsrgw.gateway.dataplane.CounterSet c : io.dsrgw.gateway.dataplane.CounterSet.all()) {
+                // No counter is lost in the renaming: drops as a reason, the others under their _total name.
+                String expected = c.id().startsWith("drop_")
+                        ? "dsrgw_packets_dropped_total{reason=\"" + c.id().substring(5) + "\"} 0.0\n"
+                        : "# TYPE " + GatewayPrometheus.counterName(c) + " counter\n";
+                assertTrue(m.body().contains(expected), expected + " in\n" + m.body());
+            }
             for (String line : m.body().split("\n")) {
                 // Every sample of a counter ends in _total; every family has HELP and TYPE (text format 0.0.4).
                 assertTrue(line.matches("# (HELP|TYPE) dsrgw_[a-z0-9_]+ .+|dsrgw_[a-z0-9_]+(\\{.*})? \\S+"), line);
