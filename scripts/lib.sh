@@ -12,7 +12,8 @@
 # binutils (strip): the Debian packages (dist/deb) are built and checked; adduser: their postinst creates the dsrgw
 # user.
 # asciidoctor: picocli man pages (dist).
-DSRGW_APT_PACKAGES="systemd lintian binutils adduser iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev ethtool bird2 asciidoctor"
+# chromium: the status page is checked in headless Chromium (DsrEndToEndIT).
+DSRGW_APT_PACKAGES="systemd lintian binutils adduser iproute2 curl tshark nftables tcpdump iputils-ping procps python3 maven qemu-system-x86 busybox-static xz-utils wrk clang llvm libbpf-dev libbpf1 bpftool linux-libc-dev ethtool bird2 asciidoctor chromium"
 
 dsrgw_install_packages() {
   local missing=()

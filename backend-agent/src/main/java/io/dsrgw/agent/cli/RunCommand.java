@@ -288,6 +288,7 @@ final class RunCommand {
     private void reconcile(TunPacketSink sink, String device) {
         try {
             List<Operation> repaired = reconciler.apply(op -> LOG.warn("drift repaired: {}", op.describe()));
+            health.repaired(repaired.size());
             boolean recreated = repaired.stream().anyMatch(op -> op instanceof Operation.CreateTunDevice c
                     && c.name().equals(device));
             if (recreated && sink != null) {

@@ -36,6 +36,8 @@ public final class AgentHealth implements HealthSource {
     private final Map<String, Object> info;
     private volatile Check check;
     private volatile Supplier<Map<String, Long>> counters = Map::of;
+    /** Issue 13: host changes the reconcile loop made to repair drift since start ({@link #repaired}). */
+    private final java.util.concurrent.atomic.AtomicLong driftRepairs = new java.util.concurrent.atomic.AtomicLong();
     private ReadinessState lastLogged;
 
     /**
@@ -55,6 +57,25 @@ public final class AgentHealth implements HealthSource {
     public void checked(Plan readBack) {
         check = new Check(clock.instant(), readBack.describe(), null);
         logTransition();
+    }
+
+    /**
+     * Reconciling thread: {@code operations} changes were applied to repair drift (after the first apply), for
+     * {@code dsrgw_agent_drift_repairs_total}.
+     */
+    public void repaired(int operations) {
+        driftRepairs.addAndGet(operations);
+    }
+
+    /** Drift repairs since start ({@link #repaired}). */
+    public long driftRepairs() {
+        return driftRepairs.get();
+    }
+
+    /** Operations still pending at the last read-back (the drift), or -1 before the first or after a failed one. */
+    public int pendingDrift() {
+        Check c = check;
+        return c == null || c.problem() != null ? -1 : c.drift().size();
     }
 
     /** Reconciling thread: the host could not be read back. */

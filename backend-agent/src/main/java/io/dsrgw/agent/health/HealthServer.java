@@ -49,6 +49,7 @@ import java.util.concurrent.TimeUnit;
  * GET /ready    200 {"state":"ready",...} | 503 {"state":"draining",...} | 503 {"state":"not-ready","reasons":[...]}
  * GET /healthz  the same (the conventional name)
  * GET /status   200 {readiness fields, drained, drain file, mode, VIPs, counters}
+ * GET /metrics  Prometheus text format 0.0.4 ({@link AgentPrometheus}: counters, ready state, drift)
  * HEAD          like GET without the body; any other method 405, any other path 404 (JSON bodies)
  * </pre>
  * Bodies are JSON ({@code application/json}, {@code Cache-Control: no-store}); keep-alive as the client asks.
@@ -83,6 +84,7 @@ public final class HealthServer implements AutoCloseable {
             throw new IOException("health.listen " + listen + ": cannot serve: Netty's epoll transport is "
                     + "unavailable: " + Epoll.unavailabilityCause());
         }
+        AgentPrometheus metrics = new AgentPrometheus(source);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("dsr-agent-health", true),
                 EpollIoHandler.newFactory());
         try {
@@ -95,7 +97,7 @@ public final class HealthServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS),
                                     new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BODY_BYTES),
-                                    new Handler(source));
+                                    new Handler(source, metrics));
                         }
                     })
                     .bind(address).sync().channel();
@@ -219,9 +221,11 @@ public final class HealthServer implements AutoCloseable {
     /** Answers one request at a time per connection; stateless, so one instance per connection is cheap. */
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final HealthSource source;
+        private final AgentPrometheus metrics;
 
-        Handler(HealthSource source) {
+        Handler(HealthSource source, AgentPrometheus metrics) {
             this.source = source;
+            this.metrics = metrics;
         }
 
         @Override
@@ -233,10 +237,11 @@ public final class HealthServer implements AutoCloseable {
             }
             boolean head = request.method().equals(HttpMethod.HEAD);
             String path = new QueryStringDecoder(request.uri()).path();
-            boolean known = path.equals("/ready") || path.equals("/healthz") || path.equals("/status");
+            boolean known = path.equals("/ready") || path.equals("/healthz") || path.equals("/status")
+                    || path.equals("/metrics");
             if (!known) {
-                respond(ctx, request, HttpResponseStatus.NOT_FOUND,
-                        errorBody("no such path: " + path, "paths", List.of("/ready", "/healthz", "/status")), head);
+                respond(ctx, request, HttpResponseStatus.NOT_FOUND, errorBody("no such path: " + path, "paths",
+                        List.of("/ready", "/healthz", "/status", "/metrics")), head);
                 return;
             }
             if (!head && !request.method().equals(HttpMethod.GET)) {
@@ -248,7 +253,15 @@ public final class HealthServer implements AutoCloseable {
                 return;
             }
             try {
-                if (path.equals("/status")) {
+                if (path.equals("/metrics")) {
+                    byte[] text = metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(text));
+                    r.headers().set(HttpHeaderNames.CONTENT_TYPE, metrics.contentType())
+                            .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+                            .setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
+                    send(ctx, request, r);
+                } else if (path.equals("/status")) {
                     respond(ctx, request, HttpResponseStatus.OK, source.status(), head);
                 } else {
                     Readiness r = source.readiness();

@@ -40,7 +40,8 @@ class HealthServerTest {
         @Override
         public Map<String, Object> status() {
             Map<String, Object> json = readiness.toJson();
-            json.put("counters", Map.of("decap_packets", 7L, "drop_bad_source", 2L));
+            json.put("counters", Map.of("decap_packets", 7L, "drop_bad_source", 2L, "decap_packets.gre", 5L,
+                    "drop_malformed.truncated", 1L, "tunnel_drop_ipv4", 3L, "something_new", 4L));
             return json;
         }
     }
@@ -129,6 +130,34 @@ class HealthServerTest {
         assertEquals("not-ready", body.get("state").asText());
         assertEquals(7, body.get("counters").get("decap_packets").asLong());
         assertEquals(2, body.get("counters").get("drop_bad_source").asLong());
+    }
+
+    @Test
+    void shouldServePrometheusMetricsWithTheCountersAndTheReadyStateSet() throws Exception {
+        source.readiness = new Readiness(ReadinessState.DRAINING, List.of(), CHECKED, CHECKED);
+
+        HttpResponse<String> r = get("/metrics");
+
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElseThrow().startsWith("text/plain; version=0.0.4"));
+        String body = r.body();
+        for (String expected : List.of(
+                "# TYPE dsrgw_agent_decap_packets_total counter\ndsrgw_agent_decap_packets_total 7.0\n",
+                "dsrgw_agent_decap_packets_by_tunnel_total{tunnel=\"gre\"} 5.0\n",
+                "dsrgw_agent_packets_dropped_total{reason=\"bad_source\"} 2.0\n",
+                "dsrgw_agent_packets_dropped_total{reason=\"bad_source_ipv4\"} 3.0\n",
+                "dsrgw_agent_malformed_packets_total{reason=\"truncated\"} 1.0\n",
+                "dsrgw_agent_other_total{counter=\"something_new\"} 4.0\n",
+                "dsrgw_agent_ready_state{state=\"draining\"} 1.0\n",
+                "dsrgw_agent_ready_state{state=\"ready\"} 0.0\n",
+                "dsrgw_agent_ready 0.0\n",
+                "dsrgw_agent_last_check_timestamp_seconds 1.7953152E9\n")) {
+            assertTrue(body.contains(expected), expected + " in\n" + body);
+        }
+        for (String line : body.split("\n")) {
+            assertTrue(line.matches("# HELP dsrgw_agent_[a-z_]+ .+|# TYPE dsrgw_agent_[a-z_]+ (counter|gauge)"
+                    + "|dsrgw_agent_[a-z_]+(\\{[a-z_]+=\"[^\"]*\"})? -?[0-9.E]+"), line);
+        }
     }
 
     @Test

@@ -1,12 +1,10 @@
 package io.dsrgw.gateway.admin;
 
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dsrgw.conf.AdminHttpAddress;
 import io.dsrgw.gateway.control.GatewayControl;
-import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
-import io.dsrgw.gateway.health.BackendKey;
-import io.dsrgw.gateway.health.Health;
+import io.dsrgw.gateway.metrics.GatewayPrometheus;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -39,27 +37,30 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The admin HTTP endpoint ({@code admin.http}, default {@code 127.0.0.1:9180}), loopback only:
  * <ul>
- *   <li>{@code GET /metrics}: Prometheus text format 0.0.4, every registry gauge as {@code dsrgw_<name>} (data-plane
- *       counters, flow tables, reloads), plus per backend {@code dsrgw_backend_state} (1 for its effective state),
- *       {@code dsrgw_backend_health_transitions_total};</li>
- *   <li>{@code GET /api/status}: the {@code dsrctl status} tree as JSON ({@link AdminCommands#statusTree}).</li>
+ *   <li>{@code GET /metrics}: Prometheus text format 0.0.4 written by the official client
+ *       ({@link GatewayPrometheus}: names per the Prometheus rules, README "Metrics, status page and dashboard");</li>
+ *   <li>{@code GET /api/status}: the {@code dsrctl status} tree as JSON, with per-backend packets, bytes and
+ *       flows ({@link #statusJson});</li>
+ *   <li>{@code GET /}: the status page (classpath resource {@code status.html}: inline CSS and JS, no external
+ *       assets), which polls {@code /api/status} every 2 s and shows every VIP and backend.</li>
  * </ul>
  * Read-only: changes go through the admin socket, whose file permissions and peer credentials say who may make
  * them. A non-loopback bind address is refused: the metrics name every backend, and there is no authentication.
  */
 public final class AdminHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHttpServer.class);
-    /** Metrics that go up and down; every other registry gauge is a monotonic counter. */
-    private static final Set<String> GAUGES = Set.of("flow_entries", "flow_capacity", "config_generation");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] STATUS_PAGE = statusPage();
 
     private final EventLoopGroup group;
     private final Channel server;
@@ -123,55 +124,62 @@ public final class AdminHttpServer implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
-    /** Prometheus text (exposition format 0.0.4) of {@code registry} and the backends' states. */
-    public static String prometheus(MetricRegistry registry, GatewayControl control) {
-        StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, Gauge> e : new TreeMap<>(registry.getGauges()).entrySet()) {
-            if (!(e.getValue().getValue() instanceof Number n)) {
-                continue;
+    /**
+     * {@code /api/status}: the {@code dsrctl status} tree ({@link AdminCommands#statusTree}) with, per backend,
+     * {@code packets}, {@code bytes} (forwarded, TUN path) and {@code flows} (live flow-table entries), as JSON.
+     */
+    @SuppressWarnings("unchecked")
+    public static String statusJson(AdminCommands commands, GatewayPrometheus metrics) {
+        Map<String, Object> tree = new LinkedHashMap<>(commands.statusTree());
+        Map<String, long[]> totals = metrics.backendTotals();
+        if (tree.get("vip_list") instanceof List<?> vips) {
+            List<Object> outVips = new ArrayList<>();
+            for (Object v : vips) {
+                Map<String, Object> vip = new LinkedHashMap<>((Map<String, Object>) v);
+                List<Object> outBackends = new ArrayList<>();
+                if (vip.get("backends") instanceof List<?> backends) {
+                    for (Object b : backends) {
+                        Map<String, Object> row = new LinkedHashMap<>((Map<String, Object>) b);
+                        long[] t = totals.get(vip.get("name") + "\0" + row.get("address"));
+                        row.put("packets", t == null ? 0 : t[0]);
+                        row.put("bytes", t == null ? 0 : t[1]);
+                        row.put("flows", t == null ? 0 : t[2]);
+                        outBackends.add(row);
+                    }
+                }
+                vip.put("backends", outBackends);
+                outVips.add(vip);
             }
-            String name = "dsrgw_" + e.getKey().replaceAll("[^a-zA-Z0-9_]", "_");
-            sb.append("# TYPE ").append(name).append(GAUGES.contains(e.getKey()) ? " gauge\n" : " counter\n");
-            sb.append(name).append(' ').append(n.longValue()).append('\n');
+            tree.put("vip_list", outVips);
         }
-        ForwardingSnapshot s = control.holder().get();
-        Map<BackendKey, Health> health = control.health().snapshot();
-        sb.append("# HELP dsrgw_backend_state 1 for the backend's effective state (active, draining, down)\n");
-        sb.append("# TYPE dsrgw_backend_state gauge\n");
-        StringBuilder transitions = new StringBuilder();
-        for (int b = 0; b < s.backendCount(); b++) {
-            BackendKey key = new BackendKey(s.vipName(s.backendVip(b)), s.backendIdentity(b));
-            String labels = "vip=\"" + escape(key.vip()) + "\",backend=\"" + key.identity() + "\"";
-            for (io.dsrgw.conf.BackendState st : io.dsrgw.conf.BackendState.values()) {
-                sb.append("dsrgw_backend_state{").append(labels).append(",state=\"")
-                        .append(st.name().toLowerCase(java.util.Locale.ROOT)).append("\"} ")
-                        .append(s.backendState(b) == st ? 1 : 0).append('\n');
-            }
-            if (health.containsKey(key)) {
-                transitions.append("dsrgw_backend_health_transitions_total{").append(labels).append("} ")
-                        .append(control.health().transitions(key)).append('\n');
-            }
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(tree) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("status as JSON: " + e.getMessage(), e);
         }
-        if (!transitions.isEmpty()) {
-            sb.append("# TYPE dsrgw_backend_health_transitions_total counter\n").append(transitions);
-        }
-        return sb.toString();
     }
 
-    private static String escape(String label) {
-        return label.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    /** The status page (one self-contained HTML file: inline CSS and JS, no external assets). */
+    static byte[] statusPage() {
+        try (var in = AdminHttpServer.class.getResourceAsStream("status.html")) {
+            if (in == null) {
+                throw new IllegalStateException("classpath resource io/dsrgw/gateway/admin/status.html is missing "
+                        + "(expected: in the gateway jar)");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @io.netty.channel.ChannelHandler.Sharable
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final AdminCommands commands;
-        private final GatewayControl control;
-        private final MetricRegistry registry;
+        private final GatewayPrometheus metrics;
 
         Handler(AdminCommands commands, GatewayControl control, MetricRegistry registry) {
             this.commands = commands;
-            this.control = control;
-            this.registry = registry;
+            this.metrics = new GatewayPrometheus(registry, control, commands::statusTree);
         }
 
         @Override
@@ -179,26 +187,31 @@ public final class AdminHttpServer implements AutoCloseable {
             String path = new QueryStringDecoder(req.uri()).path();
             HttpResponseStatus status = HttpResponseStatus.OK;
             String type;
-            String body;
+            String body = null;
+            byte[] raw = null;
             if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
                 status = HttpResponseStatus.METHOD_NOT_ALLOWED;
                 type = "text/plain; charset=utf-8";
                 body = "method " + req.method() + " not allowed (expected: GET)\n";
             } else if (path.equals("/metrics")) {
-                type = "text/plain; version=0.0.4; charset=utf-8";
-                body = prometheus(registry, control) + commands.announceMetrics();
+                type = metrics.contentType();
+                body = metrics.scrape();
             } else if (path.equals("/api/status")) {
                 type = "application/json";
-                body = Json.write(commands.statusTree()) + "\n";
+                body = statusJson(commands, metrics);
+            } else if (path.equals("/") || path.equals("/index.html")) {
+                type = "text/html; charset=utf-8";
+                raw = STATUS_PAGE;
             } else {
                 status = HttpResponseStatus.NOT_FOUND;
                 type = "text/plain; charset=utf-8";
-                body = "no such path " + path + " (expected: /metrics or /api/status)\n";
+                body = "no such path " + path + " (expected: /, /metrics or /api/status)\n";
             }
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = raw != null ? raw : body.getBytes(StandardCharsets.UTF_8);
             FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                     req.method().equals(HttpMethod.HEAD) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+            resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
             resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             if (keepAlive) {

@@ -43,6 +43,10 @@ final class ConfigReloader {
     private GatewayConfig running;
     private volatile long reloads;
     private volatile long reloadFailures;
+    /** Issue 13: whether the last reload was applied (true after start-up: the initial load succeeded). */
+    private volatile boolean lastReloadOk = true;
+    /** Issue 13: wall-clock time of the last applied load (start-up or reload), for the Prometheus timestamp. */
+    private volatile long lastSuccessEpochMs = System.currentTimeMillis();
 
     ConfigReloader(Path file, GatewayConfig initial, HealthState health, ProbeRunner probes, RemovalGrace grace,
                    OperatorOverrides overrides, SnapshotPublisher publisher, ControlListeners listeners) {
@@ -68,6 +72,16 @@ final class ConfigReloader {
     /** Applied reloads, no-change ones included ({@code reload_success}). */
     long reloads() {
         return reloads;
+    }
+
+    /** True unless the last reload was rejected ({@code config_last_reload_successful}). */
+    boolean lastReloadOk() {
+        return lastReloadOk;
+    }
+
+    /** When the running file was last applied, start-up included (epoch milliseconds). */
+    long lastSuccessEpochMs() {
+        return lastSuccessEpochMs;
     }
 
     /** Rejected reloads ({@code reload_failures}). */
@@ -103,6 +117,7 @@ final class ConfigReloader {
             ReloadResult r = new ReloadResult(true, diff, List.of(), publisher.generation(), restart);
             LOG.info("reload: {}: no change", file);
             reloads++;
+            succeeded();
             listeners.reloaded(r);
             return r;
         }
@@ -133,6 +148,7 @@ final class ConfigReloader {
         publisher.publish(snapshot);
         probes.apply(wanted, false);
         reloads++;
+        succeeded();
         ReloadResult r = new ReloadResult(true, diff, List.of(), publisher.generation(), restart);
         LOG.info("{}", r.summary());
         if (!nextRemoved.isEmpty()) {
@@ -143,8 +159,14 @@ final class ConfigReloader {
         return r;
     }
 
+    private void succeeded() {
+        lastReloadOk = true;
+        lastSuccessEpochMs = System.currentTimeMillis();
+    }
+
     private ReloadResult rejected(List<String> errors) {
         reloadFailures++;
+        lastReloadOk = false;
         for (String e : errors) {
             LOG.error("reload rejected: {}", e);
         }

@@ -121,16 +121,28 @@ public final class PacketPipeline {
         }
         this.fragmentLengths = new int[fragmentSlots];
         this.tooBigNanoTokens = burstNanoTokens(snapshot);
+        sizeBackendCounters(snapshot);
+    }
+
+    /** Issue 13: room in the per-backend counters for every stable id of {@code s} (on a switch, not per packet). */
+    private void sizeBackendCounters(ForwardingSnapshot s) {
+        int ids = 0;
+        for (int b = 0; b < s.backendCount(); b++) {
+            ids = Math.max(ids, s.backendId(b) + 1);
+        }
+        counters.ensureBackends(ids);
     }
 
     /** Switches to {@code next}; call between batches only (after the TX batch of the old one is flushed). */
     public void snapshot(ForwardingSnapshot next) {
         this.snapshot = Objects.requireNonNull(next, "next");
+        sizeBackendCounters(next);
     }
 
     /** Puts {@code steering} (the worker's flow table) in front of Maglev; null for pure Maglev. */
     public void flowSteering(FlowSteering steering) {
         this.steering = steering;
+        sizeBackendCounters(snapshot);
     }
 
     public FlowSteering flowSteering() {
@@ -455,7 +467,11 @@ public final class PacketPipeline {
         int flowLabel = TunnelEncapsulator.flowLabel(hash);
         if (innerLength + overhead > s.tunnelMtuBytes()) {
             if (innerVersion == 4 && !ip4.dontFragment()) {
-                return fragmentAndSend(s, seg, offset, innerLength, spec, flowLabel, sink);
+                CounterSet v = fragmentAndSend(s, seg, offset, innerLength, spec, flowLabel, sink);
+                if (v == CounterSet.TX_FRAGMENTS) {
+                    counters.addBackend(s.backendId(backend), innerLength);
+                }
+                return v;
             }
             return tooBig(s, seg, offset, innerLength, innerVersion, s.tunnelMtuBytes() - overhead, sink);
         }
@@ -465,7 +481,11 @@ public final class PacketPipeline {
             // the snapshot classified (kinds are validated per VIP family); never write outside the packet.
             return CounterSet.DROP_MALFORMED;
         }
-        return transmit(spec, seg, outer, innerLength + overhead, sink) ? success : CounterSet.DROP_TX_ERROR;
+        if (!transmit(spec, seg, outer, innerLength + overhead, sink)) {
+            return CounterSet.DROP_TX_ERROR;
+        }
+        counters.addBackend(s.backendId(backend), innerLength);
+        return success;
     }
 
     private int nextIpId() {

@@ -36,6 +36,22 @@ public final class BackendHealth {
         this.up = initiallyUp;
     }
 
+    /** Issue 13: how long the last probe took (seconds), NaN until one with a known duration was recorded. */
+    private double lastProbeSeconds = Double.NaN;
+
+    /** As {@link #record(ProbeResult, String)}, with the probe's duration ({@code durationNs} < 0: unknown). */
+    public boolean record(ProbeResult result, String detail, long durationNs) {
+        if (durationNs >= 0) {
+            lastProbeSeconds = durationNs / 1e9;
+        }
+        return record(result, detail);
+    }
+
+    /** Duration of the last timed probe in seconds, NaN when none was timed. */
+    public double lastProbeSeconds() {
+        return lastProbeSeconds;
+    }
+
     /** Counts one probe result; returns true when {@link #health()} changed. */
     public boolean record(ProbeResult result, String detail) {
         Health before = health();

@@ -212,17 +212,18 @@ public final class HealthChecker implements AutoCloseable {
         }
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         int[] seq = {-1};
+        long startNs = System.nanoTime();
         ScheduledFuture<?> timeout = loop.schedule(() -> {
             if (done.compareAndSet(false, true)) {
                 prober.cancel(seq[0]);
                 state.record(key, ProbeResult.FAILURE, "no echo reply from the VIP within " + spec.timeoutMs()
-                        + " ms");
+                        + " ms", System.nanoTime() - startNs);
             }
         }, spec.timeoutMs(), TimeUnit.MILLISECONDS);
         seq[0] = prober.probe(key, (result, detail) -> {
             if (done.compareAndSet(false, true)) {
                 timeout.cancel(false);
-                state.record(key, result, detail);
+                state.record(key, result, detail, System.nanoTime() - startNs);
             }
         });
         if (seq[0] == TunnelProber.NOT_READY && done.compareAndSet(false, true)) {
@@ -252,6 +253,8 @@ public final class HealthChecker implements AutoCloseable {
         private Channel channel;
         private ScheduledFuture<?> timeout;
         private boolean done;
+        /** When the attempt started: the probe duration metric (connect + request + answer). */
+        private final long startNs = System.nanoTime();
 
         Attempt(BackendKey key, ProbeSpec spec) {
             this.key = key;
@@ -360,7 +363,7 @@ public final class HealthChecker implements AutoCloseable {
             if (channel != null) {
                 channel.close();
             }
-            state.record(key, result, detail);
+            state.record(key, result, detail, System.nanoTime() - startNs);
         }
     }
 }

@@ -47,13 +47,18 @@ public final class HealthState {
 
     /** Records one probe result for {@code key} (ignored when no longer tracked: a late probe after a reload). */
     public void record(BackendKey key, ProbeResult result, String detail) {
+        record(key, result, detail, -1);
+    }
+
+    /** As {@link #record(BackendKey, ProbeResult, String)}, with the probe's duration ({@code < 0}: unknown). */
+    public void record(BackendKey key, ProbeResult result, String detail, long durationNs) {
         boolean changed;
         synchronized (this) {
             BackendHealth h = byKey.get(key);
             if (h == null) {
                 return;
             }
-            changed = h.record(result, detail);
+            changed = h.record(result, detail, durationNs);
         }
         if (changed) {
             onVipChange.accept(key.vip());
@@ -77,6 +82,12 @@ public final class HealthState {
     public synchronized long transitions(BackendKey key) {
         BackendHealth h = byKey.get(key);
         return h == null ? 0 : h.transitions();
+    }
+
+    /** Seconds the last timed probe of {@code key} took; NaN when not tracked or never timed. */
+    public synchronized double lastProbeSeconds(BackendKey key) {
+        BackendHealth h = byKey.get(key);
+        return h == null ? Double.NaN : h.lastProbeSeconds();
     }
 
     /** The last probe detail of {@code key}, or null when not tracked. */

@@ -28,6 +28,7 @@ public final class FlowTableMetrics {
             }
             return sum;
         });
+        registry.register(PerBackend.FLOWS, (Gauge<PerBackend>) () -> this::flows);
     }
 
     /** Adds a worker's table. */

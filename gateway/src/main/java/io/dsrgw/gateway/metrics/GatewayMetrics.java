@@ -18,12 +18,35 @@ public final class GatewayMetrics {
     private final MetricRegistry registry;
     private final List<WorkerCounters> workers = new CopyOnWriteArrayList<>();
 
-    /** Registers one gauge per counter in {@code registry}. */
+    /**
+     * Registers one gauge per counter in {@code registry}, and the per-backend totals as {@link PerBackend} gauges
+     * ({@link PerBackend#PACKETS}, {@link PerBackend#BYTES}).
+     */
     public GatewayMetrics(MetricRegistry registry) {
         this.registry = registry;
         for (CounterSet c : CounterSet.all()) {
             registry.register(c.id(), (Gauge<Long>) () -> total(c));
         }
+        registry.register(PerBackend.PACKETS, (Gauge<PerBackend>) () -> this::backendPackets);
+        registry.register(PerBackend.BYTES, (Gauge<PerBackend>) () -> this::backendBytes);
+    }
+
+    /** Packets forwarded to backend {@code id} (stable id), summed over the workers' published counters. */
+    public long backendPackets(int id) {
+        long sum = 0;
+        for (WorkerCounters w : workers) {
+            sum += w.publishedBackendPackets(id);
+        }
+        return sum;
+    }
+
+    /** Inner bytes forwarded to backend {@code id}, summed over the workers' published counters. */
+    public long backendBytes(int id) {
+        long sum = 0;
+        for (WorkerCounters w : workers) {
+            sum += w.publishedBackendBytes(id);
+        }
+        return sum;
     }
 
     public MetricRegistry registry() {

@@ -15,8 +15,9 @@ import java.util.function.LongSupplier;
  * The XDP fast path's counters (DESIGN.md decision 13) next to the TUN pipeline's: one Dropwizard gauge per
  * counter of the program, named {@code xdp_<name>} ({@code xdp_rx}, {@code xdp_tx}, {@code xdp_redirect},
  * {@code xdp_pass_icmp}, {@code xdp_flow_hits}, ...; the names and their order are the map contract's,
- * {@code dsrgw_xdp.h}), so that {@code /metrics} shows {@code dsrgw_xdp_rx} beside {@code dsrgw_rx_packets} (the
- * slow path: what the program passed up and the kernel routed into the TUN).
+ * {@code dsrgw_xdp.h}), which {@link GatewayPrometheus} exports as {@code dsrgw_xdp_rx_packets_total},
+ * {@code dsrgw_xdp_packets_passed_total{reason}}, ... beside {@code dsrgw_rx_packets_total} (the slow path: what the
+ * program passed up and the kernel routed into the TUN).
  *
  * <p>Reading the per-CPU BPF map costs a system call per counter: it happens on demand (a scrape, {@code dsrctl
  * status}), at most once per {@code maxAgeNs} however many gauges are read, never on a forwarding thread. A failed

@@ -7,6 +7,7 @@ import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.control.ProbeRunner;
 import io.dsrgw.gateway.health.HealthState;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
+import io.dsrgw.gateway.metrics.GatewayPrometheus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,13 +53,29 @@ class AdminHttpServerTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, m.statusCode());
             assertTrue(m.headers().firstValue("content-type").orElseThrow().startsWith("text/plain; version=0.0.4"));
-            assertTrue(m.body().contains("# TYPE dsrgw_rx_packets counter\ndsrgw_rx_packets 0\n"), m.body());
-            assertTrue(m.body().contains("# TYPE dsrgw_config_generation gauge\ndsrgw_config_generation 1\n"));
-            assertTrue(m.body().contains("dsrgw_reload_failures 0\n"));
+            assertTrue(m.body().contains("# TYPE dsrgw_rx_packets_total counter\ndsrgw_rx_packets_total 0.0\n"),
+                    m.body());
+            assertTrue(m.body().contains("# TYPE dsrgw_config_generation gauge\ndsrgw_config_generation 1.0\n"));
+            assertTrue(m.body().contains("dsrgw_config_reload_failures_total 0.0\n"));
+            assertTrue(m.body().contains("dsrgw_config_last_reload_successful 1.0\n"), m.body());
+            assertTrue(m.body().contains("dsrgw_packets_dropped_total{reason=\"no_backend\"} 0.0\n"));
+            assertTrue(m.body().contains("dsrgw_backend_weight{backend=\"10.0.3.10\",vip=\"web\"} "), m.body());
+            assertTrue(m.body().contains("dsrgw_build_info{java_version=\""), m.body());
+            for (io.dsrgw.gateway.dataplane.CounterSet c : io.dsrgw.gateway.dataplane.CounterSet.all()) {
+                // No counter is lost in the renaming: drops as a reason, the others under their _total name.
+                String expected = c.id().startsWith("drop_")
+                        ? "dsrgw_packets_dropped_total{reason=\"" + c.id().substring(5) + "\"} 0.0\n"
+                        : "# TYPE " + GatewayPrometheus.counterName(c) + " counter\n";
+                assertTrue(m.body().contains(expected), expected + " in\n" + m.body());
+            }
+            for (String line : m.body().split("\n")) {
+                // Every sample of a counter ends in _total; every family has HELP and TYPE (text format 0.0.4).
+                assertTrue(line.matches("# (HELP|TYPE) dsrgw_[a-z0-9_]+ .+|dsrgw_[a-z0-9_]+(\\{.*})? \\S+"), line);
+            }
             assertTrue(m.body().contains(
-                    "dsrgw_backend_state{vip=\"web\",backend=\"10.0.3.11\",state=\"draining\"} 1\n"), m.body());
+                    "dsrgw_backend_state{backend=\"10.0.3.11\",state=\"draining\",vip=\"web\"} 1.0\n"), m.body());
             assertTrue(m.body().contains(
-                    "dsrgw_backend_state{vip=\"web\",backend=\"10.0.3.10\",state=\"draining\"} 0\n"));
+                    "dsrgw_backend_state{backend=\"10.0.3.10\",state=\"draining\",vip=\"web\"} 0.0\n"));
             HttpResponse<String> s = client.send(HttpRequest.newBuilder(URI.create(base + "/api/status")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, s.statusCode());
@@ -68,10 +85,19 @@ class AdminHttpServerTest {
             Map<?, ?> vip = (Map<?, ?>) ((List<?>) status.get("vip_list")).get(0);
             assertEquals("web", vip.get("name"));
             assertEquals(List.of(80L), vip.get("ports"));
+            Map<?, ?> backend = (Map<?, ?>) ((List<?>) vip.get("backends")).get(0);
+            assertEquals(0L, backend.get("packets"));
+            assertEquals(0L, backend.get("flows"));
+            HttpResponse<String> page = client.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode());
+            assertTrue(page.headers().firstValue("content-type").orElseThrow().startsWith("text/html"));
+            assertTrue(page.body().contains("fetch(\"api/status\""), "the page polls /api/status");
+            assertTrue(!page.body().matches("(?s).*(src|href)=\"(https?:)?//.*"), "no external assets");
             HttpResponse<String> missing = client.send(HttpRequest.newBuilder(URI.create(base + "/nope")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(404, missing.statusCode());
-            assertEquals("no such path /nope (expected: /metrics or /api/status)\n", missing.body());
+            assertEquals("no such path /nope (expected: /, /metrics or /api/status)\n", missing.body());
         } finally {
             control.close();
         }

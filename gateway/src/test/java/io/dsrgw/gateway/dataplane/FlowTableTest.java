@@ -45,6 +45,28 @@ class FlowTableTest {
     }
 
     @Test
+    void shouldCountLiveFlowsPerBackendThroughInsertRebindExpiryAndClear() {
+        FlowTable t = new FlowTable(64, TIMEOUTS);
+        int a = t.insert(tcp(1, 1000), 1, 0, 0, FlowTable.CLASS_TCP_ESTABLISHED, 0);
+        t.insert(tcp(1, 1001), 2, 0, 0, FlowTable.CLASS_TCP_SYN, 0);
+        t.insert(tcp(1, 1002), 3, 2, 0, FlowTable.CLASS_TCP_ESTABLISHED, 0);
+        assertEquals(2, t.flows(0));
+        assertEquals(1, t.flows(2));
+        t.rebind(a, 1, 1);
+        assertEquals(1, t.flows(0));
+        assertEquals(1, t.flows(1));
+        assertEquals(1, t.sweep(10 * S, t.capacity()), "the SYN-class flow (5 s) expires, the others (100 s) stay");
+        assertEquals(0, t.flows(0));
+        t.remove(t.find(tcp(1, 1002), 3, 10 * S));
+        assertEquals(0, t.flows(2));
+        assertEquals(1, t.flows(1));
+        assertEquals(0, t.flows(7), "an id never seen reads 0");
+        t.clear();
+        assertEquals(0, t.flows(1));
+        assertEquals(t.get(FlowTable.Counter.ENTRIES), t.flows(0) + t.flows(1) + t.flows(2));
+    }
+
+    @Test
     void shouldNotConfuseTwoFlowsWithTheSameHash() {
         FlowTable t = new FlowTable(64, TIMEOUTS);
         FlowKey a = tcp(1, 1000);

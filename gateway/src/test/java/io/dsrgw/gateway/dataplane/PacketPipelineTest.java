@@ -233,6 +233,36 @@ class PacketPipelineTest {
     }
 
     @Test
+    void shouldCountEachForwardedPacketAndItsInnerBytesAgainstTheChosenBackendOnly() {
+        ForwardingSnapshot snapshot = snapshot();
+        WorkerCounters counters = new WorkerCounters();
+        PacketPipeline pipeline = new PacketPipeline(snapshot, counters);
+        Map<Integer, Long> packetsTo = new HashMap<>();
+        Map<Integer, Long> bytesTo = new HashMap<>();
+        for (int i = 0; i < 40; i++) {
+            CaptureSink sink = new CaptureSink();
+            byte[] p = ipv4(0, i, DF, 63, TCP, "10.0.1.2", WEB, tcp(20000 + i, 80, 0));
+            assertEquals(CounterSet.TX_PACKETS, run(pipeline, p, sink));
+            packetsTo.merge(sink.destinations.getFirst(), 1L, Long::sum);
+            bytesTo.merge(sink.destinations.getFirst(), (long) p.length, Long::sum);
+        }
+        CaptureSink refused = new CaptureSink();
+        refused.accept = false;
+        run(pipeline, SYN_TO_80, refused); // a tx error is not traffic to the backend
+        run(pipeline, ipv4(0, 99, 0, 63, TCP, "10.0.1.2", EMPTY, tcp(40000, 80, 0)), new CaptureSink());
+        counters.publish();
+        long total = 0;
+        for (int b = 0; b < snapshot.backendCount(); b++) {
+            int id = snapshot.backendId(b);
+            assertEquals(packetsTo.getOrDefault(snapshot.backendIpv4(b), 0L), counters.publishedBackendPackets(id),
+                    "packets of backend " + snapshot.backendIdentity(b));
+            assertEquals(bytesTo.getOrDefault(snapshot.backendIpv4(b), 0L), counters.publishedBackendBytes(id));
+            total += counters.publishedBackendPackets(id);
+        }
+        assertEquals(counters.get(CounterSet.TX_PACKETS), total);
+    }
+
+    @Test
     void shouldCountTxErrorsWhenTheSinkRefuses() {
         WorkerCounters counters = new WorkerCounters();
         PacketPipeline pipeline = new PacketPipeline(snapshot(), counters);

@@ -18,7 +18,7 @@ class GatewayMetricsTest {
     void shouldRegisterEveryCounterUnderItsStableId() {
         MetricRegistry registry = new MetricRegistry();
         new GatewayMetrics(registry);
-        assertEquals(List.of("drop_malformed", "drop_no_backend", "drop_not_vip", "drop_too_big",
+        assertEquals(List.of("backend_bytes", "backend_packets", "drop_malformed", "drop_no_backend", "drop_not_vip", "drop_too_big",
                 "drop_too_big_rate_limited", "drop_tx_error", "drop_unsupported", "drop_unsupported_ext_header",
                 "fwd_icmp_error", "rx_packets", "tx_echo_reply", "tx_fragments", "tx_icmp_too_big", "tx_packets"),
                 List.copyOf(registry.getGauges().keySet()));
@@ -42,5 +42,33 @@ class GatewayMetricsTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         metrics.print(new PrintStream(out, true, StandardCharsets.UTF_8));
         assertEquals("rx_packets 6\ntx_packets 0\n", out.toString(StandardCharsets.UTF_8).substring(0, 26));
+    }
+
+    @Test
+    void shouldSumPublishedPerBackendTrafficOfAllWorkersAndKeepItWhenTheArraysGrow() {
+        MetricRegistry registry = new MetricRegistry();
+        GatewayMetrics metrics = new GatewayMetrics(registry);
+        WorkerCounters a = new WorkerCounters();
+        WorkerCounters b = new WorkerCounters();
+        metrics.attach(a);
+        metrics.attach(b);
+        a.ensureBackends(2);
+        b.ensureBackends(2);
+        a.addBackend(1, 100);
+        a.addBackend(1, 60);
+        b.addBackend(1, 40);
+        b.addBackend(5, 1000); // beyond ensureBackends: not counted (never an exception on the hot path)
+        assertEquals(0, metrics.backendPackets(1), "unpublished values must not show");
+        a.publish();
+        b.publish();
+        assertEquals(3, metrics.backendPackets(1));
+        assertEquals(200, metrics.backendBytes(1));
+        assertEquals(0, metrics.backendPackets(5));
+        a.ensureBackends(10);
+        a.addBackend(9, 10);
+        a.publish();
+        PerBackend packets = (PerBackend) registry.getGauges().get(PerBackend.PACKETS).getValue();
+        assertEquals(3, packets.get(1), "growing keeps the totals");
+        assertEquals(1, packets.get(9));
     }
 }

@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -23,11 +26,14 @@ import io.dsrgw.harness.netns.NetnsAssumptions;
 import io.dsrgw.harness.netns.Topology;
 import io.dsrgw.harness.traffic.Blob;
 import io.dsrgw.harness.traffic.Curl;
+import io.dsrgw.harness.traffic.HeadlessChromium;
 
 /**
  * The issue-2 end-to-end checks against the real {@code dsr-gateway run} and {@code dsr-agent run} processes in
  * one topology of 3 backends (started once for the class; ~10 s). The last test stops the gateway to read its
- * final counters, so the order is fixed.
+ * final counters, so the order is fixed. Issue 13: the gateway's and an agent's {@code /metrics} are scraped and
+ * checked against the traffic, and the status page is loaded in headless Chromium (screenshot:
+ * {@code target/status-page.png}).
  */
 @Tag("netns")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -38,6 +44,8 @@ class DsrEndToEndIT {
     static final String NON_VIP = "10.100.0.99";
     static final int REQUESTS = 60;
     static final long BLOB_BYTES = 8L << 20;
+    /** The gateway's admin HTTP (ScenarioConfigs), reachable inside the gateway's namespace. */
+    static final String ADMIN_HTTP = "http://127.0.0.1:9180";
 
     private DsrScenario scenario;
     private Path work;
@@ -134,6 +142,119 @@ class DsrEndToEndIT {
 
     @Test
     @Order(4)
+    void shouldScrapePrometheusMetricsFromTheGatewayAndAnAgentThatAgreeWithTheTraffic() throws Exception {
+        Curl.Response g = Curl.get(scenario.topology().gateway(), ADMIN_HTTP + "/metrics", Duration.ofSeconds(5));
+        assertTrue(g.ok(), "gateway /metrics: " + g.describe());
+        PrometheusText m = PrometheusText.parse(g.body(), "dsrgw_"); // strict: HELP, TYPE, names, _total
+        double tx = m.sum("dsrgw_tx_packets_total");
+        double toBackends = m.sum("dsrgw_backend_packets_total");
+        System.out.printf("[e2e] /metrics: %d samples, tx %.0f, per backend %s%n", m.samples().size(), tx,
+                m.samples("dsrgw_backend_packets_total"));
+        assertTrue(tx > 0, "the earlier tests' traffic was forwarded: " + g.body());
+        // Per backend counts what was handed to the kernel: forwarded packets, fragments and ICMP errors, and
+        // packets the kernel refused afterwards (moved from tx to the tx_error drop reason by the worker).
+        assertEquals(tx + m.sum("dsrgw_fragmented_packets_total") + m.sum("dsrgw_icmp_errors_forwarded_total")
+                + m.value("dsrgw_packets_dropped_total", Map.of("reason", "tx_error")), toBackends,
+                "per-backend packets add up to the forwarded ones");
+        assertEquals(toBackends, m.value("dsrgw_vip_packets_total", Map.of("vip", "web")), "per-VIP = its backends");
+        for (Backend b : scenario.topology().backends()) {
+            Map<String, String> labels = Map.of("vip", "web", "backend", b.address());
+            double packets = m.value("dsrgw_backend_packets_total", labels);
+            assertTrue(packets > 0, b.name() + " got requests, so packets: " + packets);
+            assertTrue(m.value("dsrgw_backend_bytes_total", labels) >= 40 * packets, "bytes of " + b.name());
+            assertTrue(m.value("dsrgw_backend_flows", labels) >= 0, "flows of " + b.name());
+            assertEquals(1.0, m.value("dsrgw_backend_state", Map.of("vip", "web", "backend", b.address(),
+                    "state", "active")), b.name() + " active");
+            assertEquals(100.0, m.value("dsrgw_backend_weight", labels), b.name() + " weight");
+        }
+        assertEquals(1.0, m.value("dsrgw_config_last_reload_successful", Map.of()));
+        assertTrue(m.value("dsrgw_config_last_reload_success_timestamp_seconds", Map.of())
+                > System.currentTimeMillis() / 1000.0 - 3600, "start-up counts as the last good load");
+        assertEquals(1, m.samples("dsrgw_build_info").size(), "build info");
+        assertTrue(m.types().keySet().containsAll(java.util.List.of("dsrgw_packets_dropped_total",
+                "dsrgw_rx_packets_total", "dsrgw_flow_table_entries")), "renamed metrics: " + m.types().keySet());
+
+        Backend b1 = scenario.topology().backends().getFirst();
+        Curl.Response a = Curl.get(b1.namespace(), "http://127.0.0.1:9181/metrics", Duration.ofSeconds(5));
+        assertTrue(a.ok(), "agent /metrics: " + a.describe());
+        PrometheusText am = PrometheusText.parse(a.body(), "dsrgw_agent_");
+        System.out.println("[e2e] agent /metrics of " + b1.name() + ": " + am.samples().size() + " samples");
+        assertTrue(am.value("dsrgw_agent_decap_packets_total", Map.of()) > 0, "decapsulated: " + a.body());
+        assertEquals(1.0, am.value("dsrgw_agent_ready", Map.of()), a.body());
+        assertEquals(1.0, am.value("dsrgw_agent_ready_state", Map.of("state", "ready")));
+        assertEquals(0.0, am.value("dsrgw_agent_ready_state", Map.of("state", "not-ready")));
+        assertTrue(am.value("dsrgw_agent_drift_repairs_total", Map.of()) >= 0, "drift repairs exported");
+    }
+
+    @Test
+    @Order(5)
+    void shouldShowEveryBackendOfApiStatusOnTheStatusPageInHeadlessChromium() throws Exception {
+        Assumptions.assumeTrue(HeadlessChromium.find() != null, "chromium not installed (apt-get install "
+                + "chromium; scripts/lib.sh DSRGW_APT_PACKAGES): the status page is not tested in a browser");
+        var ns = scenario.topology().gateway();
+        JsonNode before = status(ns);
+        long t0 = System.nanoTime();
+        String dom = HeadlessChromium.dumpDom(ns, ADMIN_HTTP + "/", Duration.ofSeconds(5));
+        System.out.printf("[e2e] chromium --dump-dom in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        JsonNode after = status(ns);
+        Files.writeString(Path.of("target", "status-page.html"), dom);
+        assertTrue(dom.contains("data-loaded=\"true\""), "the page's script ran and rendered /api/status:\n" + dom);
+        Map<String, Map<String, String>> rows = new java.util.TreeMap<>();
+        java.util.regex.Matcher row = java.util.regex.Pattern.compile(
+                "<tr class=\"backend\" data-vip=\"([^\"]*)\" data-backend=\"([^\"]*)\">(.*?)</tr>").matcher(dom);
+        while (row.find()) {
+            Map<String, String> cells = new java.util.TreeMap<>();
+            java.util.regex.Matcher td = java.util.regex.Pattern.compile(
+                    "<td[^>]*data-field=\"([a-z]+)\"[^>]*>([^<]*)</td>").matcher(row.group(3));
+            while (td.find()) {
+                cells.put(td.group(1), td.group(2));
+            }
+            rows.put(row.group(1) + " " + row.group(2), cells);
+        }
+        Map<String, JsonNode> api = new java.util.TreeMap<>();
+        for (JsonNode vip : after.get("vip_list")) {
+            for (JsonNode b : vip.get("backends")) {
+                api.put(vip.get("name").asText() + " " + b.get("address").asText(), b);
+            }
+        }
+        assertEquals(api.keySet(), rows.keySet(), "one row per backend of /api/status");
+        for (Map.Entry<String, JsonNode> e : api.entrySet()) {
+            JsonNode earlier = beforeBackend(before, e.getKey());
+            for (String field : java.util.List.of("state", "health", "weight", "override", "flows")) {
+                String now = e.getValue().get(field).asText();
+                if (earlier != null && earlier.get(field).asText().equals(now)) { // stable across the page load
+                    assertEquals(now, rows.get(e.getKey()).get(field), field + " of " + e.getKey() + ": " + rows);
+                }
+            }
+            assertTrue(rows.get(e.getKey()).get("pps").matches("[0-9]+\\.[0-9]|\u2013"), "packets/s: " + rows);
+        }
+        Path png = Path.of("target", "status-page.png");
+        HeadlessChromium.screenshot(ns, ADMIN_HTTP + "/", Duration.ofSeconds(3), png, 1200, 500);
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 8);
+        assertEquals("\u0089PNG", new String(head, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1), "a PNG");
+        System.out.println("[e2e] status page: " + rows.size() + " rows match /api/status; screenshot " + png
+                .toAbsolutePath());
+    }
+
+    private static JsonNode status(io.dsrgw.harness.netns.Namespace ns) throws Exception {
+        Curl.Response r = Curl.get(ns, ADMIN_HTTP + "/api/status", Duration.ofSeconds(5));
+        assertTrue(r.ok(), "/api/status: " + r.describe());
+        return new ObjectMapper().readTree(r.body());
+    }
+
+    private static JsonNode beforeBackend(JsonNode status, String key) {
+        for (JsonNode vip : status.get("vip_list")) {
+            for (JsonNode b : vip.get("backends")) {
+                if ((vip.get("name").asText() + " " + b.get("address").asText()).equals(key)) {
+                    return b;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    @Order(10)
     void shouldNotForwardNonVipTrafficThatReachesTheGateway() throws Exception {
         // Route leak into the gateway's TUN: the non-VIP address now reaches the data plane like the VIP does.
         scenario.topology().gateway().ip("route", "add", NON_VIP + "/32", "dev", ScenarioConfigs.GATEWAY_DEVICE);

@@ -187,6 +187,45 @@ class XdpEndToEndIT {
         assertEquals(e.routerRepliesToClient(), e.clientGotFromVip(), "client received every reply");
         assertTrue(e.clientGotFromVipBytes() > 1 << 20, "the client received the 1 MiB from the VIP");
         Files.delete(d.file());
+        assertMetricsCoverTheGrafanaDashboard(viaXdp);
+    }
+
+    /**
+     * Issue 13: {@code /metrics} of this gateway (XDP, health checks) and of an agent parse strictly, the XDP
+     * counters are there under their Prometheus names, and every metric name the sample Grafana dashboard
+     * ({@code examples/grafana-dsrgw.json}) queries exists in one of the two scrapes.
+     */
+    private void assertMetricsCoverTheGrafanaDashboard(long viaXdp) throws Exception {
+        Curl.Response g = Curl.get(scenario.topology().gateway(), "http://127.0.0.1:9180/metrics", REQUEST_TIMEOUT);
+        Curl.Response a = Curl.get(scenario.topology().backends().getFirst().namespace(),
+                "http://127.0.0.1:9181/metrics", REQUEST_TIMEOUT);
+        assertTrue(g.ok() && a.ok(), "gateway /metrics: " + g.describe() + ", agent /metrics: " + a.describe());
+        PrometheusText gm = PrometheusText.parse(g.body(), "dsrgw_");
+        PrometheusText am = PrometheusText.parse(a.body(), "dsrgw_agent_");
+        assertTrue(gm.sum("dsrgw_xdp_tx_packets_total") + gm.sum("dsrgw_xdp_redirected_packets_total") >= viaXdp,
+                "XDP forwarded counters: " + gm.samples("dsrgw_xdp_tx_packets_total"));
+        assertTrue(gm.samples("dsrgw_backend_last_probe_duration_seconds").size() >= 3, "probe durations");
+        java.util.Set<String> scraped = new java.util.HashSet<>(gm.types().keySet());
+        scraped.addAll(am.types().keySet());
+        scraped.addAll(gm.samples().stream().map(PrometheusText.Sample::name).toList());
+        Path dashboard = Path.of("..", "examples", "grafana-dsrgw.json");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dashboard.toFile()); // valid JSON, or this throws
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        for (com.fasterxml.jackson.databind.JsonNode panel : json.get("panels")) {
+            for (com.fasterxml.jackson.databind.JsonNode target : panel.get("targets")) {
+                java.util.regex.Matcher m = Pattern.compile("dsrgw_[a-z0-9_]+").matcher(target.get("expr").asText());
+                while (m.find()) {
+                    used.add(m.group());
+                }
+            }
+        }
+        java.util.Set<String> missing = new java.util.TreeSet<>(used);
+        missing.removeAll(scraped);
+        System.out.println("[xdp] /metrics: gateway " + gm.samples().size() + " samples, agent " + am.samples().size()
+                + "; the dashboard uses " + used.size() + " metrics");
+        assertTrue(used.size() >= 20, "the dashboard's queries: " + used);
+        assertTrue(missing.isEmpty(), "metrics the dashboard queries but no scrape has: " + missing);
     }
 
     @Test
