@@ -33,7 +33,8 @@ import java.util.Objects;
  *       so all fragments of a datagram reach the same backend) and hash it with the snapshot's keyed hash;</li>
  *   <li>ICMP/ICMPv6 to a VIP address: errors (unreachable, too big, time exceeded, parameter problem) go to the
  *       backend owning the quoted flow ({@code fwd_icmp_error}; the quote is a VIP -> client packet, its key is
- *       reversed so it hashes like the client's packets); echo requests per {@code icmp.echo}: answered in place
+ *       reversed so it hashes like the client's packets; a quote whose source is not the VIP address the error
+ *       was sent to: {@code drop_icmp_quote_mismatch}); echo requests per {@code icmp.echo}: answered in place
  *       and sent back to the client ({@code tx_echo_reply}), forwarded to a backend by hash of the 3-tuple and
  *       echo identifier, or dropped ({@code drop_unsupported}); fragmented echo requests, which only a
  *       reassembling host can answer, go to a backend by the 3-tuple unless echo is dropped; everything else
@@ -281,6 +282,11 @@ public final class PacketPipeline {
         if (error != PacketError.OK) {
             return CounterSet.DROP_MALFORMED;
         }
+        if (flowKey.destinationIpv4() != ip4.destination()) {
+            // The quote's source (the reversed key's destination) must be the VIP the error was sent to: an error
+            // to one VIP must never reach the backends of another (issue 14).
+            return CounterSet.DROP_ICMP_QUOTE_MISMATCH;
+        }
         int protocol = flowKey.protocol();
         if (protocol == IpProtocol.ICMP) {
             // About an echo reply: a backend's when echo requests are forwarded (the key carries the echo
@@ -409,6 +415,9 @@ public final class PacketPipeline {
         int protocol = flowKey.protocol();
         long vipHi = flowKey.destinationHi();
         long vipLo = flowKey.destinationLo();
+        if (vipHi != ip6.destinationHi() || vipLo != ip6.destinationLo()) {
+            return CounterSet.DROP_ICMP_QUOTE_MISMATCH; // see icmp4
+        }
         if (protocol == IpProtocol.ICMPV6) {
             int echoVip = s.addressVipIndex6(vipHi, vipLo); // about an echo reply: see icmp4
             return s.echoMode() == EchoMode.FORWARD && echoVip != ForwardingSnapshot.NONE
