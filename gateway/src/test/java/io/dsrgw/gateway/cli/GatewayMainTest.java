@@ -155,6 +155,43 @@ class GatewayMainTest {
     }
 
     @Test
+    void shouldReplayTheLargestLegalIpv6PacketIntact() throws IOException {
+        // issue 14: replay clipped packets to 65535 bytes, so a payload length of 65535 (65575 bytes) was malformed
+        Path cfg = config("""
+                dsrgw.gateway {
+                  tunnel-source { ipv6 = "fd00:2::2" }
+                  hash-seed = "golden-seed"
+                  tunnel-mtu = 65535
+                  vips = [{ name = dns6, address = "fd00:100::1", protocol = udp, ports = [53]
+                            backends = [{ address = "fd00:3::10" }] }]
+                }
+                """);
+        byte[] largest = TestPackets.ipv6(0, 0, UDP, 63, "fd00:1::2", "fd00:100::1", udp(5353, 53, 65535 - 8));
+        assertEquals(65575, largest.length);
+        Path in = dir.resolve("largest.pcap");
+        try (PcapWriter w = PcapWriter.create(in, 101, false)) {
+            w.write(1_700_000_000_000_000_000L, MemorySegment.ofArray(largest), 0, largest.length);
+        }
+        Path out = dir.resolve("out.pcap");
+        Result r = execute("replay", "--config", cfg.toString(), "--in", in.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        // Intact: the pipeline saw all 65575 bytes (a clipped copy is malformed) and, as no tunnel can carry it
+        // (65575 + 40 > tunnel-mtu), answered packet-too-big with MTU 65535 - 40 quoting the packet's head.
+        assertTrue(r.out().contains("drop_malformed 0\n"), r.out());
+        assertTrue(r.out().contains("tx_icmp_too_big 1\n"), r.out());
+        try (PcapReader reader = PcapReader.open(out)) {
+            PcapRecord rec = new PcapRecord();
+            assertTrue(reader.next(rec));
+            byte[] tooBig = rec.data().asSlice(rec.ipOffset(), rec.ipLength()).toArray(ValueLayout.JAVA_BYTE);
+            assertEquals(2, tooBig[40], "ICMPv6 type packet too big");
+            assertEquals(65495, ((tooBig[44] & 0xff) << 24) | ((tooBig[45] & 0xff) << 16) | ((tooBig[46] & 0xff) << 8)
+                    | (tooBig[47] & 0xff), "MTU");
+            assertEquals(hex(java.util.Arrays.copyOf(largest, 1280 - 48)),
+                    hex(java.util.Arrays.copyOfRange(tooBig, 48, 1280)), "quoted head of the packet");
+        }
+    }
+
+    @Test
     void shouldReplayAPcapThroughThePipelineEndToEnd() throws IOException {
         Path cfg = config(CONFIG);
         byte[] syn = ipv4(0x10, 0x1234, DF, 63, TCP, "10.0.1.2", "10.100.0.1", tcp(40000, 80, 0));
