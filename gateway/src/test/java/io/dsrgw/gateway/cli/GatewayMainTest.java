@@ -155,6 +155,26 @@ class GatewayMainTest {
     }
 
     @Test
+    void shouldReportDeeplyNestedBracesAndIncludeCyclesWithFileAndLineFromCheckConfigAndRun() throws IOException {
+        // issue 14: a few KB of braces killed check-config with a StackOverflowError and its stack trace
+        Path deep = config("dsrgw.gateway {\n  x = " + "{ y = ".repeat(5000) + "1" + " }".repeat(5000) + "\n}\n");
+        for (String command : List.of("check-config", "run")) {
+            Result r = command.equals("run") ? execute("run", "--config", deep.toString())
+                    : execute("check-config", deep.toString());
+            assertEquals(1, r.code(), command + ": " + r.err());
+            assertTrue(r.err().contains(deep + ":2: { or [ nested 65 deep (expected: at most 64 nested objects and"
+                    + " lists)"), command + ": " + r.err());
+            assertFalse(r.err().contains("\tat "), command + ": " + r.err());
+        }
+        Path self = dir.resolve("self.conf");
+        Files.writeString(self, "dsrgw.gateway { ttl = 64 }\ninclude \"self.conf\"\n");
+        Result r = execute("check-config", self.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains(":2: include \"self.conf\": "), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
     void shouldReplayTheLargestLegalIpv6PacketIntact() throws IOException {
         // issue 14: replay clipped packets to 65535 bytes, so a payload length of 65535 (65575 bytes) was malformed
         Path cfg = config("""
