@@ -27,7 +27,9 @@ import java.util.Objects;
  *   <li>IPv4 or IPv6 by the version nibble; parse the header once ({@link Ipv4Flyweight#wrap},
  *       {@link Ipv6Flyweight#wrap}, which also walks IPv6 extension headers); invalid: {@code drop_malformed}.
  *       Anything not addressed to a configured VIP is dropped ({@code drop_not_vip}): the gateway is never a
- *       relay. An IPv6 chain ended by ESP, AH or an unknown header: {@code drop_unsupported_ext_header};</li>
+ *       relay. To a VIP address from a source no client can have ({@link SourcePolicy}: martians, VIPs, backends,
+ *       tunnel sources, {@code security.deny-sources}): {@code drop_source_martian}, {@code drop_source_own} or
+ *       {@code drop_source_denied}, before anything is forwarded or answered. An IPv6 chain ended by ESP, AH or an unknown header: {@code drop_unsupported_ext_header};</li>
  *   <li>TCP/UDP: classify by (destination, protocol, destination port) in the snapshot's VIP tables; extract
  *       the flow key (5-tuple; the 3-tuple (source, destination, protocol) for every fragment, IPv4 and IPv6,
  *       so all fragments of a datagram reach the same backend) and hash it with the snapshot's keyed hash;</li>
@@ -202,6 +204,13 @@ public final class PacketPipeline {
         ForwardingSnapshot s = snapshot;
         int destination = ip4.destination();
         int protocol = ip4.protocol();
+        if (s.isVipAddress(destination)) {
+            // Before anything can be forwarded or answered (echo reply, too-big): a source no client can have.
+            CounterSet badSource = s.sourcePolicy().check4(ip4.source());
+            if (badSource != null) {
+                return badSource;
+            }
+        }
         if (protocol == IpProtocol.ICMP) {
             return icmp4(s, seg, offset, sink);
         }
@@ -320,6 +329,10 @@ public final class PacketPipeline {
         int addressVip = s.addressVipIndex6(dstHi, dstLo);
         if (addressVip == ForwardingSnapshot.NONE) {
             return CounterSet.DROP_NOT_VIP;
+        }
+        CounterSet badSource = s.sourcePolicy().check6(ip6.sourceHi(), ip6.sourceLo());
+        if (badSource != null) {
+            return badSource; // see forward4
         }
         int protocol = ip6.upperProtocol();
         if (ip6.isFragment()) {

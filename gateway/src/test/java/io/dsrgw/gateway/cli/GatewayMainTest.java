@@ -247,6 +247,9 @@ class GatewayMainTest {
                 fwd_icmp_error 0
                 drop_unsupported_ext_header 0
                 drop_icmp_quote_mismatch 0
+                drop_source_martian 0
+                drop_source_own 0
+                drop_source_denied 0
                 """, r.out());
 
         List<byte[]> packets = new ArrayList<>();
