@@ -34,16 +34,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * gateway never answers it: no echo reply, no too-big, nothing tunnelled. Private, shared and documentation
  * ranges are ordinary clients.
  */
-class PacketPipelineSourcePolicyTest {
+public class PacketPipelineSourcePolicyTest {
 
     /** PacketPipelineIcmpTest's VIPs and backends (tunnel sources 10.0.2.2, fd00:2::2) with two deny prefixes. */
-    static ForwardingSnapshot snapshot() {
+    public static ForwardingSnapshot snapshot() {
+        return snapshot(List.of(new SourcePrefix(inet("198.51.100.0"), 24), new SourcePrefix(inet("2001:db8:bad::"),
+                48)));
+    }
+
+    /** The same VIPs and backends with these deny prefixes. */
+    public static ForwardingSnapshot snapshot(List<SourcePrefix> deny) {
         ForwardingSnapshot.Builder b = ForwardingSnapshot.builder("src-seed", 251, Ipv4Addresses.parse("10.0.2.2"),
                 64, 1500).icmp(EchoMode.ANSWER, 1000);
         long[] s6 = Ipv6Addresses.parse("fd00:2::2");
         b.tunnelSourceIpv6(s6[0], s6[1]);
-        b.denySources(List.of(new SourcePrefix(inet("198.51.100.0"), 24), new SourcePrefix(inet("2001:db8:bad::"),
-                48)));
+        b.denySources(deny);
         b.addVip("web4", inet(VIP4), TCP, new int[] {80}, null, false, List.of(backend("10.0.3.10", TunnelKind.GRE),
                 backend("fd00:3::19", TunnelKind.IP6GRE)));
         b.addVip("dns4", inet(VIP4), UDP, new int[] {53}, null, false, List.of(backend("10.0.3.11", TunnelKind.GRE)));
@@ -52,7 +57,7 @@ class PacketPipelineSourcePolicyTest {
         return b.build();
     }
 
-    static final Map<String, CounterSet> BAD_SOURCES4 = Map.ofEntries(
+    public static final Map<String, CounterSet> BAD_SOURCES4 = Map.ofEntries(
             Map.entry("0.0.0.0", CounterSet.DROP_SOURCE_MARTIAN),
             Map.entry("0.1.2.3", CounterSet.DROP_SOURCE_MARTIAN),
             Map.entry("127.0.0.1", CounterSet.DROP_SOURCE_MARTIAN),
@@ -69,7 +74,7 @@ class PacketPipelineSourcePolicyTest {
             Map.entry("198.51.100.0", CounterSet.DROP_SOURCE_DENIED),
             Map.entry("198.51.100.77", CounterSet.DROP_SOURCE_DENIED));
 
-    static final Map<String, CounterSet> BAD_SOURCES6 = Map.ofEntries(
+    public static final Map<String, CounterSet> BAD_SOURCES6 = Map.ofEntries(
             Map.entry("::", CounterSet.DROP_SOURCE_MARTIAN),
             Map.entry("::1", CounterSet.DROP_SOURCE_MARTIAN),
             Map.entry("ff02::1", CounterSet.DROP_SOURCE_MARTIAN),
@@ -81,10 +86,10 @@ class PacketPipelineSourcePolicyTest {
             Map.entry("2001:db8:bad:1::5", CounterSet.DROP_SOURCE_DENIED));
 
     /** Ordinary clients: private, shared (100.64/10), documentation ranges, next to the denied ones. */
-    static final List<String> CLIENTS4 = List.of("10.0.1.2", "10.0.3.9", "10.100.0.2", "172.16.5.4", "192.168.1.1",
+    public static final List<String> CLIENTS4 = List.of("10.0.1.2", "10.0.3.9", "10.100.0.2", "172.16.5.4", "192.168.1.1",
             "100.64.0.1", "192.0.2.1", "198.51.101.1", "198.51.99.255", "203.0.113.5", "1.1.1.1", "223.255.255.254",
             "128.0.0.1");
-    static final List<String> CLIENTS6 = List.of("fd00:1::2", "fd00:3::12", "2001:db8::1", "2001:db8:bac::1",
+    public static final List<String> CLIENTS6 = List.of("fd00:1::2", "fd00:3::12", "2001:db8::1", "2001:db8:bac::1",
             "2001:db8:bae::1", "::2", "fe00::1", "2a00::1");
 
     @Test
