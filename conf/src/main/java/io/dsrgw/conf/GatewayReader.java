@@ -126,13 +126,19 @@ final class GatewayReader {
             return null;
         }
         o.allowKeys("deny-sources");
-        com.typesafe.config.ConfigList list = o.list("deny-sources", true, false, "a list of " + PREFIX_RULE);
+        List<SourcePrefix> prefixes = prefixList(o, "deny-sources", SecurityConfig.MAX_DENY_SOURCES);
+        return prefixes == null ? null : new SecurityConfig(prefixes);
+    }
+
+    /** A list of unique prefixes ({@link #PREFIX_RULE}) of at most {@code max} entries; null when bad or missing. */
+    static List<SourcePrefix> prefixList(ObjectReader o, String key, int max) {
+        com.typesafe.config.ConfigList list = o.list(key, true, false, "a list of " + PREFIX_RULE);
         if (list == null) {
             return null;
         }
-        String path = o.child("deny-sources");
-        if (list.size() > SecurityConfig.MAX_DENY_SOURCES) {
-            o.bad(list, path, "at most " + SecurityConfig.MAX_DENY_SOURCES + " prefixes (" + list.size() + " given)");
+        String path = o.child(key);
+        if (list.size() > max) {
+            o.bad(list, path, "at most " + max + " prefixes (" + list.size() + " given)");
             return null;
         }
         List<SourcePrefix> prefixes = new ArrayList<>();
@@ -155,7 +161,7 @@ final class GatewayReader {
             }
             prefixes.add(prefix);
         }
-        return ok ? new SecurityConfig(prefixes) : null;
+        return ok ? prefixes : null;
     }
 
     private static SourcePrefix prefix(ObjectReader o, com.typesafe.config.ConfigValue v, String path) {

@@ -28,6 +28,11 @@ public record SourcePrefix(InetAddress address, int length) {
         return address instanceof Inet4Address ? 4 : 6;
     }
 
+    /** True when {@code a} (of either family) lies in this prefix. */
+    public boolean contains(InetAddress a) {
+        return a.getClass() == address.getClass() && masked(a.getAddress(), length).equals(address);
+    }
+
     /** The address with every bit behind the first {@code length} cleared. */
     static InetAddress masked(byte[] bytes, int length) {
         byte[] b = bytes.clone();

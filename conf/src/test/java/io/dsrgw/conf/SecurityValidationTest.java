@@ -53,4 +53,16 @@ class SecurityValidationTest {
         gatewayFails(gwExtra("security { deny = [] }"),
             "t.conf:5 dsrgw.gateway.security.deny: unknown key (expected: the only key here is deny-sources)");
     }
+
+    @Test
+    void shouldReadTheAgentsStatusClientsDefaultingToLoopbackOnly() throws ConfigException {
+        String base = "dsrgw.agent {\n  gateways = [10.0.2.2]\n  vips = [10.100.0.1]\n  health {\n%s\n  }\n}\n";
+        assertEquals(List.of(), ConfigLoader.parseAgent(base.formatted(""), "t.conf").statusClients());
+        assertEquals(List.of("10.0.9.0/24", "fd00:9::/64"), ConfigLoader.parseAgent(base.formatted(
+            "    status-clients = [\"10.0.9.0/24\", \"fd00:9::/64\"]"), "t.conf").statusClients().stream()
+            .map(SourcePrefix::toString).toList());
+        assertEquals(List.of("t.conf:5 dsrgw.agent.health.status-clients[0]: \"10.0.9.1/24\" (expected: " + RULE
+            + "; host bits are set, did you mean \"10.0.9.0/24\"?)"), Errors.agent(base.formatted(
+            "    status-clients = [\"10.0.9.1/24\"]")));
+    }
 }
