@@ -175,6 +175,31 @@ class GatewayMainTest {
     }
 
     @Test
+    void shouldDropSourcesOfSecurityDenySourcesAndOwnAddressesInReplay() throws IOException {
+        // issue 14: the key reaches the snapshot the pipeline runs with
+        Path cfg = config(CONFIG.replace("hash-seed = \"golden-seed\"",
+                "hash-seed = \"golden-seed\"\n  security.deny-sources = [\"198.51.100.0/24\"]"));
+        byte[][] input = {
+            ipv4(0, 1, DF, 63, TCP, "198.51.100.9", "10.100.0.1", tcp(40000, 80, 0)),
+            ipv4(0, 2, DF, 63, TCP, "10.0.3.10", "10.100.0.1", tcp(40000, 80, 0)),
+            ipv4(0, 3, DF, 63, TCP, "127.0.0.1", "10.100.0.1", tcp(40000, 80, 0)),
+            ipv4(0, 4, DF, 63, TCP, "198.51.101.9", "10.100.0.1", tcp(40000, 80, 0))};
+        Path in = dir.resolve("sources.pcap");
+        try (PcapWriter w = PcapWriter.create(in, 101, false)) {
+            for (int i = 0; i < input.length; i++) {
+                w.write(1_700_000_000_000_000_000L + i, MemorySegment.ofArray(input[i]), 0, input[i].length);
+            }
+        }
+        Result r = execute("replay", "--config", cfg.toString(), "--in", in.toString(), "--out",
+                dir.resolve("out.pcap").toString());
+        assertEquals(0, r.code(), r.err());
+        for (String line : List.of("tx_packets 1\n", "drop_source_denied 1\n", "drop_source_own 1\n",
+                "drop_source_martian 1\n")) {
+            assertTrue(r.out().contains(line), line + " in " + r.out());
+        }
+    }
+
+    @Test
     void shouldReplayTheLargestLegalIpv6PacketIntact() throws IOException {
         // issue 14: replay clipped packets to 65535 bytes, so a payload length of 65535 (65575 bytes) was malformed
         Path cfg = config("""
