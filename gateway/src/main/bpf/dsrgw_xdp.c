@@ -11,7 +11,8 @@
  * The contract with the control plane (maps, structs, counters, semantics) is dsrgw_xdp.h; read that first.
  *
  * Invariants kept throughout:
- *   - every verdict is XDP_TX, XDP_REDIRECT or XDP_PASS, never XDP_DROP: the slow path decides drops;
+ *   - every verdict is XDP_TX, XDP_REDIRECT or XDP_PASS, except XDP_DROP for a packet to a VIP service from a
+ *     source no client can have (source_verdict, dsrgw_xdp.h step 2b): the slow path decides every other drop;
  *   - every decision that can PASS (parse, classify, backend, MTU, FIB, egress) is taken before the packet is
  *     modified, so a PASS hands the kernel the original packet (only an adjust_head failure after the trailing
  *     Ethernet padding was cut off passes a packet without that padding, which the kernel ignores anyway);
@@ -107,6 +108,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } dsrgw_tx_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, DSRGW_MAX_SRC_DEFAULT);
+	__type(key, struct dsrgw_src_key);
+	__type(value, __u32);
+} dsrgw_src SEC(".maps");
 
 /* ============================================================================================== helpers */
 
@@ -258,6 +267,39 @@ static __always_inline void ipv4_checksum(struct iphdr *hdr)
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	hdr->check = (__u16)~sum;
+}
+
+/*
+ * Java's SourcePolicy: 0 when the source (fk's, family fk.family) may be a client, else the DSRGW_CNT_DROP_SOURCE_*
+ * counter to drop it with. Martians by their leading bytes, then the longest match in dsrgw_src.
+ */
+static __always_inline __u32 source_verdict(const union flow_key *fk)
+{
+	const __u8 *src = fk->k.src;
+	struct dsrgw_src_key key = {};
+	__u32 *kind;
+
+	if (fk->k.family == 4) {
+		__u8 top = src[12];
+		if (top == 0 || top == 127 || top >= 224)
+			return DSRGW_CNT_DROP_SOURCE_MARTIAN;
+		key.prefixlen = 8 + 32;
+		__builtin_memcpy(key.addr, &src[12], 4);
+	} else {
+		__u64 hi, lo;
+		__builtin_memcpy(&hi, src, 8);
+		__builtin_memcpy(&lo, &src[8], 8);
+		/* ::, ::1 (lo holds the bytes 8..15 little-endian: ::1 is byte 15 = 1, i.e. 1ULL << 56) */
+		if (src[0] == 0xff || (hi == 0 && (lo == 0 || lo == (1ULL << 56))))
+			return DSRGW_CNT_DROP_SOURCE_MARTIAN;
+		key.prefixlen = 8 + 128;
+		__builtin_memcpy(key.addr, src, 16);
+	}
+	key.family = fk->k.family;
+	kind = bpf_map_lookup_elem(&dsrgw_src, &key);
+	if (!kind)
+		return 0;
+	return *kind == DSRGW_SRC_OWN ? DSRGW_CNT_DROP_SOURCE_OWN : DSRGW_CNT_DROP_SOURCE_DENIED;
 }
 
 /* ============================================================================================== the program */
@@ -417,6 +459,11 @@ int dsrgw_xdp(struct xdp_md *ctx)
 	struct dsrgw_vip_value *vip = bpf_map_lookup_elem(&dsrgw_vips, &vk);
 	if (!vip)
 		return pass(DSRGW_CNT_PASS_NOT_VIP);
+	__u32 bad_source = source_verdict(&fk);
+	if (bad_source) {
+		count(bad_source);
+		return XDP_DROP;
+	}
 	__u32 vip_id = vip->vip_id;
 	__u32 ring_id = vip->ring_id;
 	__u32 vip_flags = vip->flags;

@@ -12,7 +12,7 @@
  *                of the gateway module; BTF included, so libbpf's bpf_object__open_mem loads it as is).
  * Program:       "dsrgw_xdp"   section "xdp" (type BPF_PROG_TYPE_XDP; not frags-aware).
  * Maps:          "dsrgw_config" "dsrgw_vips" "dsrgw_backends" "dsrgw_rings" "dsrgw_flows" "dsrgw_counters"
- *                "dsrgw_tx_ports"   (names as in bpf_object__find_map_by_name; all are created by libbpf at load;
+ *                "dsrgw_tx_ports" "dsrgw_src"   (names as in bpf_object__find_map_by_name; all are created by libbpf at load;
  *                max_entries may be changed with bpf_map__set_max_entries between open and load, see below).
  *
  * ================================================================================================== byte order
@@ -27,8 +27,17 @@
  * Per packet on an interface the program is attached to:
  *   1. Ethernet, at most one 802.1Q / 802.1ad tag, then IPv4 with IHL 5 or IPv6 whose next header is TCP or UDP.
  *      Anything else is XDP_PASS with a counter saying why (the kernel routes VIPs into the TUN, where the Java
- *      pipeline - the slow path - handles or drops it). The program NEVER returns XDP_DROP or XDP_ABORTED.
+ *      pipeline - the slow path - handles or drops it). The program never returns XDP_ABORTED, and XDP_DROP
+ *      only in step 2b.
  *   2. VIP lookup in dsrgw_vips by (family, address, protocol, port). Not a VIP: PASS untouched.
+ *   2b. Source policy (issue 14, = Java's SourcePolicy): a packet to a VIP service whose source is a martian
+ *      (0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4; ::, ::1, ff00::/8; checked in code) or matches
+ *      dsrgw_src (the VIPs, backends and tunnel sources, kind OWN, and security.deny-sources, kind DENIED) is
+ *      XDP_DROP with DROP_SOURCE_MARTIAN / _OWN / _DENIED, the same verdict the slow path gives it
+ *      (drop_source_*). Dropped here rather than passed: such packets are spoofed by definition, a flood of
+ *      them must cost no more than a map lookup, and passing them would hand the kernel and the TUN the very
+ *      traffic the policy exists to stop. Only after the VIP lookup: the host's own traffic through the same
+ *      interface (IPv6 DAD from ::, replies from backends to the gateway host) is never judged here.
  *   3. Flow key = FlowHash's canonical 40-byte layout (struct dsrgw_flow_key), hashed with SipHash-2-4 under
  *      (hash_k0, hash_k1): bit-identical to FlowHash.hash(FlowKey).
  *   4. Flow table dsrgw_flows (skipped for STATELESS VIPs), see "flow table semantics" below.
@@ -127,6 +136,7 @@
 #define DSRGW_MAX_FLOWS_DEFAULT       262144    /* dsrgw_flows: ~30 MiB of kernel memory (LRU, preallocated) */
 #define DSRGW_MAX_TX_PORTS_DEFAULT    64        /* dsrgw_tx_ports */
 #define DSRGW_COUNTER_SLOTS           64        /* dsrgw_counters: fixed, indices below; spare slots read 0 */
+#define DSRGW_MAX_SRC_DEFAULT         16384     /* dsrgw_src: own addresses + deny prefixes */
 
 /* ============================================================================================== dsrgw_config
  * BPF_MAP_TYPE_ARRAY, max_entries 1, key __u32 0, value struct dsrgw_config (88 bytes).
@@ -319,11 +329,36 @@ struct dsrgw_flow_value {
  * entry (XDP_TX).
  */
 
+/* ============================================================================================== dsrgw_src
+ * BPF_MAP_TYPE_LPM_TRIE with BPF_F_NO_PREALLOC (as every LPM trie), max_entries DSRGW_MAX_SRC_DEFAULT: the sources no
+ * client can have besides the martians (SourcePolicy.entries()). Longest prefix wins.
+ *
+ * key struct dsrgw_src_key (24 bytes; the trie's data is the 20 bytes behind prefixlen):
+ *   off size field      meaning
+ *     0    4 prefixlen  8 + the prefix length (the family byte is always part of the prefix): 9..40 / 9..136
+ *     4    1 family     4 or 6
+ *     5   16 addr       the address, network order; IPv4 in bytes 5..8 (NOT the 12..15 of the other maps: the
+ *                       prefix must be contiguous), the rest zero; host bits zero
+ *    21    3 reserved   0
+ * value __u32 kind: DSRGW_SRC_OWN (a VIP, a backend, a tunnel source) or DSRGW_SRC_DENIED (security.deny-sources).
+ * Lookup: prefixlen 8 + 32 (IPv4) / 8 + 128 (IPv6) with the packet's source.
+ */
+#define DSRGW_SRC_OWN     1
+#define DSRGW_SRC_DENIED  2
+
+struct dsrgw_src_key {
+	__u32 prefixlen;
+	__u8  family;
+	__u8  addr[16];
+	__u8  reserved[3];
+};
+
 /* ============================================================================================== dsrgw_counters
  * BPF_MAP_TYPE_PERCPU_ARRAY, key __u32 index, value __u64 per possible CPU (a lookup returns
  * nr_possible_cpus values of 8 bytes each, /sys/devices/system/cpu/possible), max_entries DSRGW_COUNTER_SLOTS.
- * Sum over CPUs. Every packet counts DSRGW_CNT_RX and exactly one verdict counter (TX, REDIRECT or one PASS_*):
- *   rx = tx + redirect + sum(pass_*).
+ * Sum over CPUs. Every packet counts DSRGW_CNT_RX and exactly one verdict counter (TX, REDIRECT, one PASS_* or
+ * one DROP_*):
+ *   rx = tx + redirect + sum(pass_*) + sum(drop_*).
  * The FLOW_* counters are extra (at most one per packet of a stateful VIP).
  * Indices are append-only: a new counter takes the next free index, none is ever renumbered.
  *   index name (metric suffix)        meaning
@@ -356,7 +391,10 @@ enum dsrgw_counter {
 	DSRGW_CNT_FLOW_REHASH = 24,        /* flow_rehash: entry's backend gone/DOWN/other VIP: re-hashed and rebound */
 	DSRGW_CNT_FLOW_SYN = 25,           /* flow_syn: SYN without ACK: Maglev choice (re)written */
 	DSRGW_CNT_FLOW_UPDATE_FAILED = 26, /* flow_update_failed: bpf_map_update_elem on dsrgw_flows failed (packet still sent) */
-	DSRGW_CNT_MAX = 27                 /* first unused index (< DSRGW_COUNTER_SLOTS) */
+	DSRGW_CNT_DROP_SOURCE_MARTIAN = 27,/* drop_source_martian: to a VIP service from a martian source (XDP_DROP) */
+	DSRGW_CNT_DROP_SOURCE_OWN = 28,    /* drop_source_own: from a VIP, backend or tunnel source (dsrgw_src OWN) */
+	DSRGW_CNT_DROP_SOURCE_DENIED = 29, /* drop_source_denied: from a security.deny-sources prefix (dsrgw_src DENIED) */
+	DSRGW_CNT_MAX = 30                 /* first unused index (< DSRGW_COUNTER_SLOTS) */
 };
 
 /* ============================================================================================== layout checks */
@@ -392,6 +430,9 @@ _Static_assert(DSRGW_OFF(dsrgw_flow_key, dst_port) == 36, "dsrgw_flow_key.dst_po
 _Static_assert(sizeof(struct dsrgw_flow_value) == 16, "dsrgw_flow_value size");
 _Static_assert(DSRGW_OFF(dsrgw_flow_value, backend_id) == 8, "dsrgw_flow_value.backend_id");
 _Static_assert(DSRGW_OFF(dsrgw_flow_value, timeout_class) == 12, "dsrgw_flow_value.timeout_class");
+_Static_assert(sizeof(struct dsrgw_src_key) == 24, "dsrgw_src_key size");
+_Static_assert(DSRGW_OFF(dsrgw_src_key, family) == 4, "dsrgw_src_key.family");
+_Static_assert(DSRGW_OFF(dsrgw_src_key, addr) == 5, "dsrgw_src_key.addr");
 _Static_assert(DSRGW_CNT_MAX <= DSRGW_COUNTER_SLOTS, "counter slots");
 
 #endif /* DSRGW_XDP_H */

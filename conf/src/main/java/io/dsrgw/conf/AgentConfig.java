@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
 public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetAddress> vips,
                           List<TunnelKind> tunnels, String decapDevice, Duration reconcileInterval, Path stateFile,
                           String healthListen, List<Long> greKeys, MssClampConfig mssClamp,
-                          LocalAddressConfig localAddress) {
+                          LocalAddressConfig localAddress, List<SourcePrefix> statusClients) {
 
     public AgentConfig {
         Objects.requireNonNull(mode, "mode");
@@ -43,6 +43,15 @@ public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetA
         greKeys = List.copyOf(greKeys);
         Objects.requireNonNull(mssClamp, "mssClamp");
         Objects.requireNonNull(localAddress, "localAddress");
+        statusClients = List.copyOf(statusClients);
+    }
+
+    /** The issue-13 signature, kept for existing callers: /status to loopback only (no {@code status-clients}). */
+    public AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetAddress> vips, List<TunnelKind> tunnels,
+                       String decapDevice, Duration reconcileInterval, Path stateFile, String healthListen,
+                       List<Long> greKeys, MssClampConfig mssClamp, LocalAddressConfig localAddress) {
+        this(mode, gateways, vips, tunnels, decapDevice, reconcileInterval, stateFile, healthListen, greKeys, mssClamp,
+            localAddress, List.of());
     }
 
     /** The issue-3 signature, kept for existing callers: local addresses derived ({@link LocalAddressConfig#DERIVED}). */

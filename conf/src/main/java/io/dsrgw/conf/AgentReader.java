@@ -69,10 +69,12 @@ final class AgentReader {
             }
         }
         String listen = null;
-        ObjectReader health = a.object("health", false, "an object { listen }");
+        ObjectReader health = a.object("health", false, "an object { listen, status-clients }");
+        List<SourcePrefix> statusClients = List.of();
         if (health != null) {
-            health.allowKeys("listen");
+            health.allowKeys("listen", "status-clients");
             listen = GatewayReader.hostPort(health, "listen");
+            statusClients = GatewayReader.prefixList(health, "status-clients", 256);
         }
         List<Long> greKeys = greKeys(a);
         MssClampConfig mssClamp = mssClamp(a.object("mss-clamp", false, "an object { enabled, tunnel-mtu }"),
@@ -91,7 +93,7 @@ final class AgentReader {
             return null;
         }
         return new AgentConfig(mode, gateways, vips, tunnels, device, reconcile, stateFile, listen, greKeys,
-            mssClamp, localAddress);
+            mssClamp, localAddress, statusClients == null ? List.of() : statusClients);
     }
 
     /** Both keys optional; a missing one is derived by kernel mode from the route to the first gateway. */

@@ -32,7 +32,7 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
     /** Every non-VIP setting compared, by its key under {@code dsrgw.gateway}. */
     public static final List<String> SETTING_KEYS = List.of("ingress", "tunnel-source", "tunnel-mtu", "ttl",
         "hash-seed", "maglev-table-size", "batch-size", "admin", "icmp", "removed-backend-grace", "flow-table",
-        "announce");
+        "announce", "security");
 
     public ConfigDiff {
         added = List.copyOf(added);
@@ -76,6 +76,7 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         setting(settings, "removed-backend-grace", before.removedBackendGrace(), after.removedBackendGrace());
         setting(settings, "flow-table", before.flowTable(), after.flowTable());
         setting(settings, "announce", before.announce(), after.announce());
+        setting(settings, "security", before.security(), after.security());
         return new ConfigDiff(added, removed, changed, settings);
     }
 

@@ -17,7 +17,9 @@ import java.util.function.Function;
  * <p>The user's file is merged over {@code reference.conf} (every default, documented there); substitutions
  * ({@code ${...}}) and includes work as in any HOCON file. Validation does not stop at the first problem: a
  * {@link ConfigException} carries all of them, each as {@code file:line path: value (expected: ...)}. A file
- * that is missing, unreadable or not valid HOCON is a ConfigException too, naming the file.
+ * that is missing, unreadable or not valid HOCON is a ConfigException too, naming the file; so are objects and
+ * lists nested deeper than {@link #MAX_NESTING}, include cycles and a required include of a missing file, each
+ * at the line that causes it ({@link IncludeScan}): no file makes the loader throw anything else.
  *
  * <p>Both sections may live in one file: {@link #loadGateway} reads {@code dsrgw.gateway} and ignores
  * {@code dsrgw.agent}, and the other way round. Thread-safe; no DNS lookups, no I/O beyond reading the file.
@@ -26,6 +28,9 @@ public final class ConfigLoader {
 
     /** Resource holding every default; merged under each user file. */
     public static final String REFERENCE_RESOURCE = "reference.conf";
+
+    /** Deepest nesting of objects and lists a file may have (the deepest valid config needs about 8). */
+    public static final int MAX_NESTING = 64;
 
     private ConfigLoader() {
     }
@@ -83,22 +88,43 @@ public final class ConfigLoader {
             throw new ConfigException(List.of(new ConfigError(name, 0, "", unreadable,
                 "a readable HOCON configuration file")));
         }
+        List<ConfigError> scanned = IncludeScan.file(file);
+        if (!scanned.isEmpty()) {
+            throw new ConfigException(scanned);
+        }
         Config user;
         try {
             user = ConfigFactory.parseFile(file.toFile(), options().setAllowMissing(false));
         } catch (com.typesafe.config.ConfigException e) {
             throw syntax(e, name);
+        } catch (StackOverflowError e) {
+            throw tooDeep(name);
         }
         return validate(user, name, section, reader);
     }
 
+    /**
+     * The backstop behind {@link IncludeScan}: whatever still recurses too deep in Typesafe's parser or resolver
+     * (a substitution chain thousands of links long) is an error about the file, never an Error thrown out.
+     */
+    private static ConfigException tooDeep(String name) {
+        return new ConfigException(List.of(new ConfigError(name, 0, "", "nested or chained too deeply to parse",
+            "at most " + MAX_NESTING + " nested objects and lists, no long chains of substitutions")));
+    }
+
     private static <T> T parse(String hocon, String originName, String section, Function<ObjectReader, T> reader)
         throws ConfigException {
+        List<ConfigError> scanned = IncludeScan.text(hocon, originName);
+        if (!scanned.isEmpty()) {
+            throw new ConfigException(scanned);
+        }
         Config user;
         try {
             user = ConfigFactory.parseString(hocon, options().setOriginDescription(originName));
         } catch (com.typesafe.config.ConfigException e) {
             throw syntax(e, originName);
+        } catch (StackOverflowError e) {
+            throw tooDeep(originName);
         }
         return validate(user, originName, section, reader);
     }
@@ -118,6 +144,8 @@ public final class ConfigLoader {
             resolved = user.resolveWith(user.withFallback(reference));
         } catch (com.typesafe.config.ConfigException e) {
             throw syntax(e, name);
+        } catch (StackOverflowError e) {
+            throw tooDeep(name);
         }
         Problems problems = new Problems(name);
         ObjectReader root = new ObjectReader(problems, "", resolved.root(), reference.root(),

@@ -26,7 +26,7 @@ import java.util.Objects;
 public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
                             String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
                             AdminConfig admin, IcmpConfig icmp, Duration removedBackendGrace,
-                            FlowTableConfig flowTable, AnnounceConfig announce) {
+                            FlowTableConfig flowTable, AnnounceConfig announce, SecurityConfig security) {
 
     /** Default of {@link #removedBackendGrace}. */
     public static final Duration DEFAULT_REMOVED_BACKEND_GRACE = Duration.ofSeconds(30);
@@ -40,10 +40,20 @@ public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSour
         Objects.requireNonNull(removedBackendGrace, "removedBackendGrace");
         Objects.requireNonNull(flowTable, "flowTable");
         Objects.requireNonNull(announce, "announce");
+        Objects.requireNonNull(security, "security");
         if (removedBackendGrace.isNegative()) {
             throw new IllegalArgumentException("removedBackendGrace " + removedBackendGrace + " (expected: >= 0)");
         }
         vips = List.copyOf(vips);
+    }
+
+    /** The issue-13 signature, kept for existing callers: no extra deny prefixes ({@link SecurityConfig#DEFAULT}). */
+    public GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
+                         String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
+                         AdminConfig admin, IcmpConfig icmp, Duration removedBackendGrace, FlowTableConfig flowTable,
+                         AnnounceConfig announce) {
+        this(ingress, tunnelSource, tunnelMtu, ttl, hashSeed, maglevTableSize, batchSize, vips, admin, icmp,
+            removedBackendGrace, flowTable, announce, SecurityConfig.DEFAULT);
     }
 
     /** The issue-11 signature, kept for existing callers: announcing off ({@link AnnounceConfig#OFF}). */

@@ -81,7 +81,8 @@ final class GatewayReader {
 
     private GatewayConfig gateway(ObjectReader gw) {
         gw.allowKeys("ingress", "tunnel-source", "tunnel-mtu", "ttl", "hash-seed", "maglev-table-size",
-            "batch-size", "vips", "admin", "defaults", "icmp", "removed-backend-grace", "flow-table", "announce");
+            "batch-size", "vips", "admin", "defaults", "icmp", "removed-backend-grace", "flow-table", "announce",
+            "security");
         defaults = defaults(gw.object("defaults", false, "an object"));
         IngressConfig ingress = ingress(gw.object("ingress", false, "an object { kind, device, queues }"));
         tunnelSource = tunnelSource(gw.object("tunnel-source", false, "an object { ipv4, ipv6 }"));
@@ -106,6 +107,7 @@ final class GatewayReader {
         FlowTableConfig flowTable = flowTable(gw.object("flow-table", false, "an object { capacity, "
             + "tcp-syn-timeout, tcp-established-timeout, tcp-closing-timeout, udp-timeout, other-timeout }"));
         AnnounceConfig announce = announce(gw.object("announce", false, "an object { table, withdraw-grace }"));
+        SecurityConfig security = security(gw.object("security", false, "an object { deny-sources }"));
         if (mtu != null) {
             ipv6MtuCheck(gw, mtu, vips);
         }
@@ -113,7 +115,87 @@ final class GatewayReader {
             return null;
         }
         return new GatewayConfig(ingress, tunnelSource, mtu.intValue(), ttl.intValue(), seed, tableSize.intValue(),
-            batch.intValue(), vips, admin, icmp, grace, flowTable, announce);
+            batch.intValue(), vips, admin, icmp, grace, flowTable, announce, security);
+    }
+
+    static final String PREFIX_RULE = "a source prefix \"ADDRESS/LENGTH\" (IPv4 /1../32, IPv6 /1../128, host bits zero)"
+        + " or an address, e.g. \"198.51.100.0/24\" or \"2001:db8:bad::/48\"";
+
+    private static SecurityConfig security(ObjectReader o) {
+        if (o == null) {
+            return null;
+        }
+        o.allowKeys("deny-sources");
+        List<SourcePrefix> prefixes = prefixList(o, "deny-sources", SecurityConfig.MAX_DENY_SOURCES);
+        return prefixes == null ? null : new SecurityConfig(prefixes);
+    }
+
+    /** A list of unique prefixes ({@link #PREFIX_RULE}) of at most {@code max} entries; null when bad or missing. */
+    static List<SourcePrefix> prefixList(ObjectReader o, String key, int max) {
+        com.typesafe.config.ConfigList list = o.list(key, true, false, "a list of " + PREFIX_RULE);
+        if (list == null) {
+            return null;
+        }
+        String path = o.child(key);
+        if (list.size() > max) {
+            o.bad(list, path, "at most " + max + " prefixes (" + list.size() + " given)");
+            return null;
+        }
+        List<SourcePrefix> prefixes = new ArrayList<>();
+        Map<SourcePrefix, com.typesafe.config.ConfigValue> seen = new HashMap<>();
+        boolean ok = true;
+        for (int i = 0; i < list.size(); i++) {
+            com.typesafe.config.ConfigValue v = list.get(i);
+            String p = path + "[" + i + "]";
+            SourcePrefix prefix = prefix(o, v, p);
+            if (prefix == null) {
+                ok = false;
+                continue;
+            }
+            com.typesafe.config.ConfigValue first = seen.putIfAbsent(prefix, v);
+            if (first != null) {
+                o.bad(v, p, "unique prefixes; " + prefix + " is already listed at "
+                    + o.problems().location(first.origin()));
+                ok = false;
+                continue;
+            }
+            prefixes.add(prefix);
+        }
+        return ok ? prefixes : null;
+    }
+
+    private static SourcePrefix prefix(ObjectReader o, com.typesafe.config.ConfigValue v, String path) {
+        if (v.valueType() != com.typesafe.config.ConfigValueType.STRING) {
+            o.bad(v, path, PREFIX_RULE);
+            return null;
+        }
+        String text = ((String) v.unwrapped()).trim();
+        int slash = text.indexOf('/');
+        InetAddress address;
+        try {
+            address = IpLiterals.parse(slash < 0 ? text : text.substring(0, slash));
+        } catch (IllegalArgumentException e) {
+            o.bad(v, path, PREFIX_RULE + "; " + e.getMessage());
+            return null;
+        }
+        int max = address instanceof java.net.Inet4Address ? 32 : 128;
+        int length = max;
+        if (slash >= 0) {
+            String len = text.substring(slash + 1);
+            if (!len.matches("[0-9]{1,3}") || Integer.parseInt(len) < 1 || Integer.parseInt(len) > max) {
+                o.bad(v, path, PREFIX_RULE + "; the length must be 1.." + max
+                    + " (/0 would drop every client)");
+                return null;
+            }
+            length = Integer.parseInt(len);
+        }
+        InetAddress network = SourcePrefix.masked(address.getAddress(), length);
+        if (!network.equals(address)) {
+            o.bad(v, path, PREFIX_RULE + "; host bits are set, did you mean \"" + IpLiterals.format(network) + "/"
+                + length + "\"?");
+            return null;
+        }
+        return new SourcePrefix(address, length);
     }
 
     static final String TABLE_RULE = "a routing table id 1.." + AnnounceConfig.MAX_TABLE + " other than 253 "

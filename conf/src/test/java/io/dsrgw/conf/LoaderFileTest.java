@@ -121,4 +121,52 @@ class LoaderFileTest {
             throw new AssertionError(e.getMessage(), e);
         }
     }
+
+    // ------------------------------------------------------------------------------- issue 14: hostile files
+
+    @Test
+    void shouldReportDeeplyNestedBracesAsAFileAndLineErrorInsteadOfAStackOverflow() throws IOException {
+        String deep = "a = " + "{ b = ".repeat(6000) + "1" + " }".repeat(6000) + "\n";
+        Path f = Files.writeString(dir.resolve("deep.conf"), "dsrgw.gateway {\n  ttl = 64\n  " + deep + "}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadGateway(f));
+        assertEquals(List.of(f + ":3: { or [ nested 65 deep (expected: at most " + ConfigLoader.MAX_NESTING
+                + " nested objects and lists)"), errors(e));
+        String list = "[".repeat(6000) + "]".repeat(6000);
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parseAgent("dsrgw.agent {\n x = " + list
+                + "\n}\n", "string.conf"));
+        assertEquals(List.of("string.conf:2: { or [ nested 65 deep (expected: at most 64 nested objects and lists)"),
+                errors(e));
+    }
+
+    @Test
+    void shouldReportDeepNestingInAnIncludedFileWithThatFilesName() throws IOException {
+        Path deep = Files.writeString(dir.resolve("inner.conf"), "\nx = " + "{ b = ".repeat(6000) + "1"
+                + " }".repeat(6000) + "\n");
+        Path f = Files.writeString(dir.resolve("outer.conf"), "dsrgw.gateway {\n  include \"inner.conf\"\n}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadGateway(f));
+        assertEquals(List.of(deep + ":2: { or [ nested 65 deep (expected: at most 64 nested objects and lists)"),
+                errors(e));
+    }
+
+    @Test
+    void shouldReportAnIncludeCycleAsAFileAndLineError() throws IOException {
+        Path a = dir.resolve("a.conf");
+        Path b = dir.resolve("b.conf");
+        Files.writeString(a, "dsrgw.gateway {\n  ttl = 64\n}\ninclude \"b.conf\"\n");
+        Files.writeString(b, "\ninclude \"a.conf\"\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadGateway(a));
+        assertEquals(1, e.errors().size(), errors(e).toString());
+        String error = errors(e).getFirst();
+        assertTrue(error.startsWith(b + ":2: "), error);
+        assertTrue(error.contains("include"), error);
+    }
+
+    @Test
+    void shouldNameTheIncludingFileAndLineOfARequiredIncludeOfAMissingFile() throws IOException {
+        Path f = Files.writeString(dir.resolve("main.conf"), "dsrgw.gateway {\n  ttl = 64\n"
+                + "  include required(\"absent.conf\")\n}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadGateway(f));
+        assertEquals(List.of(f + ":3: include required(\"absent.conf\"): " + dir.resolve("absent.conf")
+                + ": no such file (expected: an existing, readable file)"), errors(e));
+    }
 }

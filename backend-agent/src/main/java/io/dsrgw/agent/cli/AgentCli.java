@@ -433,7 +433,12 @@ public final class AgentCli {
         }
         return "tunnel filter: dropped ipv4 " + c.getOrDefault(TunnelFilter.COUNTER_DROP4, 0L) + ", ipv6 "
                 + c.getOrDefault(TunnelFilter.COUNTER_DROP6, 0L) + " tunnel packets not from a gateway"
-                + " (counters " + TunnelFilter.COUNTER_DROP4 + ", " + TunnelFilter.COUNTER_DROP6 + ")";
+                + " (counters " + TunnelFilter.COUNTER_DROP4 + ", " + TunnelFilter.COUNTER_DROP6 + ")"
+                + (c.containsKey(TunnelFilter.COUNTER_INNER_DROP4) || c.containsKey(TunnelFilter.COUNTER_INNER_DROP6)
+                ? "; dropped ipv4 " + c.getOrDefault(TunnelFilter.COUNTER_INNER_DROP4, 0L) + ", ipv6 "
+                + c.getOrDefault(TunnelFilter.COUNTER_INNER_DROP6, 0L) + " decapsulated packets not to a vip"
+                + " (counters " + TunnelFilter.COUNTER_INNER_DROP4 + ", " + TunnelFilter.COUNTER_INNER_DROP6 + ")"
+                : "");
     }
 
 }

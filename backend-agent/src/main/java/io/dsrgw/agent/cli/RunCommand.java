@@ -123,7 +123,7 @@ final class RunCommand {
         LOG.info(modes.describe());
         HealthServer server;
         try {
-            server = HealthServer.start(config.healthListen(), health);
+            server = HealthServer.start(config.healthListen(), health, config.statusClients());
         } catch (IOException e) {
             err.println("dsr-agent run: " + e.getMessage());
             return AgentCli.EXIT_ERROR;

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import io.dsrgw.conf.SourcePrefix;
+
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,7 +50,8 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * GET /ready    200 {"state":"ready",...} | 503 {"state":"draining",...} | 503 {"state":"not-ready","reasons":[...]}
  * GET /healthz  the same (the conventional name)
- * GET /status   200 {readiness fields, drained, drain file, mode, VIPs, counters}
+ * GET /status   200 {readiness fields, drained, drain file, mode, VIPs, counters}: loopback and
+ *               health.status-clients only, 403 to anyone else
  * GET /metrics  Prometheus text format 0.0.4 ({@link AgentPrometheus}: counters, ready state, drift)
  * HEAD          like GET without the body; any other method 405, any other path 404 (JSON bodies)
  * </pre>
@@ -79,6 +82,17 @@ public final class HealthServer implements AutoCloseable {
      *                     {@code health.listen} and the address
      */
     public static HealthServer start(String listen, HealthSource source) throws IOException {
+        return start(listen, source, List.of());
+    }
+
+    /**
+     * As {@link #start(String, HealthSource)}; {@code GET /status} is answered to loopback clients and to clients
+     * in {@code statusClients} ({@code health.status-clients}) only, 403 to anyone else (issue 14: it tells an
+     * outsider the VIPs, the mode and the counters); {@code /ready} and {@code /healthz} answer everyone.
+     */
+    public static HealthServer start(String listen, HealthSource source, List<SourcePrefix> statusClients)
+            throws IOException {
+        List<SourcePrefix> allowed = List.copyOf(statusClients);
         InetSocketAddress address = parseListen(listen);
         if (!Epoll.isAvailable()) {
             throw new IOException("health.listen " + listen + ": cannot serve: Netty's epoll transport is "
@@ -97,7 +111,7 @@ public final class HealthServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS),
                                     new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BODY_BYTES),
-                                    new Handler(source, metrics));
+                                    new Handler(source, metrics, allowed));
                         }
                     })
                     .bind(address).sync().channel();
@@ -222,10 +236,29 @@ public final class HealthServer implements AutoCloseable {
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final HealthSource source;
         private final AgentPrometheus metrics;
+        private final List<SourcePrefix> statusClients;
 
-        Handler(HealthSource source, AgentPrometheus metrics) {
+        Handler(HealthSource source, AgentPrometheus metrics, List<SourcePrefix> statusClients) {
             this.source = source;
             this.metrics = metrics;
+            this.statusClients = statusClients;
+        }
+
+        /** Loopback, or a client in health.status-clients. */
+        private boolean mayReadStatus(ChannelHandlerContext ctx) {
+            if (!(ctx.channel().remoteAddress() instanceof InetSocketAddress remote) || remote.getAddress() == null) {
+                return false;
+            }
+            java.net.InetAddress a = remote.getAddress();
+            if (a.isLoopbackAddress()) {
+                return true;
+            }
+            for (SourcePrefix p : statusClients) {
+                if (p.contains(a)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override
@@ -253,7 +286,10 @@ public final class HealthServer implements AutoCloseable {
                 return;
             }
             try {
-                if (path.equals("/metrics")) {
+                if (path.equals("/status") && !mayReadStatus(ctx)) {
+                    respond(ctx, request, HttpResponseStatus.FORBIDDEN, errorBody("/status is served to loopback"
+                            + " and health.status-clients only", "paths", List.of("/ready", "/healthz")), head);
+                } else if (path.equals("/metrics")) {
                     byte[] text = metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
                     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                             head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(text));

@@ -74,7 +74,8 @@ public final class KernelCounters {
         CommandResult table = host.run(TABLE);
         if (table.ok()) {
             Map<String, Long> c = NftJson.counterPackets(table.stdout(), String.join(" ", TABLE));
-            for (String name : List.of(TunnelFilter.COUNTER_DROP4, TunnelFilter.COUNTER_DROP6)) {
+            for (String name : List.of(TunnelFilter.COUNTER_DROP4, TunnelFilter.COUNTER_DROP6,
+                    TunnelFilter.COUNTER_INNER_DROP4, TunnelFilter.COUNTER_INNER_DROP6)) {
                 if (c.containsKey(name)) {
                     out.put(name, c.get(name));
                 }

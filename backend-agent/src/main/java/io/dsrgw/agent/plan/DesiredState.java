@@ -129,7 +129,9 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
             sysctls.put("net.ipv6.conf.lo.disable_ipv6", "0");
         }
         return new DesiredState(true, base.tunDevices(), sysctls, base.addresses(),
-                NftTable.merge(table, TunnelFilter.table(config.gateways())), devices);
+                NftTable.merge(table, NftTable.merge(TunnelFilter.table(config.gateways()),
+                        TunnelFilter.innerTable(config.vips(), devices.stream().map(TunnelDeviceSpec::name).toList()))),
+                devices);
     }
 
     /**

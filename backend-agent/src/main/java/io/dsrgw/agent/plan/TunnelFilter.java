@@ -44,7 +44,64 @@ public final class TunnelFilter {
     /** 4 (RFC 2003), 41 (RFC 4213 / RFC 2473), 47 (RFC 2784). */
     static final String PROTOCOLS = "{ 4, 41, 47 }";
 
+    /** Issue 14: the chain dropping decapsulated packets whose inner destination is not a VIP. */
+    public static final String INNER_CHAIN = "tunnel_inner";
+    /** Before routing (local delivery AND forwarding) and before DNAT (-100): nothing can make it look like a VIP. */
+    public static final String INNER_HOOK = "prerouting";
+    /** nft's "mangle" priority, before conntrack's NAT. */
+    public static final int INNER_PRIORITY = -150;
+    /** The VIPs, as the inner filter's sets (not the MSS clamp's vips4/vips6: the two tables merge). */
+    public static final String SET_INNER_VIPS4 = "inner_vips4";
+    public static final String SET_INNER_VIPS6 = "inner_vips6";
+    /** Counter of dropped decapsulated IPv4 packets not to a VIP. */
+    public static final String COUNTER_INNER_DROP4 = "tunnel_inner_drop_ipv4";
+    /** Counter of dropped decapsulated IPv6 packets not to a VIP. */
+    public static final String COUNTER_INNER_DROP6 = "tunnel_inner_drop_ipv6";
+    /**
+     * The kernel's fallback tunnel devices, which decapsulate what no configured device matches (a packet from a
+     * gateway to another local address): filtered like the agent's own devices.
+     */
+    public static final List<String> FALLBACK_DEVICES = List.of("tunl0", "sit0", "gre0", "ip6tnl0", "ip6gre0");
+
     private TunnelFilter() {
+    }
+
+    /**
+     * The inner-destination filter of kernel mode (issue 14): on the agent's tunnel devices and the kernel's
+     * fallback tunnel devices, a decapsulated packet whose destination is not a configured VIP is dropped and
+     * counted per family, before it is delivered locally or routed on; userspace mode checks the same per packet.
+     * <pre>
+     * chain tunnel_inner { type filter hook prerouting priority -150; policy accept;
+     *   iifname { "dsripip", "tunl0", ... } meta nfproto ipv4 ip daddr != @inner_vips4 counter name
+     *     tunnel_inner_drop_ipv4 drop
+     *   iifname { ... } meta nfproto ipv6 ip6 daddr != @inner_vips6 counter name tunnel_inner_drop_ipv6 drop }
+     * </pre>
+     * A family without VIPs drops every decapsulated packet of that family.
+     *
+     * @param devices names of the agent's tunnel devices (the fallback devices are added)
+     */
+    public static NftTable innerTable(List<InetAddress> vips, List<String> devices) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(devices);
+        names.addAll(FALLBACK_DEVICES);
+        String iif = "iifname { " + String.join(", ", names.stream().map(n -> "\"" + n + "\"").toList()) + " }";
+        List<NftTable.NftSet> sets = new ArrayList<>();
+        List<NftTable.NftRule> rules = new ArrayList<>();
+        for (int family : new int[] {4, 6}) {
+            List<String> members = vips.stream()
+                    .filter(v -> family == 4 ? v instanceof Inet4Address : v instanceof Inet6Address)
+                    .map(Addresses::literal).toList();
+            String counter = family == 4 ? COUNTER_INNER_DROP4 : COUNTER_INNER_DROP6;
+            String match = iif + " meta nfproto ipv" + family;
+            if (!members.isEmpty()) {
+                String set = family == 4 ? SET_INNER_VIPS4 : SET_INNER_VIPS6;
+                sets.add(new NftTable.NftSet(set, family == 4 ? "ipv4_addr" : "ipv6_addr", members));
+                match += " " + (family == 4 ? "ip" : "ip6") + " daddr != @" + set;
+            }
+            rules.add(new NftTable.NftRule(match + " counter name " + counter + " drop",
+                    "dsrgw tunnel-inner ipv" + family + " drop not a vip"));
+        }
+        return new NftTable(sets, List.of(COUNTER_INNER_DROP4, COUNTER_INNER_DROP6),
+                List.of(new NftTable.NftChain(INNER_CHAIN, "filter", INNER_HOOK, INNER_PRIORITY, "accept", rules)));
     }
 
     /** The sets, counters and chain of the filter for these gateways. */

@@ -245,4 +245,46 @@ class HealthServerTest {
                     + "0..65535, e.g. 0.0.0.0:9181 or [::]:9181)", e.getMessage());
         }
     }
+
+    /** A non-loopback IPv4 address of this host (connections to it come from it), or a skip saying there is none. */
+    static java.net.InetAddress nonLoopbackAddress() throws java.net.SocketException {
+        for (java.net.NetworkInterface n : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (!n.isUp() || n.isLoopback()) {
+                continue;
+            }
+            for (java.net.InetAddress a : java.util.Collections.list(n.getInetAddresses())) {
+                if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+                    return a;
+                }
+            }
+        }
+        org.junit.jupiter.api.Assumptions.abort("no non-loopback IPv4 address on this host to test a remote client");
+        return null;
+    }
+
+    @Test
+    void shouldServeStatusToLoopbackOnlyAndReadinessToEveryoneUnlessStatusClientsAllowMore() throws Exception {
+        // issue 14: the detailed /status (VIPs, mode, counters) listened on every address for anyone
+        java.net.InetAddress remote = nonLoopbackAddress();
+        for (List<io.dsrgw.conf.SourcePrefix> allowed : List.of(List.<io.dsrgw.conf.SourcePrefix>of(),
+                List.of(new io.dsrgw.conf.SourcePrefix(remote, 32)))) {
+            try (HealthServer s = HealthServer.start("0.0.0.0:0", source, allowed)) {
+                int port = s.localAddress().getPort();
+                HttpResponse<String> local = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + "/status")).GET());
+                assertEquals(200, local.statusCode(), local.body());
+                String base = "http://" + remote.getHostAddress() + ":" + port;
+                HttpResponse<String> status = send(HttpRequest.newBuilder(URI.create(base + "/status")).GET());
+                HttpResponse<String> ready = send(HttpRequest.newBuilder(URI.create(base + "/ready")).GET());
+                assertEquals(200, ready.statusCode(), "gateways probe /ready from anywhere");
+                if (allowed.isEmpty()) {
+                    assertEquals(403, status.statusCode(), status.body());
+                    assertEquals("{\"error\":\"/status is served to loopback and health.status-clients only\","
+                            + "\"paths\":[\"/ready\",\"/healthz\"]}\n", status.body());
+                } else {
+                    assertEquals(200, status.statusCode(), "allowed by health.status-clients: " + status.body());
+                }
+            }
+        }
+    }
 }

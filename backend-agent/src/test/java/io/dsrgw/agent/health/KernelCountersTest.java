@@ -27,6 +27,10 @@ class KernelCountersTest {
              {"counter": {"family": "inet", "name": "tunnel_drop_ipv4", "table": "dsrgw_agent", "handle": 1,
               "packets": 7, "bytes": 588}},
              {"counter": {"family": "inet", "name": "tunnel_drop_ipv6", "table": "dsrgw_agent", "handle": 2,
+              "packets": 0, "bytes": 0}},
+             {"counter": {"family": "inet", "name": "tunnel_inner_drop_ipv4", "table": "dsrgw_agent", "handle": 4,
+              "packets": 4, "bytes": 336}},
+             {"counter": {"family": "inet", "name": "tunnel_inner_drop_ipv6", "table": "dsrgw_agent", "handle": 5,
               "packets": 0, "bytes": 0}}]}
             """;
 
@@ -58,7 +62,9 @@ class KernelCountersTest {
 
         assertEquals(List.of("decap_packets", "decap_packets.dsripip", "drop_rx_errors.dsripip",
                 "drop_rx_dropped.dsripip", "decap_packets.dsrgre", "drop_rx_errors.dsrgre", "drop_rx_dropped.dsrgre",
-                "tunnel_drop_ipv4", "tunnel_drop_ipv6"), List.copyOf(c.keySet()));
+                "tunnel_drop_ipv4", "tunnel_drop_ipv6", "tunnel_inner_drop_ipv4", "tunnel_inner_drop_ipv6"),
+                List.copyOf(c.keySet()));
+        assertEquals(4L, c.get("tunnel_inner_drop_ipv4"), "issue 14: decapsulated packets not to a VIP");
         assertEquals(150L, c.get("decap_packets"));
         assertEquals(1L, c.get("drop_rx_dropped.dsripip"));
         assertEquals(3L, c.get("drop_rx_errors.dsrgre"));

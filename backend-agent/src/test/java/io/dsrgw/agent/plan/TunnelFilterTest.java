@@ -56,4 +56,57 @@ class TunnelFilterTest {
         assertEquals(java.util.Map.of("tunnel_drop_ipv4", 7L), NftJson.counterPackets(json, "nft"));
         assertEquals(List.of("tunnel_drop_ipv4"), NftJson.parseTable(json, "nft").counters());
     }
+
+    // ---------------------------------------------------------------- issue 14: inner destination
+
+    @Test
+    void shouldDropDecapsulatedPacketsNotToAVipOnTheAgentsAndTheFallbackTunnelDevices() {
+        NftTable t = TunnelFilter.innerTable(List.of(InetAddress.ofLiteral("10.100.0.2"),
+                InetAddress.ofLiteral("10.100.0.1"), InetAddress.ofLiteral("fd00:100::1")), List.of("dsripip", "dsrgre"));
+        String iif = "iifname { \"dsrgre\", \"dsripip\", \"gre0\", \"ip6gre0\", \"ip6tnl0\", \"sit0\", \"tunl0\" }";
+        assertEquals("add table inet dsrgw_agent; delete table inet dsrgw_agent; table inet dsrgw_agent {"
+                + " set inner_vips4 { type ipv4_addr; elements = { 10.100.0.1, 10.100.0.2 }; };"
+                + " set inner_vips6 { type ipv6_addr; elements = { fd00:100::1 }; };"
+                + " counter tunnel_inner_drop_ipv4 { }; counter tunnel_inner_drop_ipv6 { };"
+                + " chain tunnel_inner { type filter hook prerouting priority -150; policy accept;"
+                + " " + iif + " meta nfproto ipv4 ip daddr != @inner_vips4 counter name tunnel_inner_drop_ipv4 drop"
+                + " comment \"dsrgw tunnel-inner ipv4 drop not a vip\";"
+                + " " + iif + " meta nfproto ipv6 ip6 daddr != @inner_vips6 counter name tunnel_inner_drop_ipv6 drop"
+                + " comment \"dsrgw tunnel-inner ipv6 drop not a vip\"; }; }", t.script());
+    }
+
+    @Test
+    void shouldDropEveryDecapsulatedPacketOfAFamilyWithoutVips() {
+        NftTable t = TunnelFilter.innerTable(List.of(InetAddress.ofLiteral("10.100.0.1")), List.of("dsripip"));
+        List<String> statements = t.chains().getFirst().rules().stream().map(NftTable.NftRule::statement).toList();
+        assertTrue(statements.get(0).contains("ip daddr != @inner_vips4"), statements.get(0));
+        assertFalse(statements.get(1).contains("daddr"), statements.get(1));
+        assertTrue(statements.get(1).endsWith("meta nfproto ipv6 counter name tunnel_inner_drop_ipv6 drop"),
+                statements.get(1));
+    }
+
+    @Test
+    void shouldBeAcceptedByNftTogetherWithTheSourceFilterAndTheMssClamp() throws Exception {
+        java.nio.file.Path nft = java.nio.file.Path.of("/usr/sbin/nft");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(nft),
+                "nft is not installed: the ruleset cannot be checked with nft -c");
+        List<InetAddress> vips = List.of(InetAddress.ofLiteral("10.100.0.1"), InetAddress.ofLiteral("fd00:100::1"));
+        NftTable t = NftTable.merge(MssClamp.table(vips, List.of(io.dsrgw.encap.tunnel.TunnelKind.IPIP,
+                        io.dsrgw.encap.tunnel.TunnelKind.IP6TNL), false, 1500),
+                NftTable.merge(TunnelFilter.table(List.of(InetAddress.ofLiteral("10.0.2.2"))),
+                        TunnelFilter.innerTable(vips, List.of("dsripip", "dsrip6tnl"))));
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("dsrgw-nft", ".nft");
+        try {
+            java.nio.file.Files.writeString(file, t.script() + "\n");
+            Process p = new ProcessBuilder(nft.toString(), "-c", "-f", file.toString()).redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes());
+            int code = p.waitFor();
+            org.junit.jupiter.api.Assumptions.assumeFalse(out.contains("Operation not permitted"),
+                    "nft -c needs CAP_NET_ADMIN: " + out);
+            assertEquals(0, code, "nft -c -f rejected the ruleset: " + out + "\n" + t.script());
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
 }

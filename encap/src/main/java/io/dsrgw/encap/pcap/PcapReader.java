@@ -28,7 +28,10 @@ public final class PcapReader implements AutoCloseable {
 
     public static final int GLOBAL_HEADER_LENGTH = 24;
     public static final int RECORD_HEADER_LENGTH = 16;
-    /** Records larger than this are refused even if the snap length claims more (libpcap's own maximum). */
+    /**
+     * Records larger than this are refused even if the snap length claims more (libpcap's own maximum); a snap
+     * length of 0 also means this.
+     */
     public static final int MAX_RECORD_LENGTH = 262144;
 
     static final int ETHERNET_HEADER_LENGTH = 14;
@@ -44,14 +47,18 @@ public final class PcapReader implements AutoCloseable {
     private final boolean nanos;
     private final int snapLength;
     private final int linkType;
+    /** Bytes in the file (Long.MAX_VALUE when it is not a regular file): a record never claims more than is left. */
+    private final long fileSize;
     private final ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER_LENGTH);
     private byte[] buffer = new byte[2048];
     private MemorySegment segment = MemorySegment.ofArray(buffer);
     private long fileOffset = GLOBAL_HEADER_LENGTH;
     private long recordNumber;
 
-    private PcapReader(Path path, InputStream in, ByteOrder order, boolean nanos, int snapLength, int linkType) {
+    private PcapReader(Path path, InputStream in, ByteOrder order, boolean nanos, int snapLength, int linkType,
+                       long fileSize) {
         this.path = path;
+        this.fileSize = fileSize;
         this.in = in;
         this.order = order;
         this.nanos = nanos;
@@ -101,7 +108,8 @@ public final class PcapReader implements AutoCloseable {
                 throw new IOException(p + ": unsupported link type " + linkType
                         + " (expected: 1 ETHERNET, 101 RAW, 228 IPV4 or 229 IPV6)");
             }
-            return new PcapReader(p, in, order, nanos, snapLength, linkType);
+            long size = Files.isRegularFile(p) ? Files.size(p) : Long.MAX_VALUE;
+            return new PcapReader(p, in, order, nanos, snapLength, linkType, size);
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;
@@ -136,8 +144,9 @@ public final class PcapReader implements AutoCloseable {
      * skips the L2 header; non-IP frames are still returned with {@code ipOffset = -1}.
      *
      * @return false at the end of the file (exactly after a record)
-     * @throws IOException on a truncated record header, a captured length above the snap length /
-     *     {@link #MAX_RECORD_LENGTH} or above the original length, or a truncated record
+     * @throws IOException on a truncated record header, a captured length above the snap length (capped at
+     *     {@link #MAX_RECORD_LENGTH}), above the original length or above the bytes left in the file, or a
+     *     truncated record
      */
     public boolean next(PcapRecord rec) throws IOException {
         byte[] h = header.array();
@@ -154,10 +163,23 @@ public final class PcapReader implements AutoCloseable {
         long fraction = header.getInt(4) & 0xffffffffL;
         long captured = header.getInt(8) & 0xffffffffL;
         long original = header.getInt(12) & 0xffffffffL;
-        long limit = Math.max(snapLength & 0xffffffffL, MAX_RECORD_LENGTH);
-        if (captured > limit) {
+        long snap = snapLength & 0xffffffffL;
+        if (snap == 0 || snap > MAX_RECORD_LENGTH) {
+            // Bounded by libpcap's maximum whatever the header claims: a length is never trusted for allocation.
+            if (captured > MAX_RECORD_LENGTH) {
+                throw new IOException(path + ": record " + number + " at byte " + fileOffset + ": captured length "
+                        + captured + " (expected: at most " + MAX_RECORD_LENGTH + ", the snap length " + snap
+                        + " capped at " + MAX_RECORD_LENGTH + ")");
+            }
+        } else if (captured > snap) {
             throw new IOException(path + ": record " + number + " at byte " + fileOffset + ": captured length "
-                    + captured + " (expected: at most " + limit + ", the snap length or " + MAX_RECORD_LENGTH + ")");
+                    + captured + " (expected: at most " + snap + ", the snap length)");
+        }
+        long left = fileSize - fileOffset - RECORD_HEADER_LENGTH;
+        if (captured > left) {
+            // Checked before the buffer grows: a short file claiming a long record costs no allocation.
+            throw new IOException(path + ": record " + number + " at byte " + fileOffset + ": truncated record ("
+                    + Math.max(0, left) + " of " + captured + " captured bytes)");
         }
         if (captured > original) {
             throw new IOException(path + ": record " + number + " at byte " + fileOffset + ": captured length "

@@ -221,8 +221,35 @@ class PcapTest {
         Path huge = file("huge.pcap");
         Files.write(huge, concat(hex("d4c3b2a1 0200 0400 00000000 00000000 ffff0000 65000000"),
                 hex("00000000 00000000 00000001 00000001")));
-        assertEquals(huge + ": record 1 at byte 24: captured length 16777216 (expected: at most 262144,"
-                + " the snap length or 262144)", readAll(huge).getMessage());
+        assertEquals(huge + ": record 1 at byte 24: captured length 16777216 (expected: at most 65535, the snap"
+                + " length)", readAll(huge).getMessage());
+    }
+
+    @Test
+    void shouldRejectARecordLengthOfTwoGibibytesWithAPreciseErrorInsteadOfAnIndexError() throws IOException {
+        // issue 14: snap length 0xffffffff let a captured length of 0x80000000 through, which overflowed an int
+        Path p = file("two-gib.pcap");
+        Files.write(p, concat(hex("d4c3b2a1 0200 0400 00000000 00000000 ffffffff 65000000"),
+                hex("00000000 00000000 00000080 00000080"), new byte[64]));
+        assertEquals(p + ": record 1 at byte 24: captured length 2147483648 (expected: at most 262144, the snap"
+                + " length 4294967295 capped at 262144)", readAll(p).getMessage());
+    }
+
+    @Test
+    void shouldBoundARecordByTheBytesLeftInTheFileBeforeAllocatingForIt() throws IOException {
+        // issue 14: a 40-byte file claiming a huge record made the reader allocate for it before seeing the end
+        Path p = file("claims-more.pcap");
+        Files.write(p, concat(hex("d4c3b2a1 0200 0400 00000000 00000000 00000400 65000000"),
+                hex("00000000 00000000 00f00300 00f00300")));
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (PcapReader r = PcapReader.open(p)) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            IOException e = assertThrows(IOException.class, () -> r.next(new PcapRecord()));
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertEquals(p + ": record 1 at byte 24: truncated record (0 of 258048 captured bytes)", e.getMessage());
+            assertTrue(allocated < 64 * 1024, "allocated " + allocated + " bytes for a record that is not there");
+        }
     }
 
     @Test

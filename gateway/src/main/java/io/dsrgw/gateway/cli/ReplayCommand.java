@@ -28,7 +28,11 @@ import java.nio.file.Path;
 final class ReplayCommand {
     /** LINKTYPE_RAW: each record is an IPv4 or IPv6 packet. */
     static final int LINKTYPE_RAW = 101;
-    private static final int MAX_PACKET_BYTES = 65535;
+    /**
+     * The largest legal IP packet: IPv6 with payload length 65535 behind its 40-byte header (IPv4 stops at 65535).
+     * Longer records (Ethernet trailers, garbage) are cut to this; the pipeline reads lengths from the headers.
+     */
+    private static final int MAX_PACKET_BYTES = 65535 + 40;
 
     private ReplayCommand() {
     }

@@ -41,6 +41,7 @@ final class ConfigReloader {
     private final SnapshotPublisher publisher;
     private final ControlListeners listeners;
     private GatewayConfig running;
+    private ConfigSource source = ConfigLoader::loadGateway;
     private volatile long reloads;
     private volatile long reloadFailures;
     /** Issue 13: whether the last reload was applied (true after start-up: the initial load succeeded). */
@@ -89,11 +90,34 @@ final class ConfigReloader {
         return reloadFailures;
     }
 
-    /** Reloads the file now; see the class comment. Never throws for a bad file. */
+    /** Reads and validates a config file; {@link ConfigLoader#loadGateway} but for tests. */
+    @FunctionalInterface
+    interface ConfigSource {
+        GatewayConfig load(Path file) throws ConfigException;
+    }
+
+    /** Tests only: where reloads read the config from. */
+    void configSource(ConfigSource source) {
+        this.source = Objects.requireNonNull(source, "source");
+    }
+
+    /**
+     * Reloads the file now; see the class comment. Never throws: whatever a step throws, Errors included (issue
+     * 14: a StackOverflowError from a hostile file, an OutOfMemoryError while building tables), the reload is
+     * rejected and the running config and snapshot stay, so that no file can stop a running gateway.
+     */
     ReloadResult reload() {
+        try {
+            return reloadOrReject();
+        } catch (Throwable t) {
+            return rejected(List.of(file + ": reload failed: " + t + " (the running config is kept)"));
+        }
+    }
+
+    private ReloadResult reloadOrReject() {
         GatewayConfig next;
         try {
-            next = ConfigLoader.loadGateway(file);
+            next = source.load(file);
         } catch (ConfigException e) {
             List<String> errors = new ArrayList<>();
             for (ConfigError err : e.errors()) {
@@ -141,6 +165,9 @@ final class ConfigReloader {
                 errors.add(file + ": " + p);
             }
             return rejected(errors);
+        } catch (Throwable t) {
+            ProbePlan.track(health, ProbePlan.wanted(running, grace.current()), false);
+            throw t;
         }
         running = next;
         grace.commit(nextRemoved);

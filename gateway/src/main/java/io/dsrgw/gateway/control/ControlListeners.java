@@ -52,7 +52,7 @@ final class ControlListeners {
         for (Consumer<ReloadResult> l : reload) {
             try {
                 l.accept(r);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // Errors too: a listener must not stop the control thread (issue 14)
                 LOG.error("reload listener failed: {}", e.toString());
             }
         }
@@ -63,7 +63,7 @@ final class ControlListeners {
         for (Consumer<ForwardingSnapshot> l : snapshot) {
             try {
                 l.accept(s);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // Errors too: see above
                 LOG.error("snapshot listener failed: {}", e.toString());
             }
         }

@@ -164,7 +164,12 @@ public final class GatewayControl implements AutoCloseable {
         }
     }
 
-    /** Reloads the config file now ({@link ConfigReloader}). Never throws for a bad file. */
+    /** Tests only: where reloads read the config from (default {@link io.dsrgw.conf.ConfigLoader#loadGateway}). */
+    synchronized void configSource(ConfigReloader.ConfigSource source) {
+        reloader.configSource(source);
+    }
+
+    /** Reloads the config file now ({@link ConfigReloader}). Never throws, whatever the file. */
     public synchronized ReloadResult reload() {
         listeners.reloading();
         return reloader.reload();

@@ -71,6 +71,7 @@ public final class SnapshotFactory {
         }
         IcmpConfig icmp = config.icmp();
         builder.icmp(icmp.echo(), icmp.tooBigRate());
+        builder.denySources(config.security().denySources());
         try {
             for (VipConfig vip : config.vips()) {
                 List<ForwardingSnapshot.Backend> backends = new ArrayList<>(vip.backends().size());

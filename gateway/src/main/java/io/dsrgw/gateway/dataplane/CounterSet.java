@@ -44,7 +44,21 @@ public enum CounterSet {
     /** ICMP/ICMPv6 error to a VIP forwarded to the backend owning the flow it quotes. */
     FWD_ICMP_ERROR("fwd_icmp_error"),
     /** IPv6 packet to a VIP whose extension-header chain ends in ESP, AH or a header the gateway cannot walk. */
-    DROP_UNSUPPORTED_EXT_HEADER("drop_unsupported_ext_header");
+    DROP_UNSUPPORTED_EXT_HEADER("drop_unsupported_ext_header"),
+    /**
+     * ICMP/ICMPv6 error to one VIP address quoting a packet whose source is another address (issue 14): only the
+     * VIP an error was sent to may own the flow it quotes, else an error to one VIP could reach another's backends.
+     */
+    DROP_ICMP_QUOTE_MISMATCH("drop_icmp_quote_mismatch"),
+    /**
+     * To a VIP address from a martian source (0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4; ::, ::1,
+     * ff00::/8): no client has one, so it is spoofed; never answered ({@link SourcePolicy}).
+     */
+    DROP_SOURCE_MARTIAN("drop_source_martian"),
+    /** To a VIP address from a VIP, a backend or a tunnel source of the gateway: spoofed; never answered. */
+    DROP_SOURCE_OWN("drop_source_own"),
+    /** To a VIP address from a prefix of {@code security.deny-sources}; never answered. */
+    DROP_SOURCE_DENIED("drop_source_denied");
 
     private static final CounterSet[] VALUES = values();
 

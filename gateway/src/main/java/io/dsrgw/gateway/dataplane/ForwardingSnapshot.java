@@ -2,6 +2,7 @@ package io.dsrgw.gateway.dataplane;
 
 import io.dsrgw.conf.BackendState;
 import io.dsrgw.conf.EchoMode;
+import io.dsrgw.conf.SourcePrefix;
 import io.dsrgw.encap.flow.FlowHash;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Addresses;
@@ -96,6 +97,9 @@ public final class ForwardingSnapshot {
     private final int[] backendId;
     private final int[] indexByBackendId;
     private final boolean[] vipStateless;
+
+    // issue 14: sources no client can have
+    private final SourcePolicy sourcePolicy;
 
     private ForwardingSnapshot(Builder b) {
         this.generation = b.generation;
@@ -193,6 +197,41 @@ public final class ForwardingSnapshot {
         for (int i = 0; i < backendId.length; i++) {
             indexByBackendId[backendId[i]] = i;
         }
+        this.sourcePolicy = sourcePolicy(b);
+    }
+
+    /** The VIPs, backends and tunnel sources (own, /32 or /128) and the configured deny prefixes. */
+    private SourcePolicy sourcePolicy(Builder b) {
+        List<SourcePolicy.Entry> own = new ArrayList<>();
+        for (int vip = 0; vip < vipNames.length; vip++) {
+            own.add(vipFamily[vip] == 4 ? new SourcePolicy.Entry(4, 0, vipIpv4[vip] & 0xffffffffL, 32, SourcePolicy.OWN)
+                    : new SourcePolicy.Entry(6, vipIpv6Hi[vip], vipIpv6Lo[vip], 128, SourcePolicy.OWN));
+        }
+        for (int i = 0; i < backendTunnel.length; i++) {
+            own.add(backendTunnel[i].outerFamily() == 4
+                    ? new SourcePolicy.Entry(4, 0, backendIpv4[i] & 0xffffffffL, 32, SourcePolicy.OWN)
+                    : new SourcePolicy.Entry(6, backendIpv6Hi[i], backendIpv6Lo[i], 128, SourcePolicy.OWN));
+        }
+        if (tunnelSourceIpv4 != 0) {
+            own.add(new SourcePolicy.Entry(4, 0, tunnelSourceIpv4 & 0xffffffffL, 32, SourcePolicy.OWN));
+        }
+        if (hasTunnelSourceIpv6) {
+            own.add(new SourcePolicy.Entry(6, tunnelSourceIpv6Hi, tunnelSourceIpv6Lo, 128, SourcePolicy.OWN));
+        }
+        List<SourcePolicy.Entry> denied = new ArrayList<>();
+        for (SourcePrefix p : b.denySources) {
+            InetAddress a = p.address();
+            denied.add(a instanceof Inet4Address v4
+                    ? new SourcePolicy.Entry(4, 0, Ipv4Addresses.of(v4) & 0xffffffffL, p.length(), SourcePolicy.DENIED)
+                    : new SourcePolicy.Entry(6, Ipv6Addresses.hi(a), Ipv6Addresses.lo(a), p.length(),
+                    SourcePolicy.DENIED));
+        }
+        return new SourcePolicy(own, denied);
+    }
+
+    /** The source-address policy (issue 14): sources that no client can have. */
+    public SourcePolicy sourcePolicy() {
+        return sourcePolicy;
     }
 
     private int put(VipSpec v, int protocol, int port, int vip) {
@@ -521,6 +560,7 @@ public final class ForwardingSnapshot {
         private BackendIds backendIds;
         private MaglevCache maglevCache;
         private Set<String> statelessVips = Set.of();
+        private List<SourcePrefix> denySources = List.of();
 
         private Builder(String hashSeed, int tableSize, int tunnelSourceIpv4, int ttl, int tunnelMtuBytes) {
             this.hashSeed = Objects.requireNonNull(hashSeed, "hashSeed");
@@ -589,6 +629,12 @@ public final class ForwardingSnapshot {
         /** Names of the VIPs whose flows bypass the flow tables (pure Maglev; {@code vips[i].flow-table = false}). */
         public Builder statelessVips(Set<String> names) {
             this.statelessVips = Set.copyOf(names);
+            return this;
+        }
+
+        /** Extra source prefixes dropped as {@code drop_source_denied} ({@code security.deny-sources}). */
+        public Builder denySources(List<SourcePrefix> prefixes) {
+            this.denySources = List.copyOf(prefixes);
             return this;
         }
 

@@ -27,13 +27,16 @@ import java.util.Objects;
  *   <li>IPv4 or IPv6 by the version nibble; parse the header once ({@link Ipv4Flyweight#wrap},
  *       {@link Ipv6Flyweight#wrap}, which also walks IPv6 extension headers); invalid: {@code drop_malformed}.
  *       Anything not addressed to a configured VIP is dropped ({@code drop_not_vip}): the gateway is never a
- *       relay. An IPv6 chain ended by ESP, AH or an unknown header: {@code drop_unsupported_ext_header};</li>
+ *       relay. To a VIP address from a source no client can have ({@link SourcePolicy}: martians, VIPs, backends,
+ *       tunnel sources, {@code security.deny-sources}): {@code drop_source_martian}, {@code drop_source_own} or
+ *       {@code drop_source_denied}, before anything is forwarded or answered. An IPv6 chain ended by ESP, AH or an unknown header: {@code drop_unsupported_ext_header};</li>
  *   <li>TCP/UDP: classify by (destination, protocol, destination port) in the snapshot's VIP tables; extract
  *       the flow key (5-tuple; the 3-tuple (source, destination, protocol) for every fragment, IPv4 and IPv6,
  *       so all fragments of a datagram reach the same backend) and hash it with the snapshot's keyed hash;</li>
  *   <li>ICMP/ICMPv6 to a VIP address: errors (unreachable, too big, time exceeded, parameter problem) go to the
  *       backend owning the quoted flow ({@code fwd_icmp_error}; the quote is a VIP -> client packet, its key is
- *       reversed so it hashes like the client's packets); echo requests per {@code icmp.echo}: answered in place
+ *       reversed so it hashes like the client's packets; a quote whose source is not the VIP address the error
+ *       was sent to: {@code drop_icmp_quote_mismatch}); echo requests per {@code icmp.echo}: answered in place
  *       and sent back to the client ({@code tx_echo_reply}), forwarded to a backend by hash of the 3-tuple and
  *       echo identifier, or dropped ({@code drop_unsupported}); fragmented echo requests, which only a
  *       reassembling host can answer, go to a backend by the 3-tuple unless echo is dropped; everything else
@@ -213,6 +216,13 @@ public final class PacketPipeline {
         ForwardingSnapshot s = snapshot;
         int destination = ip4.destination();
         int protocol = ip4.protocol();
+        if (s.isVipAddress(destination)) {
+            // Before anything can be forwarded or answered (echo reply, too-big): a source no client can have.
+            CounterSet badSource = s.sourcePolicy().check4(ip4.source());
+            if (badSource != null) {
+                return badSource;
+            }
+        }
         if (protocol == IpProtocol.ICMP) {
             return icmp4(s, seg, offset, sink);
         }
@@ -293,6 +303,11 @@ public final class PacketPipeline {
         if (error != PacketError.OK) {
             return CounterSet.DROP_MALFORMED;
         }
+        if (flowKey.destinationIpv4() != ip4.destination()) {
+            // The quote's source (the reversed key's destination) must be the VIP the error was sent to: an error
+            // to one VIP must never reach the backends of another (issue 14).
+            return CounterSet.DROP_ICMP_QUOTE_MISMATCH;
+        }
         int protocol = flowKey.protocol();
         if (protocol == IpProtocol.ICMP) {
             // About an echo reply: a backend's when echo requests are forwarded (the key carries the echo
@@ -326,6 +341,10 @@ public final class PacketPipeline {
         int addressVip = s.addressVipIndex6(dstHi, dstLo);
         if (addressVip == ForwardingSnapshot.NONE) {
             return CounterSet.DROP_NOT_VIP;
+        }
+        CounterSet badSource = s.sourcePolicy().check6(ip6.sourceHi(), ip6.sourceLo());
+        if (badSource != null) {
+            return badSource; // see forward4
         }
         int protocol = ip6.upperProtocol();
         if (ip6.isFragment()) {
@@ -421,6 +440,9 @@ public final class PacketPipeline {
         int protocol = flowKey.protocol();
         long vipHi = flowKey.destinationHi();
         long vipLo = flowKey.destinationLo();
+        if (vipHi != ip6.destinationHi() || vipLo != ip6.destinationLo()) {
+            return CounterSet.DROP_ICMP_QUOTE_MISMATCH; // see icmp4
+        }
         if (protocol == IpProtocol.ICMPV6) {
             int echoVip = s.addressVipIndex6(vipHi, vipLo); // about an echo reply: see icmp4
             return s.echoMode() == EchoMode.FORWARD && echoVip != ForwardingSnapshot.NONE

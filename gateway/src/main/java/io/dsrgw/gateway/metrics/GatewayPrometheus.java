@@ -266,9 +266,17 @@ public final class GatewayPrometheus {
                 }
             }
         }, "reason");
+        counter("xdp_packets_dropped", "Packets the XDP program dropped, by reason (only the source policy drops: "
+                + "the map contract's drop_* counters, the same reasons as dsrgw_packets_dropped_total).", cb -> {
+            for (String n : names) {
+                if (n.startsWith("xdp_drop_")) {
+                    cb.call(gauge(n), n.substring("xdp_drop_".length()));
+                }
+            }
+        }, "reason");
         for (String n : names) {
             String suffix = n.substring(XdpMetrics.PREFIX.length());
-            if (suffix.startsWith("pass_")) {
+            if (suffix.startsWith("pass_") || suffix.startsWith("drop_")) {
                 continue;
             }
             String name = switch (suffix) {

@@ -174,6 +174,88 @@ class GatewayMainTest {
     }
 
     @Test
+    void shouldReportDeeplyNestedBracesAndIncludeCyclesWithFileAndLineFromCheckConfigAndRun() throws IOException {
+        // issue 14: a few KB of braces killed check-config with a StackOverflowError and its stack trace
+        Path deep = config("dsrgw.gateway {\n  x = " + "{ y = ".repeat(5000) + "1" + " }".repeat(5000) + "\n}\n");
+        for (String command : List.of("check-config", "run")) {
+            Result r = command.equals("run") ? execute("run", "--config", deep.toString())
+                    : execute("check-config", deep.toString());
+            assertEquals(1, r.code(), command + ": " + r.err());
+            assertTrue(r.err().contains(deep + ":2: { or [ nested 65 deep (expected: at most 64 nested objects and"
+                    + " lists)"), command + ": " + r.err());
+            assertFalse(r.err().contains("\tat "), command + ": " + r.err());
+        }
+        Path self = dir.resolve("self.conf");
+        Files.writeString(self, "dsrgw.gateway { ttl = 64 }\ninclude \"self.conf\"\n");
+        Result r = execute("check-config", self.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains(":2: include \"self.conf\": "), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void shouldDropSourcesOfSecurityDenySourcesAndOwnAddressesInReplay() throws IOException {
+        // issue 14: the key reaches the snapshot the pipeline runs with
+        Path cfg = config(CONFIG.replace("hash-seed = \"golden-seed\"",
+                "hash-seed = \"golden-seed\"\n  security.deny-sources = [\"198.51.100.0/24\"]"));
+        byte[][] input = {
+            ipv4(0, 1, DF, 63, TCP, "198.51.100.9", "10.100.0.1", tcp(40000, 80, 0)),
+            ipv4(0, 2, DF, 63, TCP, "10.0.3.10", "10.100.0.1", tcp(40000, 80, 0)),
+            ipv4(0, 3, DF, 63, TCP, "127.0.0.1", "10.100.0.1", tcp(40000, 80, 0)),
+            ipv4(0, 4, DF, 63, TCP, "198.51.101.9", "10.100.0.1", tcp(40000, 80, 0))};
+        Path in = dir.resolve("sources.pcap");
+        try (PcapWriter w = PcapWriter.create(in, 101, false)) {
+            for (int i = 0; i < input.length; i++) {
+                w.write(1_700_000_000_000_000_000L + i, MemorySegment.ofArray(input[i]), 0, input[i].length);
+            }
+        }
+        Result r = execute("replay", "--config", cfg.toString(), "--in", in.toString(), "--out",
+                dir.resolve("out.pcap").toString());
+        assertEquals(0, r.code(), r.err());
+        for (String line : List.of("tx_packets 1\n", "drop_source_denied 1\n", "drop_source_own 1\n",
+                "drop_source_martian 1\n")) {
+            assertTrue(r.out().contains(line), line + " in " + r.out());
+        }
+    }
+
+    @Test
+    void shouldReplayTheLargestLegalIpv6PacketIntact() throws IOException {
+        // issue 14: replay clipped packets to 65535 bytes, so a payload length of 65535 (65575 bytes) was malformed
+        Path cfg = config("""
+                dsrgw.gateway {
+                  tunnel-source { ipv6 = "fd00:2::2" }
+                  hash-seed = "golden-seed"
+                  tunnel-mtu = 65535
+                  vips = [{ name = dns6, address = "fd00:100::1", protocol = udp, ports = [53]
+                            backends = [{ address = "fd00:3::10" }] }]
+                }
+                """);
+        byte[] largest = TestPackets.ipv6(0, 0, UDP, 63, "fd00:1::2", "fd00:100::1", udp(5353, 53, 65535 - 8));
+        assertEquals(65575, largest.length);
+        Path in = dir.resolve("largest.pcap");
+        try (PcapWriter w = PcapWriter.create(in, 101, false)) {
+            w.write(1_700_000_000_000_000_000L, MemorySegment.ofArray(largest), 0, largest.length);
+        }
+        Path out = dir.resolve("out.pcap");
+        Result r = execute("replay", "--config", cfg.toString(), "--in", in.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        // Intact: the pipeline saw all 65575 bytes (a clipped copy is malformed) and, as no tunnel can carry it
+        // (65575 + 40 > tunnel-mtu), answered packet-too-big with MTU 65535 - 40 quoting the packet's head.
+        assertTrue(r.out().contains("drop_malformed 0\n"), r.out());
+        assertTrue(r.out().contains("tx_icmp_too_big 1\n"), r.out());
+        try (PcapReader reader = PcapReader.open(out)) {
+            PcapRecord rec = new PcapRecord();
+            assertTrue(reader.next(rec));
+            byte[] tooBig = rec.data().asSlice(rec.ipOffset(), rec.ipLength()).toArray(ValueLayout.JAVA_BYTE);
+            assertEquals(2, tooBig[40], "ICMPv6 type packet too big");
+            assertEquals(65495, ((tooBig[44] & 0xff) << 24) | ((tooBig[45] & 0xff) << 16) | ((tooBig[46] & 0xff) << 8)
+                    | (tooBig[47] & 0xff), "MTU");
+            assertEquals(hex(java.util.Arrays.copyOf(largest, 1280 - 48)),
+                    hex(java.util.Arrays.copyOfRange(tooBig, 48, 1280)), "quoted head of the packet");
+        }
+    }
+
+    @Test
     void shouldReplayAPcapThroughThePipelineEndToEnd() throws IOException {
         Path cfg = config(CONFIG);
         byte[] syn = ipv4(0x10, 0x1234, DF, 63, TCP, "10.0.1.2", "10.100.0.1", tcp(40000, 80, 0));
@@ -208,6 +290,10 @@ class GatewayMainTest {
                 tx_echo_reply 0
                 fwd_icmp_error 0
                 drop_unsupported_ext_header 0
+                drop_icmp_quote_mismatch 0
+                drop_source_martian 0
+                drop_source_own 0
+                drop_source_denied 0
                 """, r.out());
 
         List<byte[]> packets = new ArrayList<>();

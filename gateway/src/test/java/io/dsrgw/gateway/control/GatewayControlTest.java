@@ -2,6 +2,7 @@ package io.dsrgw.gateway.control;
 
 import io.dsrgw.conf.BackendState;
 import io.dsrgw.conf.ConfigLoader;
+import io.dsrgw.conf.GatewayConfig;
 import io.dsrgw.encap.flow.FlowKey;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Addresses;
@@ -198,6 +199,41 @@ class GatewayControlTest {
         Files.delete(file);
         assertFalse(control.reload().applied());
         assertEquals(3, control.reloadFailures());
+        assertSame(before, control.holder().get());
+    }
+
+    @Test
+    void shouldKeepTheRunningConfigWhenAReloadThrowsAnError() throws Exception {
+        // issue 14: reload caught only ConfigException, so an Error (a StackOverflowError from a hostile file, an
+        // OutOfMemoryError while building) escaped it and stopped the control thread
+        start(config(web("{ address = 10.0.3.10 }"), DNS), Duration.ofSeconds(30));
+        ForwardingSnapshot before = control.holder().get();
+        GatewayConfig running = control.running();
+        write(config(web("{ address = 10.0.3.11 }"), DNS));
+        for (Error error : List.of(new StackOverflowError(), new OutOfMemoryError("Java heap space"))) {
+            control.configSource(f -> {
+                throw error;
+            });
+            ReloadResult r = control.reload();
+            assertFalse(r.applied(), error.toString());
+            assertEquals(List.of(file + ": reload failed: " + error + " (the running config is kept)"), r.errors());
+            assertSame(before, control.holder().get(), "nothing changes");
+            assertSame(running, control.running());
+        }
+        assertEquals(2, control.reloadFailures());
+        control.configSource(ConfigLoader::loadGateway);
+        assertTrue(control.reload().applied(), "the next good file is applied");
+    }
+
+    @Test
+    void shouldRejectADeeplyNestedFileWithItsLineAndKeepRunning() throws Exception {
+        start(config(web("{ address = 10.0.3.10 }"), DNS), Duration.ofSeconds(30));
+        ForwardingSnapshot before = control.holder().get();
+        write("dsrgw.gateway {\n  x = " + "{ y = ".repeat(5000) + "1" + " }".repeat(5000) + "\n}\n");
+        ReloadResult r = control.reload();
+        assertFalse(r.applied());
+        assertEquals(List.of(file + ":2: { or [ nested 65 deep (expected: at most 64 nested objects and lists)"),
+                r.errors());
         assertSame(before, control.holder().get());
     }
 

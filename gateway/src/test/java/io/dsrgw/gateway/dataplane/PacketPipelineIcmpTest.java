@@ -360,6 +360,52 @@ class PacketPipelineIcmpTest {
                 new Capture()));
     }
 
+    /** web4 plus a second IPv4 VIP, 10.100.0.2 TCP 80, and web6 plus a second IPv6 VIP, fd00:100::2 TCP 80. */
+    static ForwardingSnapshot twoVipSnapshot() {
+        ForwardingSnapshot.Builder b = ForwardingSnapshot.builder("icmp-seed", 251, Ipv4Addresses.parse("10.0.2.2"),
+                64, 1500);
+        long[] s6 = Ipv6Addresses.parse("fd00:2::2");
+        b.tunnelSourceIpv6(s6[0], s6[1]);
+        b.addVip("web4", inet(VIP4), TCP, new int[] {80}, null, false, List.of(backend("10.0.3.10", TunnelKind.GRE)));
+        b.addVip("other4", inet("10.100.0.2"), TCP, new int[] {80}, null, false,
+                List.of(backend("10.0.3.20", TunnelKind.GRE)));
+        b.addVip("web6", inet(VIP6), TCP, new int[] {80}, null, false,
+                List.of(backend("fd00:3::11", TunnelKind.IP6TNL)));
+        b.addVip("other6", inet("fd00:100::2"), TCP, new int[] {80}, null, false,
+                List.of(backend("fd00:3::21", TunnelKind.IP6TNL)));
+        return b.build();
+    }
+
+    @Test
+    void shouldDropAnIcmpErrorToOneVipThatQuotesAFlowOfAnotherVip() {
+        ForwardingSnapshot s = twoVipSnapshot();
+        byte[] otherVipsReply = ipv4(0, 77, DF, 64, TCP, "10.100.0.2", "10.0.1.2", tcp(80, 40000, 0));
+        Capture sent = new Capture();
+        PacketPipeline p = pipeline(s);
+        assertEquals(CounterSet.DROP_ICMP_QUOTE_MISMATCH, run(p,
+                ipv4(0, 2, 0, 255, ICMP, ROUTER4, VIP4, icmpError4(3, 4, 1400, otherVipsReply)), sent));
+        assertEquals(List.of(), sent.destinations, "nothing tunnelled");
+        assertEquals(1, p.counters().get(CounterSet.DROP_ICMP_QUOTE_MISMATCH));
+        // the same error sent to the VIP it quotes is forwarded to that VIP's backend
+        assertEquals(CounterSet.FWD_ICMP_ERROR, run(p,
+                ipv4(0, 2, 0, 255, ICMP, ROUTER4, "10.100.0.2", icmpError4(3, 4, 1400, otherVipsReply)), sent));
+        assertEquals(List.of("10.0.3.20"), sent.destinations);
+    }
+
+    @Test
+    void shouldDropAnIcmpv6ErrorToOneVipThatQuotesAFlowOfAnotherVip() {
+        ForwardingSnapshot s = twoVipSnapshot();
+        byte[] quote = ipv6(0, 0, TCP, 64, "fd00:100::2", "fd00:1::2", tcp(80, 40000, 0));
+        Capture sent = new Capture();
+        PacketPipeline p = pipeline(s);
+        assertEquals(CounterSet.DROP_ICMP_QUOTE_MISMATCH, run(p,
+                ipv6(0, 0, 58, 255, ROUTER6, VIP6, icmpv6Error(ROUTER6, VIP6, 2, 1400, quote)), sent));
+        assertEquals(List.of(), sent.destinations, "nothing tunnelled");
+        assertEquals(CounterSet.FWD_ICMP_ERROR, run(p, ipv6(0, 0, 58, 255, ROUTER6, "fd00:100::2",
+                icmpv6Error(ROUTER6, "fd00:100::2", 2, 1400, quote)), sent));
+        assertEquals(List.of("fd00:3::21"), sent.destinations);
+    }
+
     // ---------------------------------------------------------------------------------------- echo
 
     @Test

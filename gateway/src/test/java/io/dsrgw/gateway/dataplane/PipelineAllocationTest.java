@@ -65,7 +65,11 @@ class PipelineAllocationTest {
                 ipv4(0, 5, 0, 255, ICMP, ROUTER4, VIP4, icmpError4(3, 4, 1400, reply4("10.0.1.2", 40000))),
                 ipv6(0, 0, 44, 63, "fd00:1::2", VIP6, concat(fragmentHeader(UDP, 8, false, 1), new byte[64])),
                 ipv6(0, 0, 50, 63, "fd00:1::2", VIP6, new byte[16]),
-                ipv4(0, 6, 0, 63, TCP, "10.0.1.2", "10.0.9.9", tcp(1, 80, 0)));
+                ipv4(0, 6, 0, 63, TCP, "10.0.1.2", "10.0.9.9", tcp(1, 80, 0)),
+                // issue 14: sources no client can have (a backend, a martian, an IPv6 backend)
+                ipv4(0, 7, 0, 63, TCP, "10.0.3.10", VIP4, tcp(1, 80, 0)),
+                ipv4(0, 8, 0, 63, TCP, "224.0.0.1", VIP4, tcp(1, 80, 0)),
+                ipv6(0, 0, TCP, 63, "fd00:3::11", VIP6, tcp(40000, 80, 0)));
         PacketPipeline pipeline = new PacketPipeline(PacketPipelineIcmpTest.snapshot(EchoMode.ANSWER, 1_000_000, 1500),
                 new WorkerCounters(), 8);
         if (withFlowTable) {

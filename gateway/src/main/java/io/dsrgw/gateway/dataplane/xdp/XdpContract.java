@@ -26,6 +26,14 @@ final class XdpContract {
     static final String MAP_FLOWS = "dsrgw_flows";
     static final String MAP_COUNTERS = "dsrgw_counters";
     static final String MAP_TX_PORTS = "dsrgw_tx_ports";
+    static final String MAP_SRC = "dsrgw_src";
+
+    // struct dsrgw_src_key (issue 14): LPM trie key, prefixlen = 8 + prefix length, family, address from byte 5
+    static final int SRC_KEY_SIZE = 24;
+    static final int SRC_KEY_PREFIXLEN = 0;
+    static final int SRC_KEY_FAMILY = 4;
+    static final int SRC_KEY_ADDR = 5;
+    static final int SRC_VALUE_SIZE = 4;
 
     static final ValueLayout.OfInt BE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     static final ValueLayout.OfLong BE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -103,7 +111,8 @@ final class XdpContract {
             "pass_fragment", "pass_icmp", "pass_other_proto", "pass_not_vip", "pass_vip_slow_path",
             "pass_no_backend", "pass_bad_backend", "pass_too_big", "pass_fib_no_neigh", "pass_fib_frag_needed",
             "pass_fib_fwd_disabled", "pass_fib_other", "pass_egress_not_xdp", "pass_adjust_failed",
-            "flow_hits", "flow_misses", "flow_rehash", "flow_syn", "flow_update_failed");
+            "flow_hits", "flow_misses", "flow_rehash", "flow_syn", "flow_update_failed",
+            "drop_source_martian", "drop_source_own", "drop_source_denied");
 
     private XdpContract() {
     }

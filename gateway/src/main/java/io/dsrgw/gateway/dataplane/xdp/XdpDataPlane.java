@@ -7,6 +7,7 @@ import io.dsrgw.gateway.dataplane.BackendSelection;
 import io.dsrgw.gateway.dataplane.FlowTableLookup;
 import io.dsrgw.gateway.dataplane.FlowTimeouts;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
+import io.dsrgw.gateway.dataplane.SourcePolicy;
 import io.dsrgw.gateway.lb.Maglev;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.bpf.BpfMap;
@@ -105,6 +106,9 @@ public final class XdpDataPlane implements AutoCloseable {
     private final BpfMap flowsMap;
     private final BpfMap countersMap;
     private final BpfMap txPortsMap;
+    private final BpfMap srcMap;
+    /** What dsrgw_src holds: entry -> kind (issue 14). */
+    private final Map<SourcePolicy.Entry, Integer> writtenSources = new HashMap<>();
     private final MappedRings rings;
     private final int tableSize;
     private final int maxVips;
@@ -134,6 +138,7 @@ public final class XdpDataPlane implements AutoCloseable {
         this.flowsMap = object.map(XdpContract.MAP_FLOWS);
         this.countersMap = object.map(XdpContract.MAP_COUNTERS);
         this.txPortsMap = object.map(XdpContract.MAP_TX_PORTS);
+        this.srcMap = object.map(XdpContract.MAP_SRC);
         this.rings = rings;
         this.tableSize = tableSize;
         this.maxVips = maxVips;
@@ -261,9 +266,26 @@ public final class XdpDataPlane implements AutoCloseable {
     public synchronized void publish(ForwardingSnapshot snapshot) throws LinuxException {
         checkOpen();
         Plan plan = plan(snapshot);
+        List<SourcePolicy.Entry> sources = snapshot.sourcePolicy().entries();
+        if (sources.size() > srcMap.maxEntries()) {
+            throw new IllegalArgumentException("source policy: " + sources.size() + " own addresses and deny prefixes"
+                    + " (expected: at most " + srcMap.maxEntries() + ", the size of " + XdpContract.MAP_SRC + ")");
+        }
         boolean first = writtenConfig == null;
         try (Arena arena = Arena.ofConfined()) {
             Segments seg = new Segments(arena);
+            // Sources first: a VIP, backend or prefix new in this snapshot is refused before a VIP can lead to it.
+            java.util.Set<SourcePolicy.Entry> wanted = new java.util.HashSet<>();
+            for (SourcePolicy.Entry e : sources) {
+                SourcePolicy.Entry k = withoutKind(e);
+                wanted.add(k);
+                if (!Integer.valueOf(e.kind()).equals(writtenSources.get(k))) {
+                    writeSourceKey(k, seg.srcKey);
+                    seg.srcValue.set(JAVA_INT, 0, e.kind());
+                    srcMap.update(seg.srcKey, seg.srcValue, BpfMap.BPF_ANY);
+                    writtenSources.put(k, e.kind());
+                }
+            }
             if (!first) {
                 writeConfig(plan.config, seg);
             }
@@ -299,9 +321,33 @@ public final class XdpDataPlane implements AutoCloseable {
                     writtenBackends.remove(gone);
                 }
             }
+            for (SourcePolicy.Entry gone : new ArrayList<>(writtenSources.keySet())) {
+                if (!wanted.contains(gone)) {
+                    writeSourceKey(gone, seg.srcKey);
+                    srcMap.delete(seg.srcKey);
+                    writtenSources.remove(gone);
+                }
+            }
             if (first) {
                 writeConfig(plan.config, seg); // last: ring_size != 0 turns the fast path on (contract)
             }
+        }
+    }
+
+    /** The entry as a trie key (the kind is the value): kind 0. */
+    private static SourcePolicy.Entry withoutKind(SourcePolicy.Entry e) {
+        return new SourcePolicy.Entry(e.family(), e.hi(), e.lo(), e.length(), 0);
+    }
+
+    /** struct dsrgw_src_key: prefixlen = 8 + length (host order), family, address from byte 5, rest zero. */
+    static void writeSourceKey(SourcePolicy.Entry e, MemorySegment key) {
+        key.fill((byte) 0);
+        key.set(JAVA_INT, XdpContract.SRC_KEY_PREFIXLEN, 8 + e.length());
+        key.set(JAVA_BYTE, XdpContract.SRC_KEY_FAMILY, (byte) e.family());
+        if (e.family() == 4) {
+            key.set(XdpContract.BE_INT, XdpContract.SRC_KEY_ADDR, (int) e.lo());
+        } else {
+            XdpContract.putAddress(key, XdpContract.SRC_KEY_ADDR, e.hi(), e.lo());
         }
     }
 
@@ -692,6 +738,8 @@ public final class XdpDataPlane implements AutoCloseable {
         final MemorySegment vipKey;
         final MemorySegment vipValue;
         final MemorySegment backend;
+        final MemorySegment srcKey;
+        final MemorySegment srcValue;
 
         Segments(Arena arena) {
             u32Key = arena.allocate(4, 4);
@@ -699,6 +747,8 @@ public final class XdpDataPlane implements AutoCloseable {
             vipKey = arena.allocate(XdpContract.VIP_KEY_SIZE, 8);
             vipValue = arena.allocate(XdpContract.VIP_VALUE_SIZE, 8);
             backend = arena.allocate(XdpContract.BACKEND_SIZE, 8);
+            srcKey = arena.allocate(XdpContract.SRC_KEY_SIZE, 8);
+            srcValue = arena.allocate(XdpContract.SRC_VALUE_SIZE, 4);
         }
     }
 

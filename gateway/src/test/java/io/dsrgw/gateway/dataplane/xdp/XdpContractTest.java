@@ -141,7 +141,8 @@ class XdpContractTest {
         assertTrue(header.contains("Object file:   classpath resource " + XdpContract.OBJECT_RESOURCE));
         assertTrue(header.contains("Program:       \"" + XdpContract.PROGRAM + "\""));
         for (String map : List.of(XdpContract.MAP_CONFIG, XdpContract.MAP_VIPS, XdpContract.MAP_BACKENDS,
-                XdpContract.MAP_RINGS, XdpContract.MAP_FLOWS, XdpContract.MAP_COUNTERS, XdpContract.MAP_TX_PORTS)) {
+                XdpContract.MAP_RINGS, XdpContract.MAP_FLOWS, XdpContract.MAP_COUNTERS, XdpContract.MAP_TX_PORTS,
+                XdpContract.MAP_SRC)) {
             assertTrue(header.contains("\"" + map + "\""), map);
         }
     }
