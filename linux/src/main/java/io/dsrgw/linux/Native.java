@@ -44,6 +44,8 @@ final class Native {
     // <bits/socket.h>, <bits/socket_type.h>
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
+    static final int AF_NETLINK = 16;
+    static final int AF_PACKET = 17;
     static final int SOCK_DGRAM = 2;
     static final int SOCK_RAW = 3;
     static final int SOCK_CLOEXEC = O_CLOEXEC;
@@ -58,6 +60,11 @@ final class Native {
     static final int SO_BINDTODEVICE = 25;
     static final int SO_SNDBUFFORCE = 32;
     static final int SO_RCVBUFFORCE = 33;
+
+    // <linux/if_packet.h>, <linux/netlink.h>
+    static final int SOL_PACKET = 263;
+    static final int PACKET_QDISC_BYPASS = 20;
+    static final int NETLINK_ROUTE = 0;
 
     // <netinet/in.h>
     static final int IPPROTO_RAW = 255;
@@ -81,6 +88,8 @@ final class Native {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle SOCKET = capture("socket",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = capture("bind",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = capture("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle GETSOCKOPT = capture("getsockopt",
@@ -249,6 +258,14 @@ final class Native {
     static int socket(MemorySegment st, int domain, int type, int protocol) {
         try {
             return (int) SOCKET.invokeExact(st, domain, type, protocol);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int bind(MemorySegment st, int fd, MemorySegment address, int length) {
+        try {
+            return (int) BIND.invokeExact(st, fd, address, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
