@@ -6,7 +6,7 @@ package io.dsrgw.gateway.dataplane;
  *
  * <p>Every packet read increments {@code rx_packets} and exactly one verdict counter, so once a batch has been
  * published: {@code rx_packets = tx_packets + fwd_icmp_error + tx_fragments + tx_icmp_too_big + tx_echo_reply
- * + sum(drop_*)}. (Packets the kernel refuses at sendmmsg time are moved from {@code tx_packets} to
+ * + sum(drop_*)} ({@code tx_raw_fallback} is no verdict: it counts how some of them were sent). (Packets the kernel refuses at sendmmsg time are moved from {@code tx_packets} to
  * {@code drop_tx_error} by the worker, whatever verdict they had: the batch reports only how many failed.)
  */
 public enum CounterSet {
@@ -44,7 +44,14 @@ public enum CounterSet {
     /** ICMP/ICMPv6 error to a VIP forwarded to the backend owning the flow it quotes. */
     FWD_ICMP_ERROR("fwd_icmp_error"),
     /** IPv6 packet to a VIP whose extension-header chain ends in ESP, AH or a header the gateway cannot walk. */
-    DROP_UNSUPPORTED_EXT_HEADER("drop_unsupported_ext_header");
+    DROP_UNSUPPORTED_EXT_HEADER("drop_unsupported_ext_header"),
+    /**
+     * Not a verdict (the packet also counts as tx_packets, tx_fragments, ...): with {@code ingress.egress = packet},
+     * a packet sent through the raw socket instead because its backend's next hop had no usable neighbour entry
+     * (none, STALE, INCOMPLETE, FAILED) or the next-hop cache was not fresh. A steady rise means the link-layer
+     * egress is not in use for some backend: {@code dsr-gateway} logs each next hop's state when it changes.
+     */
+    TX_RAW_FALLBACK("tx_raw_fallback");
 
     private static final CounterSet[] VALUES = values();
 

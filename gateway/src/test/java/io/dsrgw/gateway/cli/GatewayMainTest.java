@@ -189,6 +189,7 @@ class GatewayMainTest {
                 tx_echo_reply 0
                 fwd_icmp_error 0
                 drop_unsupported_ext_header 0
+                tx_raw_fallback 0
                 """, r.out());
 
         List<byte[]> packets = new ArrayList<>();

@@ -20,7 +20,8 @@ class GatewayMetricsTest {
         new GatewayMetrics(registry);
         assertEquals(List.of("drop_malformed", "drop_no_backend", "drop_not_vip", "drop_too_big",
                 "drop_too_big_rate_limited", "drop_tx_error", "drop_unsupported", "drop_unsupported_ext_header",
-                "fwd_icmp_error", "rx_packets", "tx_echo_reply", "tx_fragments", "tx_icmp_too_big", "tx_packets"),
+                "fwd_icmp_error", "rx_packets", "tx_echo_reply", "tx_fragments", "tx_icmp_too_big", "tx_packets",
+                "tx_raw_fallback"),
                 List.copyOf(registry.getGauges().keySet()));
     }
 
