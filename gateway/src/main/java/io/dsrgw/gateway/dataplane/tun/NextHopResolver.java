@@ -36,8 +36,11 @@ public final class NextHopResolver implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(NextHopResolver.class);
     /** Longest time between two resolutions. */
     static final int REFRESH_MS = 500;
-    /** Shortest time between two resolutions (a burst of notifications costs one). */
-    static final int MIN_INTERVAL_MS = 20;
+    /**
+     * Shortest time between two resolutions: a burst of notifications costs one, and a host with many neighbours
+     * (each state change notifies) costs at most 10 resolutions a second, 2 netlink round trips per destination.
+     */
+    static final int MIN_INTERVAL_MS = 100;
 
     private final Supplier<ForwardingSnapshot> snapshots;
     private final NextHopLookup lookup;
