@@ -39,6 +39,8 @@ final class GatewayReader {
 
     static final Map<String, String> INGRESS_KINDS = Validation.ids(
         new String[] {IngressConfig.KIND_TUN, IngressConfig.KIND_XDP, IngressConfig.KIND_PCAP}, s -> s);
+    static final Map<String, String> EGRESS_KINDS = Validation.ids(
+        new String[] {IngressConfig.EGRESS_PACKET, IngressConfig.EGRESS_RAW}, s -> s);
     static final Map<String, String> XDP_MODES = Validation.ids(
         new String[] {XdpConfig.MODE_NATIVE, XdpConfig.MODE_GENERIC}, s -> s);
     /** Interfaces one gateway may put its XDP program on: a sanity cap (one program, one link per interface). */
@@ -378,7 +380,7 @@ final class GatewayReader {
         if (o == null) {
             return null;
         }
-        o.allowKeys("kind", "device", "queues", "xdp", "realtime-priority");
+        o.allowKeys("kind", "device", "queues", "xdp", "realtime-priority", "egress");
         String kind = o.choice("kind", INGRESS_KINDS, true);
         String device = o.string("device", true, Validation.INTERFACE_NAME_RULE);
         if (device != null && !Validation.isInterfaceName(device)) {
@@ -388,10 +390,11 @@ final class GatewayReader {
         Long queues = o.integer("queues", 1, MAX_QUEUES, true);
         XdpConfig xdp = xdp(o.object("xdp", false, XDP_EXPECTED), IngressConfig.KIND_XDP.equals(kind), device);
         Long realtime = o.integer("realtime-priority", 0, MAX_REALTIME_PRIORITY, true);
-        if (kind == null || device == null || queues == null || xdp == null || realtime == null) {
+        String egress = o.choice("egress", EGRESS_KINDS, true);
+        if (kind == null || device == null || queues == null || xdp == null || realtime == null || egress == null) {
             return null;
         }
-        return new IngressConfig(kind, device, queues.intValue(), xdp, realtime.intValue());
+        return new IngressConfig(kind, device, queues.intValue(), xdp, realtime.intValue(), egress);
     }
 
     static final String XDP_EXPECTED = "an object { interfaces = [\"eth0\", ...], mode = native | generic }";

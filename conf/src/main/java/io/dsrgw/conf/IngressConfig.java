@@ -13,8 +13,12 @@ import java.util.Objects;
  * @param xdp    the XDP settings ({@link XdpConfig#NONE} unless the kind is xdp)
  * @param realtimePriority SCHED_FIFO priority (1..99) a TUN worker switches to after 2 s of traffic, or 0 (the
  *               default) to stay time-shared: see {@code ingress.realtime-priority} in reference.conf
+ * @param egress how a TUN worker sends: {@link #EGRESS_PACKET} (link-layer frames to the next hop's MAC through
+ *               an AF_PACKET socket, the raw socket as fallback) or {@link #EGRESS_RAW} (raw IP sockets only): see
+ *               {@code ingress.egress} in reference.conf
  */
-public record IngressConfig(String kind, String device, int queues, XdpConfig xdp, int realtimePriority) {
+public record IngressConfig(String kind, String device, int queues, XdpConfig xdp, int realtimePriority,
+                            String egress) {
 
     /** The TUN ingress kind. */
     public static final String KIND_TUN = "tun";
@@ -23,20 +27,38 @@ public record IngressConfig(String kind, String device, int queues, XdpConfig xd
     /** The XDP fast path in front of the TUN ingress. */
     public static final String KIND_XDP = "xdp";
 
+    /** Egress through AF_PACKET to the next hop's MAC, raw sockets where no usable next hop is known. */
+    public static final String EGRESS_PACKET = "packet";
+    /** Egress through raw IP sockets only (the kernel routes, filters and resolves every packet). */
+    public static final String EGRESS_RAW = "raw";
+    /** The egress unless configured. */
+    public static final String DEFAULT_EGRESS = EGRESS_PACKET;
+
     public IngressConfig {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(xdp, "xdp");
+        Objects.requireNonNull(egress, "egress");
     }
 
-    /** An ingress without XDP, time-shared workers. */
+    /** An ingress without XDP, time-shared workers, the default egress. */
     public IngressConfig(String kind, String device, int queues) {
         this(kind, device, queues, XdpConfig.NONE, 0);
     }
 
-    /** Time-shared workers. */
+    /** Time-shared workers, the default egress. */
     public IngressConfig(String kind, String device, int queues, XdpConfig xdp) {
         this(kind, device, queues, xdp, 0);
+    }
+
+    /** The default egress. */
+    public IngressConfig(String kind, String device, int queues, XdpConfig xdp, int realtimePriority) {
+        this(kind, device, queues, xdp, realtimePriority, DEFAULT_EGRESS);
+    }
+
+    /** True when TUN workers send through AF_PACKET (with the raw socket as fallback). */
+    public boolean packetEgress() {
+        return EGRESS_PACKET.equals(egress);
     }
 
     /** True when the XDP fast path runs in front of the TUN device. */

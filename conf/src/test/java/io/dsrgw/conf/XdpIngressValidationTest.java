@@ -76,4 +76,14 @@ class XdpIngressValidationTest {
         gatewayFails(gwExtra("ingress.realtime-priority = 100"),
             "t.conf:5 dsrgw.gateway.ingress.realtime-priority: 100 (expected: an integer 0..99)");
     }
+
+    @Test
+    void shouldReadTheEgressPacketByDefaultAndRefuseAnythingButPacketOrRaw() throws ConfigException {
+        assertEquals("packet", ConfigLoader.parseGateway(gwExtra(""), "t.conf").ingress().egress());
+        assertEquals("raw", ConfigLoader.parseGateway(gwExtra("ingress.egress = raw"), "t.conf").ingress().egress());
+        gatewayFails(gwExtra("ingress.egress = af_packet"),
+            "t.conf:5 dsrgw.gateway.ingress.egress: \"af_packet\" (expected: packet or raw)");
+        gatewayFails(gwExtra("ingress.egress = 1"),
+            "t.conf:5 dsrgw.gateway.ingress.egress: 1 (expected: packet or raw)");
+    }
 }

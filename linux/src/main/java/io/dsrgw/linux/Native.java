@@ -45,6 +45,8 @@ final class Native {
     static final int AF_UNIX = 1;
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
+    static final int AF_NETLINK = 16;
+    static final int AF_PACKET = 17;
     static final int SOCK_DGRAM = 2;
     static final int SOCK_RAW = 3;
     static final int SOCK_CLOEXEC = O_CLOEXEC;
@@ -59,6 +61,11 @@ final class Native {
     static final int SO_BINDTODEVICE = 25;
     static final int SO_SNDBUFFORCE = 32;
     static final int SO_RCVBUFFORCE = 33;
+
+    // <linux/if_packet.h>, <linux/netlink.h>
+    static final int SOL_PACKET = 263;
+    static final int PACKET_QDISC_BYPASS = 20;
+    static final int NETLINK_ROUTE = 0;
 
     // <netinet/in.h>
     static final int IPPROTO_RAW = 255;

@@ -3,6 +3,7 @@ package io.dsrgw.linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -39,6 +40,8 @@ public final class SendBatch implements AutoCloseable {
     private static final long NAME_STRIDE = 32;
     private static final int SOCKADDR_IN_BYTES = (int) Structs.SOCKADDR_IN.byteSize();
     private static final int SOCKADDR_IN6_BYTES = (int) Structs.SOCKADDR_IN6.byteSize();
+    /** sizeof(struct sockaddr_ll). */
+    private static final int SOCKADDR_LL_BYTES = 20;
     /** Counted per errno up to this value (covers every Linux errno); others only in errors(). */
     private static final int ERRNO_SLOTS = 134;
 
@@ -140,14 +143,54 @@ public final class SendBatch implements AutoCloseable {
     }
 
     /**
+     * Queues a network-layer packet for a {@link PacketSocket}: a {@code sockaddr_ll} with the egress interface
+     * {@code ifindex}, the {@code etherType} (0x0800 IPv4, 0x86dd IPv6) and the 6-byte destination MAC held in the
+     * low 48 bits of {@code mac} (most significant byte first: 02:00:00:00:00:01 = 0x020000000001L). Do not mix
+     * with {@link #addIpv4}/{@link #addIpv6} in one batch: a batch goes to one socket.
+     *
+     * @return false when the batch is full
+     */
+    public boolean addLinkLayer(MemorySegment seg, long offset, int length, int ifindex, int etherType, long mac) {
+        if (size == capacity) {
+            return false;
+        }
+        int i = size;
+        long base = Native.address(seg, offset, length);
+        iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_BASE, base);
+        iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_LEN, length);
+        long n = i * NAME_STRIDE;
+        // struct sockaddr_ll: family u16, protocol be16, ifindex s32, hatype u16, pkttype u8, halen u8, addr[8]
+        names.set(JAVA_SHORT, n, (short) Native.AF_PACKET);
+        names.set(Structs.BE_SHORT, n + 2, (short) etherType);
+        names.set(JAVA_INT, n + 4, ifindex);
+        names.set(JAVA_SHORT, n + 8, (short) 0);
+        names.set(JAVA_BYTE, n + 10, (byte) 0);
+        names.set(JAVA_BYTE, n + 11, (byte) 6);
+        names.set(Structs.BE_INT, n + 12, (int) (mac >>> 16));
+        names.set(Structs.BE_SHORT, n + 16, (short) mac);
+        names.set(JAVA_SHORT, n + 18, (short) 0);
+        messages.set(JAVA_INT, i * MMSGHDR_BYTES + Structs.MSG_NAMELEN, SOCKADDR_LL_BYTES);
+        size = i + 1;
+        return true;
+    }
+
+    /** Sends every queued link-layer packet through {@code socket} and clears the batch (see {@link #flush}). */
+    public int flush(PacketSocket socket) {
+        return flush(socket.fd());
+    }
+
+    /**
      * Sends every queued packet through {@code socket} and clears the batch. Never throws for send errors: they
      * are counted (see the class comment). No allocation.
      *
      * @return packets sent by this flush
      */
     public int flush(RawSocket socket) {
+        return flush(socket.fd());
+    }
+
+    private int flush(int fd) {
         int total = size;
-        int fd = socket.fd();
         int start = 0;
         int retries = 0;
         int sentNow = 0;

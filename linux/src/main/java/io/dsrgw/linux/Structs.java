@@ -22,6 +22,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 final class Structs {
     /** {@code uint32_t}/{@code uint16_t} in network byte order (sin_port, sin_addr). */
     static final ValueLayout.OfInt BE_INT = JAVA_INT.withOrder(ByteOrder.BIG_ENDIAN);
+    static final ValueLayout.OfShort BE_SHORT = JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN);
     static final ValueLayout.OfLong BE_LONG = JAVA_LONG.withOrder(ByteOrder.BIG_ENDIAN);
 
     /** {@code struct iovec} from {@code <bits/types/struct_iovec.h>}. */

@@ -20,6 +20,7 @@ import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.health.HealthChecker;
 import io.dsrgw.gateway.health.HealthState;
 import io.dsrgw.gateway.health.TunnelProber;
+import io.dsrgw.gateway.dataplane.tun.NextHopResolver;
 import io.dsrgw.gateway.dataplane.tun.TunIngress;
 import io.dsrgw.gateway.dataplane.tun.TunWorker;
 import io.dsrgw.gateway.dataplane.xdp.XdpDataPlane;
@@ -32,6 +33,8 @@ import io.dsrgw.conf.XdpConfig;
 import io.dsrgw.linux.Capabilities;
 import io.dsrgw.linux.Interfaces;
 import io.dsrgw.linux.LinuxException;
+import io.dsrgw.linux.NextHopLookup;
+import io.dsrgw.linux.PacketSocket;
 import io.dsrgw.linux.Probe;
 import io.dsrgw.linux.RawSocket;
 import io.dsrgw.linux.Sysctl;
@@ -92,6 +95,8 @@ final class RunCommand {
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private TunIngress ingress;
+    /** Next hops for the workers' link-layer egress (ingress.egress = packet), or null. */
+    private NextHopResolver nextHops;
     /** The XDP fast path (ingress.kind = xdp), or null. */
     private volatile XdpDataPlane xdp;
     private XdpMetrics xdpMetrics;
@@ -194,6 +199,9 @@ final class RunCommand {
                 shared = this::xdpPin;
             }
             SnapshotHolder holder = control.holder();
+            if (config.ingress().packetEgress()) {
+                nextHops = openNextHops(holder);
+            }
             List<TunDevice> queues = ingress.queues();
             for (int q = 0; q < queues.size(); q++) {
                 WorkerCounters counters = new WorkerCounters();
@@ -214,6 +222,12 @@ final class RunCommand {
                 TunWorker worker = new TunWorker(q, queues.get(q), socket4, socket6, holder, counters,
                         config.batchSize());
                 worker.realtimePriority(config.ingress().realtimePriority());
+                if (nextHops != null) {
+                    PacketSocket packets = packetSocket(q);
+                    if (packets != null) {
+                        worker.packetEgress(packets, nextHops);
+                    }
+                }
                 FlowTable flows = new FlowTable(config.flowTable().capacity(), flowTimeouts(config.flowTable()));
                 worker.flowTable(flows, shared);
                 flowMetrics.attach(flows);
@@ -227,6 +241,11 @@ final class RunCommand {
         for (TunWorker w : workers) {
             Thread t = new Thread(w, "dsrgw-worker-" + w.id());
             threads.add(t);
+            t.start();
+        }
+        if (nextHops != null) {
+            Thread t = new Thread(nextHops, "dsrgw-nexthops");
+            t.setDaemon(true);
             t.start();
         }
         // Routes follow the VIPs: a VIP address added by reload gets its route once the snapshot serving it is
@@ -453,6 +472,38 @@ final class RunCommand {
     }
 
     /** IPv6 packets leave the gateway only for IPv6 backends (outer) and IPv6 clients (ICMPv6 from IPv6 VIPs). */
+    /**
+     * The resolver of the workers' next hops, resolved once already; null (raw sockets only, logged) when rtnetlink
+     * cannot be opened.
+     */
+    private static NextHopResolver openNextHops(SnapshotHolder holder) {
+        try {
+            NextHopResolver r = new NextHopResolver(holder, NextHopLookup.open());
+            r.resolveNow();
+            return r;
+        } catch (LinuxException e) {
+            LOG.warn("ingress.egress = packet: {}; sending through raw sockets only", e.getMessage());
+            return null;
+        }
+    }
+
+    /** A worker's AF_PACKET socket with qdisc bypass; null (raw sockets only, logged) when refused. */
+    private static PacketSocket packetSocket(int worker) {
+        PacketSocket s = null;
+        try {
+            s = PacketSocket.datagram();
+            s.bypassQdisc();
+            return s;
+        } catch (LinuxException e) {
+            if (s != null) {
+                s.close();
+            }
+            LOG.warn("worker {}: ingress.egress = packet: {} (needs CAP_NET_RAW); sending through raw sockets only",
+                    worker, e.getMessage());
+            return null;
+        }
+    }
+
     private boolean needsIpv6Egress() {
         for (int vip = 0; vip < snapshot.vipCount(); vip++) {
             if (snapshot.vipFamily(vip) == 6) {
@@ -572,6 +623,9 @@ final class RunCommand {
         }
         for (TunWorker w : workers) {
             w.stop();
+        }
+        if (nextHops != null) {
+            nextHops.stop();
         }
         for (Thread t : threads) {
             try {

@@ -6,7 +6,7 @@ package io.dsrgw.gateway.dataplane;
  *
  * <p>Every packet read increments {@code rx_packets} and exactly one verdict counter, so once a batch has been
  * published: {@code rx_packets = tx_packets + fwd_icmp_error + tx_fragments + tx_icmp_too_big + tx_echo_reply
- * + sum(drop_*)}. (Packets the kernel refuses at sendmmsg time are moved from {@code tx_packets} to
+ * + sum(drop_*)} ({@code tx_raw_fallback} is no verdict: it counts how some of them were sent). (Packets the kernel refuses at sendmmsg time are moved from {@code tx_packets} to
  * {@code drop_tx_error} by the worker, whatever verdict they had: the batch reports only how many failed.)
  */
 public enum CounterSet {
@@ -58,7 +58,14 @@ public enum CounterSet {
     /** To a VIP address from a VIP, a backend or a tunnel source of the gateway: spoofed; never answered. */
     DROP_SOURCE_OWN("drop_source_own"),
     /** To a VIP address from a prefix of {@code security.deny-sources}; never answered. */
-    DROP_SOURCE_DENIED("drop_source_denied");
+    DROP_SOURCE_DENIED("drop_source_denied"),
+    /**
+     * Not a verdict (the packet also counts as tx_packets, tx_fragments, ...): with {@code ingress.egress = packet},
+     * a packet sent through the raw socket instead because its backend's next hop had no usable neighbour entry
+     * (none, STALE, INCOMPLETE, FAILED) or the next-hop cache was not fresh. A steady rise means the link-layer
+     * egress is not in use for some backend: {@code dsr-gateway} logs each next hop's state when it changes.
+     */
+    TX_RAW_FALLBACK("tx_raw_fallback");
 
     private static final CounterSet[] VALUES = values();
 

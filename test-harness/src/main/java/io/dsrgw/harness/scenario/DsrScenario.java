@@ -288,12 +288,15 @@ public final class DsrScenario implements AutoCloseable {
                 "in_client_to_vip", "iifname \"" + dev + "\" ip saddr " + Topology.CLIENT_ADDRESS + " ip daddr " + VIP,
                 "in_from_vip", "iifname \"" + dev + "\" ip saddr " + VIP,
                 "in_ipv4", "iifname \"" + dev + "\" meta nfproto ipv4"));
-        NftCounters.install(topology.gateway(), NftCounters.Hook.POSTROUTING, ordered(
-                "out_ipip", "oifname \"" + dev + "\" ip protocol 4",
-                "out_from_vip", "oifname \"" + dev + "\" ip saddr " + VIP,
-                "out_ipv4", "oifname \"" + dev + "\" meta nfproto ipv4"));
-        routerCounters = NftCounters.install(topology.router(), NftCounters.Hook.PREROUTING,
-                Map.of("bridge_from_vip", "iifname \"" + Topology.ROUTER_BRIDGE + "\" ip saddr " + VIP));
+        // What the gateway sends is counted where it arrives, on the router's side of the gateway's veth: the
+        // gateway's own POSTROUTING hook does not see the frames its workers send through AF_PACKET
+        // (ingress.egress = packet bypasses netfilter on the gateway host, as documented).
+        String fromGateway = "iifname \"" + Topology.ROUTER_GATEWAY_DEVICE + "\" ";
+        routerCounters = NftCounters.install(topology.router(), NftCounters.Hook.PREROUTING, ordered(
+                "bridge_from_vip", "iifname \"" + Topology.ROUTER_BRIDGE + "\" ip saddr " + VIP,
+                "out_ipip", fromGateway + "ip protocol 4",
+                "out_from_vip", fromGateway + "ip saddr " + VIP,
+                "out_ipv4", fromGateway + "meta nfproto ipv4"));
         NftCounters.install(topology.router(), NftCounters.Hook.POSTROUTING, ordered(
                 "client_from_vip", "oifname \"" + Topology.ROUTER_CLIENT_DEVICE + "\" ip saddr " + VIP,
                 "gateway_from_vip", "oifname \"" + Topology.ROUTER_GATEWAY_DEVICE + "\" ip saddr " + VIP));
@@ -334,8 +337,8 @@ public final class DsrScenario implements AutoCloseable {
         }
         return new DsrEvidence(c.get("to_vip").packets(), c.get("from_vip").packets(), c.get("from_vip").bytes(),
                 g.get("in_client_to_vip").packets(), g.get("in_from_vip").packets(), g.get("in_ipv4").packets(),
-                g.get("in_ipv4").bytes(), g.get("out_ipip").packets(), g.get("out_from_vip").packets(),
-                g.get("out_ipv4").packets(), r.get("bridge_from_vip").packets(), r.get("client_from_vip").packets(),
+                g.get("in_ipv4").bytes(), r.get("out_ipip").packets(), r.get("out_from_vip").packets(),
+                r.get("out_ipv4").packets(), r.get("bridge_from_vip").packets(), r.get("client_from_vip").packets(),
                 r.get("gateway_from_vip").packets(), perBackend,
                 topology.gateway().counters(Topology.LEAF_DEVICE).minus(gatewayVethMark));
     }

@@ -178,6 +178,10 @@ public final class TunnelMatrixScenario implements AutoCloseable {
         Map<String, String> gwPost = new LinkedHashMap<>();
         Map<String, String> rtPre = new LinkedHashMap<>();
         Map<String, String> rtPost = new LinkedHashMap<>();
+        // What the gateway sends (gwPost) is counted where it arrives, on the router's side of the gateway's veth:
+        // the gateway's own POSTROUTING hook does not see the frames its workers send through AF_PACKET
+        // (ingress.egress = packet bypasses netfilter on the gateway host, as documented).
+        String fromGateway = "iifname \"" + Topology.ROUTER_GATEWAY_DEVICE + "\" ";
         for (TunnelCombination c : options.combinations()) {
             String ip = c.innerFamily() == 4 ? "ip" : "ip6";
             String v = c.id() + "_";
@@ -200,7 +204,7 @@ public final class TunnelMatrixScenario implements AutoCloseable {
             gwPre.put(v + "in_frag", "iifname \"" + dev + "\" " + to + (c.innerFamily() == 4
                     ? " ip frag-off & 0x3fff != 0" : " exthdr frag exists"));
             gwPre.put(v + "in_from_vip", "iifname \"" + dev + "\" " + from);
-            gwPost.put(v + "out_from_vip", "oifname \"" + dev + "\" " + from);
+            gwPost.put(v + "out_from_vip", fromGateway + from);
             rtPre.put(v + "bridge", "iifname \"" + Topology.ROUTER_BRIDGE + "\" " + from);
             rtPost.put(v + "to_client", "oifname \"" + Topology.ROUTER_CLIENT_DEVICE + "\" " + from);
             rtPost.put(v + "to_gw", "oifname \"" + Topology.ROUTER_GATEWAY_DEVICE + "\" " + from);
@@ -208,15 +212,15 @@ public final class TunnelMatrixScenario implements AutoCloseable {
                     + (c.innerFamily() == 4 ? " icmp type destination-unreachable icmp code frag-needed"
                     : " icmpv6 type packet-too-big"));
         }
-        gwPost.putAll(outerMatches("oifname \"" + dev + "\"", null));
+        gwPost.putAll(outerMatches(fromGateway.strip(), null));
         // GRE flags (RFC 2890): C 0x8000, K 0x2000, S 0x1000 in the first 16 bits after the outer header.
-        gwPost.put("out4_gre_key_csum", "oifname \"" + dev + "\" ip protocol 47 @th,0,16 & 0xb000 == 0xa000");
-        gwPost.put("out6_gre_key", "oifname \"" + dev + "\" ip6 nexthdr 47 @th,0,16 & 0xb000 == 0x2000");
+        gwPost.put("out4_gre_key_csum", fromGateway + "ip protocol 47 @th,0,16 & 0xb000 == 0xa000");
+        gwPost.put("out6_gre_key", fromGateway + "ip6 nexthdr 47 @th,0,16 & 0xb000 == 0x2000");
+        rtPre.putAll(gwPost);
         counters.put(topology.client(), NftCounters.install(topology.client(), NftCounters.Hook.POSTROUTING,
                 clientPost));
         NftCounters.install(topology.client(), NftCounters.Hook.PREROUTING, clientPre);
         counters.put(topology.gateway(), NftCounters.install(topology.gateway(), NftCounters.Hook.PREROUTING, gwPre));
-        NftCounters.install(topology.gateway(), NftCounters.Hook.POSTROUTING, gwPost);
         counters.put(topology.router(), NftCounters.install(topology.router(), NftCounters.Hook.PREROUTING, rtPre));
         NftCounters.install(topology.router(), NftCounters.Hook.POSTROUTING, rtPost);
         for (Backend b : topology.backends()) {
@@ -254,10 +258,10 @@ public final class TunnelMatrixScenario implements AutoCloseable {
         String v = c.id() + "_";
         Map<String, Long> gwOut = new TreeMap<>();
         for (String k : TunnelEvidence.OUTER_KEYS) {
-            gwOut.put(k, gw.get(k).packets());
+            gwOut.put(k, rt.get(k).packets());
         }
-        gwOut.put("out4_gre_key_csum", gw.get("out4_gre_key_csum").packets());
-        gwOut.put("out6_gre_key", gw.get("out6_gre_key").packets());
+        gwOut.put("out4_gre_key_csum", rt.get("out4_gre_key_csum").packets());
+        gwOut.put("out6_gre_key", rt.get("out6_gre_key").packets());
         Map<String, Map<String, Long>> backendIn = new TreeMap<>();
         for (Backend b : topology.backends()) {
             Map<String, NftCounters.Count> bc = counters.get(b.namespace()).read();
@@ -269,7 +273,7 @@ public final class TunnelMatrixScenario implements AutoCloseable {
         }
         return new TunnelEvidence(cl.get(v + "to_vip").packets(), cl.get(v + "from_vip").packets(),
                 gw.get(v + "in_to_vip").packets(), gw.get(v + "in_frag").packets(),
-                gw.get(v + "in_from_vip").packets(), gw.get(v + "out_from_vip").packets(), gwOut, backendIn,
+                gw.get(v + "in_from_vip").packets(), rt.get(v + "out_from_vip").packets(), gwOut, backendIn,
                 rt.get(v + "bridge").packets(), rt.get(v + "to_client").packets(), rt.get(v + "to_gw").packets(),
                 cl.get(v + "synack").packets(), cl.get(v + "synack_mss_over").packets(),
                 cl.get(v + "too_big").packets(), cl.get(v + "too_big_exact").packets(),

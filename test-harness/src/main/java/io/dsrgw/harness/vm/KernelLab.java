@@ -145,6 +145,8 @@ public final class KernelLab implements AutoCloseable {
     /**
      * The gateway config for one case (schema: contract.md); addresses quoted for HOCON (IPv6 has colons); the admin
      * socket at {@code adminSocket} (a short path: the work directory's may be too long for a unix socket).
+     * {@code egress = raw}: the lab counts the gateway's tunnel packets to the VM in the gateway namespace's
+     * POSTROUTING hook ({@link #installCounters}), which the default AF_PACKET egress bypasses by design.
      */
     static String gatewayConfig(TunnelCase c, Path adminSocket) {
         String source = c.outerFamily() == 4 ? "ipv4 = \"" + c.tunnelSource() + "\""
@@ -152,7 +154,7 @@ public final class KernelLab implements AutoCloseable {
         return """
                 # Written by io.dsrgw.harness.vm.KernelLab for case %s (%s).
                 dsrgw.gateway {
-                  ingress { kind = tun, device = %s, queues = 1 }
+                  ingress { kind = tun, device = %s, queues = 1, egress = raw }
                   tunnel-source { %s }
                   hash-seed = "dsrgw-vm-lab"
                   vips = [{

@@ -1,15 +1,16 @@
 package io.dsrgw.harness.scenario;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dsrgw.harness.netns.Backend;
+import io.dsrgw.harness.netns.Namespace;
+import io.dsrgw.harness.netns.NetnsAssumptions;
+import io.dsrgw.harness.netns.Topology;
+import io.dsrgw.harness.traffic.Blob;
+import io.dsrgw.harness.traffic.Curl;
+import io.dsrgw.harness.traffic.HeadlessChromium;
+import io.dsrgw.harness.traffic.RequestLoad.Request;
+import io.dsrgw.harness.traffic.RequestLoad;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,12 +22,18 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
-import io.dsrgw.harness.netns.Backend;
-import io.dsrgw.harness.netns.NetnsAssumptions;
-import io.dsrgw.harness.netns.Topology;
-import io.dsrgw.harness.traffic.Blob;
-import io.dsrgw.harness.traffic.Curl;
-import io.dsrgw.harness.traffic.HeadlessChromium;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The issue-2 end-to-end checks against the real {@code dsr-gateway run} and {@code dsr-agent run} processes in
@@ -251,6 +258,62 @@ class DsrEndToEndIT {
             }
         }
         return null;
+    }
+
+    /**
+     * The gateway sends frames itself (ingress.egress = packet, the default) to the MAC of the backends' next hop,
+     * the router. When the router's interface gets a new MAC (announced by a gratuitous ARP, arp_notify), the
+     * gateway must follow within a bounded short loss instead of sending into the old MAC for good: its resolver
+     * sees the neighbour entry turn STALE with the new MAC, sends through the kernel until the kernel has verified
+     * it, then sends frames to the new MAC.
+     */
+    @Test
+    @Order(6)
+    void shouldFollowTheNextHopToItsNewMacUnderLoadWithAtMostABriefLoss() throws Exception {
+        Namespace router = scenario.topology().router();
+        String device = Topology.ROUTER_GATEWAY_DEVICE;
+        String oldMac = mac(router, device);
+        String newMac = "02:42:0a:00:02:" + (oldMac.endsWith(":01") ? "02" : "01");
+        Pattern usableOld = nextHopLine(oldMac);
+        assertFalse(scenario.gateway().grep(usableOld).isEmpty(), "the gateway sends frames to the router's MAC "
+                + oldMac + " (a usable next hop logged)\n" + scenario.gateway().tailBlock());
+        router.exec("sysctl", "-qw", "net.ipv4.conf." + device + ".arp_notify=1");
+        InetSocketAddress target = new InetSocketAddress(DsrScenario.VIP, DsrScenario.VIP_PORT);
+        List<Request> requests;
+        long changeNs;
+        try (RequestLoad load = RequestLoad.start(scenario.client(), target, 2, Duration.ofSeconds(4),
+                Duration.ofMillis(5))) {
+            Thread.sleep(1000);
+            changeNs = System.nanoTime();
+            router.ip("link", "set", "dev", device, "address", newMac);
+            Thread.sleep(5000);
+            requests = load.stop();
+        }
+        List<Request> failed = requests.stream().filter(r -> !r.ok()).toList();
+        long afterChange = requests.stream().filter(r -> r.startNs() > changeNs + 2_000_000_000L && r.ok()).count();
+        double slowestMs = requests.stream().mapToDouble(r -> (r.endNs() - r.startNs()) / 1e6).max().orElse(0);
+        List<String> lines = scenario.gateway().grep(Pattern.compile("next hop "));
+        System.out.printf("[e2e] router MAC %s -> %s under load: %d requests, %d failed, %d ok from 2 s after the "
+                + "change, slowest %.0f ms; gateway next-hop log:%n  %s%n", oldMac, newMac, requests.size(),
+                failed.size(), afterChange, slowestMs, String.join("\n  ", lines));
+        assertFalse(scenario.gateway().grep(nextHopLine(newMac)).isEmpty(),
+                "the gateway sends frames to the new MAC " + newMac + ": " + lines);
+        assertTrue(failed.isEmpty(), "a MAC change costs at most a retransmission, no request: "
+                + failed.stream().map(r -> r.describe(changeNs)).toList());
+        assertTrue(afterChange >= 20, "requests flow after the change: " + afterChange);
+    }
+
+    /** A usable next hop via the router with this MAC, as the gateway logs it. */
+    private static Pattern nextHopLine(String mac) {
+        return Pattern.compile("next hop \\S+ via " + Pattern.quote(Topology.ROUTER_GATEWAY_ADDRESS)
+                + " ifindex \\d+ mac " + Pattern.quote(mac) + " ");
+    }
+
+    private static String mac(Namespace ns, String device) throws Exception {
+        String out = ns.ip("-o", "link", "show", "dev", device).stdout();
+        Matcher m = Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(out);
+        assertTrue(m.find(), "no MAC in: " + out);
+        return m.group(1);
     }
 
     @Test

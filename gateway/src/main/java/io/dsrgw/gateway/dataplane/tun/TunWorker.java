@@ -11,6 +11,7 @@ import io.dsrgw.gateway.dataplane.CounterSet;
 import io.dsrgw.gateway.dataplane.WorkerCounters;
 import io.dsrgw.linux.Errno;
 import io.dsrgw.linux.LinuxException;
+import io.dsrgw.linux.PacketSocket;
 import io.dsrgw.linux.Poll;
 import io.dsrgw.linux.RawSocket;
 import io.dsrgw.linux.SendBatch;
@@ -80,6 +81,8 @@ public final class TunWorker implements Runnable {
     private static final int POLL_TIMEOUT_MS = 100;
     private static final long ERROR_LOG_INTERVAL_NS = 10_000_000_000L;
     private static final int MAX_FRAGMENT_SLOTS = 512;
+    private static final int ETHERTYPE_IPV4 = 0x0800;
+    private static final int ETHERTYPE_IPV6 = 0x86dd;
     /** Fewest reads one io_uring batch issues (see the class comment). */
     static final int MIN_READS = 4;
     /** SCHED_FIFO priority of a worker unless {@link #realtimePriority(int)} says otherwise. */
@@ -93,6 +96,14 @@ public final class TunWorker implements Runnable {
     private final RawSocket socket6;
     private final SendBatch batch4;
     private final SendBatch batch6;
+    /** Link-layer egress ({@link #packetEgress}); null: raw sockets only. */
+    private PacketSocket packetSocket;
+    private SendBatch batchLink;
+    private NextHopResolver nextHops;
+    /** The next-hop cache of the current batch and whether it was fresh when the batch began. */
+    private NextHopCache hopCache = NextHopCache.EMPTY;
+    private boolean hopsFresh;
+    private final int batchSize;
     private final SnapshotHolder holder;
     private final PacketPipeline pipeline;
     private final WorkerCounters counters;
@@ -150,6 +161,7 @@ public final class TunWorker implements Runnable {
         this.pipeline = new PacketPipeline(holder.get(), counters, Math.min(2 * batchSize, MAX_FRAGMENT_SLOTS));
         this.batch4 = new SendBatch(batchSize);
         this.batch6 = new SendBatch(batchSize);
+        this.batchSize = batchSize;
         this.slots = new MemorySegment[batchSize];
         for (int i = 0; i < batchSize; i++) {
             slots[i] = arena.allocate(SLOT_BYTES, 64);
@@ -191,6 +203,18 @@ public final class TunWorker implements Runnable {
             steering.pinnedFlows(shared);
         }
         pipeline.flowSteering(steering);
+    }
+
+    /**
+     * Sends packets whose destination has a usable next hop in {@code resolver}'s current cache as link-layer frames
+     * through {@code socket} (ingress.egress = packet), all others through the raw sockets, counting
+     * {@link CounterSet#TX_RAW_FALLBACK} for those to a destination without a usable next hop and for every packet
+     * while the cache is not fresh. Call before {@link #run()}; the worker closes the socket when it ends.
+     */
+    public void packetEgress(PacketSocket socket, NextHopResolver resolver) {
+        this.packetSocket = Objects.requireNonNull(socket, "socket");
+        this.nextHops = Objects.requireNonNull(resolver, "resolver");
+        this.batchLink = new SendBatch(batchSize);
     }
 
     /**
@@ -244,6 +268,10 @@ public final class TunWorker implements Runnable {
             }
             batch4.close();
             batch6.close();
+            if (batchLink != null) {
+                batchLink.close();
+                packetSocket.close();
+            }
             socket4.close();
             if (socket6 != null) {
                 socket6.close();
@@ -268,6 +296,10 @@ public final class TunWorker implements Runnable {
                 }
             }
             pipeline.beginBatch(nowNs);
+            if (nextHops != null) {
+                hopCache = nextHops.cache();
+                hopsFresh = hopCache.fresh(nowNs);
+            }
             int n = reads != null ? readBatch(slots) : 0;
             while (reads == null && n < slots.length) {
                 MemorySegment slot = slots[n];
@@ -281,6 +313,9 @@ public final class TunWorker implements Runnable {
                 }
                 pipeline.process(slot, PacketPipeline.HEADROOM_BYTES, length, sink);
                 n++;
+            }
+            if (batchLink != null) {
+                flushLink();
             }
             flush(batch4, socket4);
             if (socket6 != null) {
@@ -353,22 +388,44 @@ public final class TunWorker implements Runnable {
     private void flush(SendBatch batch, RawSocket socket) {
         int queued = batch.size();
         if (queued > 0) {
-            int sent = batch.flush(socket);
-            int failed = queued - sent;
-            if (failed > 0) {
-                // The pipeline counted them as transmitted when the batch accepted them; the kernel refused them.
-                // The batch does not say which failed: counted against tx_packets (by far the most of them).
-                counters.add(CounterSet.TX_PACKETS, -failed);
-                counters.add(CounterSet.DROP_TX_ERROR, failed);
-                sendError(batch, failed);
-            }
+            sent(batch, queued, batch.flush(socket));
         }
     }
 
-    /** Queues into the family's batch; a full batch is flushed first (fragments can outgrow it). */
+    private void flushLink() {
+        int queued = batchLink.size();
+        if (queued > 0) {
+            sent(batchLink, queued, batchLink.flush(packetSocket));
+        }
+    }
+
+    private void sent(SendBatch batch, int queued, int sent) {
+        int failed = queued - sent;
+        if (failed > 0) {
+            // The pipeline counted them as transmitted when the batch accepted them; the kernel refused them.
+            // The batch does not say which failed: counted against tx_packets (by far the most of them).
+            counters.add(CounterSet.TX_PACKETS, -failed);
+            counters.add(CounterSet.DROP_TX_ERROR, failed);
+            sendError(batch, failed);
+        }
+    }
+
+    /**
+     * Queues into the link-layer batch when the destination has a usable next hop in a fresh cache, else into the
+     * family's raw batch; a full batch is flushed first (fragments can outgrow it).
+     */
     private final class BatchSink implements TxSink {
         @Override
         public boolean send(MemorySegment seg, long offset, int length, int destinationIpv4) {
+            if (batchLink != null) {
+                int e = hopCache.lookup4(destinationIpv4);
+                if (e >= 0 && hopsFresh) {
+                    return link(seg, offset, length, e, ETHERTYPE_IPV4);
+                }
+                if (e == NextHopCache.UNUSABLE || !hopsFresh) {
+                    counters.increment(CounterSet.TX_RAW_FALLBACK);
+                }
+            }
             if (batch4.addIpv4(seg, offset, length, destinationIpv4)) {
                 return true;
             }
@@ -378,6 +435,15 @@ public final class TunWorker implements Runnable {
 
         @Override
         public boolean sendIpv6(MemorySegment seg, long offset, int length, long destinationHi, long destinationLo) {
+            if (batchLink != null) {
+                int e = hopCache.lookup6(destinationHi, destinationLo);
+                if (e >= 0 && hopsFresh) {
+                    return link(seg, offset, length, e, ETHERTYPE_IPV6);
+                }
+                if (e == NextHopCache.UNUSABLE || !hopsFresh) {
+                    counters.increment(CounterSet.TX_RAW_FALLBACK);
+                }
+            }
             if (socket6 == null) {
                 return false;
             }
@@ -386,6 +452,15 @@ public final class TunWorker implements Runnable {
             }
             flush(batch6, socket6);
             return batch6.addIpv6(seg, offset, length, destinationHi, destinationLo);
+        }
+
+        private boolean link(MemorySegment seg, long offset, int length, int e, int etherType) {
+            NextHopCache c = hopCache;
+            if (batchLink.addLinkLayer(seg, offset, length, c.ifindex(e), etherType, c.mac(e))) {
+                return true;
+            }
+            flushLink();
+            return batchLink.addLinkLayer(seg, offset, length, c.ifindex(e), etherType, c.mac(e));
         }
     }
 

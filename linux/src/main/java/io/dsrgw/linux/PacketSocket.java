@@ -1,0 +1,77 @@
+package io.dsrgw.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * A send-only link-layer socket: {@code socket(AF_PACKET, SOCK_DGRAM, 0)} (packet(7)). The caller hands it a
+ * network-layer packet plus, per packet, the egress interface index, the EtherType and the destination MAC in a
+ * {@code sockaddr_ll} ({@link SendBatch#addLinkLayer}); the kernel builds the link-layer header itself
+ * ({@code dev_hard_header}: the interface's own MAC as the source, so a changed local MAC needs nothing from us)
+ * and queues the frame on the interface. No route lookup, no netfilter (no OUTPUT/POSTROUTING hooks), no
+ * neighbour output, no IP fragmentation: a packet above the interface MTU fails with EMSGSIZE.
+ *
+ * <p>Protocol 0 means the socket receives nothing. {@link #bypassQdisc()} sets {@code PACKET_QDISC_BYPASS}: frames
+ * go straight to the driver's transmit (no traffic control, no {@code tc} egress hooks); a busy driver queue then
+ * fails the send with ENOBUFS instead of queueing it.
+ *
+ * <p>Needs CAP_NET_RAW. Threading: one sender at a time; {@link #close} must not race with a send.
+ */
+public final class PacketSocket implements AutoCloseable {
+    private final String description;
+    private volatile int fd;
+
+    private PacketSocket(int fd, String description) {
+        this.fd = fd;
+        this.description = description;
+    }
+
+    /** {@code socket(AF_PACKET, SOCK_DGRAM, 0)}: sends network-layer packets, the kernel adds the link header. */
+    public static PacketSocket datagram() throws LinuxException {
+        String description = "AF_PACKET, SOCK_DGRAM, 0";
+        MemorySegment st = Native.state();
+        int fd = Native.socket(st, Native.AF_PACKET, Native.SOCK_DGRAM | Native.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new LinuxException("socket", description, Native.errno(st));
+        }
+        return new PacketSocket(fd, description);
+    }
+
+    /** {@code PACKET_QDISC_BYPASS}: frames skip the interface's qdisc (see the class comment). */
+    public void bypassQdisc() throws LinuxException {
+        MemorySegment st = Native.state();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment one = a.allocateFrom(JAVA_INT, 1);
+            if (Native.setsockopt(st, fd, Native.SOL_PACKET, Native.PACKET_QDISC_BYPASS, one, 4) != 0) {
+                throw new LinuxException("setsockopt", "PACKET_QDISC_BYPASS, 1", Native.errno(st));
+            }
+        }
+    }
+
+    /** Switches O_NONBLOCK. */
+    public void nonBlocking(boolean on) throws LinuxException {
+        Native.nonBlocking(fd, on, description);
+    }
+
+    /** The file descriptor; -1 after close. */
+    public int fd() {
+        return fd;
+    }
+
+    /** Closes the socket. Idempotent. */
+    @Override
+    public synchronized void close() {
+        int f = fd;
+        if (f >= 0) {
+            fd = -1;
+            Native.close(Native.state(), f);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PacketSocket[" + description + ", fd " + fd + "]";
+    }
+}
