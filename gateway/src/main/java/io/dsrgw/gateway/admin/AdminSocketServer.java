@@ -234,6 +234,33 @@ public final class AdminSocketServer implements AutoCloseable {
         }
     }
 
+    /**
+     * One request line of the protocol ({@code {"command":"NAME","args":["..."]}}) answered by {@code admin}: a bad
+     * line is an error reply, never an exception (fuzzed by AdminLineFuzzTest).
+     */
+    static AdminReply handleLine(AdminCommands admin, String line) {
+        Object request;
+        try {
+            request = Json.parse(line);
+        } catch (IllegalArgumentException e) {
+            return AdminReply.error("bad request: " + e.getMessage());
+        }
+        if (!(request instanceof Map<?, ?> m) || !(m.get("command") instanceof String command)) {
+            return AdminReply.error("bad request (expected: {\"command\":\"NAME\",\"args\":[\"...\"]})");
+        }
+        List<String> args = new ArrayList<>();
+        Object a = m.get("args");
+        if (a instanceof List<?> list) {
+            for (Object o : list) {
+                args.add(String.valueOf(o));
+            }
+        } else if (a != null) {
+            return AdminReply.error("bad request: args (expected: an array of strings)");
+        }
+        LOG.info("admin: {} {}", command, args);
+        return admin.execute(command, args);
+    }
+
     /** Shared by every connection (per-connection state lives in channel attributes). */
     @io.netty.channel.ChannelHandler.Sharable
     private static final class Handler extends SimpleChannelInboundHandler<String> {
@@ -281,26 +308,7 @@ public final class AdminSocketServer implements AutoCloseable {
         }
 
         private AdminReply handle(String line) {
-            Object request;
-            try {
-                request = Json.parse(line);
-            } catch (IllegalArgumentException e) {
-                return AdminReply.error("bad request: " + e.getMessage());
-            }
-            if (!(request instanceof Map<?, ?> m) || !(m.get("command") instanceof String command)) {
-                return AdminReply.error("bad request (expected: {\"command\":\"NAME\",\"args\":[\"...\"]})");
-            }
-            List<String> args = new ArrayList<>();
-            Object a = m.get("args");
-            if (a instanceof List<?> list) {
-                for (Object o : list) {
-                    args.add(String.valueOf(o));
-                }
-            } else if (a != null) {
-                return AdminReply.error("bad request: args (expected: an array of strings)");
-            }
-            LOG.info("admin: {} {}", command, args);
-            return admin.execute(command, args);
+            return handleLine(admin, line);
         }
 
         /** Null when the peer may talk to us, else why not. */

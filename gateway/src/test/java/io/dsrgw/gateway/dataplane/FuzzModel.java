@@ -305,6 +305,9 @@ public final class FuzzModel {
                 byte[] inner = checkTunnelled(p, o, where);
                 checkInnerIsInput(inner, input, where);
                 checkSource(input, where);
+                if (r.verdict() == CounterSet.TX_PACKETS) {
+                    checkService(input, where);
+                }
                 if (r.verdict() == CounterSet.FWD_ICMP_ERROR) {
                     checkQuoteIsFromTheVip(input, where);
                 }
@@ -429,6 +432,48 @@ public final class FuzzModel {
         }
         int first = p[12] & 0xff;
         return first == 0 || first == 127 || first >= 224;
+    }
+
+    /**
+     * A forwarded TCP/UDP packet that is not a fragment goes to a configured service (VIP address, protocol, port);
+     * fragments and ICMP (echo forwarded, big pings) are classified by address.
+     */
+    static void checkService(byte[] input, Supplier<String> where) {
+        boolean v6 = (input[0] & 0xf0) == 0x60;
+        int protocol;
+        int transport;
+        if (v6) {
+            Ipv6Flyweight ip6 = new Ipv6Flyweight();
+            check(ip6.wrap(MemorySegment.ofArray(input), 0, input.length) == PacketError.OK, () -> where.get()
+                    + ": forwarded an unparsable packet");
+            if (ip6.isFragment()) {
+                return;
+            }
+            protocol = ip6.upperProtocol();
+            transport = (int) ip6.upperOffset();
+        } else {
+            if ((u16(input, 6) & 0x3fff) != 0) {
+                return; // MF or an offset: a fragment
+            }
+            protocol = input[9] & 0xff;
+            transport = (input[0] & 0x0f) * 4;
+        }
+        if (protocol != IpProtocol.TCP && protocol != IpProtocol.UDP) {
+            return;
+        }
+        int port = u16(input, transport + 2);
+        String vip = v6 ? v6(input, 24) : v4(input, 16);
+        boolean served = false;
+        for (VipDef d : VIPS) {
+            if (canonical(d.address).equals(vip) && d.protocol == protocol) {
+                for (int p : d.ports) {
+                    served |= p == port;
+                }
+            }
+        }
+        boolean ok = served;
+        check(ok, () -> where.get() + ": forwarded to " + vip + " protocol " + protocol + " port " + port
+                + ", not a configured service");
     }
 
     /** Issue 14 (a): an ICMP error is forwarded only when the packet it quotes came from the VIP it was sent to. */
