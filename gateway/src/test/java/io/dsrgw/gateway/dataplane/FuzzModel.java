@@ -302,14 +302,14 @@ public final class FuzzModel {
             case TX_PACKETS, FWD_ICMP_ERROR -> {
                 check(r.outputs().size() == 1, () -> where.get() + ": " + r.outputs().size() + " packets sent (expected: 1)");
                 Output o = r.outputs().getFirst();
-                byte[] inner = checkTunnelled(p, o, where);
+                // ICMP errors: tolerating icmp-cross-vip also tolerates the backend of the quoted packet's VIP
+                String quotedVip = r.verdict() == CounterSet.FWD_ICMP_ERROR ? checkQuoteIsFromTheVip(input, where)
+                        : null;
+                byte[] inner = checkTunnelled(p, o, where, quotedVip);
                 checkInnerIsInput(inner, input, where);
                 checkSource(input, where);
                 if (r.verdict() == CounterSet.TX_PACKETS) {
                     checkService(input, where);
-                }
-                if (r.verdict() == CounterSet.FWD_ICMP_ERROR) {
-                    checkQuoteIsFromTheVip(input, where);
                 }
             }
             case TX_FRAGMENTS -> {
@@ -331,6 +331,11 @@ public final class FuzzModel {
 
     /** The outer packet is well formed, to a backend of the inner packet's VIP, with its kind; returns the inner. */
     static byte[] checkTunnelled(Profile p, Output o, Supplier<String> where) {
+        return checkTunnelled(p, o, where, null);
+    }
+
+    /** {@link #checkTunnelled(Profile, Output, Supplier)}, also accepting a backend of {@code alsoVip} if not null. */
+    static byte[] checkTunnelled(Profile p, Output o, Supplier<String> where, String alsoVip) {
         byte[] out = o.packet();
         check(out.length >= 40, () -> where.get() + ": outer packet of " + out.length + " bytes");
         int family = (out[0] & 0xf0) >> 4;
@@ -398,7 +403,8 @@ public final class FuzzModel {
                 + ": inner of " + inner.length + " bytes, family " + (inner.length == 0 ? "none" : (inner[0] & 0xf0) >> 4)
                 + " under an outer announcing IPv" + announced);
         String innerDestination = innerFamilyByOuter == 4 ? v4(inner, 16) : v6(inner, 24);
-        check(innerDestination.equals(backend.vip()), () -> where.get() + ": for VIP " + innerDestination
+        check(innerDestination.equals(backend.vip()) || backend.vip().equals(alsoVip), () -> where.get() + ": for VIP "
+                + innerDestination
                 + " sent to a backend of VIP " + backend.vip());
         return inner;
     }
@@ -477,7 +483,7 @@ public final class FuzzModel {
     }
 
     /** Issue 14 (a): an ICMP error is forwarded only when the packet it quotes came from the VIP it was sent to. */
-    static void checkQuoteIsFromTheVip(byte[] input, Supplier<String> where) {
+    static String checkQuoteIsFromTheVip(byte[] input, Supplier<String> where) {
         boolean v6 = (input[0] & 0xf0) == 0x60;
         String vip = v6 ? v6(input, 24) : v4(input, 16);
         String quotedSource;
@@ -495,6 +501,7 @@ public final class FuzzModel {
         }
         checkRule(ICMP_CROSS_VIP, quotedSource.equals(vip), () -> where.get() + ": an ICMP error to VIP " + vip
                 + " quoting a packet from " + quotedSource + " was forwarded");
+        return quotedSource;
     }
 
     /** IPv4 without DF, too big: every fragment goes to one backend and they reassemble to the input. */
@@ -502,9 +509,14 @@ public final class FuzzModel {
         check((input[0] & 0xf0) == 0x40, () -> where.get() + ": fragments of a non-IPv4 packet");
         String destination = outputs.getFirst().destination();
         TreeMap<Integer, byte[]> pieces = new TreeMap<>();
-        boolean last = false;
+        TreeMap<Integer, Boolean> more = new TreeMap<>();
         byte[] firstHeader = null;
         boolean ipv4Outer = (outputs.getFirst().packet()[0] & 0xf0) == 0x40;
+        // An IPv4 outer is a new datagram fragmented from offset 0; an inner fragmented before an IPv6 outer may
+        // itself be a fragment (RFC 791 allows fragmenting fragments): its pieces start at its offset and the last
+        // keeps its MF flag.
+        int base = ipv4Outer ? 0 : (u16(input, 6) & 0x1fff) * 8;
+        boolean lastMore = !ipv4Outer && (u16(input, 6) & 0x2000) != 0;
         for (Output o : outputs) {
             check(o.destination().equals(destination), () -> where.get() + ": fragments to " + destination + " and "
                     + o.destination());
@@ -515,25 +527,28 @@ public final class FuzzModel {
                 // RFC 2473 7.1: each inner fragment in its own IPv6 outer packet
                 frag = checkTunnelled(p, o, where);
             }
-            check(frag.length >= 20 && (frag[0] & 0xff) == 0x45 || (frag[0] & 0xf0) == 0x40, () -> where.get() + ": fragment");
+            check(frag.length >= 20 && (frag[0] & 0xf0) == 0x40, () -> where.get() + ": fragment");
             int ihl = (frag[0] & 0x0f) * 4;
             check(checksum(frag, 0, ihl, 0) == 0, () -> where.get() + ": fragment header checksum");
             check(u16(frag, 2) == frag.length, () -> where.get() + ": fragment total length");
             int flags = u16(frag, 6);
             int offset = (flags & 0x1fff) * 8;
-            if (offset == 0) {
+            if (offset == base) {
                 firstHeader = Arrays.copyOf(frag, ihl);
             }
-            if ((flags & 0x2000) == 0) {
-                last = true;
-            }
-            check(pieces.put(offset, Arrays.copyOfRange(frag, ihl, frag.length)) == null, () -> where.get() + ": offset twice");
+            more.put(offset, (flags & 0x2000) != 0);
+            check(pieces.put(offset, Arrays.copyOfRange(frag, ihl, frag.length)) == null, () -> where.get()
+                    + ": offset twice");
         }
-        check(last && firstHeader != null, () -> where.get() + ": fragments incomplete");
+        check(firstHeader != null && more.lastEntry().getValue() == lastMore
+                && !more.headMap(more.lastKey()).containsValue(false), () -> where.get() + ": fragments incomplete: "
+                + more);
+        int[] expected = {base};
         java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
         for (Map.Entry<Integer, byte[]> e : pieces.entrySet()) {
-            check(e.getKey() == data.size(), () -> where.get() + ": fragment gap at " + data.size());
+            check(e.getKey() == expected[0], () -> where.get() + ": fragment gap at " + expected[0]);
             data.writeBytes(e.getValue());
+            expected[0] += e.getValue().length;
         }
         byte[] payload = data.toByteArray();
         byte[] whole = new byte[firstHeader.length + payload.length];
