@@ -258,6 +258,46 @@ public final class AdminSocketServer implements AutoCloseable {
         }
     }
 
+    /**
+     * One request line of the protocol ({@code {"command":"NAME","args":["..."]}}) answered by {@code admin}: a bad
+     * line is an error reply, never an exception (fuzzed by AdminLineFuzzTest); {@code peer} names the caller in
+     * the log and audit trail, {@code readOnly} refuses the changing commands (on {@code path}).
+     */
+    static AdminReply handleLine(AdminCommands admin, String line, String peer, boolean readOnly, Path path) {
+        Object request;
+        try {
+            request = Json.parse(line);
+        } catch (IllegalArgumentException e) {
+            return AdminReply.error("bad request: " + e.getMessage());
+        }
+        if (!(request instanceof Map<?, ?> m) || !(m.get("command") instanceof String command)) {
+            return AdminReply.error("bad request (expected: {\"command\":\"NAME\",\"args\":[\"...\"]})");
+        }
+        List<String> args = new ArrayList<>();
+        Object a = m.get("args");
+        if (a instanceof List<?> list) {
+            for (Object o : list) {
+                args.add(String.valueOf(o));
+            }
+        } else if (a != null) {
+            return AdminReply.error("bad request: args (expected: an array of strings)");
+        }
+        LOG.info("admin: {} {} ({}{})", command, args, peer, readOnly ? ", read-only socket" : "");
+        if (readOnly && !AdminCommands.READ_ONLY.contains(command)) {
+            return AdminReply.error(command + ": refused on the read-only socket " + path + " (expected: one of "
+                    + String.join(", ", new java.util.TreeSet<>(AdminCommands.READ_ONLY)) + "; changes go "
+                    + "through admin.socket)");
+        }
+        AdminReply reply = admin.execute(command, args);
+        if (!AdminCommands.READ_ONLY.contains(command)) {
+            // The audit trail of every change: who (SO_PEERCRED), what, and what came of it.
+            LOG.info("admin change by {}: {} {} -> {}", peer, command, args, reply.ok()
+                    ? "ok: " + reply.output().strip().replace('\n', ' ')
+                    : "error: " + reply.error().replace('\n', ' '));
+        }
+        return reply;
+    }
+
     /** Shared by every connection (per-connection state lives in channel attributes). */
     @io.netty.channel.ChannelHandler.Sharable
     private static final class Handler extends SimpleChannelInboundHandler<String> {
@@ -319,38 +359,7 @@ public final class AdminSocketServer implements AutoCloseable {
         }
 
         private AdminReply handle(String line, String peer) {
-            Object request;
-            try {
-                request = Json.parse(line);
-            } catch (IllegalArgumentException e) {
-                return AdminReply.error("bad request: " + e.getMessage());
-            }
-            if (!(request instanceof Map<?, ?> m) || !(m.get("command") instanceof String command)) {
-                return AdminReply.error("bad request (expected: {\"command\":\"NAME\",\"args\":[\"...\"]})");
-            }
-            List<String> args = new ArrayList<>();
-            Object a = m.get("args");
-            if (a instanceof List<?> list) {
-                for (Object o : list) {
-                    args.add(String.valueOf(o));
-                }
-            } else if (a != null) {
-                return AdminReply.error("bad request: args (expected: an array of strings)");
-            }
-            LOG.info("admin: {} {} ({}{})", command, args, peer, readOnly ? ", read-only socket" : "");
-            if (readOnly && !AdminCommands.READ_ONLY.contains(command)) {
-                return AdminReply.error(command + ": refused on the read-only socket " + path + " (expected: one of "
-                        + String.join(", ", new java.util.TreeSet<>(AdminCommands.READ_ONLY)) + "; changes go "
-                        + "through admin.socket)");
-            }
-            AdminReply reply = admin.execute(command, args);
-            if (!AdminCommands.READ_ONLY.contains(command)) {
-                // The audit trail of every change: who (SO_PEERCRED), what, and what came of it.
-                LOG.info("admin change by {}: {} {} -> {}", peer, command, args, reply.ok()
-                        ? "ok: " + reply.output().strip().replace('\n', ' ')
-                        : "error: " + reply.error().replace('\n', ' '));
-            }
-            return reply;
+            return handleLine(admin, line, peer, readOnly, path);
         }
 
         /** Null when the peer may talk to us, else why not. */

@@ -249,14 +249,18 @@ public final class ForwardingSnapshot {
         return (ipv4 & 0xffffffffL) << 24 | (long) (protocol & 0xff) << 16 | (port & 0xffff);
     }
 
-    /** VIP index of the service (address, protocol, port), or {@link #NONE}. Per packet; allocation-free. */
+    /**
+     * VIP index of the service (address, protocol, port), or {@link #NONE}. Per packet; allocation-free. Port 0 is
+     * never a service (ports are 1..65535): its key is the fragment entry's, which a packet to port 0 must not find
+     * (found by fuzzing, issue 14).
+     */
     public int vipIndex(int ipv4, int protocol, int port) {
-        return vipByKey.get(key(ipv4, protocol, port));
+        return port == 0 ? NONE : vipByKey.get(key(ipv4, protocol, port));
     }
 
-    /** VIP index of the IPv6 service (address, protocol, port), or {@link #NONE}. Allocation-free. */
+    /** VIP index of the IPv6 service (address, protocol, port), or {@link #NONE}; port 0: see {@link #vipIndex}. */
     public int vipIndex6(long hi, long lo, int protocol, int port) {
-        return vipByKey6.get(hi, lo, protocol, port);
+        return port == 0 ? NONE : vipByKey6.get(hi, lo, protocol, port);
     }
 
     /** VIP index receiving fragments of (address, protocol) datagrams, or {@link #NONE}. */

@@ -41,6 +41,23 @@ class ForwardingSnapshotTest {
     }
 
     @Test
+    void shouldNotTakeAPacketToPortZeroForTheFragmentEntryOfItsVip() {
+        // (address, protocol, 0) is the key of the fragment entry: a TCP segment to port 0 was forwarded (fuzzing)
+        ForwardingSnapshot s = builder()
+                .addVip("web", addr("10.100.0.1"), TCP, new int[] {80}, backends("10.0.3.1"))
+                .addVip("web6", java.net.InetAddress.ofLiteral("fd00:100::1"), TCP, new int[] {80}, null, false,
+                        List.of(new ForwardingSnapshot.Backend(java.net.InetAddress.ofLiteral("10.0.3.2"), 100, true,
+                                io.dsrgw.encap.tunnel.TunnelKind.SIT)))
+                .build();
+        assertEquals(0, s.fragmentVipIndex(addr("10.100.0.1"), TCP));
+        assertEquals(ForwardingSnapshot.NONE, s.vipIndex(addr("10.100.0.1"), TCP, 0));
+        long[] vip6 = io.dsrgw.encap.ip.Ipv6Addresses.parse("fd00:100::1");
+        assertEquals(1, s.fragmentVipIndex6(vip6[0], vip6[1], TCP));
+        assertEquals(ForwardingSnapshot.NONE, s.vipIndex6(vip6[0], vip6[1], TCP, 0));
+        assertEquals(1, s.vipIndex6(vip6[0], vip6[1], TCP, 80));
+    }
+
+    @Test
     void shouldGiveFragmentsToTheLowestPortVipWhateverTheConfigOrder() {
         ForwardingSnapshot a = builder()
                 .addVip("high", addr("10.100.0.1"), TCP, new int[] {8080}, backends("10.0.3.1"))
