@@ -305,11 +305,17 @@ public final class AgentCli {
         return printJson(m);
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /**
+     * Built on first use: Jackson's databind loads some 370 classes, which every other command (drain, run, ...)
+     * would pay for at start-up.
+     */
+    private static final class JsonHolder {
+        static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     private int printJson(Object tree) {
         try {
-            out.println(JSON.writeValueAsString(tree));
+            out.println(JsonHolder.JSON.writeValueAsString(tree));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("json: " + e.getOriginalMessage(), e);
         }

@@ -1,14 +1,17 @@
 package io.dsrgw.gateway.admin;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,22 +19,20 @@ import java.util.Map;
  * JSON of the admin surfaces (the admin socket's lines, {@code /api/status}, {@code dsrctl --json}), on Jackson, the
  * project's one JSON library (the agent parses {@code ip -j}, {@code nft -j} and its state file with it too).
  * Parsing returns {@link Map}, {@link List}, {@link String}, {@link Long}, {@link Double}, {@link Boolean} or null;
- * writing accepts those, {@link Integer} and anything Jackson serializes. Control plane only.
+ * writing accepts those, {@link Integer} and other numbers; any other object is written as its string. Control
+ * plane only.
+ *
+ * <p>Why Jackson's streaming core (jackson-core) rather than its object mapper: the trees here are plain maps and
+ * lists, and {@code dsrctl} is a short-lived process: the mapper loads some 370 classes at start-up, the streaming
+ * parser and generator about 70.
  */
 public final class Json {
     /** Deepest nesting a request may have: admin requests are flat; a deep one is an attack or a bug. */
     static final int MAX_DEPTH = 32;
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder(new com.fasterxml.jackson.core.JsonFactory()
-                    .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()))
-            // Integers as Long (not Integer/BigInteger) so that callers compare with one type.
-            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            // NaN and infinities are not JSON numbers; "NaN" strings would surprise a script more than a null.
-            .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
             .build();
-    private static final ObjectWriter PRETTY = MAPPER.writerWithDefaultPrettyPrinter();
 
     private Json() {
     }
@@ -42,47 +43,104 @@ public final class Json {
      * @throws IllegalArgumentException "json: PROBLEM at offset N (expected: one JSON value)"
      */
     public static Object parse(String text) {
-        try {
-            return MAPPER.readValue(text, Object.class);
+        try (JsonParser p = FACTORY.createParser(text)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw new IllegalArgumentException("json: no value at offset 0 (expected: one JSON value)");
+            }
+            Object value = value(p, first);
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("json: trailing characters at offset "
+                        + p.currentTokenLocation().getCharOffset() + " (expected: one JSON value)");
+            }
+            return value;
         } catch (JsonProcessingException e) {
             long offset = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
             throw new IllegalArgumentException("json: " + e.getOriginalMessage().lines().findFirst().orElse("")
                     + " at offset " + offset + " (expected: one JSON value)", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a String source does no I/O
         }
+    }
+
+    private static Object value(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case START_OBJECT -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+                    String name = p.currentName();
+                    m.put(name, value(p, p.nextToken()));
+                }
+                yield m;
+            }
+            case START_ARRAY -> {
+                List<Object> l = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    l.add(value(p, e));
+                }
+                yield l;
+            }
+            case VALUE_STRING -> p.getText();
+            case VALUE_NUMBER_INT -> p.getLongValue();
+            case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            default -> throw new IllegalArgumentException("json: unexpected " + t + " at offset "
+                    + p.currentTokenLocation().getCharOffset() + " (expected: one JSON value)");
+        };
     }
 
     /** {@code value} as compact JSON text (one line: the admin socket's framing). */
     public static String write(Object value) {
-        try {
-            return MAPPER.writeValueAsString(sanitize(value));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("json: cannot write " + value.getClass().getName() + ": "
-                    + e.getOriginalMessage(), e);
-        }
+        return write(value, false);
     }
 
     /** {@code value} as indented JSON text (for people reading {@code dsrctl --json}). */
     public static String writePretty(Object value) {
-        try {
-            return PRETTY.writeValueAsString(sanitize(value));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("json: cannot write " + value.getClass().getName() + ": "
-                    + e.getOriginalMessage(), e);
-        }
+        return write(value, true);
     }
 
-    /** NaN and infinities become null (Jackson would write a bare NaN, which no JSON parser accepts). */
-    private static Object sanitize(Object v) {
-        return switch (v) {
-            case Double d when d.isNaN() || d.isInfinite() -> null;
-            case Float f when f.isNaN() || f.isInfinite() -> null;
-            case Map<?, ?> m -> {
-                var copy = new java.util.LinkedHashMap<Object, Object>();
-                m.forEach((k, x) -> copy.put(k, sanitize(x)));
-                yield copy;
+    private static String write(Object value, boolean pretty) {
+        StringWriter sw = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(sw)) {
+            if (pretty) {
+                g.useDefaultPrettyPrinter();
             }
-            case List<?> l -> l.stream().map(Json::sanitize).toList();
-            case null, default -> v;
-        };
+            write(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does no I/O
+        }
+        return sw.toString();
+    }
+
+    private static void write(JsonGenerator g, Object v) throws IOException {
+        switch (v) {
+            case null -> g.writeNull();
+            case String s -> g.writeString(s);
+            case Boolean b -> g.writeBoolean(b);
+            // NaN and infinities are not JSON numbers: null, which every parser reads.
+            case Double d when d.isNaN() || d.isInfinite() -> g.writeNull();
+            case Float f when f.isNaN() || f.isInfinite() -> g.writeNull();
+            case Double d -> g.writeNumber(d);
+            case Float f -> g.writeNumber(f);
+            case Number n -> g.writeNumber(n.longValue());
+            case Map<?, ?> m -> {
+                g.writeStartObject();
+                for (var e : m.entrySet()) {
+                    g.writeFieldName(String.valueOf(e.getKey()));
+                    write(g, e.getValue());
+                }
+                g.writeEndObject();
+            }
+            case Iterable<?> list -> {
+                g.writeStartArray();
+                for (Object o : list) {
+                    write(g, o);
+                }
+                g.writeEndArray();
+            }
+            default -> g.writeString(v.toString());
+        }
     }
 }

@@ -30,9 +30,10 @@ class JsonTest {
 
     @Test
     void shouldRejectMalformedTextWithTheOffset() {
-        assertEquals("json: Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token "
-                + "'null', 'true' or 'false') at offset 3 (expected: one JSON value)",
-                assertThrows(IllegalArgumentException.class, () -> Json.parse("{} x")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Json.parse("{} x")).getMessage()
+                .endsWith(" at offset 3 (expected: one JSON value)"));
+        assertEquals("json: trailing characters at offset 3 (expected: one JSON value)",
+                assertThrows(IllegalArgumentException.class, () -> Json.parse("{} 1")).getMessage());
         String unterminated = assertThrows(IllegalArgumentException.class, () -> Json.parse("\"abc")).getMessage();
         assertTrue(unterminated.startsWith("json: Unexpected end-of-input") && unterminated.contains(" at offset 4 "),
                 unterminated);
