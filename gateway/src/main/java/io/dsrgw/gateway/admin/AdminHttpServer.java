@@ -1,7 +1,6 @@
 package io.dsrgw.gateway.admin;
 
 import com.codahale.metrics.MetricRegistry;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dsrgw.conf.AdminHttpAddress;
 import io.dsrgw.gateway.control.GatewayControl;
 import io.dsrgw.gateway.metrics.GatewayPrometheus;
@@ -59,7 +58,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AdminHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHttpServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] STATUS_PAGE = statusPage();
 
     private final EventLoopGroup group;
@@ -152,11 +150,7 @@ public final class AdminHttpServer implements AutoCloseable {
             }
             tree.put("vip_list", outVips);
         }
-        try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(tree) + "\n";
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("status as JSON: " + e.getMessage(), e);
-        }
+        return Json.writePretty(tree) + "\n";
     }
 
     /** The status page (one self-contained HTML file: inline CSS and JS, no external assets). */
