@@ -103,9 +103,7 @@ public final class SendBatch implements AutoCloseable {
             return false;
         }
         int i = size;
-        long base = Native.address(seg, offset, length);
-        iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_BASE, base);
-        iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_LEN, length);
+        setIovec(i, seg, offset, length);
         long n = i * NAME_STRIDE;
         names.set(JAVA_SHORT, n + Structs.SIN_FAMILY, (short) Native.AF_INET);
         names.set(JAVA_SHORT, n + Structs.SIN_PORT, (short) 0);
@@ -127,9 +125,7 @@ public final class SendBatch implements AutoCloseable {
             return false;
         }
         int i = size;
-        long base = Native.address(seg, offset, length);
-        iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_BASE, base);
-        iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_LEN, length);
+        setIovec(i, seg, offset, length);
         long n = i * NAME_STRIDE;
         names.set(JAVA_SHORT, n + Structs.SIN6_FAMILY, (short) Native.AF_INET6);
         names.set(JAVA_SHORT, n + Structs.SIN_PORT, (short) 0);
@@ -155,9 +151,7 @@ public final class SendBatch implements AutoCloseable {
             return false;
         }
         int i = size;
-        long base = Native.address(seg, offset, length);
-        iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_BASE, base);
-        iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_LEN, length);
+        setIovec(i, seg, offset, length);
         long n = i * NAME_STRIDE;
         // struct sockaddr_ll: family u16, protocol be16, ifindex s32, hatype u16, pkttype u8, halen u8, addr[8]
         names.set(JAVA_SHORT, n, (short) Native.AF_PACKET);
@@ -265,5 +259,11 @@ public final class SendBatch implements AutoCloseable {
             size = 0;
             arena.close();
         }
+    }
+
+    /** Points iovec {@code i} at {@code seg[offset, offset + length)} (the packet stays where it is: no copy). */
+    private void setIovec(int i, MemorySegment seg, long offset, int length) {
+        iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_BASE, Native.address(seg, offset, length));
+        iovecs.set(JAVA_LONG, i * IOVEC_BYTES + Structs.IOV_LEN, length);
     }
 }

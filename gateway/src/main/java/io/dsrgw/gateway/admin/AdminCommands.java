@@ -268,16 +268,7 @@ public final class AdminCommands {
             List<Object> backends = new ArrayList<>();
             for (BackendRow r : rows) {
                 if (r.vip.equals(s.vipName(v))) {
-                    Map<String, Object> b = new LinkedHashMap<>();
-                    b.put("address", r.identity);
-                    b.put("tunnel", r.tunnel);
-                    b.put("weight", r.weight);
-                    b.put("state", r.state);
-                    b.put("health", r.health);
-                    b.put("override", r.override);
-                    b.put("flows", r.flows < 0 ? null : r.flows);
-                    b.put("reason", r.reason);
-                    backends.add(b);
+                    backends.add(backendJson(r, new LinkedHashMap<>()));
                 }
             }
             vip.put("backends", backends);
@@ -372,15 +363,7 @@ public final class AdminCommands {
                 r.override, r.flows < 0 ? "-" : Long.toString(r.flows), r.reason == null ? "-" : r.reason});
             Map<String, Object> b = new LinkedHashMap<>();
             b.put("vip", r.vip);
-            b.put("address", r.identity);
-            b.put("tunnel", r.tunnel);
-            b.put("weight", r.weight);
-            b.put("state", r.state);
-            b.put("health", r.health);
-            b.put("override", r.override);
-            b.put("flows", r.flows < 0 ? null : r.flows);
-            b.put("reason", r.reason);
-            b.put("last_probe_error", r.lastProbeError);
+            backendJson(r, b).put("last_probe_error", r.lastProbeError);
             data.add(b);
         }
         return AdminReply.ok(table(rows), data);
@@ -392,6 +375,19 @@ public final class AdminCommands {
      */
     private record BackendRow(String vip, String identity, String tunnel, int weight, String state, String health,
                               String override, long flows, String reason, String lastProbeError) {
+    }
+
+    /** One backend's fields as status and backends print them in JSON (added to {@code into}, returned). */
+    private static Map<String, Object> backendJson(BackendRow r, Map<String, Object> into) {
+        into.put("address", r.identity);
+        into.put("tunnel", r.tunnel);
+        into.put("weight", r.weight);
+        into.put("state", r.state);
+        into.put("health", r.health);
+        into.put("override", r.override);
+        into.put("flows", r.flows < 0 ? null : r.flows);
+        into.put("reason", r.reason);
+        return into;
     }
 
     /** One row per backend of the snapshot, with weights and overrides from the control plane. */
