@@ -60,6 +60,8 @@ class SystemdUnitsTest {
             assertTrue(lines.contains("User=dsrgw"), name);
             assertTrue(lines.contains("NoNewPrivileges=yes"), name);
             assertTrue(lines.contains("ProtectSystem=strict"), name);
+            // Both feed systemd's watchdog from their liveness (workers' heartbeats, the agent's convergence loop).
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("WatchdogSec=")), name + ": no WatchdogSec=");
             assertTrue(lines.contains("RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6"), name);
             String ambient = lines.stream().filter(l -> l.startsWith("AmbientCapabilities=")).findFirst().orElseThrow();
             String bounding = lines.stream().filter(l -> l.startsWith("CapabilityBoundingSet=")).findFirst()
