@@ -5,7 +5,8 @@
 # PACKAGE: dsrgw-gateway or dsrgw-agent. VERSION: the Maven version (0.1.0-SNAPSHOT becomes 0.1.0~SNAPSHOT, a native
 # Debian version that sorts before 0.1.0). DIST_DIR: target/<dist>/<dist> (bin/, lib/*.jar).
 # Layout: /usr/lib/PACKAGE/{runtime,lib,bin}, /usr/bin/<launchers> (symlinks), /etc/dsrgw/<conf> (conffile),
-# /lib/systemd/system/<unit>, /usr/share/doc/PACKAGE/{copyright,changelog.gz}. The runtime is a jlink image of
+# /lib/systemd/system/<unit>, /usr/share/doc/PACKAGE/{copyright,changelog.gz}, /usr/share/man/man1/*.1.gz,
+# /usr/share/bash-completion/completions/<launcher>. The runtime is a jlink image of
 # only the modules jdeps finds in lib/*.jar: no JDK on the host.
 set -eu
 pkg=$1 mvn_version=$2 dist=$3 out=$4 jdk=$5
@@ -59,6 +60,23 @@ done
 install -m 0644 "$root/examples/$conf" "$stage/etc/dsrgw/$conf"
 install -m 0644 "$root/dist/systemd/$unit" "$stage/lib/systemd/system/$unit"
 install -m 0644 "$here/copyright" "$stage/usr/share/doc/$pkg/copyright"
+# The man pages and bash completions the build generated from the command-line model (dist/man.sh, share/ of the
+# distribution): one page per program and sub-command, one completion per launcher, named after it (bash-completion
+# loads completions/<command> on first use).
+mkdir -p "$stage/usr/share/man/man1" "$stage/usr/share/bash-completion/completions"
+for page in "$dist"/share/man/man1/*.1; do
+  [ -f "$page" ] || { echo "build.sh: $dist/share/man/man1: no man pages (expected: the build's dist/man.sh output)" >&2; exit 1; }
+  gzip -9n < "$page" > "$stage/usr/share/man/man1/$(basename "$page").gz"
+done
+for l in $launchers; do
+  [ -f "$dist/share/bash-completion/completions/$l" ] \
+    || { echo "build.sh: $dist/share/bash-completion/completions/$l: no such file (expected: the completion of $l)" >&2; exit 1; }
+  # Sourced by bash-completion, never run: without picocli's "#!/usr/bin/env bash" line (lintian:
+  # bash-completion-with-hashbang).
+  sed '1{/^#!/d}' "$dist/share/bash-completion/completions/$l" > "$stage/usr/share/bash-completion/completions/$l"
+  chmod 0644 "$stage/usr/share/bash-completion/completions/$l"
+done
+chmod 0644 "$stage"/usr/share/man/man1/*.gz
 mkdir -p "$stage/usr/share/lintian/overrides"
 sed "s/@PACKAGE@/$pkg/g" "$here/lintian-overrides" > "$stage/usr/share/lintian/overrides/$pkg"
 chmod 0644 "$stage/usr/share/lintian/overrides/$pkg"

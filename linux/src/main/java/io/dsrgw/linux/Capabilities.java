@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +21,7 @@ public final class Capabilities {
     static final int CAP_NET_ADMIN = 12;
     static final int CAP_NET_RAW = 13;
     static final int CAP_SYS_ADMIN = 21;
+    static final int CAP_PERFMON = 38;
     static final int CAP_BPF = 39;
 
     private Capabilities() {
@@ -57,24 +60,46 @@ public final class Capabilities {
     }
 
     /**
-     * What loading BPF programs and attaching them to interfaces needs: CAP_BPF (or CAP_SYS_ADMIN, which kernels
-     * before 5.8 require and later ones still accept in its place) and CAP_NET_ADMIN in the effective set. Root
-     * has all three. Falls back to effective uid 0 when /proc/self/status is unreadable. Not cached.
+     * What loading dsrgw's BPF programs and attaching them to interfaces needs, in the effective set: CAP_BPF
+     * (bpf(2) itself), CAP_PERFMON (without it the verifier applies the unprivileged Spectre rules and rejects the
+     * program's pointer arithmetic with EACCES) and CAP_NET_ADMIN (the XDP attach). CAP_SYS_ADMIN stands in for
+     * CAP_BPF and CAP_PERFMON, as the kernel accepts it in their place (and kernels before 5.8 require it). Root
+     * has them all unless a container took them away. Falls back to effective uid 0 when /proc/self/status is
+     * unreadable. Not cached.
      */
     public static Probe bpfPrivileges() {
         return fromProcStatus(Capabilities::bpfPrivilegesFrom);
     }
 
-    static Probe bpfPrivilegesFrom(int euid, long capEff) {
-        boolean bpf = (capEff & (1L << CAP_BPF | 1L << CAP_SYS_ADMIN)) != 0;
+    /**
+     * {@link #bpfPrivileges()} judged for a process with effective uid {@code euid} and effective capabilities
+     * {@code capEff} (the bits of /proc/PID/status CapEff): the cause names every missing capability, e.g.
+     * {@code "effective uid 998 lacks CAP_PERFMON (CapEff 0000008000003000): run as root or grant CAP_BPF,
+     * CAP_PERFMON and CAP_NET_ADMIN"}.
+     */
+    public static Probe bpfPrivilegesFrom(int euid, long capEff) {
+        boolean sysAdmin = (capEff & (1L << CAP_SYS_ADMIN)) != 0;
+        boolean bpf = sysAdmin || (capEff & (1L << CAP_BPF)) != 0;
+        boolean perfmon = sysAdmin || (capEff & (1L << CAP_PERFMON)) != 0;
         boolean admin = (capEff & (1L << CAP_NET_ADMIN)) != 0;
-        if (bpf && admin) {
+        if (bpf && perfmon && admin) {
             return Probe.ok();
         }
-        String missing = !bpf && !admin ? "CAP_BPF (or CAP_SYS_ADMIN), CAP_NET_ADMIN"
-                : !bpf ? "CAP_BPF (or CAP_SYS_ADMIN)" : "CAP_NET_ADMIN";
-        return Probe.unavailable(String.format("effective uid %d lacks %s (CapEff %016x): run as root or grant"
-                + " CAP_BPF and CAP_NET_ADMIN", euid, missing, capEff));
+        List<String> missing = new ArrayList<>();
+        if (!bpf) {
+            missing.add("CAP_BPF");
+        }
+        if (!perfmon) {
+            missing.add("CAP_PERFMON");
+        }
+        if (!admin) {
+            missing.add("CAP_NET_ADMIN");
+        }
+        // CAP_SYS_ADMIN would do for the first two, but is far more than they need: named only as the alternative.
+        String alternative = !bpf && !perfmon ? " (or CAP_SYS_ADMIN for CAP_BPF and CAP_PERFMON)"
+                : !bpf ? " (or CAP_SYS_ADMIN for CAP_BPF)" : !perfmon ? " (or CAP_SYS_ADMIN for CAP_PERFMON)" : "";
+        return Probe.unavailable(String.format("effective uid %d lacks %s%s (CapEff %016x): run as root or grant"
+                + " CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN", euid, String.join(", ", missing), alternative, capEff));
     }
 
     /** The CapEff line of a /proc/PID/status file. */

@@ -32,20 +32,32 @@ class CapabilitiesTest {
     }
 
     @Test
-    void shouldAcceptCapBpfOrCapSysAdminTogetherWithCapNetAdminForBpf() {
+    void shouldAcceptCapBpfAndCapPerfmonOrCapSysAdminTogetherWithCapNetAdminForBpf() {
         assertTrue(Capabilities.bpfPrivilegesFrom(0, 0x1ffffffffffL).available());
-        assertTrue(Capabilities.bpfPrivilegesFrom(1000, (1L << 39) | (1L << 12)).available());
+        assertTrue(Capabilities.bpfPrivilegesFrom(1000, (1L << 39) | (1L << 38) | (1L << 12)).available());
         assertTrue(Capabilities.bpfPrivilegesFrom(1000, (1L << 21) | (1L << 12)).available());
     }
 
     @Test
     void shouldNameTheMissingBpfCapabilities() {
-        assertEquals("effective uid 1000 lacks CAP_BPF (or CAP_SYS_ADMIN), CAP_NET_ADMIN (CapEff 0000000000000000):"
-                + " run as root or grant CAP_BPF and CAP_NET_ADMIN", Capabilities.bpfPrivilegesFrom(1000, 0).cause());
-        assertEquals("effective uid 1000 lacks CAP_NET_ADMIN (CapEff 0000008000000000): run as root or grant CAP_BPF"
-                + " and CAP_NET_ADMIN", Capabilities.bpfPrivilegesFrom(1000, 1L << 39).cause());
-        assertEquals("effective uid 0 lacks CAP_BPF (or CAP_SYS_ADMIN) (CapEff 0000000000001000): run as root or"
-                + " grant CAP_BPF and CAP_NET_ADMIN", Capabilities.bpfPrivilegesFrom(0, 1L << 12).cause());
+        assertEquals("effective uid 1000 lacks CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN (or CAP_SYS_ADMIN for CAP_BPF and"
+                + " CAP_PERFMON) (CapEff 0000000000000000): run as root or grant CAP_BPF, CAP_PERFMON and"
+                + " CAP_NET_ADMIN", Capabilities.bpfPrivilegesFrom(1000, 0).cause());
+        assertEquals("effective uid 1000 lacks CAP_NET_ADMIN (CapEff 000000c000000000): run as root or grant CAP_BPF,"
+                + " CAP_PERFMON and CAP_NET_ADMIN", Capabilities.bpfPrivilegesFrom(1000, 3L << 38).cause());
+        assertEquals("effective uid 0 lacks CAP_BPF (or CAP_SYS_ADMIN for CAP_BPF) (CapEff 0000004000001000): run as"
+                + " root or grant CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN",
+                Capabilities.bpfPrivilegesFrom(0, 1L << 12 | 1L << 38).cause());
+    }
+
+    @Test
+    void shouldNameCapPerfmonWhenOnlyItIsMissingAsTheVerifierRefusesWithoutIt() {
+        // The unit before issue 13's follow-up: CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF, no CAP_PERFMON.
+        long capEff = 1L << 12 | 1L << 13 | 1L << 39;
+        assertEquals("effective uid 998 lacks CAP_PERFMON (or CAP_SYS_ADMIN for CAP_PERFMON) (CapEff"
+                + " 0000008000003000): run as root or grant CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN",
+                Capabilities.bpfPrivilegesFrom(998, capEff).cause());
+        assertTrue(Capabilities.bpfPrivilegesFrom(998, capEff | 1L << 38).available());
     }
 
     @Test

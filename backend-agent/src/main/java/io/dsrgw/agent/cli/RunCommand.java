@@ -70,6 +70,8 @@ final class RunCommand {
     /** Issue 13: systemd notifications; nothing without NOTIFY_SOCKET. */
     private final io.dsrgw.agent.health.AgentService service = io.dsrgw.agent.health.AgentService.fromEnvironment();
     private final AgentHealth health;
+    /** How old the convergence loop's latest pass may be before it counts as stuck (readiness and watchdog). */
+    private final Duration staleAfter;
     /** Kernel mode: where the tunnel devices' and the filter's counters are read (null: none). */
     private final Host host;
     private final List<String> kernelDevices;
@@ -98,7 +100,7 @@ final class RunCommand {
         info.put("vips", config.vips().stream().map(InetAddress::getHostAddress).toList());
         info.put("listen", config.healthListen());
         // A read-back older than a few reconcile intervals means the loop is stuck (e.g. on a hung command).
-        Duration staleAfter = config.reconcileInterval().multipliedBy(3).plusSeconds(30);
+        this.staleAfter = config.reconcileInterval().multipliedBy(3).plusSeconds(30);
         this.health = new AgentHealth(new DrainWatcher(DrainFile.forStateFile(config.stateFile())),
                 Clock.systemUTC(), staleAfter, info);
         health.counters(this::counters);
@@ -137,6 +139,7 @@ final class RunCommand {
 
     private int applyAndDecapsulate() throws IOException, PlanException, PlanExecutionException {
         installSignalHandlers();
+        service.startWatchdog(staleAfter); // issue 13: WATCHDOG=1 while the loop below makes progress
         reconciler.apply(op -> LOG.info("applied: {}", op.describe()));
         if (stopRequested.getCount() == 0) {
             LOG.info("stopped before decapsulation started; the configuration stays applied");
@@ -309,6 +312,7 @@ final class RunCommand {
      * nothing is left to change (a repair that failed, or drift that appeared meanwhile, shows as the plan).
      */
     private void readBack() {
+        service.heartbeat(); // a pass of the convergence loop ended (systemd watchdog)
         try {
             io.dsrgw.agent.plan.Plan readBack = reconciler.plan();
             health.checked(readBack);

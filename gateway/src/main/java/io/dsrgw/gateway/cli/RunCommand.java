@@ -333,10 +333,9 @@ final class RunCommand {
      * every configured interface present), or null.
      */
     static String xdpProblem(XdpConfig x) {
-        Probe privileges = Capabilities.bpfPrivileges();
-        if (!privileges.available()) {
-            return "ingress.kind = xdp: " + privileges.cause()
-                    + " (the XDP fast path needs CAP_BPF and CAP_NET_ADMIN; ingress.kind = tun needs neither)";
+        String privileges = xdpPrivilegeProblem(Capabilities.bpfPrivileges());
+        if (privileges != null) {
+            return privileges;
         }
         if (!Bpf.isAvailable()) {
             return "ingress.kind = xdp: BPF is unavailable: " + Bpf.unavailabilityCause();
@@ -348,6 +347,26 @@ final class RunCommand {
             }
         }
         return null;
+    }
+
+    /**
+     * The line of dist/systemd/dsr-gateway.service that grants what the gateway needs (RunCommandXdpTest keeps the
+     * two equal): quoted in the privilege error, since a unit edited without CAP_BPF or CAP_PERFMON is its usual cause.
+     */
+    static final String UNIT_CAPABILITIES = "AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW CAP_BPF CAP_PERFMON";
+
+    /**
+     * The error for {@code privileges} ({@link Capabilities#bpfPrivileges()}) lacking something, or null: names the
+     * missing capabilities, why CAP_PERFMON is among them (the verifier's EACCES otherwise) and the unit's line.
+     */
+    static String xdpPrivilegeProblem(Probe privileges) {
+        if (privileges.available()) {
+            return null;
+        }
+        return "ingress.kind = xdp: " + privileges.cause() + " (the XDP fast path needs CAP_BPF to load its"
+                + " program, CAP_PERFMON or the verifier rejects it with EACCES, and CAP_NET_ADMIN to attach it;"
+                + " under systemd the unit dsr-gateway.service grants them with " + UNIT_CAPABILITIES
+                + " and the same CapabilityBoundingSet=; ingress.kind = tun needs none of the three)";
     }
 
     static XdpMode xdpMode(String configName) {

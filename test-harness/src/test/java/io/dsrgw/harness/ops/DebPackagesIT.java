@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The Debian packages (built by {@code mvn -Pdeb}, as CI does) on this host, as README "Install" uses them:
  * lintian finds nothing; {@code apt-get install ./dsrgw-gateway_*.deb ./dsrgw-agent_*.deb}, {@code --version} and
- * {@code check-config} from the installed paths on the packaged runtime; an edit of /etc/dsrgw/gateway.conf; the
+ * {@code check-config} from the installed paths on the packaged runtime; man pages (man -w) and bash completions for
+ * every program; an edit of /etc/dsrgw/gateway.conf; the
  * installed unit's ExecStartPre and ExecStart run as systemd would (no systemd PID 1 here: setpriv with the unit's
  * User, Group and capabilities, /run/dsrgw as its RuntimeDirectory) in a network namespace of its own;
  * {@code dsrctl status}, ExecReload ({@code dsrctl reload}, failing on a broken file), the status page and
@@ -41,7 +42,11 @@ class DebPackagesIT {
             "/usr/bin/dsr-gateway", "/usr/bin/dsrctl", "/usr/bin/dsr-agent", "/lib/systemd/system/dsr-gateway.service",
             "/lib/systemd/system/dsr-agent.service", "/usr/share/doc/dsrgw-gateway", "/usr/share/doc/dsrgw-agent",
             "/usr/share/lintian/overrides/dsrgw-gateway", "/usr/share/lintian/overrides/dsrgw-agent",
-            "/var/lib/dsrgw", "/run/dsrgw");
+            "/var/lib/dsrgw", "/run/dsrgw",
+            "/usr/share/man/man1/dsr-gateway.1.gz", "/usr/share/man/man1/dsrctl.1.gz",
+            "/usr/share/man/man1/dsr-agent.1.gz", "/usr/share/bash-completion/completions/dsr-gateway",
+            "/usr/share/bash-completion/completions/dsrctl", "/usr/share/bash-completion/completions/dsr-agent");
+    static final List<String> PROGRAMS = List.of("dsr-gateway", "dsrctl", "dsr-agent");
     static final Duration APT = Duration.ofSeconds(120);
 
     static Path deb(Path target, String pkg) throws IOException {
@@ -92,6 +97,7 @@ class DebPackagesIT {
             assertEquals("dsrctl " + version, run("/usr/bin/dsrctl", "--version").strip());
             assertEquals("dsr-agent " + version, run("/usr/bin/dsr-agent", "--version").strip());
             run("/usr/bin/dsr-agent", "check-config", "/etc/dsrgw/agent.conf");
+            assertManPagesAndCompletionsInstalled();
             assertTrue(Commands.run(List.of("dpkg-query", "-W", "-f=${Conffiles}", "dsrgw-gateway")).stdout()
                     .contains("/etc/dsrgw/gateway.conf"), "gateway.conf is a conffile");
             String passwd = Commands.check(List.of("getent", "passwd", "dsrgw")).stdout().strip();
@@ -166,6 +172,27 @@ class DebPackagesIT {
         assertEquals(List.of(), left, "left behind by purge");
         assertFalse(Commands.run(List.of("getent", "passwd", "dsrgw")).ok(), "user dsrgw left behind");
         assertFalse(Commands.run(List.of("getent", "group", "dsrgw")).ok(), "group dsrgw left behind");
+    }
+
+    /**
+     * Every program has its man page where man finds it (man -w, when man-db is installed; else the file) and a
+     * bash completion that, sourced, registers a completion for the program's name.
+     */
+    static void assertManPagesAndCompletionsInstalled() throws Exception {
+        boolean man = Files.isExecutable(Path.of("/usr/bin/man"));
+        for (String program : PROGRAMS) {
+            Path page = Path.of("/usr/share/man/man1/" + program + ".1.gz");
+            assertTrue(Files.isRegularFile(page), page + " not installed");
+            if (man) {
+                assertEquals(page.toString(), run("man", "-w", program).strip(), "man -w " + program);
+            }
+            Path completion = Path.of("/usr/share/bash-completion/completions/" + program);
+            assertTrue(Files.isRegularFile(completion), completion + " not installed");
+            String complete = run("bash", "-c", "source " + completion + " && complete -p " + program);
+            assertTrue(complete.strip().endsWith(" " + program), complete);
+        }
+        // A sub-command's page too (picocli writes one per command): dsrctl status is the README's first command.
+        assertTrue(Files.isRegularFile(Path.of("/usr/share/man/man1/dsrctl-status.1.gz")), "dsrctl-status.1.gz");
     }
 
     static boolean installed(String pkg) throws Exception {

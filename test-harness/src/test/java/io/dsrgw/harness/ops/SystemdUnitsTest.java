@@ -53,14 +53,19 @@ class SystemdUnitsTest {
     }
 
     @Test
-    void bothUnitsAreNotifyServicesRunAsTheDsrgwUserWithOnlyNetworkCapabilities() throws IOException {
+    void bothUnitsAreNotifyServicesRunAsTheDsrgwUserWithOnlyNetworkCapabilitiesAndFamilies() throws IOException {
         for (String name : NAMES) {
             List<String> lines = Files.readAllLines(UNITS.resolve(name));
             assertTrue(lines.contains("Type=notify"), name);
             assertTrue(lines.contains("User=dsrgw"), name);
             assertTrue(lines.contains("NoNewPrivileges=yes"), name);
             assertTrue(lines.contains("ProtectSystem=strict"), name);
-            assertTrue(lines.contains("RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6"), name);
+            // Both feed systemd's watchdog from their liveness (workers' heartbeats, the agent's convergence loop).
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("WatchdogSec=")), name + ": no WatchdogSec=");
+            // The gateway also sends through AF_PACKET sockets (ingress.egress = packet); the agent does not.
+            String families = "RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6"
+                    + (name.equals("dsr-gateway.service") ? " AF_PACKET" : "");
+            assertTrue(lines.contains(families), name + ": " + families);
             String ambient = lines.stream().filter(l -> l.startsWith("AmbientCapabilities=")).findFirst().orElseThrow();
             String bounding = lines.stream().filter(l -> l.startsWith("CapabilityBoundingSet=")).findFirst()
                     .orElseThrow();
