@@ -59,6 +59,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *       removes);</li>
  *   <li>{@code dsrgw_vips}: {@value #MAX_VIP_KEYS} (address, protocol, port) entries; {@code dsrgw_backends}:
  *       {@value #MAX_BACKENDS} backends (both allocate per element, so the limit costs nothing unused).</li>
+ *   <li>{@code dsrgw_backend_stats} (per-CPU array, preallocated, 256 KiB per possible CPU): the contract's
+ *       default, stable backend ids below 16384; traffic to a backend with a higher id is forwarded but not counted
+ *       per backend by the program (ids are never reused, so only a process that saw 16384 distinct backends gets
+ *       there).</li>
  * </ul>
  *
  * <h2>Publishing</h2>
