@@ -117,6 +117,13 @@ struct {
 	__type(value, __u32);
 } dsrgw_src SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DSRGW_BACKEND_STATS_DEFAULT);
+	__type(key, __u32);
+	__type(value, struct dsrgw_backend_stats);
+} dsrgw_backend_stats SEC(".maps");
+
 /* ============================================================================================== helpers */
 
 static __always_inline void count(__u32 index)
@@ -682,6 +689,12 @@ int dsrgw_xdp(struct xdp_md *ctx)
 		__builtin_memcpy(&o6->daddr, dst6, 16);
 	}
 
+	/* per backend, as the slow path counts it: the inner packet's length (contract: dsrgw_backend_stats) */
+	struct dsrgw_backend_stats *bs = bpf_map_lookup_elem(&dsrgw_backend_stats, &backend_id);
+	if (bs) {
+		bs->packets += 1;
+		bs->bytes += inner_len;
+	}
 	if (same_port) {
 		count(DSRGW_CNT_TX);
 		return XDP_TX;

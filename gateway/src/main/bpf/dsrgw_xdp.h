@@ -12,7 +12,7 @@
  *                of the gateway module; BTF included, so libbpf's bpf_object__open_mem loads it as is).
  * Program:       "dsrgw_xdp"   section "xdp" (type BPF_PROG_TYPE_XDP; not frags-aware).
  * Maps:          "dsrgw_config" "dsrgw_vips" "dsrgw_backends" "dsrgw_rings" "dsrgw_flows" "dsrgw_counters"
- *                "dsrgw_tx_ports" "dsrgw_src"   (names as in bpf_object__find_map_by_name; all are created by libbpf at load;
+ *                "dsrgw_tx_ports" "dsrgw_src" "dsrgw_backend_stats"   (names as in bpf_object__find_map_by_name; all are created by libbpf at load;
  *                max_entries may be changed with bpf_map__set_max_entries between open and load, see below).
  *
  * ================================================================================================== byte order
@@ -116,7 +116,7 @@
  *     4. dsrgw_rings: each changed VIP's new table into its spare ring (mmap or batch update);
  *     5. dsrgw_vips: new VIPs, and changed ones with the new ring_id / flags;
  *     6. then delete what is gone: vip keys, backends no ring or VIP references any more.
- *   read:    dsrgw_counters (sum the per-CPU values), dsrgw_flows by key (FlowHash.canonicalBytes) for the slow
+ *   read:    dsrgw_counters and dsrgw_backend_stats (sum the per-CPU values), dsrgw_flows by key (FlowHash.canonicalBytes) for the slow
  *            path and for "dsrctl flows/explain".
  *   mmap of dsrgw_rings: mmap(NULL, round_up(8 * max_entries, page size), PROT_READ | PROT_WRITE, MAP_SHARED,
  *            map_fd, 0); slot i of ring r is the native-order int at byte offset 8 * (r * ring_size + i): the
@@ -137,6 +137,7 @@
 #define DSRGW_MAX_TX_PORTS_DEFAULT    64        /* dsrgw_tx_ports */
 #define DSRGW_COUNTER_SLOTS           64        /* dsrgw_counters: fixed, indices below; spare slots read 0 */
 #define DSRGW_MAX_SRC_DEFAULT         16384     /* dsrgw_src: own addresses + deny prefixes */
+#define DSRGW_BACKEND_STATS_DEFAULT   16384     /* dsrgw_backend_stats: stable backend ids 0..N-1 counted (16 B per id and CPU) */
 
 /* ============================================================================================== dsrgw_config
  * BPF_MAP_TYPE_ARRAY, max_entries 1, key __u32 0, value struct dsrgw_config (88 bytes).
@@ -397,6 +398,26 @@ enum dsrgw_counter {
 	DSRGW_CNT_MAX = 30                 /* first unused index (< DSRGW_COUNTER_SLOTS) */
 };
 
+/* ============================================================================================== dsrgw_backend_stats
+ * BPF_MAP_TYPE_PERCPU_ARRAY, key __u32 = the stable backend id (the key of dsrgw_backends, BackendIds.idOf),
+ * value struct dsrgw_backend_stats per possible CPU, max_entries DSRGW_BACKEND_STATS_DEFAULT. Sum over CPUs.
+ * Every packet the program sends to a backend (XDP_TX or redirect: exactly the packets counted by DSRGW_CNT_TX
+ * and DSRGW_CNT_REDIRECT) adds 1 to packets and its INNER length to bytes: the client's IP packet as received
+ * (IPv4 total length / 40 + IPv6 payload length; no Ethernet header, padding or tunnel overhead), the same
+ * definition as the slow path's per-backend bytes (WorkerCounters.addBackend(id, innerLength)), so the control
+ * plane adds the two and the sum means one thing. Counted before the verdict: a redirect the kernel fails after
+ * the program returned is counted here but is still in DSRGW_CNT_REDIRECT.
+ *   off size field    meaning
+ *     0    8 packets  packets forwarded to the backend
+ *     8    8 bytes    their inner bytes
+ * Ids are never reused (BackendIds), so a slot always belongs to one backend and its counts never need resetting;
+ * an id >= max_entries is not counted (the lookup fails). Only the program writes; the control plane only reads.
+ */
+struct dsrgw_backend_stats {
+	__u64 packets;
+	__u64 bytes;
+};
+
 /* ============================================================================================== layout checks */
 #define DSRGW_OFF(type, field) __builtin_offsetof(struct type, field)
 _Static_assert(sizeof(struct dsrgw_config) == 88, "dsrgw_config size");
@@ -434,5 +455,7 @@ _Static_assert(sizeof(struct dsrgw_src_key) == 24, "dsrgw_src_key size");
 _Static_assert(DSRGW_OFF(dsrgw_src_key, family) == 4, "dsrgw_src_key.family");
 _Static_assert(DSRGW_OFF(dsrgw_src_key, addr) == 5, "dsrgw_src_key.addr");
 _Static_assert(DSRGW_CNT_MAX <= DSRGW_COUNTER_SLOTS, "counter slots");
+_Static_assert(sizeof(struct dsrgw_backend_stats) == 16, "dsrgw_backend_stats size");
+_Static_assert(DSRGW_OFF(dsrgw_backend_stats, bytes) == 8, "dsrgw_backend_stats.bytes");
 
 #endif /* DSRGW_XDP_H */

@@ -124,7 +124,7 @@ public final class AdminHttpServer implements AutoCloseable {
 
     /**
      * {@code /api/status}: the {@code dsrctl status} tree ({@link AdminCommands#statusTree}) with, per backend,
-     * {@code packets}, {@code bytes} (forwarded, TUN path) and {@code flows} (live flow-table entries), as JSON.
+     * {@code packets}, {@code bytes} (forwarded, TUN path plus the XDP fast path's) and {@code flows} (live flow-table entries), as JSON.
      */
     @SuppressWarnings("unchecked")
     public static String statusJson(AdminCommands commands, GatewayPrometheus metrics) {

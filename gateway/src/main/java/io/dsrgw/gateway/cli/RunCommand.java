@@ -26,6 +26,7 @@ import io.dsrgw.gateway.dataplane.tun.TunWorker;
 import io.dsrgw.gateway.dataplane.xdp.XdpDataPlane;
 import io.dsrgw.gateway.metrics.FlowTableMetrics;
 import io.dsrgw.gateway.metrics.GatewayMetrics;
+import io.dsrgw.gateway.metrics.XdpBackendMetrics;
 import io.dsrgw.gateway.metrics.XdpMetrics;
 import io.dsrgw.gateway.service.GatewayService;
 import io.dsrgw.gateway.dataplane.WorkerCounters;
@@ -382,6 +383,9 @@ final class RunCommand {
                     config.maglevTableSize());
             try {
                 xdpMetrics = new XdpMetrics(metrics.registry(), () -> loaded.counters().values());
+                // Per backend: the program's counts join the TUN workers' (same stable ids, same inner bytes).
+                XdpBackendMetrics perBackend = new XdpBackendMetrics(loaded::backendStats);
+                metrics.addBackendSource(perBackend::packets, perBackend::bytes);
             } catch (Exception e) {
                 loaded.close();
                 err.println("dsr-gateway: run: ingress.kind = xdp: cannot read the XDP counters: " + e.getMessage());

@@ -17,6 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class GatewayMetrics {
     private final MetricRegistry registry;
     private final List<WorkerCounters> workers = new CopyOnWriteArrayList<>();
+    private final List<PerBackend> extraPackets = new CopyOnWriteArrayList<>();
+    private final List<PerBackend> extraBytes = new CopyOnWriteArrayList<>();
 
     /**
      * Registers one gauge per counter in {@code registry}, and the per-backend totals as {@link PerBackend} gauges
@@ -31,22 +33,41 @@ public final class GatewayMetrics {
         registry.register(PerBackend.BYTES, (Gauge<PerBackend>) () -> this::backendBytes);
     }
 
-    /** Packets forwarded to backend {@code id} (stable id), summed over the workers' published counters. */
+    /**
+     * Packets forwarded to backend {@code id} (stable id): the workers' published counters plus every
+     * {@link #addBackendSource} (the XDP fast path's).
+     */
     public long backendPackets(int id) {
         long sum = 0;
         for (WorkerCounters w : workers) {
             sum += w.publishedBackendPackets(id);
         }
+        for (PerBackend p : extraPackets) {
+            sum += p.get(id);
+        }
         return sum;
     }
 
-    /** Inner bytes forwarded to backend {@code id}, summed over the workers' published counters. */
+    /** Inner bytes forwarded to backend {@code id}: the workers' published counters plus every backend source. */
     public long backendBytes(int id) {
         long sum = 0;
         for (WorkerCounters w : workers) {
             sum += w.publishedBackendBytes(id);
         }
+        for (PerBackend b : extraBytes) {
+            sum += b.get(id);
+        }
         return sum;
+    }
+
+    /**
+     * Adds another forwarding path's per-backend packets and inner bytes (by the same stable ids, counting the same
+     * thing) to {@link #backendPackets} / {@link #backendBytes}: with {@code ingress.kind = xdp} the program's
+     * ({@link XdpBackendMetrics}), so the per-backend and per-VIP totals cover both paths. Read off the hot path.
+     */
+    public void addBackendSource(PerBackend packets, PerBackend bytes) {
+        extraPackets.add(java.util.Objects.requireNonNull(packets, "packets"));
+        extraBytes.add(java.util.Objects.requireNonNull(bytes, "bytes"));
     }
 
     public MetricRegistry registry() {

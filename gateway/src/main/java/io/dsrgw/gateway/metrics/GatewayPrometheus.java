@@ -39,8 +39,8 @@ import java.util.function.Supplier;
  *
  * <p>Sources: the Dropwizard registry (data-plane counters summed over the workers, flow tables, the XDP program's
  * per-CPU counters, reloads), the per-backend totals ({@link PerBackend}: packets, bytes and flows by stable backend
- * id, summed over the workers here, never on a forwarding thread), the control plane (the forwarding snapshot's
- * backends and states, health checks) and the status tree that {@code dsrctl status} prints (weights, overrides,
+ * id, summed over the workers - plus, with XDP, the program's per-CPU counts - here, never on a forwarding
+ * thread), the control plane (the forwarding snapshot's backends and states, health checks) and the status tree that {@code dsrctl status} prints (weights, overrides,
  * announcements). The Dropwizard bridge of the Prometheus client would export the registry's names as they are;
  * the names here follow the Prometheus rules instead ({@code dsrgw_} prefix, {@code _total} counters, base units,
  * labels for what is one quantity split by a dimension). README.md "Metrics, status page and dashboard" maps the old names.
@@ -385,15 +385,18 @@ public final class GatewayPrometheus {
                                 String.valueOf(b.get("address")));
                     }
                 }, BACKEND_LABELS);
-        counter("backend_packets", "Packets forwarded to the backend (TUN path; the XDP program counts only "
-                + "globally).", cb -> perBackendSeries(cb::call, perBackend(PerBackend.PACKETS)), BACKEND_LABELS);
+        counter("backend_packets", "Packets forwarded to the backend (TUN path plus, with ingress.kind = xdp, "
+                + "the XDP fast path).", cb -> perBackendSeries(cb::call, perBackend(PerBackend.PACKETS)),
+                BACKEND_LABELS);
         counter("backend_bytes", "Bytes of client packets (inner, before encapsulation) forwarded to the backend "
-                + "(TUN path).", cb -> perBackendSeries(cb::call, perBackend(PerBackend.BYTES)), BACKEND_LABELS);
+                + "(TUN path plus XDP fast path).", cb -> perBackendSeries(cb::call, perBackend(PerBackend.BYTES)),
+                BACKEND_LABELS);
         gauge("backend_flows", "Live flow-table entries pinned to the backend, all workers.",
                 cb -> perBackendSeries(cb::call, perBackend(PerBackend.FLOWS)), BACKEND_LABELS);
-        counter("vip_packets", "Packets forwarded for the VIP (sum over its backends, TUN path).",
+        counter("vip_packets", "Packets forwarded for the VIP (sum over its backends, TUN path plus XDP fast "
+                + "path).",
                 cb -> perVipSeries(cb::call, perBackend(PerBackend.PACKETS)), "vip");
-        counter("vip_bytes", "Bytes of client packets forwarded for the VIP (sum over its backends, TUN path).",
+        counter("vip_bytes", "Bytes of client packets forwarded for the VIP (sum over its backends, both paths).",
                 cb -> perVipSeries(cb::call, perBackend(PerBackend.BYTES)), "vip");
         gauge("vip_flows", "Live flow-table entries of the VIP (sum over its backends), all workers.",
                 cb -> perVipSeries(cb::call, perBackend(PerBackend.FLOWS)), "vip");

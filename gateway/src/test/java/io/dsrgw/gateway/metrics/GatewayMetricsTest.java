@@ -74,4 +74,23 @@ class GatewayMetricsTest {
         assertEquals(3, packets.get(1), "growing keeps the totals");
         assertEquals(1, packets.get(9));
     }
+
+    @Test
+    void shouldAddTheFastPathsPerBackendCountsToTheWorkersOnes() {
+        MetricRegistry registry = new MetricRegistry();
+        GatewayMetrics metrics = new GatewayMetrics(registry);
+        WorkerCounters a = new WorkerCounters();
+        metrics.attach(a);
+        a.ensureBackends(4);
+        a.addBackend(3, 100);
+        a.publish();
+        long[] xdp = {0, 0, 0, 0, 0, 0, 5, 640};
+        metrics.addBackendSource(id -> 2 * id < xdp.length ? xdp[2 * id] : 0,
+                id -> 2 * id + 1 < xdp.length ? xdp[2 * id + 1] : 0);
+        assertEquals(6, metrics.backendPackets(3), "1 slow-path packet + 5 XDP packets");
+        assertEquals(740, metrics.backendBytes(3));
+        assertEquals(0, metrics.backendPackets(1));
+        PerBackend bytes = (PerBackend) registry.getGauges().get(PerBackend.BYTES).getValue();
+        assertEquals(740, bytes.get(3), "the registered gauge is the same sum");
+    }
 }

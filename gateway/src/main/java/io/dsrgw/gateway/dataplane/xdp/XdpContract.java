@@ -27,6 +27,7 @@ final class XdpContract {
     static final String MAP_COUNTERS = "dsrgw_counters";
     static final String MAP_TX_PORTS = "dsrgw_tx_ports";
     static final String MAP_SRC = "dsrgw_src";
+    static final String MAP_BACKEND_STATS = "dsrgw_backend_stats";
 
     // struct dsrgw_src_key (issue 14): LPM trie key, prefixlen = 8 + prefix length, family, address from byte 5
     static final int SRC_KEY_SIZE = 24;
@@ -79,6 +80,13 @@ final class XdpContract {
     static final int BACKEND_OUTER_FAMILY = 26;
     static final int BACKEND_FLAGS = 27;
     static final int BACKEND_F_GRE_KEY = 0x01;
+
+    // struct dsrgw_backend_stats (16 bytes per CPU), per-CPU array keyed by the stable backend id
+    static final int BACKEND_STATS_SIZE = 16;
+    static final int BACKEND_STATS_PACKETS = 0;
+    static final int BACKEND_STATS_BYTES = 8;
+    /** Entries of dsrgw_backend_stats: stable ids {@code 0..BACKEND_STATS_SLOTS-1} are counted by the program. */
+    static final int BACKEND_STATS_SLOTS = 16384;
 
     /** A ring slot without a backend ({@code DSRGW_BACKEND_NONE}). */
     static final int BACKEND_NONE = 0xffffffff;

@@ -59,6 +59,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *       removes);</li>
  *   <li>{@code dsrgw_vips}: {@value #MAX_VIP_KEYS} (address, protocol, port) entries; {@code dsrgw_backends}:
  *       {@value #MAX_BACKENDS} backends (both allocate per element, so the limit costs nothing unused).</li>
+ *   <li>{@code dsrgw_backend_stats} (per-CPU array, preallocated, 256 KiB per possible CPU): the contract's
+ *       default, stable backend ids below 16384; traffic to a backend with a higher id is forwarded but not counted
+ *       per backend by the program (ids are never reused, so only a process that saw 16384 distinct backends gets
+ *       there).</li>
  * </ul>
  *
  * <h2>Publishing</h2>
@@ -107,6 +111,9 @@ public final class XdpDataPlane implements AutoCloseable {
     private final BpfMap countersMap;
     private final BpfMap txPortsMap;
     private final BpfMap srcMap;
+    private final BpfMap backendStatsMap;
+    /** One more than the highest stable backend id ever written to dsrgw_backends: the ids whose stats are read. */
+    private volatile int backendIdsSeen;
     /** What dsrgw_src holds: entry -> kind (issue 14). */
     private final Map<SourcePolicy.Entry, Integer> writtenSources = new HashMap<>();
     private final MappedRings rings;
@@ -139,6 +146,7 @@ public final class XdpDataPlane implements AutoCloseable {
         this.countersMap = object.map(XdpContract.MAP_COUNTERS);
         this.txPortsMap = object.map(XdpContract.MAP_TX_PORTS);
         this.srcMap = object.map(XdpContract.MAP_SRC);
+        this.backendStatsMap = object.map(XdpContract.MAP_BACKEND_STATS);
         this.rings = rings;
         this.tableSize = tableSize;
         this.maxVips = maxVips;
@@ -295,6 +303,9 @@ public final class XdpDataPlane implements AutoCloseable {
                     e.getValue().write(seg.backend);
                     backendsMap.update(seg.u32Key, seg.backend, BpfMap.BPF_ANY);
                     writtenBackends.put(e.getKey(), e.getValue());
+                    if (e.getKey() >= backendIdsSeen) {
+                        backendIdsSeen = e.getKey() + 1;
+                    }
                 }
             }
             int[] ids = new int[tableSize];
@@ -646,6 +657,30 @@ public final class XdpDataPlane implements AutoCloseable {
             }
         }
         return new XdpCounters(values);
+    }
+
+    /**
+     * Packets and inner bytes the program forwarded per stable backend id (contract: dsrgw_backend_stats, summed
+     * over CPUs): {@code [2 * id]} packets, {@code [2 * id + 1]} bytes, for every id ever published (ids are never
+     * reused, so a slot's counts all belong to its backend; a removed backend keeps its totals). Ids at or above the
+     * map's size are not counted by the program and read 0. One syscall per id: off the hot path (a scrape,
+     * {@code dsrctl status}), any thread.
+     */
+    public long[] backendStats() throws LinuxException {
+        int n = Math.min(backendIdsSeen, backendStatsMap.maxEntries());
+        long[] out = new long[2 * n];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            MemorySegment perCpu = arena.allocate(backendStatsMap.valueBufferSize(), 8);
+            for (int id = 0; id < n; id++) {
+                key.set(JAVA_INT, 0, id);
+                if (backendStatsMap.lookup(key, perCpu)) {
+                    out[2 * id] = backendStatsMap.sumPerCpuLong(perCpu, XdpContract.BACKEND_STATS_PACKETS);
+                    out[2 * id + 1] = backendStatsMap.sumPerCpuLong(perCpu, XdpContract.BACKEND_STATS_BYTES);
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -94,6 +94,9 @@ class XdpContractTest {
         assertEquals(layout("dsrgw_flow_value"), XdpContract.FLOW_VALUE_SIZE);
         assertEquals(layout("dsrgw_flow_value.backend_id"), XdpContract.FLOW_VALUE_BACKEND_ID);
         assertEquals(layout("dsrgw_flow_value.timeout_class"), XdpContract.FLOW_VALUE_TIMEOUT_CLASS);
+        assertEquals(layout("dsrgw_backend_stats"), XdpContract.BACKEND_STATS_SIZE);
+        assertEquals(layout("dsrgw_backend_stats.bytes"), XdpContract.BACKEND_STATS_BYTES);
+        assertEquals(0, XdpContract.BACKEND_STATS_PACKETS, "packets is the struct's first field");
     }
 
     @Test
@@ -106,6 +109,7 @@ class XdpContractTest {
         assertEquals(define("DSRGW_BACKEND_NONE"), XdpContract.BACKEND_NONE & 0xffffffffL);
         assertEquals(define("DSRGW_COUNTER_SLOTS"), XdpContract.COUNTER_SLOTS);
         assertEquals(define("DSRGW_MAX_TX_PORTS_DEFAULT"), XdpContract.MAX_TX_PORTS);
+        assertEquals(define("DSRGW_BACKEND_STATS_DEFAULT"), XdpContract.BACKEND_STATS_SLOTS);
         assertEquals(define("DSRGW_CLASSES"), XdpContract.CLASSES);
         // the Java enums whose ordinals the maps carry
         assertEquals(define("DSRGW_STATE_ACTIVE"), BackendState.ACTIVE.ordinal());
@@ -142,7 +146,7 @@ class XdpContractTest {
         assertTrue(header.contains("Program:       \"" + XdpContract.PROGRAM + "\""));
         for (String map : List.of(XdpContract.MAP_CONFIG, XdpContract.MAP_VIPS, XdpContract.MAP_BACKENDS,
                 XdpContract.MAP_RINGS, XdpContract.MAP_FLOWS, XdpContract.MAP_COUNTERS, XdpContract.MAP_TX_PORTS,
-                XdpContract.MAP_SRC)) {
+                XdpContract.MAP_SRC, XdpContract.MAP_BACKEND_STATS)) {
             assertTrue(header.contains("\"" + map + "\""), map);
         }
     }
