@@ -205,6 +205,9 @@ class XdpEndToEndIT {
         assertTrue(gm.sum("dsrgw_xdp_tx_packets_total") + gm.sum("dsrgw_xdp_redirected_packets_total") >= viaXdp,
                 "XDP forwarded counters: " + gm.samples("dsrgw_xdp_tx_packets_total"));
         assertTrue(gm.samples("dsrgw_backend_last_probe_duration_seconds").size() >= 3, "probe durations");
+        double xdpSent = gm.sum("dsrgw_xdp_tx_packets_total") + gm.sum("dsrgw_xdp_redirected_packets_total");
+        assertTrue(gm.sum("dsrgw_backend_packets_total") >= xdpSent, "per-backend packets count the XDP path too: "
+                + gm.samples("dsrgw_backend_packets_total") + " vs XDP sent " + xdpSent);
         java.util.Set<String> scraped = new java.util.HashSet<>(gm.types().keySet());
         scraped.addAll(am.types().keySet());
         scraped.addAll(gm.samples().stream().map(PrometheusText.Sample::name).toList());
