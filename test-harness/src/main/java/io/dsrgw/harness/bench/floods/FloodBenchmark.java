@@ -34,10 +34,11 @@ import io.dsrgw.harness.traffic.RequestLoad;
  * reaches from the router's namespace straight onto the gateway's veth (AF_PACKET, {@link FloodFrames}). Per
  * phase: legitimate requests completed and failed, their latency p50/p99/max, the gateway's RSS before and after,
  * the flow table's entries and the deltas of the gateway's {@code /metrics} counters (drops by reason, too-big and
- * echo replies sent). Report printed and written to {@code test-harness/target/bench/floods.md}. Every namespace
+ * echo replies sent). Report printed and written to {@code test-harness/target/bench/floods.md} ({@code floods-xdp.md} with
+ * {@code --ingress xdp}). Every namespace
  * and process it created is removed at exit, also on SIGTERM / Ctrl-C (shutdown hook).
  * <pre>
- *   scripts/bench floods [--seconds S] [--threads T] [--capacity C] [--phases baseline,non-vip,...]
+ *   scripts/bench floods [--seconds S] [--threads T] [--capacity C] [--ingress tun|xdp] [--phases baseline,syn,...]
  * </pre>
  */
 public final class FloodBenchmark {
@@ -82,8 +83,9 @@ public final class FloodBenchmark {
         }
     }
 
-    record Options(double seconds, int threads, int capacity, List<Phase> phases, Path outDir) {
+    record Options(double seconds, int threads, int capacity, List<Phase> phases, String ingress, Path outDir) {
         static Options parse(String[] args) {
+            String ingress = "tun";
             double seconds = 20;
             int threads = 4;
             int capacity = 65536;
@@ -99,9 +101,10 @@ public final class FloodBenchmark {
                     case "--seconds" -> seconds = Double.parseDouble(v);
                     case "--threads" -> threads = Integer.parseInt(v);
                     case "--capacity" -> capacity = Integer.parseInt(v);
+                    case "--ingress" -> ingress = v;
                     case "--phases" -> phases = java.util.Arrays.stream(v.split(",")).map(Phase::of).toList();
                     default -> throw new IllegalArgumentException("unknown option " + a
-                            + " (expected: --seconds, --threads, --capacity, --phases)");
+                            + " (expected: --seconds, --threads, --capacity, --phases, --ingress)");
                 }
             }
             if (!(seconds > 0 && seconds <= 600)) {
@@ -110,7 +113,10 @@ public final class FloodBenchmark {
             if (threads < 1 || threads > 64) {
                 throw new IllegalArgumentException("--threads " + threads + " (expected: 1..64)");
             }
-            return new Options(seconds, threads, capacity, phases, Path.of("test-harness/target/bench"));
+            if (!ingress.equals("tun") && !ingress.equals("xdp")) {
+                throw new IllegalArgumentException("--ingress " + ingress + " (expected: tun or xdp)");
+            }
+            return new Options(seconds, threads, capacity, phases, ingress, Path.of("test-harness/target/bench"));
         }
     }
 
@@ -183,15 +189,23 @@ public final class FloodBenchmark {
         Path work = Files.createTempDirectory(options.outDir().toAbsolutePath(), "work-floods-");
         String noise = machineNoise();
         int capacity = options.capacity();
-        log("starting the scenario (3 backends, ingress tun, flow-table capacity %d); logs in %s", capacity, work);
+        log("starting the scenario (3 backends, ingress %s, flow-table capacity %d); logs in %s", options.ingress(),
+                capacity, work);
         synchronized (this) {
             if (stopping) {
                 return;
             }
-            scenario = DsrScenario.builder().backends(3).workDir(work)
-                    .gatewayConfig((backends, socket) -> withFlowTable(ScenarioConfigs.gateway(DsrScenario.VIP,
-                            List.of(DsrScenario.VIP_PORT), backends, socket), capacity))
-                    .start();
+            boolean xdp = options.ingress().equals("xdp");
+            DsrScenario.Builder b = DsrScenario.builder().backends(3).workDir(work)
+                    .gatewayConfig((backends, socket) -> {
+                        String c = withFlowTable(ScenarioConfigs.gateway(DsrScenario.VIP,
+                                List.of(DsrScenario.VIP_PORT), backends, socket), capacity);
+                        return xdp ? ScenarioConfigs.xdpIngress(c, List.of(Topology.LEAF_DEVICE), "native") : c;
+                    });
+            if (xdp) {
+                b.xdpGatewayLink();
+            }
+            scenario = b.start();
         }
         Topology t = scenario.topology();
         String gatewayMac = mac(t.gateway(), Topology.LEAF_DEVICE);
@@ -219,7 +233,7 @@ public final class FloodBenchmark {
                 "--always", "--dirty")).stdout().strip());
         System.out.println();
         System.out.println(md);
-        Path file = options.outDir().resolve("floods.md");
+        Path file = options.outDir().resolve(options.ingress().equals("tun") ? "floods.md" : "floods-xdp.md");
         Files.writeString(file, md);
         log("written to %s", file);
     }

@@ -15,12 +15,12 @@ final class FloodReport {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Floods (`scripts/bench floods`), revision %s: %.0f s per phase, %d"
                         + " request threads (new TCP connection per `GET /`, 20 ms pause, 10 s timeout), gateway"
-                        + " ingress tun (1 queue), flow-table capacity %d, icmp.too-big-rate 100/s; flood frames"
+                        + " ingress %s (1 queue), flow-table capacity %d, icmp.too-big-rate 100/s; flood frames"
                         + " sent by AF_PACKET from the router's namespace onto the gateway's veth, generator thread on"
-                        + " CPU %d.%n%n", revision, options.seconds(), options.threads(), capacity,
+                        + " CPU %d.%n%n", revision, options.seconds(), options.threads(), options.ingress(), capacity,
                 FloodBenchmark.GENERATOR_CPU));
         sb.append("| phase | flood sent (kpps) | gateway rx (kpps) | legit ok | legit failed | p50 (ms) | p99 (ms)"
-                + " | max (ms) | gateway RSS before → after (MiB) | flow entries after | too-big sent | echo replies"
+                + " | max (ms) | gateway RSS before → after (MiB) | userspace flow entries after | too-big sent | echo replies"
                 + " | kernel ICMP out | drops by reason |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|\n");
         for (FloodBenchmark.Result r : results) {
