@@ -28,14 +28,14 @@ import io.dsrgw.harness.traffic.RequestLoad;
 
 /**
  * {@code scripts/bench floods}: the issue-14 floods against a real {@link DsrScenario} (client, router, gateway
- * with {@code ingress.kind = tun}, 3 backends with agents and HTTP servers, all in namespaces of this run) while
+ * with {@code ingress.kind = tun}, or xdp with {@code --ingress xdp}, 3 backends with agents and HTTP servers, all in namespaces of this run) while
  * {@link RequestLoad} sends a steady stream of legitimate HTTP requests from the client. Each phase runs for
  * {@code --seconds}: a no-flood baseline, then one flood each, sent at the highest rate the {@link PacketGenerator}
  * reaches from the router's namespace straight onto the gateway's veth (AF_PACKET, {@link FloodFrames}). Per
  * phase: legitimate requests completed and failed, their latency p50/p99/max, the gateway's RSS before and after,
  * the flow table's entries and the deltas of the gateway's {@code /metrics} counters (drops by reason, too-big and
- * echo replies sent). Report printed and written to {@code test-harness/target/bench/floods.md} ({@code floods-xdp.md} with
- * {@code --ingress xdp}). Every namespace
+ * echo replies sent). Report printed and written to {@code test-harness/target/bench/floods.md}
+ * ({@code floods-xdp.md} with {@code --ingress xdp}). Every namespace
  * and process it created is removed at exit, also on SIGTERM / Ctrl-C (shutdown hook).
  * <pre>
  *   scripts/bench floods [--seconds S] [--threads T] [--capacity C] [--ingress tun|xdp] [--phases baseline,syn,...]
@@ -123,7 +123,8 @@ public final class FloodBenchmark {
     /** What one phase measured. */
     record Result(Phase phase, double seconds, long framesSent, long refused, int requestsOk, int requestsFailed,
                   List<String> failureSamples, Latencies latencyMs, long rssBeforeKib, long rssAfterKib,
-                  double flowEntriesAfter, Map<String, Double> counterDeltas, LinkCounters gatewayVeth,
+                  double flowEntriesAfter, double flowCapacity, Map<String, Double> counterDeltas,
+                  LinkCounters gatewayVeth,
                   LinkCounters tunDevice, Map<String, Long> kernelIcmpOut) {
         double counter(String name) {
             return counterDeltas.getOrDefault(name, 0.0);
@@ -314,7 +315,8 @@ public final class FloodBenchmark {
         }
         return new Result(phase, seconds, sent, refused, ok, failed, failures,
                 new Latencies(ms.stream().mapToDouble(Double::doubleValue).toArray()), rssBefore, rssAfter,
-                after.getOrDefault("dsrgw_flow_table_entries", Double.NaN), deltas, veth, tun, icmp);
+                after.getOrDefault("dsrgw_flow_table_entries", Double.NaN),
+                after.getOrDefault("dsrgw_flow_table_capacity", Double.NaN), deltas, veth, tun, icmp);
     }
 
     /** The gateway's config with a flow table of {@code capacity} entries (one worker: one ingress queue). */

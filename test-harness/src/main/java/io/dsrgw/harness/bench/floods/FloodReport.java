@@ -20,16 +20,17 @@ final class FloodReport {
                         + " CPU %d.%n%n", revision, options.seconds(), options.threads(), options.ingress(), capacity,
                 FloodBenchmark.GENERATOR_CPU));
         sb.append("| phase | flood sent (kpps) | gateway rx (kpps) | legit ok | legit failed | p50 (ms) | p99 (ms)"
-                + " | max (ms) | gateway RSS before → after (MiB) | userspace flow entries after | too-big sent | echo replies"
-                + " | kernel ICMP out | drops by reason |\n");
+                + " | max (ms) | gateway RSS before → after (MiB) | userspace flow entries / capacity | too-big sent"
+                + " | echo replies | kernel ICMP out | drops by reason |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|\n");
         for (FloodBenchmark.Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %d | %d | %.1f | %.1f | %.1f | %s → %s | %.0f |"
-                            + " %.0f | %.0f | %s | %s |%n", r.phase().id + ": " + r.phase().description,
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %d | %d | %.1f | %.1f | %.1f | %s → %s"
+                            + " | %.0f / %.0f | %.0f | %.0f | %s | %s |%n", r.phase().id + ": " + r.phase().description,
                     r.phase().kind == null ? "-" : String.format(Locale.ROOT, "%.1f", r.framesSent() / r.seconds()
                             / 1e3), r.gatewayVeth().rxPackets() / r.seconds() / 1e3, r.requestsOk(),
                     r.requestsFailed(), r.latencyMs().percentile(50), r.latencyMs().percentile(99),
                     r.latencyMs().max(), mib(r.rssBeforeKib()), mib(r.rssAfterKib()), r.flowEntriesAfter(),
+                    r.flowCapacity(),
                     sumMatching(r.counterDeltas(), "too_big", "drop"), sumMatching(r.counterDeltas(), "echo", "drop"),
                     KernelIcmp.describe(r.kernelIcmpOut()), drops(r)));
         }
