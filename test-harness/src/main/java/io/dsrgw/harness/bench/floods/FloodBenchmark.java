@@ -29,7 +29,8 @@ import io.dsrgw.harness.traffic.RequestLoad;
 /**
  * {@code scripts/bench floods}: the issue-14 floods against a real {@link DsrScenario} (client, router, gateway
  * with {@code ingress.kind = tun}, or xdp with {@code --ingress xdp}, 3 backends with agents and HTTP servers, all
- * in namespaces of this run) while {@link RequestLoad} sends a steady stream of legitimate HTTP requests from the client. Each phase runs for
+ * in namespaces of this run) while {@link RequestLoad} sends a steady stream of legitimate HTTP requests from the
+ * client. Each phase runs for
  * {@code --seconds}: a no-flood baseline, then one flood each, sent at the highest rate the {@link PacketGenerator}
  * reaches from the router's namespace straight onto the gateway's veth (AF_PACKET, {@link FloodFrames}). Per
  * phase: legitimate requests completed and failed, their latency p50/p99/max, the gateway's RSS before and after,
