@@ -88,7 +88,7 @@ public final class PacketGenerator implements AutoCloseable {
 
     private final Namespace namespace;
     private final String device;
-    private final UdpFrames.Spec spec;
+    private final Frames frameSource;
     private final int cpu;
     private final Thread thread;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -100,10 +100,26 @@ public final class PacketGenerator implements AutoCloseable {
     private volatile int lastErrno;
     private volatile String failure;
 
-    private PacketGenerator(Namespace namespace, String device, UdpFrames.Spec spec, int cpu) {
+    /**
+     * What the generator sends, round robin: {@link #count()} frames of {@link #frameBytes()} bytes each, written once
+     * before the first send. The forwarding benchmark's {@link UdpFrames}; the floods benchmark's SYN, ICMP and
+     * non-VIP frames.
+     */
+    public interface Frames {
+        /** Distinct frames (rounded up to a multiple of {@value #BATCH} by repeating from frame 0). */
+        int count();
+
+        /** Bytes of every frame (no FCS), 14..9000. */
+        int frameBytes();
+
+        /** Writes frame {@code i} (0 .. count-1) at {@code offset} of {@code seg}: {@link #frameBytes()} bytes. */
+        void write(MemorySegment seg, long offset, int i);
+    }
+
+    private PacketGenerator(Namespace namespace, String device, Frames frames, int cpu) {
         this.namespace = namespace;
         this.device = device;
-        this.spec = spec;
+        this.frameSource = frames;
         this.cpu = cpu;
         this.thread = new Thread(this::run, "bench-generator");
         this.thread.setDaemon(true);
@@ -117,7 +133,28 @@ public final class PacketGenerator implements AutoCloseable {
      */
     public static PacketGenerator start(Namespace namespace, String device, UdpFrames.Spec spec, int cpu)
             throws IOException {
-        PacketGenerator g = new PacketGenerator(namespace, device, spec, cpu);
+        return start(namespace, device, new Frames() {
+            @Override
+            public int count() {
+                return spec.flows();
+            }
+
+            @Override
+            public int frameBytes() {
+                return UdpFrames.FRAME_BYTES;
+            }
+
+            @Override
+            public void write(MemorySegment seg, long offset, int i) {
+                UdpFrames.write(seg, offset, spec, i);
+            }
+        }, cpu);
+    }
+
+    /** As {@link #start(Namespace, String, UdpFrames.Spec, int)} with any {@link Frames}. */
+    public static PacketGenerator start(Namespace namespace, String device, Frames frames, int cpu)
+            throws IOException {
+        PacketGenerator g = new PacketGenerator(namespace, device, frames, cpu);
         g.thread.start();
         try {
             g.ready.get(30, TimeUnit.SECONDS);
@@ -198,15 +235,17 @@ public final class PacketGenerator implements AutoCloseable {
     }
 
     private void loop(Arena arena, MemorySegment state, int fd) throws Throwable {
-        int frameCount = (Math.max(spec.flows(), BATCH) + BATCH - 1) / BATCH * BATCH;
-        MemorySegment frames = arena.allocate((long) frameCount * UdpFrames.FRAME_BYTES, 64);
+        int distinct = frameSource.count();
+        int bytes = frameSource.frameBytes();
+        int frameCount = (Math.max(distinct, BATCH) + BATCH - 1) / BATCH * BATCH;
+        MemorySegment frames = arena.allocate((long) frameCount * bytes, 64);
         MemorySegment iovecs = arena.allocate((long) frameCount * IOVEC_BYTES, 8);
         MemorySegment messages = arena.allocate((long) frameCount * MMSGHDR_BYTES, 8);
         for (int i = 0; i < frameCount; i++) {
-            long frame = (long) i * UdpFrames.FRAME_BYTES;
-            UdpFrames.write(frames, frame, spec, i % spec.flows());
+            long frame = (long) i * bytes;
+            frameSource.write(frames, frame, i % distinct);
             iovecs.set(JAVA_LONG, (long) i * IOVEC_BYTES, frames.address() + frame);
-            iovecs.set(JAVA_LONG, (long) i * IOVEC_BYTES + 8, UdpFrames.FRAME_BYTES);
+            iovecs.set(JAVA_LONG, (long) i * IOVEC_BYTES + 8, bytes);
             messages.set(JAVA_LONG, (long) i * MMSGHDR_BYTES + MSG_IOV_OFFSET, iovecs.address() + (long) i
                     * IOVEC_BYTES);
             messages.set(JAVA_LONG, (long) i * MMSGHDR_BYTES + MSG_IOVLEN_OFFSET, 1L);
