@@ -44,12 +44,7 @@ class XdpBackendStatsTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (plane != null) {
-            plane.close();
-        }
-        if (testbed != null) {
-            testbed.close();
-        }
+        XdpTestbed.close(plane, testbed);
     }
 
     /** Ids 0..2 go to backends of another (unpublished) VIP first, so the VIP's ids are not its indices. */

@@ -106,12 +106,7 @@ class XdpFixtureTablesTest {
     @AfterAll
     static void tearDown() throws Exception {
         OUTCOMES.forEach((k, v) -> System.out.println("XdpFixtureTablesTest: " + v + " x " + k));
-        if (plane != null) {
-            plane.close();
-        }
-        if (testbed != null) {
-            testbed.close();
-        }
+        XdpTestbed.close(plane, testbed);
     }
 
     /** Java's answer for one packet. */

@@ -60,12 +60,7 @@ class XdpParserFuzzTest {
             System.out.println("XdpParserFuzzTest: tolerated (known, -Ddsrgw.fuzz.tolerate): "
                     + FuzzModel.TOLERATED_COUNTS);
         }
-        if (plane != null) {
-            plane.close();
-        }
-        if (testbed != null) {
-            testbed.close();
-        }
+        XdpTestbed.close(plane, testbed);
     }
 
     @FuzzTest(maxDuration = "10m")

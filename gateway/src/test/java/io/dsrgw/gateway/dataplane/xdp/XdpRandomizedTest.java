@@ -66,12 +66,7 @@ class XdpRandomizedTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (plane != null) {
-            plane.close();
-        }
-        if (testbed != null) {
-            testbed.close();
-        }
+        XdpTestbed.close(plane, testbed);
     }
 
     /** A backend of the model. */

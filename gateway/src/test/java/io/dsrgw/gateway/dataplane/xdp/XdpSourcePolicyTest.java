@@ -42,12 +42,7 @@ class XdpSourcePolicyTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (plane != null) {
-            plane.close();
-        }
-        if (testbed != null) {
-            testbed.close();
-        }
+        XdpTestbed.close(plane, testbed);
     }
 
     private static List<byte[]> packets4(String src) {

@@ -120,6 +120,19 @@ final class XdpTestbed implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes what a test class's set-up got as far as creating: the loaded program, then the testbed (either may
+     * be null).
+     */
+    static void close(XdpDataPlane plane, XdpTestbed testbed) throws IOException, InterruptedException {
+        if (plane != null) {
+            plane.close();
+        }
+        if (testbed != null) {
+            testbed.close();
+        }
+    }
+
     @Override
     public void close() throws IOException, InterruptedException {
         ns.close();
