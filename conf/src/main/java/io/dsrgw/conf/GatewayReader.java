@@ -284,7 +284,7 @@ final class GatewayReader {
 
     /**
      * Outer header bytes of a kind (contract table): IPv4 20, IPv6 40, GRE base header 4, its key and checksum
-     * fields 4 each (RFC 2784 §2, RFC 2890 §2).
+     * fields 4 each (RFC 2784 §2, RFC 2890 §2), GUE's UDP header 8 (RFC 768).
      */
     static int overheadBytes(TunnelKind kind, boolean greKey, boolean greChecksum) {
         int gre = 4 + (greKey ? 4 : 0) + (greChecksum ? 4 : 0);
@@ -293,6 +293,8 @@ final class GatewayReader {
             case IP6TNL -> 40;
             case GRE -> 20 + gre;
             case IP6GRE -> 40 + gre;
+            case GUE -> 20 + 8; // GUE variant 1: outer IP + UDP, no GUE header
+            case GUE6 -> 40 + 8;
         };
     }
 
