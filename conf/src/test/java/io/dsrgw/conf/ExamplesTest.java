@@ -67,6 +67,11 @@ class ExamplesTest {
         assertTrue(web6.greChecksum());
         assertEquals(List.of(TunnelKind.IP6GRE, TunnelKind.SIT),
             web6.backends().stream().map(b -> b.tunnelKind(web6)).toList());
+        assertEquals(GueConfig.DEFAULT, c.gue());
+        VipConfig api = c.vip("api");
+        assertEquals(6080, api.guePort(c.gue()));
+        assertEquals(List.of(TunnelKind.GUE, TunnelKind.GUE6),
+            api.backends().stream().map(b -> b.tunnelKind(api)).toList());
     }
 
     @Test
