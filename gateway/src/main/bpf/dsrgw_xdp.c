@@ -49,6 +49,7 @@
 #define GRE_FLAG_KEY 0x2000
 #define IPV4_HLEN   20
 #define IPV6_HLEN   40
+#define UDP_HLEN 8
 #define FLOW_LABEL_MASK 0xfffff
 
 /* The kernel lets only GPL-compatible programs call bpf_fib_lookup (gpl_only helper): hence the dual licence of
@@ -310,6 +311,56 @@ static __always_inline __u32 source_verdict(const union flow_key *fk)
 }
 
 /* ============================================================================================== the program */
+
+/*
+ * Adds the inner packet at l3_offset, len bytes, to *sum as native-order 32-bit words (a last odd 2 / 1 bytes as
+ * a 16-bit word zero-padded on the right, RFC 1071), for GUE6's UDP checksum. A bounded loop (verifier: at most
+ * DSRGW_GUE_CSUM_WORDS iterations); returns -1 when the packet is shorter than len. A global (noinline) function:
+ * the verifier checks it once, not once per path that reaches it.
+ */
+__attribute__((noinline)) int dsrgw_inner_csum(struct xdp_md *ctx, __u32 l3_offset, __u32 len, __u64 *sum)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	if (l3_offset > 18 || !sum)
+		return -1; /* !sum: a global function's pointer argument may be NULL as far as the verifier knows */
+	void *p = data + l3_offset;
+	__u64 s = 0;
+	__u32 words = len / 4;
+	for (__u32 i = 0; i < DSRGW_GUE_CSUM_WORDS; i++) {
+		if (i >= words)
+			break;
+		__u32 *w = p;
+		/* fresh opaque copies each round: clang would otherwise hoist "data_end + 1" out of the loop, and the
+		 * verifier allows no arithmetic on the packet end */
+		asm volatile("" : "+r"(w), "+r"(data_end));
+		if ((void *)(w + 1) > data_end)
+			return -1;
+		s += *w;
+		p += 4;
+	}
+	/* keeps clang from folding the bounds checks below into pointer arithmetic on data_end (not allowed) */
+	asm volatile("" : "+r"(p));
+	__u32 rest = len & 3;
+	if (rest >= 2) {
+		__u16 *h = p;
+		asm volatile("" : "+r"(h), "+r"(data_end));
+		if ((void *)(h + 1) > data_end)
+			return -1;
+		s += *h;
+		p += 2;
+		asm volatile("" : "+r"(p));
+	}
+	if (rest & 1) {
+		__u8 *b = p;
+		asm volatile("" : "+r"(b), "+r"(data_end));
+		if ((void *)(b + 1) > data_end)
+			return -1;
+		s += *b; /* on a little-endian CPU the byte is the high half of its network-order word */
+	}
+	*sum = s;
+	return 0;
+}
 
 SEC("xdp")
 int dsrgw_xdp(struct xdp_md *ctx)
@@ -577,6 +628,13 @@ int dsrgw_xdp(struct xdp_md *ctx)
 		keyed = (be->flags & DSRGW_BACKEND_F_GRE_KEY) != 0;
 		gre_len = keyed ? 8 : 4;
 		break;
+	case DSRGW_TUNNEL_GUE:
+	case DSRGW_TUNNEL_GUE6:
+		/* GUE variant 1: a UDP header where the GRE header would be (gre_len = the shim's length) */
+		outer_v4 = kind == DSRGW_TUNNEL_GUE;
+		outer_protocol = IPPROTO_UDP;
+		gre_len = UDP_HLEN;
+		break;
 	default:
 		return pass(DSRGW_CNT_PASS_BAD_BACKEND);
 	}
@@ -591,6 +649,10 @@ int dsrgw_xdp(struct xdp_md *ctx)
 	__u32 label = flow_label(hash);
 	__u8 ttl = cfg->ttl;
 	__u32 gre_key = be->gre_key;
+	/* GUE: source port = first + hash % count, as TunnelSpec.gueSourcePort (u64 modulo) */
+	__u32 gue_count = be->gue_sports >> 16;
+	__u16 gue_sport = (__u16)((be->gue_sports & 0xffff) + (gue_count ? hash % gue_count : 0));
+	__be16 gue_dport = be->gue_port;
 
 	/* ------------------------------------------------------------------ next hop, before touching the packet */
 	struct bpf_fib_lookup fib = {};
@@ -635,6 +697,15 @@ int dsrgw_xdp(struct xdp_md *ctx)
 	if (!same_port && !bpf_map_lookup_elem(&dsrgw_tx_ports, &egress))
 		return pass(DSRGW_CNT_PASS_EGRESS_NOT_XDP);
 
+	/* GUE6: sum the inner packet for the UDP checksum now, while it is where the checks above found it */
+	__u64 gue_sum = 0;
+	if (kind == DSRGW_TUNNEL_GUE6) {
+		if (inner_len > DSRGW_GUE_CSUM_WORDS * 4)
+			return pass(DSRGW_CNT_PASS_TOO_BIG); /* longer than any XDP frame without frags */
+		if (dsrgw_inner_csum(ctx, l3_offset, inner_len, &gue_sum))
+			return pass(DSRGW_CNT_PASS_MALFORMED); /* unreachable: the parser checked inner_len */
+	}
+
 	/* ------------------------------------------------------------------ rewrite: trim, grow, write headers */
 	if (captured > inner_len) {
 		/* Ethernet padding behind the IP packet: the inner bytes must be exactly the IP packet, as in Java */
@@ -657,7 +728,39 @@ int dsrgw_xdp(struct xdp_md *ctx)
 	eth->h_proto = outer_v4 ? bpf_htons(ETH_P_IP) : bpf_htons(ETH_P_IPV6);
 
 	void *outer = data + sizeof(struct ethhdr);
-	if (gre_len) {
+	if (outer_protocol == IPPROTO_UDP) {
+		struct udphdr *u = outer + outer_ip_len;
+		if ((void *)(u + 1) > data_end)
+			return pass(DSRGW_CNT_PASS_ADJUST_FAILED); /* unreachable: covered by the 62-byte check */
+		__u16 udp_len = (__u16)(inner_len + UDP_HLEN);
+		u->source = bpf_htons(gue_sport);
+		u->dest = gue_dport;
+		u->len = bpf_htons(udp_len);
+		u->check = 0; /* IPv4 outer: no checksum (RFC 768), as fou and Katran */
+		if (!outer_v4) {
+			/* RFC 8200 8.1: pseudo-header (source, destination, UDP length, next header 17) + UDP header +
+			 * inner (summed above); all in native-order 32-bit words, folded at the end (RFC 1071 2(B)) */
+			__u64 sum = gue_sum;
+			__u32 w;
+			for (int i = 0; i < 4; i++) {
+				__builtin_memcpy(&w, src6 + 4 * i, 4);
+				sum += w;
+				__builtin_memcpy(&w, dst6 + 4 * i, 4);
+				sum += w;
+			}
+			sum += bpf_htonl(udp_len);
+			sum += bpf_htonl(IPPROTO_UDP);
+			sum += *(__u32 *)u;            /* source and destination port */
+			sum += bpf_htons(udp_len);     /* length; the checksum field is 0 */
+			sum = (sum & 0xffffffff) + (sum >> 32);
+			sum = (sum & 0xffffffff) + (sum >> 32);
+			sum = (sum & 0xffff) + (sum >> 16);
+			sum = (sum & 0xffff) + (sum >> 16);
+			sum = (sum & 0xffff) + (sum >> 16);
+			__u16 check = (__u16)~sum;
+			u->check = check ? check : 0xffff;
+		}
+	} else if (gre_len) {
 		__be16 *gre = outer + outer_ip_len;
 		if ((void *)(gre + 4) > data_end)
 			return pass(DSRGW_CNT_PASS_ADJUST_FAILED); /* unreachable: covered by the 62-byte check */

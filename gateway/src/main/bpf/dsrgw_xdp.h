@@ -60,6 +60,11 @@
  *   outer IPv6: traffic class copied, flow label = TunnelEncapsulator.flowLabel(hash) (hash ^ hash>>>20 ^
  *     hash>>>40 ^ hash>>>60, low 20 bits, 0 -> 1), payload length, next header 4 / 41 / 47, hop limit = config ttl.
  *   GRE (kinds GRE, IP6GRE): flags/version 0x2000 with a key (K) else 0x0000, protocol 0x0800 / 0x86DD, key.
+ *   UDP (kinds GUE, GUE6; GUE variant 1, the inner packet right behind it): source port = first + hash % count
+ *     (gue_sports), destination port gue_port, length 8 + inner length; checksum 0 under IPv4 (RFC 768), under
+ *     IPv6 the full checksum (RFC 8200 8.1; 0 sent as 0xffff): the inner packet is summed in 4-byte words by a
+ *     bounded loop of DSRGW_GUE_CSUM_WORDS iterations before the packet is touched (longer packets - more than an
+ *     XDP frame without frags holds - PASS with PASS_TOO_BIG), then the pseudo-header and UDP header are added.
  *     GRE checksums are never sent from XDP: VIPs whose backends need them carry DSRGW_VIP_F_PASS_ALL.
  *   Trailing bytes behind the inner packet (Ethernet padding: frame longer than the IP total length) are cut
  *   off first, so the inner bytes are exactly the IP packet, as on the Java path.
@@ -167,6 +172,10 @@
 #define DSRGW_CLASS_OTHER            4
 #define DSRGW_CLASSES                5
 
+/* GUE6: the UDP checksum loop covers inner packets of up to 4 * this many bytes (an XDP frame without frags is
+ * at most a page, 4096 bytes, minus headroom and tailroom). */
+#define DSRGW_GUE_CSUM_WORDS 1024
+
 /* last_seen_ns is refreshed at most this often per flow (see "flow table semantics"). */
 #define DSRGW_LAST_SEEN_GRANULARITY_NS 1000000000ULL
 
@@ -233,11 +242,16 @@ struct dsrgw_vip_value {
  *     0   16 addr          outer destination = the backend's address (network order; IPv4 in bytes 12..15)
  *    16    4 vip_id        dsrgw_vip_value.vip_id of the VIP this backend belongs to (ForwardingSnapshot.backendVip)
  *    20    4 gre_key       RFC 2890 key (TunnelSpec.key(), host order; sent big-endian), with DSRGW_BACKEND_F_GRE_KEY
+ *          (gue_sports)  GUE kinds, the same 4 bytes: the outer UDP source port range, host order: bits 0..15 the
+ *                        first port (TunnelSpec.gueSourcePortMin()), bits 16..31 the count
+ *                        (TunnelSpec.gueSourcePortCount(), 1..65535); source port = first + hash % count (u64
+ *                        modulo of the flow hash) = TunnelSpec.gueSourcePort(hash)
  *    24    1 state         DSRGW_STATE_* (= io.dsrgw.conf.BackendState ordinal)
  *    25    1 tunnel_kind   DSRGW_TUNNEL_* (= io.dsrgw.encap.tunnel.TunnelKind ordinal)
  *    26    1 outer_family  4 or 6; must match the kind (4 for IPIP/SIT/GRE, 6 for IP6TNL/IP6GRE) else PASS_BAD_BACKEND
  *    27    1 flags         DSRGW_BACKEND_F_*
- *    28    4 reserved      0
+ *    28    2 gue_port      GUE kinds: the outer UDP destination port (network order; TunnelSpec.gueDestinationPort())
+ *    30    2 reserved      0
  * A kind that cannot carry the packet's family (IPIP with inner IPv6, SIT with inner IPv4) PASSes with
  * PASS_BAD_BACKEND; so does an outer family whose source address is not configured (DSRGW_CFG_F_SRC_V4/V6).
  */
@@ -250,18 +264,24 @@ struct dsrgw_vip_value {
 #define DSRGW_TUNNEL_GRE      2   /* outer IPv4, protocol 47, overhead 24 (+4 with a key) */
 #define DSRGW_TUNNEL_IP6TNL   3   /* outer IPv6, next header 4 or 41, overhead 40 */
 #define DSRGW_TUNNEL_IP6GRE   4   /* outer IPv6, next header 47, overhead 44 (+4 with a key) */
+#define DSRGW_TUNNEL_GUE      5   /* outer IPv4 + UDP (GUE variant 1), overhead 28, UDP checksum 0 */
+#define DSRGW_TUNNEL_GUE6     6   /* outer IPv6 + UDP (GUE variant 1), overhead 48, UDP checksum computed */
 
 #define DSRGW_BACKEND_F_GRE_KEY  0x01  /* GRE kinds only: send the RFC 2890 key gre_key */
 
 struct dsrgw_backend {
 	__u8  addr[16];
 	__u32 vip_id;
-	__u32 gre_key;
+	union {
+		__u32 gre_key;
+		__u32 gue_sports;  /* GUE kinds: first source port | count << 16 */
+	};
 	__u8  state;
 	__u8  tunnel_kind;
 	__u8  outer_family;
 	__u8  flags;
-	__u32 reserved;
+	__u16 gue_port;        /* network order */
+	__u16 reserved;
 };
 
 /* ============================================================================================== dsrgw_rings
@@ -442,6 +462,8 @@ _Static_assert(DSRGW_OFF(dsrgw_backend, state) == 24, "dsrgw_backend.state");
 _Static_assert(DSRGW_OFF(dsrgw_backend, tunnel_kind) == 25, "dsrgw_backend.tunnel_kind");
 _Static_assert(DSRGW_OFF(dsrgw_backend, outer_family) == 26, "dsrgw_backend.outer_family");
 _Static_assert(DSRGW_OFF(dsrgw_backend, flags) == 27, "dsrgw_backend.flags");
+_Static_assert(DSRGW_OFF(dsrgw_backend, gue_sports) == 20, "dsrgw_backend.gue_sports");
+_Static_assert(DSRGW_OFF(dsrgw_backend, gue_port) == 28, "dsrgw_backend.gue_port");
 _Static_assert(sizeof(struct dsrgw_flow_key) == 40, "dsrgw_flow_key size (FlowHash.CANONICAL_LENGTH)");
 _Static_assert(DSRGW_OFF(dsrgw_flow_key, dst) == 16, "dsrgw_flow_key.dst");
 _Static_assert(DSRGW_OFF(dsrgw_flow_key, family) == 32, "dsrgw_flow_key.family");

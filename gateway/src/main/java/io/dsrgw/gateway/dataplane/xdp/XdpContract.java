@@ -75,6 +75,10 @@ final class XdpContract {
     static final int BACKEND_ADDR = 0;
     static final int BACKEND_VIP_ID = 16;
     static final int BACKEND_GRE_KEY = 20;
+    /** GUE kinds: the same 4 bytes as gre_key hold first source port | count << 16 (host order). */
+    static final int BACKEND_GUE_SPORTS = 20;
+    /** GUE kinds: UDP destination port, network order. */
+    static final int BACKEND_GUE_PORT = 28;
     static final int BACKEND_STATE = 24;
     static final int BACKEND_TUNNEL_KIND = 25;
     static final int BACKEND_OUTER_FAMILY = 26;

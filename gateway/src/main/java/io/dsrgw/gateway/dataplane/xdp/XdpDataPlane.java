@@ -401,9 +401,12 @@ public final class XdpDataPlane implements AutoCloseable {
             passAll[vip] |= t.greChecksum();
             long hi = t.outerFamily() == 4 ? 0 : s.backendIpv6Hi(b);
             long lo = t.outerFamily() == 4 ? s.backendIpv4(b) & 0xffffffffL : s.backendIpv6Lo(b);
-            backends.put(s.backendId(b), new BackendValue(hi, lo, vipIdOf(s.vipName(vip)),
-                    t.greKey() ? t.key() : 0, s.backendState(b).ordinal(), t.kind().ordinal(), t.outerFamily(),
-                    t.greKey() ? XdpContract.BACKEND_F_GRE_KEY : 0));
+            // GUE kinds: the gre_key bytes carry the source port range (first | count << 16), see dsrgw_xdp.h
+            int keyOrSourcePorts = t.kind().isGue() ? t.gueSourcePortMin() | t.gueSourcePortCount() << 16
+                    : t.greKey() ? t.key() : 0;
+            backends.put(s.backendId(b), new BackendValue(hi, lo, vipIdOf(s.vipName(vip)), keyOrSourcePorts,
+                    s.backendState(b).ordinal(), t.kind().ordinal(), t.outerFamily(),
+                    t.greKey() ? XdpContract.BACKEND_F_GRE_KEY : 0, t.gueDestinationPort()));
         }
         List<List<VipKey>> keysByVip = new ArrayList<>(s.vipCount());
         Set<VipKey> vipKeys = new HashSet<>();
@@ -814,7 +817,8 @@ public final class XdpDataPlane implements AutoCloseable {
     }
 
     /** struct dsrgw_backend. */
-    record BackendValue(long hi, long lo, int vipId, int greKey, int state, int kind, int family, int flags) {
+    record BackendValue(long hi, long lo, int vipId, int greKey, int state, int kind, int family, int flags,
+                        int guePort) {
         void write(MemorySegment seg) {
             XdpContract.putAddress(seg, XdpContract.BACKEND_ADDR, hi, lo);
             seg.set(JAVA_INT, XdpContract.BACKEND_VIP_ID, vipId);
@@ -823,7 +827,8 @@ public final class XdpDataPlane implements AutoCloseable {
             seg.set(JAVA_BYTE, XdpContract.BACKEND_TUNNEL_KIND, (byte) kind);
             seg.set(JAVA_BYTE, XdpContract.BACKEND_OUTER_FAMILY, (byte) family);
             seg.set(JAVA_BYTE, XdpContract.BACKEND_FLAGS, (byte) flags);
-            seg.set(JAVA_INT, XdpContract.BACKEND_FLAGS + 1, 0);
+            seg.set(XdpContract.BE_SHORT, XdpContract.BACKEND_GUE_PORT, (short) guePort);
+            seg.set(XdpContract.BE_SHORT, XdpContract.BACKEND_GUE_PORT + 2, (short) 0);
         }
     }
 }

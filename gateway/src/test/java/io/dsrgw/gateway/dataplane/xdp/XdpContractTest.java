@@ -84,6 +84,8 @@ class XdpContractTest {
         assertEquals(layout("dsrgw_backend.tunnel_kind"), XdpContract.BACKEND_TUNNEL_KIND);
         assertEquals(layout("dsrgw_backend.outer_family"), XdpContract.BACKEND_OUTER_FAMILY);
         assertEquals(layout("dsrgw_backend.flags"), XdpContract.BACKEND_FLAGS);
+        assertEquals(layout("dsrgw_backend.gue_sports"), XdpContract.BACKEND_GUE_SPORTS);
+        assertEquals(layout("dsrgw_backend.gue_port"), XdpContract.BACKEND_GUE_PORT);
         assertEquals(layout("dsrgw_flow_key"), XdpContract.FLOW_KEY_SIZE);
         assertEquals(FlowHash.CANONICAL_LENGTH, XdpContract.FLOW_KEY_SIZE);
         assertEquals(layout("dsrgw_flow_key.dst"), XdpContract.FLOW_KEY_DST);

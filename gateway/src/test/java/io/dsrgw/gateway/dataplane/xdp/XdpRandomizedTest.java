@@ -117,7 +117,7 @@ class XdpRandomizedTest {
     }
 
     private BackendDef newBackend(TunnelKind kind) {
-        String address = kind == TunnelKind.IP6TNL || kind == TunnelKind.IP6GRE ? backend6() : backend4();
+        String address = kind.outerFamily() == 6 ? backend6() : backend4();
         return new BackendDef(address, kind, 50 + random.nextInt(150));
     }
 
@@ -132,6 +132,8 @@ class XdpRandomizedTest {
                 backends(TunnelKind.IP6GRE, 3, TunnelKind.GRE, 1)));
         vips.add(new VipDef("pure4", "10.100.0.3", IpProtocol.TCP, new int[] {8080}, null, true,
                 backends(TunnelKind.IPIP, 4, TunnelKind.IPIP, 0)));
+        vips.add(new VipDef("gue", "fd00:100::3", IpProtocol.TCP, new int[] {8443}, null, false,
+                backends(TunnelKind.GUE, 3, TunnelKind.GUE6, 2)));
     }
 
     private List<BackendDef> backends(TunnelKind a, int na, TunnelKind b, int nb) {
