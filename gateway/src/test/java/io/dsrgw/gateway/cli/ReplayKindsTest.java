@@ -286,10 +286,67 @@ class ReplayKindsTest {
         assertEquals(String.join("\n", expected), all);
     }
 
+    /**
+     * GUE through {@code replay}, read back by tshark: Wireshark 4.0 has no GUE dissector, so {@code -d
+     * udp.port==6080,ip} decodes the UDP payload as IP (GUE variant 1 dispatches on the version nibble the same
+     * way). Outer UDP to 6080 from a port in the configured range, checksum absent under IPv4 and good under IPv6,
+     * inner TCP checksum good, two flows on two source ports.
+     */
+    @Test
+    void shouldReplayGueThatTsharkDecodesAsIpInUdp() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/tshark")),
+                "tshark not installed at /usr/bin/tshark: cannot cross-check the replay output");
+        String config = """
+                dsrgw.gateway {
+                  tunnel-source { ipv4 = "10.0.2.2", ipv6 = "fd00:2::2" }
+                  hash-seed = "replay-gue"
+                  gue-source-ports = "50000-50999"
+                  vips = [
+                    { name = gue4, address = "10.100.0.1", protocol = tcp, ports = [80], tunnel = gue
+                      backends = [{ address = "10.0.3.11" }] }
+                    { name = gue6, address = "fd00:100::2", protocol = tcp, ports = [80], tunnel = gue
+                      backends = [{ address = "fd00:3::11" }] }
+                  ]
+                }
+                """;
+        // with valid TCP checksums (encap's builders), so tshark's verdict on the inner TCP means something
+        List<byte[]> in = List.of(
+                io.dsrgw.encap.testing.TestPackets.tcpPacket("10.0.1.2", "10.100.0.1", 40000, 80, 0x02, 0),
+                io.dsrgw.encap.testing.TestPackets.tcpPacket("10.0.1.2", "10.100.0.1", 40001, 80, 0x02, 0),
+                io.dsrgw.encap.testing.TestPackets.tcpPacket6("fd00:1::2", "fd00:100::2", 40000, 80, 0x02, 0));
+        Replayed r = replay("gue", config, in);
+        assertEquals(3, r.packets().size(), r.counters());
+        List<String> lines = tshark(r.pcap(), List.of("-d", "udp.port==6080,ip", "-o",
+                "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"), "ip.proto", "ipv6.nxt",
+                "udp.srcport", "udp.dstport", "udp.checksum.status", "tcp.checksum.status");
+        assertEquals(3, lines.size(), String.join("\n", lines));
+        java.util.Set<String> sourcePorts = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            String[] f = lines.get(i).split("\\|", -1);
+            int sport = Integer.parseInt(f[2]);
+            assertTrue(sport >= 50000 && sport <= 50999, lines.get(i));
+            sourcePorts.add(f[2]);
+            assertEquals("6080", f[3], lines.get(i));
+            assertEquals("1", f[5], "inner TCP checksum good: " + lines.get(i));
+        }
+        assertEquals("17,6||", lines.get(0).substring(0, 6), lines.get(0));
+        assertEquals("3", lines.get(0).split("\\|", -1)[4], "IPv4 outer: UDP checksum not present");
+        assertEquals("|17,6|", lines.get(2).substring(0, 6), lines.get(2));
+        assertEquals("1", lines.get(2).split("\\|", -1)[4], "IPv6 outer: UDP checksum good");
+        assertTrue(sourcePorts.size() >= 2, "the two IPv4 flows leave from two ports: " + lines);
+        assertTrue(!lines.get(0).split("\\|", -1)[2].equals(lines.get(1).split("\\|", -1)[2]), String.join("\n",
+                lines));
+    }
+
     static List<String> tshark(Path pcap, String... fields) throws Exception {
+        return tshark(pcap, List.of(), fields);
+    }
+
+    static List<String> tshark(Path pcap, List<String> options, String... fields) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/tshark", "-r", pcap.toString(), "-o",
                 "ip.check_checksum:TRUE",
                 "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"));
+        cmd.addAll(options);
         for (String f : fields) {
             cmd.add("-e");
             cmd.add(f);
