@@ -55,10 +55,10 @@
  *   outer IPv4: version 4, IHL 5, TOS = inner TOS / traffic class, total length, identification = low 16 bits of
  *     this CPU's rx counter before this packet (per-CPU, RFC 6864: only needs to be unique per (src, dst, proto)
  *     among packets that may be fragmented - the Java path uses a per-worker counter), flags DF copied from the
- *     inner IPv4 header / set for an inner IPv6 packet, offset 0, TTL = config ttl, protocol 4 / 41 / 47,
- *     header checksum.
+ *     inner IPv4 header / set for an inner IPv6 packet, offset 0, TTL = config ttl, protocol 4 / 41 / 47 / 17
+ *     (GUE), header checksum.
  *   outer IPv6: traffic class copied, flow label = TunnelEncapsulator.flowLabel(hash) (hash ^ hash>>>20 ^
- *     hash>>>40 ^ hash>>>60, low 20 bits, 0 -> 1), payload length, next header 4 / 41 / 47, hop limit = config ttl.
+ *     hash>>>40 ^ hash>>>60, low 20 bits, 0 -> 1), payload length, next header 4 / 41 / 47 / 17, hop limit = config ttl.
  *   GRE (kinds GRE, IP6GRE): flags/version 0x2000 with a key (K) else 0x0000, protocol 0x0800 / 0x86DD, key.
  *   UDP (kinds GUE, GUE6; GUE variant 1, the inner packet right behind it): source port = first + hash % count
  *     (gue_sports), destination port gue_port, length 8 + inner length; checksum 0 under IPv4 (RFC 768), under
@@ -248,7 +248,7 @@ struct dsrgw_vip_value {
  *                        modulo of the flow hash) = TunnelSpec.gueSourcePort(hash)
  *    24    1 state         DSRGW_STATE_* (= io.dsrgw.conf.BackendState ordinal)
  *    25    1 tunnel_kind   DSRGW_TUNNEL_* (= io.dsrgw.encap.tunnel.TunnelKind ordinal)
- *    26    1 outer_family  4 or 6; must match the kind (4 for IPIP/SIT/GRE, 6 for IP6TNL/IP6GRE) else PASS_BAD_BACKEND
+ *    26    1 outer_family  4 or 6; must match the kind (4 for IPIP/SIT/GRE/GUE, 6 for IP6TNL/IP6GRE/GUE6) else PASS_BAD_BACKEND
  *    27    1 flags         DSRGW_BACKEND_F_*
  *    28    2 gue_port      GUE kinds: the outer UDP destination port (network order; TunnelSpec.gueDestinationPort())
  *    30    2 reserved      0

@@ -123,7 +123,9 @@ public final class TunnelSpec {
     /**
      * The outer UDP source port of a flow: {@code min + (flowHash mod count)}, the hash read as an unsigned 64-bit
      * number; the XDP program computes the same (u64 modulo). Stable per flow (the flow hash is), spread over the
-     * range so that receivers' RSS and the underlay's ECMP see the inner flows. 0 for a kind that is not GUE. No
+     * range so that receivers' RSS and the underlay's ECMP see the inner flows. The gateway passes the hash it
+     * already has for the packet: for fragments and ICMP errors that is the hash of the (source, destination,
+     * protocol) key with ports 0, so all fragments of a datagram share one port. 0 for a kind that is not GUE. No
      * allocation.
      */
     public int gueSourcePort(long flowHash) {
