@@ -43,7 +43,7 @@ final class AgentReader {
     static AgentConfig read(ObjectReader a) {
         Problems problems = a.problems();
         a.allowKeys("mode", "gateways", "vips", "tunnels", "decap-device", "reconcile-interval", "state-file",
-            "health", "gre-keys", "mss-clamp", "local-address");
+            "health", "gre-keys", "mss-clamp", "local-address", "gue-port");
         AgentMode mode = a.choice("mode", MODES, true);
         List<InetAddress> gateways = a.addressList("gateways", true, "the only accepted tunnel sources");
         List<InetAddress> vips = a.addressList("vips", true, "the VIPs this backend serves");
@@ -80,6 +80,7 @@ final class AgentReader {
         MssClampConfig mssClamp = mssClamp(a.object("mss-clamp", false, "an object { enabled, tunnel-mtu }"),
             tunnels);
         LocalAddressConfig localAddress = localAddress(a.object("local-address", false, "an object { ipv4, ipv6 }"));
+        Long guePort = a.integer("gue-port", 1, 65535, true);
         if (tunnels != null) {
             familyCheck(a, "gateways", gateways, tunnels, IPV4_OUTER, IPV6_OUTER, "tunnel source");
             familyCheck(a, "vips", vips, tunnels, IPV4_INNER, IPV6_INNER, "VIP");
@@ -93,7 +94,7 @@ final class AgentReader {
             return null;
         }
         return new AgentConfig(mode, gateways, vips, tunnels, device, reconcile, stateFile, listen, greKeys,
-            mssClamp, localAddress, statusClients == null ? List.of() : statusClients);
+            mssClamp, localAddress, statusClients == null ? List.of() : statusClients, guePort.intValue());
     }
 
     /** Both keys optional; a missing one is derived by kernel mode from the route to the first gateway. */
