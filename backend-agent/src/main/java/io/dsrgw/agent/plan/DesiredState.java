@@ -27,9 +27,11 @@ import java.util.Map;
  * @param nftTable   the agent's nftables table ({@link NftTable#QUALIFIED_NAME}), or null when it must not exist
  * @param tunnelDevices kernel mode: tunnel devices that must exist with exactly these parameters, be up and
  *                   have this MTU
+ * @param fouPorts   kernel mode with gue: the kernel's GUE receive ports ({@link FouPortSpec})
  */
 public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<String, String> sysctls,
-                           List<AddressSpec> addresses, NftTable nftTable, List<TunnelDeviceSpec> tunnelDevices) {
+                           List<AddressSpec> addresses, NftTable nftTable, List<TunnelDeviceSpec> tunnelDevices,
+                           List<FouPortSpec> fouPorts) {
 
     /** Device the VIPs live on. */
     public static final String LOOPBACK = "lo";
@@ -44,6 +46,13 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
         sysctls = Collections.unmodifiableMap(new LinkedHashMap<>(sysctls));
         addresses = List.copyOf(addresses);
         tunnelDevices = List.copyOf(tunnelDevices);
+        fouPorts = List.copyOf(fouPorts);
+    }
+
+    /** Without fou ports. */
+    public DesiredState(boolean loopbackUp, List<String> tunDevices, Map<String, String> sysctls,
+                        List<AddressSpec> addresses, NftTable nftTable, List<TunnelDeviceSpec> tunnelDevices) {
+        this(loopbackUp, tunDevices, sysctls, addresses, nftTable, tunnelDevices, List.of());
     }
 
     /** Without kernel tunnel devices (userspace mode). */
