@@ -7,6 +7,7 @@ wrote". Run from the repository root:  python3 encap/src/test/python/gen_fixture
 The Java tests (FixtureTablesTest) run the encap part of every table; TsharkTunnelTest decodes what the
 Java code writes with Wireshark as a third opinion.
 """
+import hashlib
 import ipaddress
 import os
 import struct
@@ -126,6 +127,56 @@ def gre(proto, payload, key=None, checksum=False, seq=None):
     return h + payload
 
 
+M64 = (1 << 64) - 1
+
+
+def rotl(x, b):
+    return ((x << b) | (x >> (64 - b))) & M64
+
+
+def siphash24(k0, k1, msg):
+    """SipHash-2-4 (Aumasson/Bernstein 2012, reference siphash.c) with the key halves as 64-bit integers."""
+    v = [k0 ^ 0x736f6d6570736575, k1 ^ 0x646f72616e646f6d, k0 ^ 0x6c7967656e657261, k1 ^ 0x7465646279746573]
+
+    def rounds(n):
+        for _ in range(n):
+            v[0] = (v[0] + v[1]) & M64; v[1] = rotl(v[1], 13); v[1] ^= v[0]; v[0] = rotl(v[0], 32)
+            v[2] = (v[2] + v[3]) & M64; v[3] = rotl(v[3], 16); v[3] ^= v[2]
+            v[0] = (v[0] + v[3]) & M64; v[3] = rotl(v[3], 21); v[3] ^= v[0]
+            v[2] = (v[2] + v[1]) & M64; v[1] = rotl(v[1], 17); v[1] ^= v[2]; v[2] = rotl(v[2], 32)
+
+    end = len(msg) // 8 * 8
+    for i in range(0, end, 8):
+        m = struct.unpack('<Q', msg[i:i + 8])[0]
+        v[3] ^= m
+        rounds(2)
+        v[0] ^= m
+    last = msg[end:].ljust(7, b'\0') + bytes([len(msg) & 0xff])
+    m = struct.unpack('<Q', last)[0]
+    v[3] ^= m
+    rounds(2)
+    v[0] ^= m
+    v[2] ^= 0xff
+    rounds(4)
+    return v[0] ^ v[1] ^ v[2] ^ v[3]
+
+
+SEED = 'fixture-seed'   # the seed of the gateway's fixture tests (FixtureTablesPipelineTest.SEED)
+
+
+def flow_hash(packet, seed=SEED):
+    """FlowHash.hash of an unfragmented TCP/UDP packet without extension headers: SipHash-2-4 of the canonical
+    40-byte tuple (FlowHash javadoc) under k0, k1 = SHA-256(seed) bytes 0..7 / 8..15 read big-endian."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    k0, k1 = struct.unpack('>QQ', digest[:16])
+    if version(packet) == 4:
+        ihl = (packet[0] & 0xf) * 4
+        src, dst, proto, l4 = bytes(12) + packet[12:16], bytes(12) + packet[16:20], packet[9], packet[ihl:]
+    else:
+        src, dst, proto, l4 = packet[8:24], packet[24:40], packet[6], packet[40:]
+    return siphash24(k0, k1, src + dst + bytes([version(packet), proto]) + l4[:4] + b'\0\0')
+
+
 def version(p):
     return p[0] >> 4
 
@@ -138,10 +189,18 @@ def df_of(inner):
     return bool(struct.unpack('!H', inner[6:8])[0] & 0x4000) if version(inner) == 4 else True
 
 
-def encap(kind, inner, ttl=64, ip_id=0x1234, flow=0x12345, key=None, checksum=False):
+def encap(kind, inner, ttl=64, ip_id=0x1234, flow=0x12345, key=None, checksum=False, sport=0, dport=6080):
     """The expected outer packet, from the RFCs (see TunnelEncapsulator's javadoc)."""
     v = version(inner)
     tos = tos_of(inner)
+    if kind == 'gue':
+        # GUE variant 1 (draft-ietf-intarea-gue section 5): UDP, then the inner packet; checksum 0 under IPv4
+        udp_payload = struct.pack('!HHHH', sport, dport, 8 + len(inner), 0) + inner
+        return ipv4(GW4, BE4, 17, udp_payload, tos=tos, ident=ip_id, df=df_of(inner), ttl=ttl)
+    if kind == 'gue6':
+        # under IPv6 the UDP checksum is mandatory (RFC 8200 section 8.1); 0 is sent as 0xffff
+        udp_payload = udp(sport, dport, inner, lambda n: pseudo6(GW6, BE6, 17, n))
+        return ipv6(GW6, BE6, 17, udp_payload, tc=tos, flow=(flow & 0xfffff) or 1, hlim=ttl)
     if kind in ('gre', 'ip6gre'):
         payload = gre(0x0800 if v == 4 else 0x86dd, inner, key, checksum)
         proto = 47
@@ -217,6 +276,7 @@ def tunnel_kinds():
                'gre-key': opts.get('key', 'none'), 'gre-checksum': str(opts.get('checksum', False)).lower()}
         t.case(desc, cfg, inner, 'ok', [outer])
         decaps.append((desc, kind, inner, outer, opts))
+    gue_decaps = gue_cases(t, inner4, inner6, inner4_nodf, inner6_ce)
     t.case('ipip refuses an IPv6 inner packet', {'op': 'encapsulate', 'kind': 'ipip', 'outer-src': GW4,
                                                   'outer-dst': BE4, 'ttl': 64, 'ip-id': 1,
                                                   'flow-label': 1, 'gre-key': 'none', 'gre-checksum': 'false'},
@@ -233,6 +293,15 @@ def tunnel_kinds():
         else:
             t.case('decapsulate: ' + desc, {'op': 'decapsulate-ipv6', 'next-header': outer[6], 'source': GW6},
                    outer[40:], 'OK', [inner], **fields)
+    for desc, kind, inner, outer in gue_decaps:
+        fields = {'expect_kind': kind, 'expect_gre_key': 'none', 'expect_udp_dst': struct.unpack('!H', outer[
+            (20 if kind == 'gue' else 40) + 2:][:2])[0]}
+        if kind == 'gue':
+            t.case('decapsulate: ' + desc, {'op': 'decapsulate-ipv4'}, outer, 'OK', [inner], **fields)
+        else:
+            t.case('decapsulate: ' + desc, {'op': 'decapsulate-ipv6', 'next-header': 17, 'source': GW6,
+                                            'destination': BE6}, outer[40:], 'OK', [inner], **fields)
+    gue_bad_cases(t, inner4, inner6)
     bad = [
         ('GRE version 1 (PPTP)', gre_raw(0x0001, 0x0800, inner4), 'BAD_GRE'),
         ('GRE routing bit R', gre_raw(0x4000, 0x0800, inner4), 'BAD_GRE'),
@@ -257,18 +326,98 @@ def tunnel_kinds():
     badsum = bytearray(ipv4(GW4, BE4, 4, inner4, ident=1))
     badsum[11] ^= 1
     t.case('decapsulate: outer header checksum wrong', {'op': 'decapsulate-ipv4'}, bytes(badsum), 'BAD_CHECKSUM')
-    t.case('decapsulate: outer protocol 17', {'op': 'decapsulate-ipv4'}, ipv4(GW4, BE4, 17, inner4, ident=1),
+    t.case('decapsulate: outer protocol 132 (SCTP)', {'op': 'decapsulate-ipv4'}, ipv4(GW4, BE4, 132, inner4, ident=1),
            'UNSUPPORTED_PROTOCOL')
     t.case('decapsulate: ipip with an IPv6 inner packet', {'op': 'decapsulate-ipv4'},
            ipv4(GW4, BE4, 4, inner6, ident=1), 'BAD_VERSION')
     t.case('decapsulate: sit with inner length shorter than carried', {'op': 'decapsulate-ipv4'},
            ipv4(GW4, BE4, 41, inner6 + b'\0\0\0\0', ident=1), 'BAD_TOTAL_LENGTH')
-    t.case('decapsulate over IPv6: next header 17', {'op': 'decapsulate-ipv6', 'next-header': 17, 'source': GW6},
+    t.case('decapsulate over IPv6: next header 132 (SCTP)', {'op': 'decapsulate-ipv6', 'next-header': 132,
+                                                              'source': GW6},
            inner4, 'UNSUPPORTED_PROTOCOL')
     t.case('decapsulate over IPv6: ip6tnl inner jumbogram (payload length 0)',
            {'op': 'decapsulate-ipv6', 'next-header': 41, 'source': GW6},
            ipv6(CLIENT6, VIP6, 6, pattern(20), plen=0), 'BAD_TOTAL_LENGTH')
     t.write()
+
+
+GUE_PORT, GUE_SPORTS = 6080, (49152, 65535)
+
+
+def gue_cases(t, inner4, inner6, inner4_nodf, inner6_ce):
+    """GUE encapsulation: the source port is range start + (flow hash mod range size), the flow hash computed here
+    with an independent SipHash over the inner flow under the fixture seed (config flow-hash; the Java side
+    checks its own FlowHash gives the same number, and the gateway tests run with that seed)."""
+    other4 = tcp4(sport=40001, tos=0xb9, data=pattern(12))     # a second flow: another source port
+    other6 = tcp6(sport=40001, tc=0xb9, flow=0xabcde, data=pattern(12))
+    cases = [
+        ('gue 4in4, UDP checksum 0, DSCP + DF copied', 'gue', inner4, GUE_PORT, GUE_SPORTS),
+        ('gue 4in4, a second flow: another source port', 'gue', other4, GUE_PORT, GUE_SPORTS),
+        ('gue 4in4, DF clear stays clear', 'gue', inner4_nodf, GUE_PORT, GUE_SPORTS),
+        ('gue 6in4', 'gue', inner6, GUE_PORT, GUE_SPORTS),
+        ('gue 4in4, port 5555, source ports 1000-1009', 'gue', inner4, 5555, (1000, 1009)),
+        ('gue6 4in6, UDP checksum computed', 'gue6', inner4, GUE_PORT, GUE_SPORTS),
+        ('gue6 6in6', 'gue6', inner6, GUE_PORT, GUE_SPORTS),
+        ('gue6 6in6, a second flow: another source port', 'gue6', other6, GUE_PORT, GUE_SPORTS),
+        ('gue6 6in6, odd inner length', 'gue6', inner6_ce, GUE_PORT, GUE_SPORTS),
+        ('gue6 4in6, a single source port 7777', 'gue6', inner4, GUE_PORT, (7777, 7777)),
+    ]
+    out = []
+    sports = {}
+    for desc, kind, inner, port, (lo, hi) in cases:
+        h = flow_hash(inner)
+        sport = lo + h % (hi - lo + 1)
+        sports.setdefault((kind, port, lo, hi), set()).add(sport)
+        outer = encap(kind, inner, sport=sport, dport=port)
+        v4outer = kind == 'gue'
+        cfg = {'op': 'encapsulate', 'kind': kind, 'outer-src': GW4 if v4outer else GW6,
+               'outer-dst': BE4 if v4outer else BE6, 'ttl': 64, 'ip-id': '0x1234', 'flow-label': '0x12345',
+               'gre-key': 'none', 'gre-checksum': 'false', 'gue-port': port, 'gue-source-ports': '%d-%d' % (lo, hi),
+               'seed': SEED, 'flow-hash': '0x%016x' % h, 'udp-src': sport}
+        t.case(desc, cfg, inner, 'ok', [outer])
+        out.append((desc, kind, inner, outer))
+    for key, ports in sports.items():
+        if key[2] != key[3] and key[:2] in (('gue', GUE_PORT), ('gue6', GUE_PORT)):
+            assert len(ports) > 1, ('two flows should get different source ports', key, ports)
+    return out
+
+
+def gue_bad_cases(t, inner4, inner6):
+    def gue4(payload, sport=50000, length=None, checksum=0):
+        return ipv4(GW4, BE4, 17, struct.pack('!HHHH', sport, GUE_PORT, length if length is not None else
+                                              8 + len(payload), checksum) + payload, ident=1)
+    variant0 = struct.pack('!BBH', 0x00, 4, 0) + inner4         # GUE variant 0 header, proto 4: not accepted
+    t.case('decapsulate: GUE variant 0 header (not variant 1)', {'op': 'decapsulate-ipv4'}, gue4(variant0),
+           'UNSUPPORTED_PROTOCOL')
+    t.case('decapsulate: GUE UDP length longer than carried', {'op': 'decapsulate-ipv4'},
+           gue4(inner4, length=8 + len(inner4) + 4), 'BAD_TRANSPORT_HEADER')
+    t.case('decapsulate: GUE UDP length shorter than carried', {'op': 'decapsulate-ipv4'},
+           gue4(inner4, length=8 + len(inner4) - 4), 'BAD_TRANSPORT_HEADER')
+    t.case('decapsulate: GUE over IPv4, only 6 bytes of UDP header', {'op': 'decapsulate-ipv4'},
+           ipv4(GW4, BE4, 17, struct.pack('!HHH', 50000, GUE_PORT, 14), ident=1), 'TRUNCATED')
+    good = udp(50000, GUE_PORT, inner4, lambda n: pseudo4(GW4, BE4, 17, n))
+    t.case('decapsulate: GUE over IPv4 with a valid non-zero UDP checksum', {'op': 'decapsulate-ipv4'},
+           ipv4(GW4, BE4, 17, good, ident=1), 'OK', [inner4], expect_kind='gue', expect_gre_key='none',
+           expect_udp_dst=GUE_PORT)
+    badsum = bytearray(good)
+    badsum[6] ^= 0x01
+    t.case('decapsulate: GUE over IPv4 with a wrong UDP checksum', {'op': 'decapsulate-ipv4'},
+           ipv4(GW4, BE4, 17, bytes(badsum), ident=1), 'BAD_CHECKSUM')
+    t.case('decapsulate: GUE inner length shorter than carried', {'op': 'decapsulate-ipv4'},
+           gue4(inner4 + b'\0\0\0\0'), 'BAD_TOTAL_LENGTH')
+    six = udp(50000, GUE_PORT, inner6, lambda n: pseudo6(GW6, BE6, 17, n))
+    zero = six[:6] + b'\0\0' + six[8:]
+    t.case('decapsulate over IPv6: GUE6 with UDP checksum 0 (RFC 8200)',
+           {'op': 'decapsulate-ipv6', 'next-header': 17, 'source': GW6, 'destination': BE6}, zero, 'BAD_CHECKSUM')
+    wrong = bytearray(six)
+    wrong[7] ^= 0x01
+    t.case('decapsulate over IPv6: GUE6 with a wrong UDP checksum',
+           {'op': 'decapsulate-ipv6', 'next-header': 17, 'source': GW6, 'destination': BE6}, bytes(wrong),
+           'BAD_CHECKSUM')
+    t.case('decapsulate over IPv6: GUE6 variant 0 header',
+           {'op': 'decapsulate-ipv6', 'next-header': 17, 'source': GW6, 'destination': BE6},
+           udp(50000, GUE_PORT, struct.pack('!BBH', 0, 41, 0) + inner6, lambda n: pseudo6(GW6, BE6, 17, n)),
+           'UNSUPPORTED_PROTOCOL')
 
 
 def gre_raw(flags, proto, payload):

@@ -25,7 +25,9 @@ final class AgentReader {
     static final String DEVICE_PREFIX = "dsr";
 
     static final Map<String, AgentMode> MODES = Validation.ids(AgentMode.values(), AgentMode::id);
-    static final Map<String, TunnelKind> KINDS = Validation.ids(TunnelKind.values(), TunnelKind::id);
+    /** The kinds an agent decapsulates; GUE is the gateway's only until the agent learns it (issue 15, agent part). */
+    static final Map<String, TunnelKind> KINDS = Validation.ids(java.util.Arrays.stream(TunnelKind.values())
+        .filter(k -> !k.isGue()).toArray(TunnelKind[]::new), TunnelKind::id);
 
     /** Tunnel kinds with an IPv4 / IPv6 outer header. */
     private static final Set<TunnelKind> IPV4_OUTER = EnumSet.of(TunnelKind.IPIP, TunnelKind.SIT, TunnelKind.GRE);

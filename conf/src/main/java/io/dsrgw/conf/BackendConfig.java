@@ -52,6 +52,9 @@ public record BackendConfig(InetAddress address, int weight, BackendState state,
      * @return IPIP (4in4), SIT (6in4), GRE, IP6TNL or IP6GRE
      */
     public TunnelKind tunnelKind(VipConfig vip) {
+        if (effectiveTunnel(vip) == TunnelFamily.GUE) {
+            return isIpv4() ? TunnelKind.GUE : TunnelKind.GUE6;
+        }
         boolean gre = effectiveTunnel(vip) == TunnelFamily.GRE;
         if (!isIpv4()) {
             return gre ? TunnelKind.IP6GRE : TunnelKind.IP6TNL;

@@ -32,7 +32,7 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
     /** Every non-VIP setting compared, by its key under {@code dsrgw.gateway}. */
     public static final List<String> SETTING_KEYS = List.of("ingress", "tunnel-source", "tunnel-mtu", "ttl",
         "hash-seed", "maglev-table-size", "batch-size", "admin", "icmp", "removed-backend-grace", "flow-table",
-        "announce", "security");
+        "announce", "security", "gue");
 
     public ConfigDiff {
         added = List.copyOf(added);
@@ -77,6 +77,7 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         setting(settings, "flow-table", before.flowTable(), after.flowTable());
         setting(settings, "announce", before.announce(), after.announce());
         setting(settings, "security", before.security(), after.security());
+        setting(settings, "gue", before.gue(), after.gue());
         return new ConfigDiff(added, removed, changed, settings);
     }
 
@@ -137,7 +138,7 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         return a.address().equals(b.address()) && a.protocol() == b.protocol()
             && new HashSet<>(a.ports()).equals(new HashSet<>(b.ports())) && a.tunnel() == b.tunnel()
             && Objects.equals(a.greKey(), b.greKey()) && a.greChecksum() == b.greChecksum()
-            && a.flowTable() == b.flowTable()
+            && a.flowTable() == b.flowTable() && Objects.equals(a.guePort(), b.guePort())
             && withoutHealthChecks(a.backends()).equals(withoutHealthChecks(b.backends()));
     }
 

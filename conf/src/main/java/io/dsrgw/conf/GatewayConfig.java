@@ -26,7 +26,8 @@ import java.util.Objects;
 public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
                             String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
                             AdminConfig admin, IcmpConfig icmp, Duration removedBackendGrace,
-                            FlowTableConfig flowTable, AnnounceConfig announce, SecurityConfig security) {
+                            FlowTableConfig flowTable, AnnounceConfig announce, SecurityConfig security,
+                            GueConfig gue) {
 
     /** Default of {@link #removedBackendGrace}. */
     public static final Duration DEFAULT_REMOVED_BACKEND_GRACE = Duration.ofSeconds(30);
@@ -41,10 +42,20 @@ public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSour
         Objects.requireNonNull(flowTable, "flowTable");
         Objects.requireNonNull(announce, "announce");
         Objects.requireNonNull(security, "security");
+        Objects.requireNonNull(gue, "gue");
         if (removedBackendGrace.isNegative()) {
             throw new IllegalArgumentException("removedBackendGrace " + removedBackendGrace + " (expected: >= 0)");
         }
         vips = List.copyOf(vips);
+    }
+
+    /** The issue-14 signature, kept for existing callers: GUE defaults ({@link GueConfig#DEFAULT}). */
+    public GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSource, int tunnelMtu, int ttl,
+                         String hashSeed, int maglevTableSize, int batchSize, List<VipConfig> vips,
+                         AdminConfig admin, IcmpConfig icmp, Duration removedBackendGrace, FlowTableConfig flowTable,
+                         AnnounceConfig announce, SecurityConfig security) {
+        this(ingress, tunnelSource, tunnelMtu, ttl, hashSeed, maglevTableSize, batchSize, vips, admin, icmp,
+            removedBackendGrace, flowTable, announce, security, GueConfig.DEFAULT);
     }
 
     /** The issue-13 signature, kept for existing callers: no extra deny prefixes ({@link SecurityConfig#DEFAULT}). */
@@ -86,7 +97,7 @@ public record GatewayConfig(IngressConfig ingress, TunnelSourceConfig tunnelSour
     /** @return this config with other VIPs, every other setting kept */
     public GatewayConfig withVips(List<VipConfig> otherVips) {
         return new GatewayConfig(ingress, tunnelSource, tunnelMtu, ttl, hashSeed, maglevTableSize, batchSize,
-            otherVips, admin, icmp, removedBackendGrace, flowTable, announce);
+            otherVips, admin, icmp, removedBackendGrace, flowTable, announce, security, gue);
     }
 
     /** @return the number of backends over all VIPs */

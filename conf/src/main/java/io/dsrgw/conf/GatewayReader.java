@@ -71,6 +71,8 @@ final class GatewayReader {
     private boolean badIpv6Source;
     /** Some backend of the VIP being read overrides its tunnel to gre (then a gre-key is meaningful). */
     private boolean greOverride;
+    /** Some backend of the VIP being read overrides its tunnel to gue (then a gue-port is meaningful). */
+    private boolean gueOverride;
 
     private GatewayReader(Problems problems) {
         this.problems = problems;
@@ -84,7 +86,7 @@ final class GatewayReader {
     private GatewayConfig gateway(ObjectReader gw) {
         gw.allowKeys("ingress", "tunnel-source", "tunnel-mtu", "ttl", "hash-seed", "maglev-table-size",
             "batch-size", "vips", "admin", "defaults", "icmp", "removed-backend-grace", "flow-table", "announce",
-            "security");
+            "security", "gue-port", "gue-source-ports");
         defaults = defaults(gw.object("defaults", false, "an object"));
         IngressConfig ingress = ingress(gw.object("ingress", false, "an object { kind, device, queues }"));
         tunnelSource = tunnelSource(gw.object("tunnel-source", false, "an object { ipv4, ipv6 }"));
@@ -110,6 +112,7 @@ final class GatewayReader {
             + "tcp-syn-timeout, tcp-established-timeout, tcp-closing-timeout, udp-timeout, other-timeout }"));
         AnnounceConfig announce = announce(gw.object("announce", false, "an object { table, withdraw-grace }"));
         SecurityConfig security = security(gw.object("security", false, "an object { deny-sources }"));
+        GueConfig gue = gue(gw);
         if (mtu != null) {
             ipv6MtuCheck(gw, mtu, vips);
         }
@@ -117,7 +120,39 @@ final class GatewayReader {
             return null;
         }
         return new GatewayConfig(ingress, tunnelSource, mtu.intValue(), ttl.intValue(), seed, tableSize.intValue(),
-            batch.intValue(), vips, admin, icmp, grace, flowTable, announce, security);
+            batch.intValue(), vips, admin, icmp, grace, flowTable, announce, security, gue);
+    }
+
+    static final String GUE_SOURCE_PORTS_RULE = "a port range \"FIRST-LAST\" with 1 <= FIRST <= LAST <= 65535, "
+        + "e.g. \"49152-65535\"";
+
+    /**
+     * gue-port and gue-source-ports (GUE, issue 15). The source range is one string "FIRST-LAST" rather than two
+     * keys, so that it cannot be half-overridden by an include.
+     */
+    private static GueConfig gue(ObjectReader gw) {
+        Long port = gw.integer("gue-port", 1, 65535, true);
+        String range = gw.string("gue-source-ports", true, GUE_SOURCE_PORTS_RULE);
+        int[] bounds = range == null ? null : portRange(range);
+        if (range != null && bounds == null) {
+            gw.bad(gw.value("gue-source-ports"), gw.child("gue-source-ports"), GUE_SOURCE_PORTS_RULE);
+        }
+        return port == null || bounds == null ? null : new GueConfig(port.intValue(), bounds[0], bounds[1]);
+    }
+
+    /** "FIRST-LAST" (or a single port "P") -> {first, last}, or null when malformed or out of range. */
+    static int[] portRange(String text) {
+        String[] parts = text.strip().split("-", -1);
+        if (parts.length > 2) {
+            return null;
+        }
+        try {
+            int first = Integer.parseInt(parts[0].strip());
+            int last = parts.length == 2 ? Integer.parseInt(parts[1].strip()) : first;
+            return first >= 1 && first <= last && last <= 65535 ? new int[] {first, last} : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     static final String PREFIX_RULE = "a source prefix \"ADDRESS/LENGTH\" (IPv4 /1../32, IPv6 /1../128, host bits zero)"
@@ -284,7 +319,7 @@ final class GatewayReader {
 
     /**
      * Outer header bytes of a kind (contract table): IPv4 20, IPv6 40, GRE base header 4, its key and checksum
-     * fields 4 each (RFC 2784 §2, RFC 2890 §2).
+     * fields 4 each (RFC 2784 §2, RFC 2890 §2), GUE's UDP header 8 (RFC 768).
      */
     static int overheadBytes(TunnelKind kind, boolean greKey, boolean greChecksum) {
         int gre = 4 + (greKey ? 4 : 0) + (greChecksum ? 4 : 0);
@@ -293,6 +328,8 @@ final class GatewayReader {
             case IP6TNL -> 40;
             case GRE -> 20 + gre;
             case IP6GRE -> 40 + gre;
+            case GUE -> 20 + 8; // GUE variant 1: outer IP + UDP, no GUE header
+            case GUE6 -> 40 + 8;
         };
     }
 
@@ -584,7 +621,7 @@ final class GatewayReader {
     private VipConfig vip(ObjectReader o, Map<String, ConfigValue> names, Map<Claim, String> claims,
                           Long tableSize) {
         o.allowKeys("name", "address", "protocol", "ports", "tunnel", "gre-key", "gre-checksum", "flow-table",
-            "health-check", "backends", "announce");
+            "health-check", "backends", "announce", "gue-port");
         String name = o.string("name", true, Validation.VIP_NAME_RULE);
         String label = name != null ? "VIP " + name : o.path();
         if (name != null && !Validation.isVipName(name)) {
@@ -606,6 +643,8 @@ final class GatewayReader {
             : defaults.tunnel;
         Long greKey = o.integer("gre-key", 0, MAX_GRE_KEY, false);
         Boolean greChecksum = o.has("gre-checksum") ? o.bool("gre-checksum", true) : Boolean.FALSE;
+        Long guePort = o.integer("gue-port", 1, 65535, false);
+        boolean badGuePort = o.userHas("gue-port") && guePort == null;
         Boolean flowTable = o.has("flow-table") ? o.bool("flow-table", true) : Boolean.TRUE;
         Boolean announce = o.has("announce") ? o.bool("announce", true) : Boolean.TRUE;
         HealthCheckConfig hc = null;
@@ -616,6 +655,7 @@ final class GatewayReader {
             hcOk = hc != null;
         }
         greOverride = false;
+        gueOverride = false;
         List<BackendConfig> backends = backends(o, tableSize, ports, hc);
         boolean noGre = tunnel != null && tunnel != TunnelFamily.GRE && !greOverride;
         if (greKey != null && noGre) {
@@ -628,12 +668,17 @@ final class GatewayReader {
                 + tunnel.id() + " (set tunnel = gre, or tunnel = gre on a backend, to send GRE checksums)");
             return null;
         }
+        if (guePort != null && tunnel != null && tunnel != TunnelFamily.GUE && !gueOverride) {
+            o.bad(o.value("gue-port"), o.child("gue-port"), "no gue-port on a VIP with tunnel = " + tunnel.id()
+                + " (set tunnel = gue, or tunnel = gue on a backend, to choose the GUE port)");
+            return null;
+        }
         if (name == null || address == null || protocol == null || ports == null || tunnel == null || !hcOk
-            || backends == null || greChecksum == null || flowTable == null || announce == null) {
+            || backends == null || greChecksum == null || flowTable == null || announce == null || badGuePort) {
             return null;
         }
         return new VipConfig(name, address, protocol, ports, tunnel, greKey, hc, backends, greChecksum, flowTable,
-            announce);
+            announce, guePort == null ? null : guePort.intValue());
     }
 
     private List<Integer> ports(ObjectReader o, String label, InetAddress address, Protocol protocol,
@@ -675,15 +720,19 @@ final class GatewayReader {
     private TunnelFamily tunnel(ObjectReader o, ConfigValue v, String path) {
         String s = v.valueType() == com.typesafe.config.ConfigValueType.STRING ? (String) v.unwrapped() : "";
         if (s.equals("sit") || s.equals("ip6tnl")) {
-            o.bad(v, path, "ipip or gre (" + s + " is chosen automatically: the backend's address family picks the "
-                + "outer header)");
+            o.bad(v, path, "ipip, gre or gue (" + s + " is chosen automatically: the backend's address family picks "
+                + "the outer header)");
             return null;
         }
         if (s.equals("ip6gre")) {
-            o.bad(v, path, "ipip or gre (ip6gre is gre to an IPv6 backend)");
+            o.bad(v, path, "ipip, gre or gue (ip6gre is gre to an IPv6 backend)");
             return null;
         }
-        return o.choiceValue(v, path, TUNNELS, "ipip or gre");
+        if (s.equals("gue6")) {
+            o.bad(v, path, "ipip, gre or gue (gue6 is gue to an IPv6 backend)");
+            return null;
+        }
+        return o.choiceValue(v, path, TUNNELS, "ipip, gre or gue");
     }
 
     /**
@@ -898,6 +947,7 @@ final class GatewayReader {
             override = tunnel(o, o.value("tunnel"), o.child("tunnel"));
             overrideOk = override != null;
             greOverride |= override == TunnelFamily.GRE;
+            gueOverride |= override == TunnelFamily.GUE;
         }
         HealthCheckConfig hc = null;
         boolean hcOk = true;

@@ -23,10 +23,13 @@ import java.util.Objects;
  * @param announce    true (default): the gateway announces the VIP's address while the VIP has a backend in rotation
  *                    (when {@code announce.table} is set); false: never (the routers reach it some other way).
  *                    VIPs sharing an address agree on it: the route is per address
+ * @param guePort     GUE backends: this VIP's outer UDP destination port 1..65535, or null for the gateway's
+ *                    {@code gue-port} ({@link GueConfig#port()})
  */
 public record VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports,
                         TunnelFamily tunnel, Long greKey, HealthCheckConfig healthCheck,
-                        List<BackendConfig> backends, boolean greChecksum, boolean flowTable, boolean announce) {
+                        List<BackendConfig> backends, boolean greChecksum, boolean flowTable, boolean announce,
+                        Integer guePort) {
 
     public VipConfig {
         Objects.requireNonNull(name, "name");
@@ -35,6 +38,32 @@ public record VipConfig(String name, InetAddress address, Protocol protocol, Lis
         Objects.requireNonNull(tunnel, "tunnel");
         ports = List.copyOf(ports);
         backends = List.copyOf(backends);
+    }
+
+    /** The issue-13 signature, kept for existing callers: the gateway's gue-port. */
+    public VipConfig(String name, InetAddress address, Protocol protocol, List<Integer> ports, TunnelFamily tunnel,
+                     Long greKey, HealthCheckConfig healthCheck, List<BackendConfig> backends, boolean greChecksum,
+                     boolean flowTable, boolean announce) {
+        this(name, address, protocol, ports, tunnel, greKey, healthCheck, backends, greChecksum, flowTable, announce,
+            null);
+    }
+
+    /** The GUE destination port of this VIP's GUE backends: its own {@code gue-port}, else the gateway's. */
+    public int guePort(GueConfig gateway) {
+        return guePort != null ? guePort : gateway.port();
+    }
+
+    /** @return true when some backend is reached through GUE: the VIP's tunnel or an override */
+    public boolean usesGue() {
+        if (tunnel == TunnelFamily.GUE) {
+            return true;
+        }
+        for (BackendConfig b : backends) {
+            if (b.tunnelOverride() == TunnelFamily.GUE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The issue-11 signature, kept for existing callers: announced. */
@@ -60,7 +89,7 @@ public record VipConfig(String name, InetAddress address, Protocol protocol, Lis
     /** @return this VIP with other backends, every other setting kept */
     public VipConfig withBackends(List<BackendConfig> otherBackends) {
         return new VipConfig(name, address, protocol, ports, tunnel, greKey, healthCheck, otherBackends, greChecksum,
-            flowTable, announce);
+            flowTable, announce, guePort);
     }
 
     /** @return true when some backend is reached through GRE (gre or ip6gre): the VIP's or an override */

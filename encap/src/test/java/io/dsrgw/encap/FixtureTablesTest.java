@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dsrgw.encap.flow.FlowHash;
 import io.dsrgw.encap.flow.FlowKey;
 import io.dsrgw.encap.flow.FlowKeyExtractor;
 import io.dsrgw.encap.icmp.IcmpBuilder;
@@ -142,8 +143,24 @@ class FixtureTablesTest {
                         : TunnelSpec.ipv6Outer(kind, v6(c.config("outer-src"))[0], v6(c.config("outer-src"))[1],
                                 v6(c.config("outer-dst"))[0], v6(c.config("outer-dst"))[1], ttl, keyed, greKey,
                                 checksum);
+                int udpSource = 0;
+                if (kind.isGue()) {
+                    String[] range = c.config("gue-source-ports").split("-");
+                    spec = spec.withGuePorts((int) c.configNumber("gue-port"), Integer.parseInt(range[0]),
+                            Integer.parseInt(range[1]));
+                    // the generator's own SipHash over the inner flow must be the Java FlowHash's number ...
+                    ip4.wrap(seg, HEADROOM, length);
+                    ip6.wrap(seg, HEADROOM, length);
+                    assertEquals(PacketError.OK, (c.input()[0] & 0xf0) == 0x40 ? extractor.extract(ip4, key)
+                            : extractor.extract(ip6, key), c.toString());
+                    long hash = FlowHash.fromSeed(c.config("seed")).hash(key);
+                    assertEquals(c.configNumber("flow-hash"), hash, c + ": flow hash");
+                    // ... and the spec must map it to the generator's source port
+                    udpSource = spec.gueSourcePort(hash);
+                    assertEquals(c.configNumber("udp-src"), udpSource, c + ": outer UDP source port");
+                }
                 long outer = encapsulator.encapsulate(seg, HEADROOM, length, c.input()[0] >> 4 & 0xf, spec,
-                        (int) c.configNumber("ip-id"), (int) c.configNumber("flow-label"));
+                        (int) c.configNumber("ip-id"), (int) c.configNumber("flow-label"), udpSource);
                 if (c.verdict().equals("refused")) {
                     assertEquals(-1, outer, c.toString());
                     assertArrayEquals(guarded(c.input()), buf, "nothing written");
@@ -158,8 +175,15 @@ class FixtureTablesTest {
                     error = decapsulator.decapsulateIpv4(seg, HEADROOM, length, result);
                 } else {
                     long[] source = v6(c.config("source"));
-                    error = decapsulator.decapsulateIpv6Payload(seg, HEADROOM, length,
-                            (int) c.configNumber("next-header"), source[0], source[1], result);
+                    int nextHeader = (int) c.configNumber("next-header");
+                    if (c.hasConfig("destination")) {
+                        long[] destination = v6(c.config("destination"));
+                        error = decapsulator.decapsulateIpv6Payload(seg, HEADROOM, length, nextHeader, source[0],
+                                source[1], destination[0], destination[1], result);
+                    } else {
+                        error = decapsulator.decapsulateIpv6Payload(seg, HEADROOM, length, nextHeader, source[0],
+                                source[1], result);
+                    }
                 }
                 assertEquals(c.verdict(), error.name(), c.toString());
                 if (error == PacketError.OK) {
@@ -173,6 +197,9 @@ class FixtureTablesTest {
                     if (result.greKeyPresent()) {
                         assertEquals(FixtureTable.parseNumber(expectedKey), result.greKey() & 0xffffffffL);
                     }
+                    String udpDestination = c.field("expect-udp-dst");
+                    assertEquals(udpDestination == null ? 0 : Integer.parseInt(udpDestination),
+                            result.udpDestinationPort(), c.toString());
                 }
             }
             case "parse-ipv6" -> {

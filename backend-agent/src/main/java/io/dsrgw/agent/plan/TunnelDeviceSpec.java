@@ -65,12 +65,14 @@ public record TunnelDeviceSpec(String name, TunnelKind kind, InetAddress local, 
             case GRE -> key == null ? "dsrgre" : "dsrgk" + Long.toHexString(key);
             case IP6TNL -> "dsrip6tnl";
             case IP6GRE -> key == null ? "dsrip6gre" : "dsr6gk" + Long.toHexString(key);
+            case GUE -> "dsrgue"; // placeholder names so the module compiles; the agent's GUE support decides
+            case GUE6 -> "dsrgue6";
         };
     }
 
     /** True for kinds with an IPv4 outer header. */
     public static boolean isIpv4Outer(TunnelKind kind) {
-        return kind == TunnelKind.IPIP || kind == TunnelKind.SIT || kind == TunnelKind.GRE;
+        return kind.outerFamily() == 4;
     }
 
     /** True for sit and ip6tnl, created with {@code mode any} so that one device takes both inner families. */

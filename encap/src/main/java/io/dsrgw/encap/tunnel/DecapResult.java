@@ -21,6 +21,8 @@ public final class DecapResult {
     private long innerOffset;
     private int innerLength;
     private int innerVersion;
+    private int udpSourcePort;
+    private int udpDestinationPort;
 
     /** The tunnel kind of the packet (null after a failed decapsulation). */
     public TunnelKind kind() {
@@ -77,6 +79,23 @@ public final class DecapResult {
         return innerVersion;
     }
 
+    /** GUE: the outer UDP source port (0 for other kinds, and when a UDP socket delivered the payload). */
+    public int udpSourcePort() {
+        return udpSourcePort;
+    }
+
+    /** GUE: the outer UDP destination port (0 for other kinds, and when a UDP socket delivered the payload). */
+    public int udpDestinationPort() {
+        return udpDestinationPort;
+    }
+
+    /** Sets the GUE UDP ports (after {@link #setIpv4Outer} / {@link #setIpv6Outer}, which reset them to 0). */
+    public DecapResult udpPorts(int sourcePort, int destinationPort) {
+        this.udpSourcePort = sourcePort;
+        this.udpDestinationPort = destinationPort;
+        return this;
+    }
+
     /** Fills the fields of an IPIP result (kept for the issue-2 callers and tests that fake a result). */
     public DecapResult set(int outerSource, int outerDestination, long innerOffset, int innerLength,
                            int innerVersion) {
@@ -98,6 +117,8 @@ public final class DecapResult {
         this.innerOffset = innerOffset;
         this.innerLength = innerLength;
         this.innerVersion = innerVersion;
+        this.udpSourcePort = 0;
+        this.udpDestinationPort = 0;
         return this;
     }
 
@@ -116,6 +137,8 @@ public final class DecapResult {
         this.innerOffset = innerOffset;
         this.innerLength = innerLength;
         this.innerVersion = innerVersion;
+        this.udpSourcePort = 0;
+        this.udpDestinationPort = 0;
         return this;
     }
 

@@ -10,6 +10,7 @@ import io.dsrgw.encap.checksum.InternetChecksum;
 import io.dsrgw.encap.ip.IpProtocol;
 import io.dsrgw.encap.ip.Ipv4Flyweight;
 import io.dsrgw.encap.ip.Ipv6Flyweight;
+import io.dsrgw.encap.ip.UdpFlyweight;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -21,6 +22,8 @@ import java.lang.foreign.MemorySegment;
  * GRE     [IPv4 proto 47][GRE][inner v4|v6]    RFC 2784/2890   24 (+4 key, +4 checksum)
  * IP6TNL  [IPv6 nh 4|41 ][inner v4|v6]         RFC 2473        40
  * IP6GRE  [IPv6 nh 47   ][GRE][inner v4|v6]    RFC 7676        44 (+4 key, +4 checksum)
+ * GUE     [IPv4 proto 17][UDP][inner v4|v6]    GUE variant 1   28
+ * GUE6    [IPv6 nh 17   ][UDP][inner v4|v6]    GUE variant 1   48
  * </pre>
  * Outer IPv4 (see {@link IpipEncapsulator} for the bit diagram): version 4, IHL 5, TOS copied from the inner
  * TOS / traffic class (DSCP per RFC 2983's uniform model, ECN per RFC 6040 section 4.1 "normal mode", CE
@@ -37,6 +40,27 @@ import java.lang.foreign.MemorySegment;
  * <p>GRE (see {@link GreFlyweight}): C set when the spec asks for a checksum (then computed over the GRE
  * header and the inner packet, RFC 2784 section 2.5), K and the key when keyed, never S; version 0; protocol
  * type 0x0800 / 0x86DD by inner version.
+ *
+ * <p>GUE (draft-ietf-intarea-gue section 5, variant 1 "direct IP encapsulation"): a UDP header, then the inner
+ * packet as is; no GUE header, the inner version nibble (0100 / 0110) is the variant 1 marker that receivers
+ * (Linux {@code fou} in {@code gue} mode, Katran) dispatch on. Variant 1 rather than variant 0 with a 4-byte GUE
+ * header: 4 bytes less per packet, no fields to fill, and what Katran's GUE mode sends and {@code fou} decodes.
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |  Source port (flow entropy)   |  Destination port (gue-port)  |   RFC 768
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |  Length (8 + inner length)    |  Checksum                     |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |0 1 0 0 / 0 1 1 0  inner IPv4 / IPv6 header ...                |   variant 1
+ * </pre>
+ * Source port: given by the caller, normally {@link TunnelSpec#gueSourcePort(long)} of the flow hash (RFC 8085
+ * section 5.1.1: a per-flow source port as entropy; RSS on the receiver, ECMP in the underlay). Checksum: 0 under
+ * an IPv4 outer (RFC 768: "no checksum"; the inner packet has its own, as fou and Katran do); under an IPv6
+ * outer always computed over the pseudo-header, UDP header and inner packet (RFC 8200 section 8.1), a computed 0
+ * sent as 0xffff: RFC 6935's zero-checksum exception needs every receiver configured for it (RFC 6936 section
+ * 5), which a gateway cannot know.
  *
  * <p>Per worker, reusable (it keeps no state today, but callers must not rely on that); no allocation; no
  * exceptions.
@@ -59,6 +83,19 @@ public final class TunnelEncapsulator {
      */
     public long encapsulate(MemorySegment seg, long innerOffset, int innerLength, int innerVersion,
                             TunnelSpec spec, int ipId, int flowLabel) {
+        return encapsulate(seg, innerOffset, innerLength, innerVersion, spec, ipId, flowLabel,
+                spec.gueSourcePortMin());
+    }
+
+    /**
+     * {@link #encapsulate(MemorySegment, long, int, int, TunnelSpec, int, int)} with the outer UDP source port of
+     * the GUE kinds (ignored by the others): pass {@link TunnelSpec#gueSourcePort(long)} of the flow hash. The
+     * seven-argument form sends {@link TunnelSpec#gueSourcePortMin()} (probes, tests).
+     *
+     * @param udpSourcePort the outer UDP source port, low 16 bits used
+     */
+    public long encapsulate(MemorySegment seg, long innerOffset, int innerLength, int innerVersion,
+                            TunnelSpec spec, int ipId, int flowLabel, int udpSourcePort) {
         int overhead = spec.overheadBytes();
         int minInner = innerVersion == 4 ? Ipv4Flyweight.MIN_HEADER_LENGTH : Ipv6Flyweight.HEADER_LENGTH;
         if (!spec.acceptsInner(innerVersion) || innerOffset < overhead || innerLength < minInner
@@ -82,13 +119,18 @@ public final class TunnelEncapsulator {
             dontFragment = true;
         }
         long outer = innerOffset - overhead;
-        long gre = outer + outerIpLength;
+        long next = outer + outerIpLength; // GRE or UDP header
         int protocol = switch (spec.kind()) {
             case GRE, IP6GRE -> IpProtocol.GRE;
+            case GUE, GUE6 -> IpProtocol.UDP;
             default -> innerVersion == 4 ? IpProtocol.IPIP : IpProtocol.IPV6;
         };
         if (spec.greHeaderLength() != 0) {
-            writeGre(seg, gre, innerLength, innerVersion, spec);
+            writeGre(seg, next, innerLength, innerVersion, spec);
+        }
+        boolean gue = spec.kind().isGue();
+        if (gue) {
+            writeUdp(seg, next, innerLength, udpSourcePort, spec.gueDestinationPort());
         }
         if (spec.outerFamily() == 4) {
             Ipv4Flyweight.writeHeader(seg, outer, innerTos, innerLength + overhead, ipId,
@@ -99,8 +141,21 @@ public final class TunnelEncapsulator {
             Ipv6Flyweight.writeHeader(seg, outer, innerTos, label == 0 ? 1 : label,
                     innerLength + overhead - outerIpLength, protocol, spec.ttl(), spec.sourceHi(), spec.sourceLo(),
                     spec.destinationHi(), spec.destinationLo());
+            if (gue) {
+                int udpLength = UdpFlyweight.HEADER_LENGTH + innerLength;
+                setU16(seg, next + UdpFlyweight.CHECKSUM_OFFSET, InternetChecksum.udpIpv6(seg, next, udpLength,
+                        spec.sourceHi(), spec.sourceLo(), spec.destinationHi(), spec.destinationLo()));
+            }
         }
         return outer;
+    }
+
+    /** GUE's UDP header at {@code udp} with checksum 0 (an IPv6 outer fills it in once the header is written). */
+    private static void writeUdp(MemorySegment seg, long udp, int innerLength, int sourcePort, int destinationPort) {
+        setU16(seg, udp + UdpFlyweight.SOURCE_PORT_OFFSET, sourcePort & 0xffff);
+        setU16(seg, udp + UdpFlyweight.DESTINATION_PORT_OFFSET, destinationPort);
+        setU16(seg, udp + UdpFlyweight.LENGTH_OFFSET, UdpFlyweight.HEADER_LENGTH + innerLength);
+        setU16(seg, udp + UdpFlyweight.CHECKSUM_OFFSET, 0);
     }
 
     /** GRE header at {@code gre}, directly followed by the inner packet; checksum last (it covers both). */

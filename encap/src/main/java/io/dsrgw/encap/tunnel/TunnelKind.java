@@ -17,7 +17,20 @@ public enum TunnelKind {
     /** IPv4 or IPv6 in IPv6 (RFC 2473, Linux ip6tnl): outer IPv6 header, next header 4 or 41. */
     IP6TNL("ip6tnl", 6, 40, -1),
     /** GRE over IPv6 (RFC 7676, Linux ip6gre): outer IPv6 + 4-byte GRE header, next header 47. */
-    IP6GRE("ip6gre", 6, 44, 47);
+    IP6GRE("ip6gre", 6, 44, 47),
+    /**
+     * GUE variant 1 over IPv4 (draft-ietf-intarea-gue section 5, "direct IP encapsulation"): outer IPv4 + 8-byte
+     * UDP header, then the inner IPv4/IPv6 packet with no GUE header (its version nibble 4 / 6 is the variant 1
+     * marker). What Katran's GUE mode sends and Linux {@code fou} ({@code ip fou add port N gue}) accepts.
+     * Protocol 17; UDP checksum 0 (RFC 768).
+     */
+    GUE("gue", 4, 28, 17),
+    /**
+     * GUE variant 1 over IPv6: outer IPv6 + 8-byte UDP header, then the inner packet. Next header 17; the UDP
+     * checksum is always computed (RFC 8200 section 8.1; the RFC 6935 zero-checksum exception needs receiver
+     * configuration that cannot be assumed, RFC 6936 section 5).
+     */
+    GUE6("gue6", 6, 48, 17);
 
     /** Extra bytes of an RFC 2890 GRE key field. */
     public static final int GRE_KEY_BYTES = 4;
@@ -36,7 +49,10 @@ public enum TunnelKind {
         this.outerProtocol = outerProtocol;
     }
 
-    /** The configuration / Linux link-type name: "ipip", "sit", "gre", "ip6tnl", "ip6gre". */
+    /**
+     * The configuration / Linux link-type name: "ipip", "sit", "gre", "ip6tnl", "ip6gre"; "gue" / "gue6" for
+     * GUE over IPv4 / IPv6 (Linux has no link type: {@code fou} plus an ipip/sit/ip6tnl device decapsulates it).
+     */
     public String id() {
         return id;
     }
@@ -52,8 +68,8 @@ public enum TunnelKind {
     }
 
     /**
-     * The outer protocol / next-header number (4 ipip, 41 sit, 47 gre/ip6gre); -1 for ip6tnl, where it
-     * depends on the inner family (4 or 41).
+     * The outer protocol / next-header number (4 ipip, 41 sit, 47 gre/ip6gre, 17 gue/gue6); -1 for ip6tnl,
+     * where it depends on the inner family (4 or 41).
      */
     public int outerProtocol() {
         return outerProtocol;
@@ -70,7 +86,12 @@ public enum TunnelKind {
                 return kind;
             }
         }
-        throw new IllegalArgumentException("'" + id + "' (expected: ipip, sit, gre, ip6tnl, ip6gre)");
+        throw new IllegalArgumentException("'" + id + "' (expected: ipip, sit, gre, ip6tnl, ip6gre, gue, gue6)");
+    }
+
+    /** True for {@link #GUE} and {@link #GUE6}: an outer UDP header ({@link TunnelSpec#gueDestinationPort()}). */
+    public boolean isGue() {
+        return this == GUE || this == GUE6;
     }
 
     @Override

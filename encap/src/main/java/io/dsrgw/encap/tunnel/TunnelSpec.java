@@ -3,6 +3,7 @@ package io.dsrgw.encap.tunnel;
 import io.dsrgw.encap.ip.Ipv4Addresses;
 import io.dsrgw.encap.ip.Ipv6Addresses;
 import io.dsrgw.encap.ip.Ipv6Flyweight;
+import io.dsrgw.encap.ip.UdpFlyweight;
 
 /**
  * How to encapsulate for one backend: the {@link TunnelKind}, the outer endpoints, TTL / hop limit and, for
@@ -10,10 +11,22 @@ import io.dsrgw.encap.ip.Ipv6Flyweight;
  * by the control plane once per backend and read by every worker ({@link TunnelEncapsulator}). GRE
  * sequence numbers are never sent: per-flow order across workers and gateways would be meaningless.
  *
+ * <p>GUE kinds ({@link TunnelKind#isGue()}) carry the outer UDP destination port and the range the outer source
+ * port is spread over ({@link #withGuePorts}; defaults {@link #DEFAULT_GUE_PORT} and
+ * {@link #DEFAULT_GUE_SOURCE_PORT_MIN}..{@link #DEFAULT_GUE_SOURCE_PORT_MAX}); {@link #gueSourcePort(long)} maps a
+ * flow hash into the range.
+ *
  * <p>Addresses: IPv4 as an int holding the big-endian value, IPv6 as hi/lo longs
  * ({@link Ipv6Addresses}); the unused family reads 0.
  */
 public final class TunnelSpec {
+    /** Default GUE UDP destination port: Katran's (its {@code GUE_DPORT}); any port works if both ends agree. */
+    public static final int DEFAULT_GUE_PORT = 6080;
+    /** Default lowest outer UDP source port of GUE: the start of the dynamic range (RFC 6335 section 6). */
+    public static final int DEFAULT_GUE_SOURCE_PORT_MIN = 49152;
+    /** Default highest outer UDP source port of GUE. */
+    public static final int DEFAULT_GUE_SOURCE_PORT_MAX = 65535;
+
     private final TunnelKind kind;
     private final int ipv4Source;
     private final int ipv4Destination;
@@ -27,10 +40,20 @@ public final class TunnelSpec {
     private final boolean greChecksum;
     private final int greHeaderLength;
     private final int overheadBytes;
+    private final int gueDestinationPort;
+    private final int gueSourcePortMin;
+    private final int gueSourcePortCount;
 
     private TunnelSpec(TunnelKind kind, int ipv4Source, int ipv4Destination, long sourceHi, long sourceLo,
                        long destinationHi, long destinationLo, int ttl, boolean greKey, int key,
                        boolean greChecksum) {
+        this(kind, ipv4Source, ipv4Destination, sourceHi, sourceLo, destinationHi, destinationLo, ttl, greKey, key,
+                greChecksum, DEFAULT_GUE_PORT, DEFAULT_GUE_SOURCE_PORT_MIN, DEFAULT_GUE_SOURCE_PORT_MAX);
+    }
+
+    private TunnelSpec(TunnelKind kind, int ipv4Source, int ipv4Destination, long sourceHi, long sourceLo,
+                       long destinationHi, long destinationLo, int ttl, boolean greKey, int key,
+                       boolean greChecksum, int guePort, int gueSourcePortMin, int gueSourcePortMax) {
         if (ttl < 1 || ttl > 255) {
             throw new IllegalArgumentException("ttl " + ttl + " (expected: 1..255)");
         }
@@ -50,11 +73,67 @@ public final class TunnelSpec {
         this.key = greKey ? key : 0;
         this.greChecksum = greChecksum;
         this.greHeaderLength = gre ? GreFlyweight.headerLength(greChecksum, greKey, false) : 0;
-        this.overheadBytes = (kind.outerFamily() == 4 ? 20 : Ipv6Flyweight.HEADER_LENGTH) + greHeaderLength;
+        this.overheadBytes = (kind.outerFamily() == 4 ? 20 : Ipv6Flyweight.HEADER_LENGTH) + greHeaderLength
+                + (kind.isGue() ? UdpFlyweight.HEADER_LENGTH : 0);
+        checkGuePorts(guePort, gueSourcePortMin, gueSourcePortMax);
+        this.gueDestinationPort = kind.isGue() ? guePort : 0;
+        this.gueSourcePortMin = kind.isGue() ? gueSourcePortMin : 0;
+        this.gueSourcePortCount = kind.isGue() ? gueSourcePortMax - gueSourcePortMin + 1 : 0;
+    }
+
+    private static void checkGuePorts(int port, int min, int max) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("GUE port " + port + " (expected: 1..65535)");
+        }
+        if (min < 1 || max > 65535 || min > max) {
+            throw new IllegalArgumentException("GUE source ports " + min + "-" + max
+                    + " (expected: FIRST-LAST with 1 <= FIRST <= LAST <= 65535)");
+        }
     }
 
     /**
-     * A spec with an IPv4 outer header (IPIP, SIT, GRE).
+     * This spec with another GUE destination port and source port range {@code sourcePortMin..sourcePortMax}
+     * (inclusive).
+     *
+     * @throws IllegalArgumentException for a kind that is not GUE, a port outside 1..65535 or an empty range
+     */
+    public TunnelSpec withGuePorts(int destinationPort, int sourcePortMin, int sourcePortMax) {
+        if (!kind.isGue()) {
+            throw new IllegalArgumentException(kind + " with GUE ports (expected: gue or gue6)");
+        }
+        return new TunnelSpec(kind, ipv4Source, ipv4Destination, sourceHi, sourceLo, destinationHi, destinationLo,
+                ttl, greKey, key, greChecksum, destinationPort, sourcePortMin, sourcePortMax);
+    }
+
+    /** GUE: the outer UDP destination port (0 for other kinds). */
+    public int gueDestinationPort() {
+        return gueDestinationPort;
+    }
+
+    /** GUE: the lowest outer UDP source port (0 for other kinds). */
+    public int gueSourcePortMin() {
+        return gueSourcePortMin;
+    }
+
+    /** GUE: how many source ports the range holds, 1..65535 (0 for other kinds). */
+    public int gueSourcePortCount() {
+        return gueSourcePortCount;
+    }
+
+    /**
+     * The outer UDP source port of a flow: {@code min + (flowHash mod count)}, the hash read as an unsigned 64-bit
+     * number; the XDP program computes the same (u64 modulo). Stable per flow (the flow hash is), spread over the
+     * range so that receivers' RSS and the underlay's ECMP see the inner flows. 0 for a kind that is not GUE. No
+     * allocation.
+     */
+    public int gueSourcePort(long flowHash) {
+        return gueSourcePortCount == 0 ? 0 : gueSourcePortMin + (int) Long.remainderUnsigned(flowHash,
+                gueSourcePortCount);
+    }
+
+    /**
+     * A spec with an IPv4 outer header (IPIP, SIT, GRE, GUE; GUE with the default ports, see
+     * {@link #withGuePorts}).
      *
      * @param key the RFC 2890 key as its 32-bit pattern (e.g. {@code (int) 4294967295L}); ignored unless greKey
      * @throws IllegalArgumentException for an IPv6-outer kind, a TTL outside 1..255, or key/checksum with a
@@ -63,13 +142,14 @@ public final class TunnelSpec {
     public static TunnelSpec ipv4Outer(TunnelKind kind, int source, int destination, int ttl, boolean greKey,
                                        int key, boolean greChecksum) {
         if (kind.outerFamily() != 4) {
-            throw new IllegalArgumentException(kind + " has an IPv6 outer header (expected: ipip, sit or gre)");
+            throw new IllegalArgumentException(kind + " has an IPv6 outer header (expected: ipip, sit, gre or gue)");
         }
         return new TunnelSpec(kind, source, destination, 0, 0, 0, 0, ttl, greKey, key, greChecksum);
     }
 
     /**
-     * A spec with an IPv6 outer header (IP6TNL, IP6GRE).
+     * A spec with an IPv6 outer header (IP6TNL, IP6GRE, GUE6; GUE6 with the default ports, see
+     * {@link #withGuePorts}).
      *
      * @throws IllegalArgumentException for an IPv4-outer kind, a hop limit outside 1..255, or key/checksum
      *     with IP6TNL
@@ -77,7 +157,7 @@ public final class TunnelSpec {
     public static TunnelSpec ipv6Outer(TunnelKind kind, long srcHi, long srcLo, long dstHi, long dstLo,
                                        int hopLimit, boolean greKey, int key, boolean greChecksum) {
         if (kind.outerFamily() != 6) {
-            throw new IllegalArgumentException(kind + " has an IPv4 outer header (expected: ip6tnl or ip6gre)");
+            throw new IllegalArgumentException(kind + " has an IPv4 outer header (expected: ip6tnl, ip6gre or gue6)");
         }
         return new TunnelSpec(kind, 0, 0, srcHi, srcLo, dstHi, dstLo, hopLimit, greKey, key, greChecksum);
     }
@@ -92,7 +172,8 @@ public final class TunnelSpec {
     }
 
     /**
-     * Bytes the outer headers add: 20 (IPv4) or 40 (IPv6), plus for GRE 4 + 4 with a key + 4 with a checksum.
+     * Bytes the outer headers add: 20 (IPv4) or 40 (IPv6), plus for GRE 4 + 4 with a key + 4 with a checksum, for
+     * GUE 8 (the UDP header).
      * Subtract from the tunnel MTU to get the largest inner packet.
      */
     public int overheadBytes() {
@@ -169,6 +250,7 @@ public final class TunnelSpec {
                 : Ipv6Addresses.format(sourceHi, sourceLo) + " -> " + Ipv6Addresses.format(destinationHi,
                         destinationLo);
         return kind + " " + endpoints + " ttl " + ttl + (greKey ? " key " + keyUnsigned() : "")
-                + (greChecksum ? " csum" : "");
+                + (greChecksum ? " csum" : "") + (kind.isGue() ? " port " + gueDestinationPort + " sport "
+                + gueSourcePortMin + "-" + (gueSourcePortMin + gueSourcePortCount - 1) : "");
     }
 }

@@ -104,6 +104,55 @@ class TsharkTunnelDecodeTest {
         assertTrue(!verbose.contains("Bad]") && !verbose.contains("Malformed"), verbose);
     }
 
+    /**
+     * GUE: Wireshark 4.0 has no GUE dissector (UDP 6080 shows as plain UDP data), so the test tells it what
+     * the port carries: {@code -d udp.port==6080,ip}, the IP dissector, which hands version 6 on to IPv6 - the
+     * same version-nibble dispatch GUE variant 1 defines. The outer UDP checksum: absent (0) under IPv4, "Good"
+     * under IPv6; the inner TCP/UDP checksums "Good"; the source ports as given.
+     */
+    @Test
+    void shouldDecodeGueVariantOneAsUdpCarryingTheInnerPacket() throws Exception {
+        TsharkDecodeTest.requireTshark();
+        byte[] tcp4 = TestPackets.tcpPacket("10.0.1.2", "10.100.0.1", 40000, 80, 2, 100);
+        byte[] udp6 = TestPackets.udpPacket6("fd00:1::2", "fd00:100::1", 40003, 30000, 33);
+        List<byte[]> packets = List.of(
+                gue(tcp4, spec(TunnelKind.GUE, false, 0, false), 50000),
+                gue(udp6, spec(TunnelKind.GUE, false, 0, false), 50001),
+                gue(tcp4, spec(TunnelKind.GUE6, false, 0, false), 65535),
+                gue(udp6, spec(TunnelKind.GUE6, false, 0, false), 49152));
+        Path raw = write("tshark-gue-raw.pcap", LinkType.RAW, packets);
+        String good = TsharkDecodeTest.goodStatus(raw);
+        List<String> args = new ArrayList<>(List.of("-d", "udp.port==6080,ip", "-T", "fields", "-E", "separator=|",
+                "-E", "occurrence=a", "-E", "aggregator=,"));
+        for (String field : List.of("ip.src", "ipv6.src", "udp.srcport", "udp.dstport", "udp.checksum",
+                "udp.checksum.status", "tcp.checksum.status", "ip.checksum.status")) {
+            args.add("-e");
+            args.add(field);
+        }
+        List<String> lines = TsharkDecodeTest.run(raw, args.toArray(String[]::new)).lines().toList();
+        // N: checksum status "Not present" (field 0, RFC 768), printed as 3 by Wireshark 4.0; G: Good
+        List<String> expected = List.of(
+                "10.0.2.2,10.0.1.2||50000|6080|0x0000|N|G|G,G",
+                "10.0.2.2|fd00:1::2|50001,40003|6080,30000|0x0000,0xe221|N,G||G",
+                "10.0.1.2|fd00:2::2|65535|6080|0x02d2|G|G|G",
+                "|fd00:2::2,fd00:1::2|49152,40003|6080,30000|0x98ec,0xe221|G,G||");
+        assertEquals(expected.size(), lines.size(), String.join("\n", lines));
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i).replace("G", good).replace("N", "3"), lines.get(i), "packet " + (i + 1));
+        }
+        String verbose = TsharkDecodeTest.run(raw, "-d", "udp.port==6080,ip", "-V");
+        assertTrue(!verbose.contains("Bad]") && !verbose.contains("Malformed"), verbose);
+        assertTrue(verbose.contains("[Checksum Status: Not present]"), "what status 3 means: " + verbose);
+    }
+
+    private byte[] gue(byte[] inner, TunnelSpec spec, int sourcePort) {
+        byte[] buf = TestPackets.withHeadroom(inner, spec.overheadBytes());
+        long outer = encapsulator.encapsulate(MemorySegment.ofArray(buf), spec.overheadBytes(), inner.length,
+                inner[0] >> 4 & 0xf, spec, 0x1234, 0xabcde, sourcePort);
+        assertEquals(0, outer, spec.toString());
+        return buf;
+    }
+
     @Test
     void shouldDecodeTooBigEchoRepliesAndOuterFragments() throws Exception {
         TsharkDecodeTest.requireTshark();

@@ -42,6 +42,11 @@ public final class FixtureTable {
             return value;
         }
 
+        /** True when the case's config has this key. */
+        public boolean hasConfig(String name) {
+            return config.containsKey(name);
+        }
+
         /** A config number in decimal or 0x hex. */
         public long configNumber(String name) {
             return parseNumber(config(name));

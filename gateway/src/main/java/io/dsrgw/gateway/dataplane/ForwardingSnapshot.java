@@ -720,14 +720,14 @@ public final class ForwardingSnapshot {
             boolean fits = switch (kind) {
                 case IPIP -> vip4 && backend4;
                 case SIT -> !vip4 && backend4;
-                case GRE -> backend4;
-                case IP6TNL, IP6GRE -> !backend4;
+                case GRE, GUE -> backend4;
+                case IP6TNL, IP6GRE, GUE6 -> !backend4;
             };
             if (!fits) {
                 throw new IllegalArgumentException("vip " + vip + ": backend " + identity + ": tunnel kind " + kind
                         + " cannot carry an " + (vip4 ? "IPv4" : "IPv6") + " VIP to an "
-                        + (backend4 ? "IPv4" : "IPv6") + " backend (expected: ipip 4in4, sit 6in4, gre over IPv4, "
-                        + "ip6tnl/ip6gre over IPv6)");
+                        + (backend4 ? "IPv4" : "IPv6") + " backend (expected: ipip 4in4, sit 6in4, gre/gue over IPv4, "
+                        + "ip6tnl/ip6gre/gue6 over IPv6)");
             }
             boolean gre = kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE;
             boolean keyed = gre && greKey != null;

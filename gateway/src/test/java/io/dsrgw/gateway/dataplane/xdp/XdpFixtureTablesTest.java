@@ -172,7 +172,8 @@ class XdpFixtureTablesTest {
     static List<FixtureTable.Case> allCases() {
         List<FixtureTable.Case> all = new ArrayList<>();
         for (String table : FixtureTable.TABLES) {
-            all.addAll(FixtureTable.load(table));
+            all.addAll(FixtureTable.load(table).stream().filter(c -> !c.config.getOrDefault("kind", "").startsWith("gue"))
+                    .toList());
         }
         return all;
     }
