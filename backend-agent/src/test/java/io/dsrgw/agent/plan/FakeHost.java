@@ -145,6 +145,15 @@ final class FakeHost implements Host {
             }
             return ok(argv, arr.toString() + "\n");
         }
+        if (a[2].equals("show")) {
+            StringBuilder text = new StringBuilder();
+            for (String f : fouPorts) {
+                String[] p = f.split(" ");
+                text.append("port ").append(p[0]).append(p[2].equals("gue") ? " gue" : " ipproto " + p[3])
+                        .append(p[1].equals("6") ? " -6" : "").append('\n');
+            }
+            return ok(argv, text.toString());
+        }
         String family = a[a.length - 1].equals("-6") ? "6" : "4";
         String prefix = a[4] + " " + family + " ";
         boolean exists = fouPorts.stream().anyMatch(f -> f.startsWith(prefix));
