@@ -72,6 +72,7 @@ public final class SnapshotFactory {
         IcmpConfig icmp = config.icmp();
         builder.icmp(icmp.echo(), icmp.tooBigRate());
         builder.denySources(config.security().denySources());
+        builder.gueSourcePorts(config.gue().sourcePortMin(), config.gue().sourcePortMax());
         try {
             for (VipConfig vip : config.vips()) {
                 List<ForwardingSnapshot.Backend> backends = new ArrayList<>(vip.backends().size());
@@ -81,7 +82,7 @@ public final class SnapshotFactory {
                 }
                 int[] ports = vip.ports().stream().mapToInt(Integer::intValue).toArray();
                 builder.addVip(vip.name(), vip.address(), vip.protocol().number(), ports, vip.greKey(),
-                        vip.greChecksum(), backends);
+                        vip.greChecksum(), vip.guePort(config.gue()), backends);
             }
             return builder.build();
         } catch (IllegalArgumentException e) {

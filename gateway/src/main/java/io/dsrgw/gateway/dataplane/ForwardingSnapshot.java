@@ -565,6 +565,8 @@ public final class ForwardingSnapshot {
         private MaglevCache maglevCache;
         private Set<String> statelessVips = Set.of();
         private List<SourcePrefix> denySources = List.of();
+        private int gueSourcePortMin = TunnelSpec.DEFAULT_GUE_SOURCE_PORT_MIN;
+        private int gueSourcePortMax = TunnelSpec.DEFAULT_GUE_SOURCE_PORT_MAX;
 
         private Builder(String hashSeed, int tableSize, int tunnelSourceIpv4, int ttl, int tunnelMtuBytes) {
             this.hashSeed = Objects.requireNonNull(hashSeed, "hashSeed");
@@ -671,6 +673,32 @@ public final class ForwardingSnapshot {
          */
         public Builder addVip(String name, InetAddress address, int protocol, int[] ports, Long greKey,
                               boolean greChecksum, List<Backend> backends) {
+            return addVip(name, address, protocol, ports, greKey, greChecksum, TunnelSpec.DEFAULT_GUE_PORT, backends);
+        }
+
+        /**
+         * The range GUE backends' outer UDP source ports are spread over ({@code gue-source-ports}; default
+         * 49152-65535), for VIPs added after this call.
+         */
+        public Builder gueSourcePorts(int min, int max) {
+            if (min < 1 || max > 65535 || min > max) {
+                throw new IllegalArgumentException("gue-source-ports " + min + "-" + max
+                        + " (expected: FIRST-LAST, 1 <= FIRST <= LAST <= 65535)");
+            }
+            this.gueSourcePortMin = min;
+            this.gueSourcePortMax = max;
+            return this;
+        }
+
+        /**
+         * {@link #addVip(String, InetAddress, int, int[], Long, boolean, List)} with the UDP destination port of its
+         * GUE / GUE6 backends ({@code gue-port}).
+         */
+        public Builder addVip(String name, InetAddress address, int protocol, int[] ports, Long greKey,
+                              boolean greChecksum, int guePort, List<Backend> backends) {
+            if (guePort < 1 || guePort > 65535) {
+                throw new IllegalArgumentException("vip " + name + " gue-port: " + guePort + " (expected: 1..65535)");
+            }
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(address, "address");
             if (protocol != IpProtocol.TCP && protocol != IpProtocol.UDP) {
@@ -698,6 +726,9 @@ public final class ForwardingSnapshot {
             for (Backend b : backends) {
                 String identity = BackendIdentity.of(b.address());
                 TunnelSpec spec = spec(name, identity, vip4, b, greKey, greChecksum);
+                if (spec.kind().isGue()) {
+                    spec = spec.withGuePorts(guePort, gueSourcePortMin, gueSourcePortMax);
+                }
                 resolved.add(new ResolvedBackend(identity, spec, b.state()));
                 maglevBackends.add(new MaglevBackend(identity, b.weight(), b.active()));
             }

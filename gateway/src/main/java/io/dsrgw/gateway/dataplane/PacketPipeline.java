@@ -489,7 +489,8 @@ public final class PacketPipeline {
         int flowLabel = TunnelEncapsulator.flowLabel(hash);
         if (innerLength + overhead > s.tunnelMtuBytes()) {
             if (innerVersion == 4 && !ip4.dontFragment()) {
-                CounterSet v = fragmentAndSend(s, seg, offset, innerLength, spec, flowLabel, sink);
+                CounterSet v = fragmentAndSend(s, seg, offset, innerLength, spec, flowLabel, spec.gueSourcePort(hash),
+                        sink);
                 if (v == CounterSet.TX_FRAGMENTS) {
                     counters.addBackend(s.backendId(backend), innerLength);
                 }
@@ -497,7 +498,9 @@ public final class PacketPipeline {
             }
             return tooBig(s, seg, offset, innerLength, innerVersion, s.tunnelMtuBytes() - overhead, sink);
         }
-        long outer = encapsulator.encapsulate(seg, offset, innerLength, innerVersion, spec, nextIpId(), flowLabel);
+        // GUE: the outer UDP source port follows the flow (the same hash as the flow label and Maglev)
+        long outer = encapsulator.encapsulate(seg, offset, innerLength, innerVersion, spec, nextIpId(), flowLabel,
+                spec.gueSourcePort(hash));
         if (outer < 0) {
             // A kind that cannot carry this family, or lengths the encapsulator refuses: cannot happen for packets
             // the snapshot classified (kinds are validated per VIP family); never write outside the packet.
@@ -569,14 +572,15 @@ public final class PacketPipeline {
      * slots; none left (or a fragment larger than a slot): {@code drop_too_big}.
      */
     private CounterSet fragmentAndSend(ForwardingSnapshot s, MemorySegment seg, long offset, int innerLength,
-                                       TunnelSpec spec, int flowLabel, TxSink sink) {
+                                       TunnelSpec spec, int flowLabel, int udpSourcePort, TxSink sink) {
         MemorySegment[] dst = fragmentViews[fragmentSlotsUsed];
         int[] lengths = fragmentLengths;
         int overhead = spec.overheadBytes();
         int mtu = s.tunnelMtuBytes();
         int count;
         if (spec.outerFamily() == 4) {
-            long outer = encapsulator.encapsulate(seg, offset, innerLength, 4, spec, nextIpId(), flowLabel);
+            long outer = encapsulator.encapsulate(seg, offset, innerLength, 4, spec, nextIpId(), flowLabel,
+                    udpSourcePort);
             if (outer < 0) {
                 return CounterSet.DROP_TOO_BIG; // inner + overhead beyond 65535: no outer packet can hold it
             }
@@ -598,7 +602,8 @@ public final class PacketPipeline {
         }
         fragmentSlotsUsed += count;
         for (int i = 0; i < count; i++) {
-            long outer = encapsulator.encapsulate(dst[i], HEADROOM_BYTES, lengths[i], 4, spec, 0, flowLabel);
+            long outer = encapsulator.encapsulate(dst[i], HEADROOM_BYTES, lengths[i], 4, spec, 0, flowLabel,
+                    udpSourcePort);
             if (outer < 0 || !transmit(spec, dst[i], outer, lengths[i] + overhead, sink)) {
                 return CounterSet.DROP_TX_ERROR;
             }

@@ -377,6 +377,15 @@ public final class GatewayPrometheus {
                 }
             }
         }, BACKEND_LABELS);
+        gauge("backend_tunnel", "1 for the tunnel kind the backend is reached through (kind: ipip, sit, gre, ip6tnl, "
+                + "ip6gre, gue, gue6).", cb -> {
+                    for (Map<String, Object> b : statusBackends()) {
+                        if (b.get("tunnel") != null) {
+                            cb.call(1, String.valueOf(b.get("vip")), String.valueOf(b.get("address")),
+                                    String.valueOf(b.get("tunnel")));
+                        }
+                    }
+                }, "vip", "backend", "kind");
         gauge("backend_override", "1 while an operator override (dsrctl drain / weight) applies to the backend.",
                 cb -> {
                     for (Map<String, Object> b : statusBackends()) {

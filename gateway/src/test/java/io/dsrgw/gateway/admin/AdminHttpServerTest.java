@@ -60,6 +60,8 @@ class AdminHttpServerTest {
             assertTrue(m.body().contains("dsrgw_config_last_reload_successful 1.0\n"), m.body());
             assertTrue(m.body().contains("dsrgw_packets_dropped_total{reason=\"no_backend\"} 0.0\n"));
             assertTrue(m.body().contains("dsrgw_backend_weight{backend=\"10.0.3.10\",vip=\"web\"} "), m.body());
+            assertTrue(m.body().contains("dsrgw_backend_tunnel{backend=\"10.0.3.10\",kind=\"ipip\",vip=\"web\"} 1.0\n"),
+                    m.body());
             assertTrue(m.body().contains("dsrgw_build_info{java_version=\""), m.body());
             for (io.dsrgw.gateway.dataplane.CounterSet c : io.dsrgw.gateway.dataplane.CounterSet.all()) {
                 // No counter is lost in the renaming: drops as a reason, the others under their _total name.

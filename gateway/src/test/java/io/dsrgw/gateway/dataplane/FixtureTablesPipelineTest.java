@@ -49,8 +49,14 @@ public class FixtureTablesPipelineTest {
      */
     public static ForwardingSnapshot snapshot(TunnelKind kind, Long greKey, boolean greChecksum, int ttl, int tunnelMtu,
                                        EchoMode echo, int tooBigRate) {
+        return snapshot(kind, greKey, greChecksum, ttl, tunnelMtu, echo, tooBigRate, 6080, 49152, 65535);
+    }
+
+    /** {@link #snapshot(TunnelKind, Long, boolean, int, int, EchoMode, int)} with GUE port and source range. */
+    public static ForwardingSnapshot snapshot(TunnelKind kind, Long greKey, boolean greChecksum, int ttl, int tunnelMtu,
+                                       EchoMode echo, int tooBigRate, int guePort, int gueMin, int gueMax) {
         ForwardingSnapshot.Builder b = ForwardingSnapshot.builder(SEED, 251, Ipv4Addresses.parse("10.0.2.2"), ttl,
-                tunnelMtu).icmp(echo, tooBigRate);
+                tunnelMtu).icmp(echo, tooBigRate).gueSourcePorts(gueMin, gueMax);
         long[] source6 = Ipv6Addresses.parse("fd00:2::2");
         b.tunnelSourceIpv6(source6[0], source6[1]);
         for (String vip : List.of(VIP4, VIP6)) {
@@ -62,8 +68,8 @@ public class FixtureTablesPipelineTest {
             String backend = k.outerFamily() == 4 ? BACKEND4 : BACKEND6;
             List<ForwardingSnapshot.Backend> backends = List.of(
                     new ForwardingSnapshot.Backend(inet(backend), 100, true, k));
-            b.addVip("tcp-" + vip, inet(vip), IpProtocol.TCP, new int[] {80}, greKey, greChecksum, backends);
-            b.addVip("udp-" + vip, inet(vip), IpProtocol.UDP, new int[] {53}, greKey, greChecksum, backends);
+            b.addVip("tcp-" + vip, inet(vip), IpProtocol.TCP, new int[] {80}, greKey, greChecksum, guePort, backends);
+            b.addVip("udp-" + vip, inet(vip), IpProtocol.UDP, new int[] {53}, greKey, greChecksum, guePort, backends);
         }
         return b.build();
     }
@@ -123,13 +129,11 @@ public class FixtureTablesPipelineTest {
     @TestFactory
     Stream<DynamicTest> shouldForwardEveryTunnelKindCaseExactlyAsTheTableEncapsulates() {
         List<FixtureTable.Case> cases = FixtureTable.load("tunnel-kinds").stream()
-                .filter(c -> c.op().equals("encapsulate") && c.verdict().equals("ok")
-                        && !c.config("kind").startsWith("gue")).toList();
+                .filter(c -> c.op().equals("encapsulate") && c.verdict().equals("ok")).toList();
         assertTrue(cases.size() >= 12, "encapsulate cases: " + cases.size());
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
             TunnelKind kind = TunnelKind.fromId(c.config("kind"));
-            ForwardingSnapshot s = snapshot(kind, greKey(c), Boolean.parseBoolean(c.config("gre-checksum")),
-                    (int) c.configNumber("ttl"), 1500, EchoMode.ANSWER, 100);
+            ForwardingSnapshot s = snapshotFor(c);
             Run r = run(s, c.input());
             assertEquals(CounterSet.TX_PACKETS, r.verdict());
             assertEquals(1, r.packets().size());
@@ -142,6 +146,23 @@ public class FixtureTablesPipelineTest {
                 assertTrue(label != 0, "flow label never 0 (RFC 6438)");
             }
         }));
+    }
+
+    /**
+     * The snapshot for a tunnel-kinds encapsulate case: its kind, GRE options and, for GUE, its gue-port and source
+     * range. GUE rows were generated under {@link #SEED}, so even the outer UDP source port (from the keyed flow
+     * hash) and the IPv6 UDP checksum over it are compared exactly.
+     */
+    public static ForwardingSnapshot snapshotFor(FixtureTable.Case c) {
+        TunnelKind kind = TunnelKind.fromId(c.config("kind"));
+        if (!kind.isGue()) {
+            return snapshot(kind, greKey(c), Boolean.parseBoolean(c.config("gre-checksum")),
+                    (int) c.configNumber("ttl"), 1500, EchoMode.ANSWER, 100);
+        }
+        assertEquals(SEED, c.config("seed"));
+        String[] range = c.config("gue-source-ports").split("-");
+        return snapshot(kind, null, false, (int) c.configNumber("ttl"), 1500, EchoMode.ANSWER, 100,
+                (int) c.configNumber("gue-port"), Integer.parseInt(range[0]), Integer.parseInt(range[1]));
     }
 
     @TestFactory

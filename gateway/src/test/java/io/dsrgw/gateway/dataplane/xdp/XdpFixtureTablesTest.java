@@ -126,9 +126,7 @@ class XdpFixtureTablesTest {
     static ForwardingSnapshot snapshotFor(FixtureTable.Case c) {
         boolean v6 = (c.input()[0] & 0xf0) == 0x60;
         return switch (c.table()) {
-            case "tunnel-kinds" -> c.op().equals("encapsulate")
-                    ? snapshot(TunnelKind.fromId(c.config("kind")), greKey(c),
-                    Boolean.parseBoolean(c.config("gre-checksum")), (int) c.configNumber("ttl"), 1500, EchoMode.ANSWER)
+            case "tunnel-kinds" -> c.op().equals("encapsulate") ? FixtureTablesPipelineTest.snapshotFor(c)
                     : snapshot(TunnelKind.IPIP, null, false, 64, 1500, EchoMode.ANSWER);
             case "icmp-too-big" -> {
                 TunnelKind kind = v6 ? TunnelKind.IP6GRE : TunnelKind.GRE;
@@ -172,7 +170,7 @@ class XdpFixtureTablesTest {
     static List<FixtureTable.Case> allCases() {
         List<FixtureTable.Case> all = new ArrayList<>();
         for (String table : FixtureTable.TABLES) {
-            all.addAll(FixtureTable.load(table).stream().filter(c -> !c.config.getOrDefault("kind", "").startsWith("gue"))
+            all.addAll(FixtureTable.load(table).stream().filter(c -> !c.config().getOrDefault("kind", "").startsWith("gue"))
                     .toList());
         }
         return all;
