@@ -123,6 +123,33 @@ class GueDecapTest {
         assertEquals(0, sink.writes);
     }
 
+    @Test
+    void shouldNotAllocatePerGuePacket() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        MemorySegment good4 = MemorySegment.ofArray(inner(VIP));
+        MemorySegment good6 = MemorySegment.ofArray(TunnelPackets.inner6(VIP6));
+        int len4 = (int) good4.byteSize();
+        int len6 = (int) good6.byteSize();
+        long gw4 = GATEWAY & 0xffff_ffffL;
+        long gwHi = TunnelPackets.hi(GATEWAY6);
+        long gwLo = TunnelPackets.lo(GATEWAY6);
+        for (int i = 0; i < 20_000; i++) {           // warm up (interpreter and JIT may allocate once)
+            decap.onGuePayload(good4, 0, len4, 4, 0, gw4);
+            decap.onGuePayload(good6, 0, len6, 6, gwHi, gwLo);
+            decap.onGuePayload(good4, 0, len4, 4, 0, gw4 + 1);
+        }
+        long tid = Thread.currentThread().threadId();
+        long before = threads.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < 100_000; i++) {
+            decap.onGuePayload(good4, 0, len4, 4, 0, gw4);
+            decap.onGuePayload(good6, 0, len6, 6, gwHi, gwLo);
+            decap.onGuePayload(good4, 0, len4, 4, 0, gw4 + 1);
+        }
+        long allocated = threads.getThreadAllocatedBytes(tid) - before;
+        assertTrue(allocated < 4096, "allocated " + allocated + " bytes for 300000 packets");
+        assertEquals(240_000, counters.get(DecapCounter.DECAP_PACKETS));
+    }
+
     /**
      * The duty cycle with real UDP sockets on a free port over loopback, gateways at random 127/8 addresses: GUE
      * to the port is decapsulated, GUE from a stranger is dropped, and a datagram to the next port (nobody's)
