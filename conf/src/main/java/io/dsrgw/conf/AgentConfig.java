@@ -25,11 +25,17 @@ import java.util.stream.Collectors;
  * @param mssClamp          MSS clamp of SYN-ACKs sent from a VIP
  * @param localAddress      kernel mode: the local (backend) address of the tunnel devices per outer family;
  *                          {@link LocalAddressConfig#DERIVED} parts come from the route to the first gateway
+ * @param statusClients     who may read /status besides loopback
+ * @param guePort           UDP destination port of GUE tunnel packets (1..65535); must equal the gateways'
+ *                          {@code gue-port}
  */
 public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetAddress> vips,
                           List<TunnelKind> tunnels, String decapDevice, Duration reconcileInterval, Path stateFile,
                           String healthListen, List<Long> greKeys, MssClampConfig mssClamp,
-                          LocalAddressConfig localAddress, List<SourcePrefix> statusClients) {
+                          LocalAddressConfig localAddress, List<SourcePrefix> statusClients, int guePort) {
+
+    /** GUE's default UDP port, Katran's (reference.conf {@code gue-port}). */
+    public static final int DEFAULT_GUE_PORT = 6080;
 
     public AgentConfig {
         Objects.requireNonNull(mode, "mode");
@@ -44,6 +50,18 @@ public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetA
         Objects.requireNonNull(mssClamp, "mssClamp");
         Objects.requireNonNull(localAddress, "localAddress");
         statusClients = List.copyOf(statusClients);
+        if (guePort < 1 || guePort > 65535) {
+            throw new IllegalArgumentException("guePort " + guePort + " (expected: 1..65535)");
+        }
+    }
+
+    /** The issue-15 signature without {@code gue-port}: {@link #DEFAULT_GUE_PORT}. */
+    public AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetAddress> vips, List<TunnelKind> tunnels,
+                       String decapDevice, Duration reconcileInterval, Path stateFile, String healthListen,
+                       List<Long> greKeys, MssClampConfig mssClamp, LocalAddressConfig localAddress,
+                       List<SourcePrefix> statusClients) {
+        this(mode, gateways, vips, tunnels, decapDevice, reconcileInterval, stateFile, healthListen, greKeys, mssClamp,
+            localAddress, statusClients, DEFAULT_GUE_PORT);
     }
 
     /** The issue-13 signature, kept for existing callers: /status to loopback only (no {@code status-clients}). */
@@ -78,7 +96,7 @@ public record AgentConfig(AgentMode mode, List<InetAddress> gateways, List<InetA
             + ", tunnels=" + tunnels.stream().map(TunnelKind::id).collect(Collectors.joining(", ", "[", "]"))
             + ", decapDevice=" + decapDevice + ", reconcileInterval=" + Hocon.formatDuration(reconcileInterval)
             + ", stateFile=" + stateFile + ", healthListen=" + healthListen + ", greKeys=" + greKeys
-            + ", mssClamp=" + mssClamp + ", localAddress=" + localAddress + "]";
+            + ", mssClamp=" + mssClamp + ", localAddress=" + localAddress + ", guePort=" + guePort + "]";
     }
 
     private static String format(List<InetAddress> addresses) {

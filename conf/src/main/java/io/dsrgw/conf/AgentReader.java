@@ -25,18 +25,24 @@ final class AgentReader {
     static final String DEVICE_PREFIX = "dsr";
 
     static final Map<String, AgentMode> MODES = Validation.ids(AgentMode.values(), AgentMode::id);
-    /** The kinds an agent decapsulates; GUE is the gateway's only until the agent learns it (issue 15, agent part). */
+    /**
+     * The names {@code tunnels} accepts: every kind's id except gue6, because one {@code gue} stands for GUE over
+     * both outer families (like the gateway's {@code tunnel = gue}): it is read as gue (IPv4 outer) and/or gue6
+     * (IPv6 outer), for the families that have gateways.
+     */
     static final Map<String, TunnelKind> KINDS = Validation.ids(java.util.Arrays.stream(TunnelKind.values())
-        .filter(k -> !k.isGue()).toArray(TunnelKind[]::new), TunnelKind::id);
+        .filter(k -> k != TunnelKind.GUE6).toArray(TunnelKind[]::new), TunnelKind::id);
 
     /** Tunnel kinds with an IPv4 / IPv6 outer header. */
-    private static final Set<TunnelKind> IPV4_OUTER = EnumSet.of(TunnelKind.IPIP, TunnelKind.SIT, TunnelKind.GRE);
-    private static final Set<TunnelKind> IPV6_OUTER = EnumSet.of(TunnelKind.IP6TNL, TunnelKind.IP6GRE);
+    private static final Set<TunnelKind> IPV4_OUTER = EnumSet.of(TunnelKind.IPIP, TunnelKind.SIT, TunnelKind.GRE,
+        TunnelKind.GUE);
+    private static final Set<TunnelKind> IPV6_OUTER = EnumSet.of(TunnelKind.IP6TNL, TunnelKind.IP6GRE,
+        TunnelKind.GUE6);
     /** Tunnel kinds that can carry an IPv4 / IPv6 inner packet. */
     private static final Set<TunnelKind> IPV4_INNER = EnumSet.of(TunnelKind.IPIP, TunnelKind.GRE,
-        TunnelKind.IP6TNL, TunnelKind.IP6GRE);
+        TunnelKind.IP6TNL, TunnelKind.IP6GRE, TunnelKind.GUE, TunnelKind.GUE6);
     private static final Set<TunnelKind> IPV6_INNER = EnumSet.of(TunnelKind.SIT, TunnelKind.GRE,
-        TunnelKind.IP6TNL, TunnelKind.IP6GRE);
+        TunnelKind.IP6TNL, TunnelKind.IP6GRE, TunnelKind.GUE, TunnelKind.GUE6);
 
     private AgentReader() {
     }
@@ -45,11 +51,11 @@ final class AgentReader {
     static AgentConfig read(ObjectReader a) {
         Problems problems = a.problems();
         a.allowKeys("mode", "gateways", "vips", "tunnels", "decap-device", "reconcile-interval", "state-file",
-            "health", "gre-keys", "mss-clamp", "local-address");
+            "health", "gre-keys", "mss-clamp", "local-address", "gue-port");
         AgentMode mode = a.choice("mode", MODES, true);
         List<InetAddress> gateways = a.addressList("gateways", true, "the only accepted tunnel sources");
         List<InetAddress> vips = a.addressList("vips", true, "the VIPs this backend serves");
-        List<TunnelKind> tunnels = tunnels(a);
+        List<TunnelKind> tunnels = withGueFamilies(tunnels(a), gateways);
         String device = a.string("decap-device", true, deviceRule());
         if (device != null && (!device.startsWith(DEVICE_PREFIX) || !Validation.isInterfaceName(device))) {
             a.bad(a.value("decap-device"), a.child("decap-device"), deviceRule());
@@ -82,20 +88,21 @@ final class AgentReader {
         MssClampConfig mssClamp = mssClamp(a.object("mss-clamp", false, "an object { enabled, tunnel-mtu }"),
             tunnels);
         LocalAddressConfig localAddress = localAddress(a.object("local-address", false, "an object { ipv4, ipv6 }"));
+        Long guePort = a.integer("gue-port", 1, 65535, true);
         if (tunnels != null) {
             familyCheck(a, "gateways", gateways, tunnels, IPV4_OUTER, IPV6_OUTER, "tunnel source");
             familyCheck(a, "vips", vips, tunnels, IPV4_INNER, IPV6_INNER, "VIP");
             if (greKeys != null && !greKeys.isEmpty() && !tunnels.contains(TunnelKind.GRE)
                 && !tunnels.contains(TunnelKind.IP6GRE)) {
                 a.bad(a.value("gre-keys"), a.child("gre-keys"), "gre or ip6gre in tunnels to use gre-keys (tunnels = "
-                    + tunnels.stream().map(TunnelKind::id).toList() + ")");
+                    + names(tunnels) + ")");
             }
         }
         if (!problems.isEmpty()) {
             return null;
         }
         return new AgentConfig(mode, gateways, vips, tunnels, device, reconcile, stateFile, listen, greKeys,
-            mssClamp, localAddress, statusClients == null ? List.of() : statusClients);
+            mssClamp, localAddress, statusClients == null ? List.of() : statusClients, guePort.intValue());
     }
 
     /** Both keys optional; a missing one is derived by kernel mode from the route to the first gateway. */
@@ -189,6 +196,38 @@ final class AgentReader {
         return ok ? kinds : null;
     }
 
+    /**
+     * {@code gue} -> gue (IPv4 outer) where there is an IPv4 gateway, gue6 (IPv6 outer) where there is an IPv6 one
+     * (both when the gateways are unknown, i.e. invalid: the family check then reports on them). One name for both
+     * families, like the gateway's {@code tunnel = gue}; the other kinds name one outer family each.
+     */
+    private static List<TunnelKind> withGueFamilies(List<TunnelKind> tunnels, List<InetAddress> gateways) {
+        if (tunnels == null || !tunnels.contains(TunnelKind.GUE)) {
+            return tunnels;
+        }
+        boolean v4 = gateways == null || gateways.stream().anyMatch(g -> g instanceof Inet4Address);
+        boolean v6 = gateways == null || gateways.stream().anyMatch(g -> g instanceof Inet6Address);
+        List<TunnelKind> out = new ArrayList<>();
+        for (TunnelKind k : tunnels) {
+            if (k != TunnelKind.GUE) {
+                out.add(k);
+                continue;
+            }
+            if (v4 || !v6) {
+                out.add(TunnelKind.GUE);
+            }
+            if (v6) {
+                out.add(TunnelKind.GUE6);
+            }
+        }
+        return out;
+    }
+
+    /** The kinds as the configuration names them: gue6 is written gue. */
+    static List<String> names(java.util.Collection<TunnelKind> kinds) {
+        return kinds.stream().map(k -> k == TunnelKind.GUE6 ? TunnelKind.GUE.id() : k.id()).distinct().toList();
+    }
+
     /** Every address must be reachable through at least one configured tunnel kind of its family. */
     private static void familyCheck(ObjectReader a, String key, List<InetAddress> addresses,
                                     List<TunnelKind> tunnels, Set<TunnelKind> forV4, Set<TunnelKind> forV6,
@@ -202,8 +241,7 @@ final class AgentReader {
             Set<TunnelKind> fits = v4 ? forV4 : forV6;
             if (tunnels.stream().noneMatch(fits::contains)) {
                 a.bad(list.get(i), a.child(key) + "[" + i + "]", "an " + (v4 ? "IPv4" : "IPv6") + " " + role
-                    + " needs one of " + fits.stream().map(TunnelKind::id).toList() + " in tunnels (tunnels = "
-                    + tunnels.stream().map(TunnelKind::id).toList() + ")");
+                    + " needs one of " + names(fits) + " in tunnels (tunnels = " + names(tunnels) + ")");
             }
         }
     }

@@ -42,21 +42,21 @@ class AgentTunnelValidationTest {
     void shouldRejectAnIpv4GatewayWithOnlyIpv6OuterKinds() {
         agentFails(ag("tunnels = [ip6tnl, ip6gre]"),
             "t.conf:2 dsrgw.agent.gateways[0]: \"10.0.2.2\" (expected: an IPv4 tunnel source needs one of "
-                + "[ipip, sit, gre] in tunnels (tunnels = [ip6tnl, ip6gre]))");
+                + "[ipip, sit, gre, gue] in tunnels (tunnels = [ip6tnl, ip6gre]))");
     }
 
     @Test
     void shouldRejectAnIpv6GatewayWithOnlyIpv4OuterKinds() {
         agentFails(dualStack("tunnels = [ipip, sit, gre]"),
             "t.conf:2 dsrgw.agent.gateways[1]: \"fd00:2::2\" (expected: an IPv6 tunnel source needs one of "
-                + "[ip6tnl, ip6gre] in tunnels (tunnels = [ipip, sit, gre]))");
+                + "[ip6tnl, ip6gre, gue] in tunnels (tunnels = [ipip, sit, gre]))");
     }
 
     @Test
     void shouldRejectAnIpv4VipWhenOnlySitCanArrive() {
         agentFails(ag("tunnels = [sit]"),
             "t.conf:3 dsrgw.agent.vips[0]: \"10.100.0.1\" (expected: an IPv4 VIP needs one of "
-                + "[ipip, gre, ip6tnl, ip6gre] in tunnels (tunnels = [sit]))");
+                + "[ipip, gre, ip6tnl, ip6gre, gue] in tunnels (tunnels = [sit]))");
     }
 
     // ---- gre-keys

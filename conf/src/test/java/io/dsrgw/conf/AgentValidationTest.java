@@ -71,7 +71,7 @@ class AgentValidationTest {
     @Test
     void shouldRejectAnUnknownTunnelKind() {
         agentFails(ag("tunnels = [ipip, vxlan]"),
-            "t.conf:4 dsrgw.agent.tunnels[1]: \"vxlan\" (expected: ipip, sit, gre, ip6tnl or ip6gre)"); // no gue yet: the agent part of issue 15
+            "t.conf:4 dsrgw.agent.tunnels[1]: \"vxlan\" (expected: ipip, sit, gre, ip6tnl, ip6gre or gue)");
     }
 
     @Test
@@ -84,14 +84,14 @@ class AgentValidationTest {
     void shouldRejectAnIpv6GatewayWithoutAnIpv6Tunnel() {
         agentFails(ag("").replace("gateways = [10.0.2.2]", "gateways = [10.0.2.2, \"fd00:2::2\"]"),
             "t.conf:2 dsrgw.agent.gateways[1]: \"fd00:2::2\" (expected: an IPv6 tunnel source needs one of "
-                + "[ip6tnl, ip6gre] in tunnels (tunnels = [ipip]))");
+                + "[ip6tnl, ip6gre, gue] in tunnels (tunnels = [ipip]))");
     }
 
     @Test
     void shouldRejectAnIpv6VipThatNoTunnelCanCarry() {
         agentFails(ag("").replace("vips = [10.100.0.1]", "vips = [\"fd00:100::1\"]"),
             "t.conf:3 dsrgw.agent.vips[0]: \"fd00:100::1\" (expected: an IPv6 VIP needs one of "
-                + "[sit, gre, ip6tnl, ip6gre] in tunnels (tunnels = [ipip]))");
+                + "[sit, gre, ip6tnl, ip6gre, gue] in tunnels (tunnels = [ipip]))");
     }
 
     @Test

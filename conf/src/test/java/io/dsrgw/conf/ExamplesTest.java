@@ -77,7 +77,8 @@ class ExamplesTest {
     @Test
     void agentExampleIsValidWithEveryOptionalKeyEnabled() throws Exception {
         AgentConfig c = ConfigLoader.parseAgent(withOptionalLines("agent.conf"), "agent.conf");
-        assertEquals(java.util.Arrays.stream(TunnelKind.values()).filter(k -> !k.isGue()).toList(), c.tunnels());
+        assertEquals(List.of(TunnelKind.values()), c.tunnels(), "gue read as gue and gue6: dual-stack gateways");
+        assertEquals(6080, c.guePort());
         assertEquals(List.of(42L), c.greKeys());
         assertEquals(MssClampConfig.DEFAULT, c.mssClamp());
         assertEquals(List.of(InetAddress.ofLiteral("10.100.0.1"), InetAddress.ofLiteral("fd00:100::1")), c.vips());

@@ -86,14 +86,33 @@ public final class ReceiveBatch implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Receives datagrams of a bound UDP socket: each slot holds a UDP payload, its name the sender
+     * ({@link #sourceIpv4}, {@link #sourceIpv6Hi}/{@link #sourceIpv6Lo}, {@link #sourcePort}).
+     *
+     * @return datagrams received (0 when none is waiting, or on EINTR)
+     * @throws LinuxException on errors other than EAGAIN/EINTR
+     */
+    public int receive(UdpSocket socket) throws LinuxException {
+        int n = tryReceive(socket.fd());
+        if (n < 0) {
+            throw new LinuxException("recvmmsg", socket.toString(), -n);
+        }
+        return n;
+    }
+
     /** Like {@link #receive} but returns {@code -errno} instead of throwing. */
     public int tryReceive(RawSocket socket) {
+        return tryReceive(socket.fd());
+    }
+
+    private int tryReceive(int fd) {
         // the kernel overwrites msg_namelen with the actual address length: restore it for the used slots
         for (int i = 0; i < count; i++) {
             messages.set(JAVA_INT, i * MMSGHDR_BYTES + Structs.MSG_NAMELEN, (int) Structs.SOCKADDR_IN6.byteSize());
         }
         count = 0;
-        int n = Native.recvmmsg(state, socket.fd(), messagesAddress, capacity, Native.MSG_WAITFORONE, 0L);
+        int n = Native.recvmmsg(state, fd, messagesAddress, capacity, Native.MSG_WAITFORONE, 0L);
         int result = Native.countOrNegativeErrno(state, n);
         count = Math.max(result, 0);
         return result;
@@ -148,6 +167,11 @@ public final class ReceiveBatch implements AutoCloseable {
     /** The IPv4 sender of packet i (AF_INET sockets), as an int, most significant byte first. */
     public int sourceIpv4(int i) {
         return names.get(Structs.BE_INT, i * NAME_STRIDE + Structs.SIN_ADDR);
+    }
+
+    /** The sender's port of packet i (UDP sockets; 0 for raw sockets' protocol-less names). */
+    public int sourcePort(int i) {
+        return names.get(Structs.BE_SHORT, i * NAME_STRIDE + Structs.SIN_PORT) & 0xffff;
     }
 
     /** High 8 bytes of the IPv6 sender of packet i (AF_INET6 sockets), big-endian. */

@@ -24,6 +24,7 @@ import io.dsrgw.encap.tunnel.TunnelKind;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.RawSocket;
 import io.dsrgw.linux.TunDevice;
+import io.dsrgw.linux.UdpSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -158,8 +159,17 @@ final class RunCommand {
             return AgentCli.EXIT_ERROR;
         }
         List<RawSocket> sockets = new ArrayList<>();
+        List<UdpSocket> gueSockets = new ArrayList<>();
         try {
             for (int[] fp : socketsFor(config, modes.userKinds())) {
+                if (fp[1] == IpProtocol.UDP) {
+                    // gue / gue6: a UDP socket bound to gue-port delivers the inner packet (variant 1)
+                    UdpSocket socket = UdpSocket.bindAny(fp[0], config.guePort());
+                    gueSockets.add(socket);
+                    socket.nonBlocking(true);
+                    socket.receiveBufferBytes(RECEIVE_BUFFER_BYTES);
+                    continue;
+                }
                 RawSocket socket = fp[0] == 4 ? RawSocket.ipv4Protocol(fp[1]) : RawSocket.ipv6Protocol(fp[1]);
                 sockets.add(socket);
                 socket.nonBlocking(true);
@@ -167,11 +177,14 @@ final class RunCommand {
             }
         } catch (LinuxException e) {
             sockets.forEach(RawSocket::close);
+            gueSockets.forEach(UdpSocket::close);
             sink.close();
-            err.println("dsr-agent run: cannot open a tunnel raw socket: " + e.getMessage());
+            err.println("dsr-agent run: cannot open a tunnel socket: " + e.getMessage()
+                    + (e.getMessage().startsWith("bind(") ? " (expected: gue-port " + config.guePort()
+                    + " free on this host: no other program and no kernel fou port on it)" : ""));
             return AgentCli.EXIT_ERROR;
         }
-        if (sockets.isEmpty()) {
+        if (sockets.isEmpty() && gueSockets.isEmpty()) {
             sink.close();
             if (!modes.kernelKinds().isEmpty()) {
                 // auto: the userspace kinds have no gateway of their outer family; the kernel does the rest.
@@ -180,7 +193,7 @@ final class RunCommand {
                 return kernelOnly();
             }
             err.println("dsr-agent run: no configured tunnel kind has a gateway of its outer family"
-                    + " (expected: an IPv4 gateway for ipip/sit/gre, an IPv6 gateway for ip6tnl/ip6gre)");
+                    + " (expected: an IPv4 gateway for ipip/sit/gre/gue, an IPv6 gateway for ip6tnl/ip6gre/gue)");
             return AgentCli.EXIT_ERROR;
         }
 
@@ -189,11 +202,11 @@ final class RunCommand {
         UserspaceDecapsulator decapsulator = new UserspaceDecapsulator(Ipv4AddressSet.ofInet(config.gateways()),
                 Ipv6AddressSet.ofInet(config.gateways()), Ipv4AddressSet.ofInet(config.vips()),
                 Ipv6AddressSet.ofInet(config.vips()), GreKeySet.of(config.greKeys()), sink, counters);
-        DecapLoop loop = new DecapLoop(sockets, decapsulator, DECAP_BUDGET);
+        DecapLoop loop = new DecapLoop(sockets, gueSockets, decapsulator, DECAP_BUDGET);
         Thread thread = Thread.ofPlatform().name("dsr-agent-decap").start(loop);
-        LOG.info("decapsulating {} in userspace ({} raw sockets) from {} gateway(s) for {} VIP(s) into {}",
-                kindIds(modes.userKinds()), sockets.size(), config.gateways().size(),
-                config.vips().size(), device);
+        LOG.info("decapsulating {} in userspace ({} raw sockets, {} GUE UDP sockets on port {}) from {} gateway(s)"
+                + " for {} VIP(s) into {}", kindIds(modes.userKinds()), sockets.size(), gueSockets.size(),
+                config.guePort(), config.gateways().size(), config.vips().size(), device);
         readBack(); // ready for the endpoint only now that decapsulation runs
         out.println("dsr-agent: ready");
         out.flush();
@@ -222,6 +235,7 @@ final class RunCommand {
             }
             sink.close();
             sockets.forEach(RawSocket::close);
+            gueSockets.forEach(UdpSocket::close);
         }
         for (Map.Entry<String, Long> c : counters.snapshot().entrySet()) {
             out.println(c.getKey() + " " + c.getValue());
@@ -260,7 +274,8 @@ final class RunCommand {
      * (outer family, protocol) of every raw socket the {@code kinds} decapsulated in userspace need, for outer
      * families that have
      * a gateway (a socket nobody may send to would only collect drops): ipip (4, 4), sit (4, 41),
-     * gre (4, 47), ip6tnl (6, 4) and (6, 41), ip6gre (6, 47).
+     * gre (4, 47), ip6tnl (6, 4) and (6, 41), ip6gre (6, 47); gue (4, 17) and gue6 (6, 17) stand for a UDP
+     * socket bound to gue-port rather than a raw socket.
      */
     static List<int[]> socketsFor(AgentConfig config, List<TunnelKind> kinds) {
         boolean v4 = config.gateways().stream().anyMatch(g -> g instanceof Inet4Address);
@@ -276,6 +291,8 @@ final class RunCommand {
                     seen.add(List.of(6, IpProtocol.IPV6));
                 }
                 case IP6GRE -> seen.add(List.of(6, IpProtocol.GRE));
+                case GUE -> seen.add(List.of(4, IpProtocol.UDP));
+                case GUE6 -> seen.add(List.of(6, IpProtocol.UDP));
             }
         }
         List<int[]> out = new ArrayList<>();

@@ -71,11 +71,17 @@ public record DecapModes(AgentMode mode, List<TunnelKind> kernelKinds, List<Tunn
         Map<TunnelKind, String> causes = new LinkedHashMap<>();
         Map<String, ObservedLink> links = probe ? IpJson.parseLinks(host.run(List.of("ip", "-j", "-d", "link",
                 "show")).orThrow().stdout(), "ip -j -d link show") : Map.of();
+        Map<TunnelKind, Probe> probes = new java.util.EnumMap<>(TunnelKind.class);
         for (TunnelKind kind : config.tunnels()) {
-            Probe p = probe ? KernelProbe.probe(host, kind, links) : new Probe(true, null);
+            Probe p = probe ? probe(host, kind, config, links, probes) : new Probe(true, null);
             if (p.available()) {
                 kernel.add(kind);
             } else if (config.mode() == AgentMode.KERNEL) {
+                if (kind.isGue()) {
+                    throw new PlanException("mode = kernel: the kernel cannot decapsulate " + kind.id() + ": "
+                            + p.cause() + " (expected: a kernel with the fou module (CONFIG_NET_FOU) and the"
+                            + " ipip/sit/ip6tnl drivers, or mode = auto to decapsulate gue in userspace)");
+                }
                 throw new PlanException("mode = kernel: the kernel cannot create " + kind.id() + " devices: "
                         + p.cause() + " (expected: a kernel with the " + kind.id() + " driver, or mode = auto to"
                         + " decapsulate " + kind.id() + " in userspace)");
@@ -90,6 +96,37 @@ public record DecapModes(AgentMode mode, List<TunnelKind> kernelKinds, List<Tunn
         InetAddress local6 = k.stream().anyMatch(x -> !TunnelDeviceSpec.isIpv4Outer(x))
                 ? LocalAddresses.resolve(host, config, 6) : null;
         return new DecapModes(config.mode(), kernel, user, causes, probe, local4, local6);
+    }
+
+    /**
+     * One kind's probe, each device kind probed once: gue/gue6 need the fou module ({@link KernelProbe#probeFou})
+     * and the devices their inner packets are handed to (ipip and/or sit over IPv4, ip6tnl over IPv6).
+     */
+    private static Probe probe(Host host, TunnelKind kind, AgentConfig config, Map<String, ObservedLink> links,
+                               Map<TunnelKind, Probe> done) throws IOException {
+        if (!kind.isGue()) {
+            Probe p = done.get(kind);
+            if (p == null) {
+                p = KernelProbe.probe(host, kind, links);
+                done.put(kind, p);
+            }
+            return p;
+        }
+        Probe fou = done.get(TunnelKind.GUE); // the fou module serves both families: probed once, under GUE
+        if (fou == null) {
+            fou = KernelProbe.probeFou(host);
+            done.put(TunnelKind.GUE, fou);
+        }
+        if (!fou.available()) {
+            return fou;
+        }
+        for (TunnelKind device : DesiredState.gueDeviceKinds(kind, config.vips())) {
+            Probe p = probe(host, device, config, links, done);
+            if (!p.available()) {
+                return new Probe(false, kind.id() + " hands its inner packets to " + device.id() + ": " + p.cause());
+            }
+        }
+        return fou;
     }
 
     /** The input of {@link DesiredState#forConfig(AgentConfig, DesiredState.KernelSetup)}. */

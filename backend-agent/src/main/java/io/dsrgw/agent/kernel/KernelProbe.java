@@ -84,6 +84,33 @@ public final class KernelProbe {
         return new Probe(true, null);
     }
 
+    /** The read-only command whose generic-netlink family lookup also auto-loads the fou module where it exists. */
+    public static final List<String> FOU_PROBE = List.of("ip", "fou", "show");
+
+    /**
+     * Whether the kernel has the {@code fou} module (kernel-mode gue: {@code ip fou add port N gue}). Asked with
+     * {@code ip fou show}: iproute2 resolves the "fou" generic netlink family first, which makes the kernel load
+     * the module when it is installed (its MODULE_ALIAS_GENL_FAMILY); without it the lookup fails with ENOENT,
+     * printed as "RTNETLINK answers: No such file or directory" + "Error talking to the kernel".
+     *
+     * @return available, or unavailable with the cause {@code "no fou module in the kernel (CONFIG_NET_FOU):
+     *         ip fou show: exit 1: RTNETLINK answers: No such file or directory Error talking to the kernel"}
+     * @throws IOException the probe failed for another reason (the command could not run at all)
+     */
+    public static Probe probeFou(Host host) throws IOException {
+        CommandResult r = host.run(FOU_PROBE);
+        if (r.ok()) {
+            return new Probe(true, null);
+        }
+        String text = (r.stderr() + " " + r.stdout()).toLowerCase(Locale.ROOT);
+        if (text.contains("no such file or directory") || text.contains("error talking to the kernel")
+                || meansUnsupported(r)) {
+            return new Probe(false, "no fou module in the kernel (CONFIG_NET_FOU): " + r.failureMessage());
+        }
+        throw new IOException("probing kernel support for gue: " + r.failureMessage() + " (expected: success, or"
+                + " \"No such file or directory\" for a kernel without the fou module)");
+    }
+
     /**
      * The kernel's answers for a missing driver: "Error: Unknown device type." (iproute2 with extended acks),
      * "RTNETLINK answers: Operation not supported" (older iproute2, EOPNOTSUPP from rtnl_newlink without the

@@ -92,7 +92,7 @@ public final class WindowsPlan {
             case SIT -> "6in4 only as a point-to-point v6v4tunnel per remote (netsh interface ipv6 add"
                     + " v6v4tunnel), not verified with the gateway";
             case IP6TNL -> "no IPv6-outer (RFC 2473) tunnel interface";
-            case GUE, GUE6 -> "no GUE (foo-over-UDP) decapsulation for a plain host";
+            case GUE, GUE6 -> "no GUE (UDP-encapsulated IP) decapsulation for a plain host";
         };
     }
 }

@@ -27,9 +27,11 @@ import java.util.Map;
  * @param nftTable   the agent's nftables table ({@link NftTable#QUALIFIED_NAME}), or null when it must not exist
  * @param tunnelDevices kernel mode: tunnel devices that must exist with exactly these parameters, be up and
  *                   have this MTU
+ * @param fouPorts   kernel mode with gue: the kernel's GUE receive ports ({@link FouPortSpec})
  */
 public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<String, String> sysctls,
-                           List<AddressSpec> addresses, NftTable nftTable, List<TunnelDeviceSpec> tunnelDevices) {
+                           List<AddressSpec> addresses, NftTable nftTable, List<TunnelDeviceSpec> tunnelDevices,
+                           List<FouPortSpec> fouPorts) {
 
     /** Device the VIPs live on. */
     public static final String LOOPBACK = "lo";
@@ -44,6 +46,13 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
         sysctls = Collections.unmodifiableMap(new LinkedHashMap<>(sysctls));
         addresses = List.copyOf(addresses);
         tunnelDevices = List.copyOf(tunnelDevices);
+        fouPorts = List.copyOf(fouPorts);
+    }
+
+    /** Without fou ports. */
+    public DesiredState(boolean loopbackUp, List<String> tunDevices, Map<String, String> sysctls,
+                        List<AddressSpec> addresses, NftTable nftTable, List<TunnelDeviceSpec> tunnelDevices) {
+        this(loopbackUp, tunDevices, sysctls, addresses, nftTable, tunnelDevices, List.of());
     }
 
     /** Without kernel tunnel devices (userspace mode). */
@@ -92,7 +101,8 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
 
     /**
      * The desired state for a configuration: the configured kinds in {@code kernel} get tunnel devices (one per
-     * GRE key plus the unkeyed one for gre/ip6gre) for outer families that have a gateway, and the
+     * GRE key plus the unkeyed one for gre/ip6gre; gue/gue6 a fou port on gue-port and the ipip/sit/ip6tnl devices
+     * its inner packets are handed to) for outer families that have a gateway, and the
      * {@link TunnelFilter} chain; the other kinds are decapsulated in userspace (the decap TUN). Both share the
      * VIPs on lo, the ARP sysctls and the MSS clamp.
      *
@@ -128,10 +138,12 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
         if (ipv6Vips) {
             sysctls.put("net.ipv6.conf.lo.disable_ipv6", "0");
         }
+        List<FouPortSpec> fouPorts = fouPorts(config, kernel);
         return new DesiredState(true, base.tunDevices(), sysctls, base.addresses(),
-                NftTable.merge(table, NftTable.merge(TunnelFilter.table(config.gateways()),
+                NftTable.merge(table, NftTable.merge(TunnelFilter.table(config.gateways(),
+                                fouPorts.isEmpty() ? 0 : config.guePort()),
                         TunnelFilter.innerTable(config.vips(), devices.stream().map(TunnelDeviceSpec::name).toList()))),
-                devices);
+                devices, fouPorts);
     }
 
     /**
@@ -142,7 +154,7 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
         boolean v4 = config.gateways().stream().anyMatch(g -> g instanceof Inet4Address);
         boolean v6 = config.gateways().stream().anyMatch(g -> g instanceof Inet6Address);
         int mtu = config.mssClamp().tunnelMtu();
-        List<TunnelDeviceSpec> out = new ArrayList<>();
+        Map<String, TunnelDeviceSpec> out = new LinkedHashMap<>();
         for (TunnelKind kind : config.tunnels()) {
             boolean outer4 = TunnelDeviceSpec.isIpv4Outer(kind);
             if (!kernel.kernelKinds().contains(kind) || !(outer4 ? v4 : v6)) {
@@ -153,11 +165,59 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
                 throw new PlanException("local-address.ipv" + (outer4 ? 4 : 6) + ": unknown for " + kind.id()
                         + " (expected: local-address.ipv" + (outer4 ? 4 : 6) + " in the configuration)");
             }
-            out.add(TunnelDeviceSpec.of(kind, null, local, mtu));
+            if (kind.isGue()) {
+                // fou hands the inner packet to the IP layer as protocol 4 / 41: the device of that protocol bound
+                // to the backend address takes it, sized for GUE's larger overhead when the kinds share it.
+                for (TunnelKind device : gueDeviceKinds(kind, config.vips())) {
+                    add(out, new TunnelDeviceSpec(TunnelDeviceSpec.name(device, null), device, local, null,
+                            mtu - kind.overheadBytes()));
+                }
+                continue;
+            }
+            add(out, TunnelDeviceSpec.of(kind, null, local, mtu));
             if (kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE) {
                 for (Long key : config.greKeys()) {
-                    out.add(TunnelDeviceSpec.of(kind, key, local, mtu));
+                    add(out, TunnelDeviceSpec.of(kind, key, local, mtu));
                 }
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    /**
+     * The device kinds the kernel hands GUE's inner packets to (net/ipv4/fou_core.c, gue_udp_recv, returns the inner
+     * protocol for resubmission): over IPv4 an IPv4 inner packet goes to ipip, an IPv6 one to sit; over IPv6 both go
+     * to ip6tnl (mode any). Only for inner families that have VIPs: a device nobody should reach is not created.
+     */
+    public static List<TunnelKind> gueDeviceKinds(TunnelKind gue, List<InetAddress> vips) {
+        boolean inner4 = vips.stream().anyMatch(v -> v instanceof Inet4Address);
+        boolean inner6 = vips.stream().anyMatch(v -> v instanceof Inet6Address);
+        if (gue == TunnelKind.GUE6) {
+            return List.of(TunnelKind.IP6TNL);
+        }
+        List<TunnelKind> kinds = new ArrayList<>();
+        if (inner4) {
+            kinds.add(TunnelKind.IPIP);
+        }
+        if (inner6) {
+            kinds.add(TunnelKind.SIT);
+        }
+        return kinds;
+    }
+
+    /** Adds {@code d}, or keeps the one of the same name with the smaller MTU (kinds sharing a device). */
+    private static void add(Map<String, TunnelDeviceSpec> devices, TunnelDeviceSpec d) {
+        devices.merge(d.name(), d, (a, b) -> a.mtuBytes() <= b.mtuBytes() ? a : b);
+    }
+
+    /** The kernel's GUE receive ports: one per GUE kind decapsulated by the kernel whose family has a gateway. */
+    static List<FouPortSpec> fouPorts(AgentConfig config, KernelSetup kernel) {
+        List<FouPortSpec> out = new ArrayList<>();
+        for (TunnelKind kind : config.tunnels()) {
+            boolean outer4 = kind.outerFamily() == 4;
+            boolean gateway = config.gateways().stream().anyMatch(g -> (g instanceof Inet4Address) == outer4);
+            if (kind.isGue() && kernel.kernelKinds().contains(kind) && gateway) {
+                out.add(new FouPortSpec(config.guePort(), kind.outerFamily()));
             }
         }
         return out;

@@ -103,6 +103,29 @@ public final class IpJson {
         return null;
     }
 
+    /**
+     * Parses {@code ip -j fou show}: {@code [{"port":6080,"gue":null,"family":"inet"},{"port":5555,"ipproto":4,
+     * "family":"inet6"}]} (iproute2's ipfou.c; {@code gue} is a key with a null value). Empty output (no fou port,
+     * or an iproute2 that prints nothing for an empty dump) is an empty list.
+     */
+    public static List<ObservedFouPort> parseFouPorts(String json, String command) throws IOException {
+        List<ObservedFouPort> out = new ArrayList<>();
+        if (json.isBlank()) {
+            return out;
+        }
+        for (JsonNode f : rootArray(json, command)) {
+            int port = required(f, "port", command).asInt(-1);
+            if (port < 1 || port > 65535) {
+                throw new IOException(command + ": unexpected JSON: port " + f.get("port") + " (expected: 1..65535)");
+            }
+            String family = f.path("family").asText("inet");
+            boolean gue = f.has("gue");
+            int ipproto = gue ? -1 : f.path("ipproto").asInt(-1);
+            out.add(new ObservedFouPort(port, "inet6".equals(family) ? 6 : 4, gue, ipproto));
+        }
+        return out;
+    }
+
     private static JsonNode rootArray(String json, String command) throws IOException {
         JsonNode root;
         try {

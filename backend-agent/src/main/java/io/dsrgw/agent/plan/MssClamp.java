@@ -17,8 +17,8 @@ import java.util.List;
  *
  * <p>Per inner family, the MSS is the smallest over the configured kinds that can carry that family:
  * <pre>
- *   IPv4 inner: tunnel-mtu - max overhead(ipip 20, gre 24, ip6tnl 40, ip6gre 44) - 40 (IPv4 20 + TCP 20)
- *   IPv6 inner: tunnel-mtu - max overhead(sit 20, gre 24, ip6tnl 40, ip6gre 44) - 60 (IPv6 40 + TCP 20)
+ *   IPv4 inner: tunnel-mtu - max overhead(ipip 20, gre 24, gue 28, ip6tnl 40, ip6gre 44, gue6 48) - 40 (IPv4 20 + TCP 20)
+ *   IPv6 inner: tunnel-mtu - max overhead(sit 20, gre 24, gue 28, ip6tnl 40, ip6gre 44, gue6 48) - 60 (IPv6 40 + TCP 20)
  * </pre>
  * GRE kinds count {@link #GRE_OPTIONS_BYTES} more when {@code gre-keys} is non-empty: the agent cannot
  * know whether the gateway also sends the RFC 2784 checksum, so it assumes key + checksum (worst case).

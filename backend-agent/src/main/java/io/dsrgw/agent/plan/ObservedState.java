@@ -16,13 +16,33 @@ import java.util.Map;
  * @param sysctls   key -> current value (normalised) for every desired or recorded key; absent keys map to null
  * @param owned     the state file's content ({@link AgentState#EMPTY} when there is none)
  * @param nftTable  the agent's nftables table as read back, or null when it does not exist
+ * @param fouPorts  the kernel's fou receive ports ({@code ip -j fou show}); empty when not read (no gue wanted
+ *                  or owned)
  */
 public record ObservedState(Map<String, ObservedLink> links, List<ObservedAddress> addresses,
-                            Map<String, String> sysctls, AgentState owned, NftTable nftTable) {
+                            Map<String, String> sysctls, AgentState owned, NftTable nftTable,
+                            List<ObservedFouPort> fouPorts) {
     public ObservedState {
         links = Collections.unmodifiableMap(new LinkedHashMap<>(links));
         addresses = List.copyOf(addresses);
         sysctls = Collections.unmodifiableMap(new LinkedHashMap<>(sysctls));
+        fouPorts = List.copyOf(fouPorts);
+    }
+
+    /** Without fou ports. */
+    public ObservedState(Map<String, ObservedLink> links, List<ObservedAddress> addresses,
+                         Map<String, String> sysctls, AgentState owned, NftTable nftTable) {
+        this(links, addresses, sysctls, owned, nftTable, List.of());
+    }
+
+    /** The fou port occupying (port, family) of {@code spec}, whatever its type, or null. */
+    public ObservedFouPort fouPort(FouPortSpec spec) {
+        for (ObservedFouPort f : fouPorts) {
+            if (f.occupies(spec)) {
+                return f;
+            }
+        }
+        return null;
     }
 
     /** Without an nftables table. */

@@ -46,8 +46,23 @@ public final class ObservedStateReader {
         for (String key : sysctlKeys) {
             sysctls.put(key, host.readSysctl(key));
         }
+        List<ObservedFouPort> fouPorts = List.of();
+        if ((desired != null && !desired.fouPorts().isEmpty()) || !owned.createdFouPorts().isEmpty()) {
+            fouPorts = readFouPorts(host);
+        }
         return new ObservedState(links, addresses, sysctls, owned,
-                readNftTable(host, desired != null && desired.nftTable() != null));
+                readNftTable(host, desired != null && desired.nftTable() != null), fouPorts);
+    }
+
+    /** {@code ip -j fou show}: the kernel's fou receive ports (fails without the fou module). */
+    static List<ObservedFouPort> readFouPorts(Host host) throws IOException {
+        List<String> argv = List.of("ip", "-j", "fou", "show");
+        CommandResult r = host.run(argv);
+        if (!r.ok()) {
+            throw new IOException(r.failureMessage() + " (expected: the kernel's fou module, which kernel-mode gue"
+                    + " needs: modprobe fou)");
+        }
+        return IpJson.parseFouPorts(r.stdout(), String.join(" ", argv));
     }
 
     /**

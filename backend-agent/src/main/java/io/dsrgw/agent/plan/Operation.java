@@ -123,6 +123,35 @@ public sealed interface Operation {
         }
     }
 
+    /**
+     * Open a kernel GUE receive port ({@link FouPortSpec#addArgv()}); kernel mode with gue. Recorded as owned
+     * before it runs, like a device.
+     */
+    record AddFouPort(FouPortSpec port) implements Operation {
+        @Override
+        public String describe() {
+            return String.join(" ", port.addArgv());
+        }
+
+        @Override
+        public List<String> argv() {
+            return port.addArgv();
+        }
+    }
+
+    /** Close a GUE receive port the agent opened. */
+    record DeleteFouPort(FouPortSpec port) implements Operation {
+        @Override
+        public String describe() {
+            return String.join(" ", port.deleteArgv());
+        }
+
+        @Override
+        public List<String> argv() {
+            return port.deleteArgv();
+        }
+    }
+
     /** Put back a sysctl's recorded old value and forget the record. */
     record RestoreSysctl(String key, String value) implements Operation {
         @Override

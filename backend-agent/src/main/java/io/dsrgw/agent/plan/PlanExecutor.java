@@ -102,6 +102,17 @@ public final class PlanExecutor {
                 case Operation.DeleteNftTable d -> {
                     runChecked(op, state);
                 }
+                case Operation.AddFouPort f -> {
+                    state = save(state.withCreatedFouPort(f.port().toOwned()));
+                    CommandResult r = host.run(op.argv());
+                    if (!r.ok()) {
+                        throw new StepFailure(r.failureMessage(), save(state.withoutCreatedFouPort(f.port().toOwned())));
+                    }
+                }
+                case Operation.DeleteFouPort f -> {
+                    runChecked(op, state);
+                    state = save(state.withoutCreatedFouPort(f.port().toOwned()));
+                }
                 case Operation.RestoreSysctl r -> {
                     host.writeSysctl(r.key(), r.value());
                     state = save(state.withoutSysctl(r.key()));

@@ -23,6 +23,8 @@ import java.util.Set;
  *     per-device keys exist only once the device does;</li>
  * <li>VIP addresses;</li>
  * <li>the agent's nftables table ({@link NftTable}), replaced as a whole in one transaction when it differs;</li>
+ * <li>kernel GUE receive ports ({@link FouPortSpec}), AFTER the table, so that its gateway-only rule for the
+ *     port stands before the port accepts anything;</li>
  * <li>leftovers the agent owns but no longer wants (addresses, then devices, then sysctls restored).</li>
  * </ol>
  * The agent never plans to remove or change something it does not own, except setting the sysctls and
@@ -106,7 +108,26 @@ public final class Planner {
             ops.add(new Operation.DeleteNftTable());
         }
 
+        // After the filter: a GUE port must never accept packets before the gateway-only rule exists.
+        for (FouPortSpec f : desired.fouPorts()) {
+            ObservedFouPort have = observed.fouPort(f);
+            if (have == null) {
+                ops.add(new Operation.AddFouPort(f));
+            } else if (!have.is(f)) {
+                throw new PlanException("fou port " + f + " exists as ipproto " + have.ipproto()
+                        + ", not gue (expected: no fou port on gue-port " + f.port()
+                        + ", or another gue-port on the gateways and this agent)");
+            }
+        }
+
         // Leftovers of an earlier configuration that the agent created itself.
+        for (AgentState.FouPort f : owned.createdFouPorts()) {
+            FouPortSpec spec = FouPortSpec.fromOwned(f);
+            ObservedFouPort have = observed.fouPort(spec);
+            if (!desired.fouPorts().contains(spec) && have != null && have.is(spec)) {
+                ops.add(new Operation.DeleteFouPort(spec));
+            }
+        }
         for (AgentState.Address a : owned.createdAddresses()) {
             boolean wanted = desired.addresses().stream().anyMatch(d -> d.toOwned().sameAddress(a));
             if (!wanted && observed.hasAddress(a.device(), a.address(), a.prefixLength())) {
@@ -134,13 +155,21 @@ public final class Planner {
 
     /**
      * The operations that undo what the agent owns ({@code down}): its nftables table (owned by its
-     * name, {@link NftTable#QUALIFIED_NAME}), its addresses that still exist,
+     * name, {@link NftTable#QUALIFIED_NAME}) after its GUE receive ports, its addresses that still exist,
      * the recorded sysctls (where they differ from the recorded value), then its devices that still
      * exist. Per-device sysctls of devices about to be deleted are not restored: they vanish with them.
      */
     public static Plan teardown(ObservedState observed) {
         AgentState owned = observed.owned();
         List<Operation> ops = new ArrayList<>();
+        // First stop accepting GUE, while the filter still stands.
+        for (AgentState.FouPort f : owned.createdFouPorts().reversed()) {
+            FouPortSpec spec = FouPortSpec.fromOwned(f);
+            ObservedFouPort have = observed.fouPort(spec);
+            if (have != null && have.is(spec)) {
+                ops.add(new Operation.DeleteFouPort(spec));
+            }
+        }
         if (observed.nftTable() != null) {
             ops.add(new Operation.DeleteNftTable());
         }

@@ -65,12 +65,12 @@ public record TunnelDeviceSpec(String name, TunnelKind kind, InetAddress local, 
             case GRE -> key == null ? "dsrgre" : "dsrgk" + Long.toHexString(key);
             case IP6TNL -> "dsrip6tnl";
             case IP6GRE -> key == null ? "dsrip6gre" : "dsr6gk" + Long.toHexString(key);
-            case GUE -> "dsrgue"; // placeholder names so the module compiles; the agent's GUE support decides
-            case GUE6 -> "dsrgue6";
+            case GUE, GUE6 -> throw new IllegalArgumentException(kind.id() + " has no device of its own (expected:"
+                    + " the ipip/sit/ip6tnl device its inner packets are handed to, see DesiredState.tunnelDevices)");
         };
     }
 
-    /** True for kinds with an IPv4 outer header. */
+    /** True for kinds with an IPv4 outer header (gue included). */
     public static boolean isIpv4Outer(TunnelKind kind) {
         return kind.outerFamily() == 4;
     }

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Kernel mode's source filter, a chain of the agent's {@link NftTable}: tunnel packets (IP protocol / IPv6 upper
- * layer 4 = IPv4-in-IP, 41 = IPv6-in-IP, 47 = GRE) are accepted only from a configured gateway; all others are
+ * layer 4 = IPv4-in-IP, 41 = IPv6-in-IP, 47 = GRE, and with gue UDP to gue-port) are accepted only from a
+ * configured gateway; all others are
  * dropped and counted in a named counter per family, which {@code dsr-agent status} prints. Userspace mode checks
  * the source per packet itself; the kernel's tunnel drivers accept any source ({@code remote any}), so without
  * this chain anyone could inject packets "from" any client address to the VIPs.
@@ -104,8 +105,26 @@ public final class TunnelFilter {
                 List.of(new NftTable.NftChain(INNER_CHAIN, "filter", INNER_HOOK, INNER_PRIORITY, "accept", rules)));
     }
 
-    /** The sets, counters and chain of the filter for these gateways. */
+    /** The sets, counters and chain of the filter for these gateways (no GUE). */
     public static NftTable table(List<InetAddress> gateways) {
+        return table(gateways, 0);
+    }
+
+    /**
+     * The sets, counters and chain of the filter for these gateways; with {@code guePort} > 0 (kernel-mode gue)
+     * also UDP to that port, per family, accepted from the gateways and otherwise dropped into the same counters:
+     * <pre>
+     *   meta nfproto ipv4 udp dport 6080 ip saddr @gateways4 accept
+     *   meta nfproto ipv4 udp dport 6080 counter name tunnel_drop_ipv4 drop
+     * </pre>
+     * The kernel's fou socket hands the inner packet to the ipip/sit/ip6tnl handler only after this input hook,
+     * so the outer UDP packet is the one place to filter its source; the decapsulated packet then passes
+     * {@link #innerTable} on the tunnel device like any other. IPv4 reaches the hook reassembled; an IPv6 first
+     * fragment carries the UDP header and is dropped, so a datagram from elsewhere never reassembles.
+     *
+     * @param guePort gue-port, or 0 for none
+     */
+    public static NftTable table(List<InetAddress> gateways, int guePort) {
         List<NftTable.NftSet> sets = new ArrayList<>();
         List<NftTable.NftRule> rules = new ArrayList<>();
         for (int family : new int[] {4, 6}) {
@@ -121,6 +140,16 @@ public final class TunnelFilter {
             }
             rules.add(new NftTable.NftRule(nfproto + " counter name " + (family == 4 ? COUNTER_DROP4 : COUNTER_DROP6)
                     + " drop", "dsrgw tunnel-filter ipv" + family + " drop others"));
+            if (guePort > 0) {
+                String udp = "meta nfproto ipv" + family + " udp dport " + guePort;
+                if (!members.isEmpty()) {
+                    rules.add(new NftTable.NftRule(udp + " " + (family == 4 ? "ip" : "ip6") + " saddr @"
+                            + (family == 4 ? SET_GATEWAYS4 : SET_GATEWAYS6) + " accept",
+                            "dsrgw tunnel-filter ipv" + family + " gue " + guePort + " accept gateways"));
+                }
+                rules.add(new NftTable.NftRule(udp + " counter name " + (family == 4 ? COUNTER_DROP4 : COUNTER_DROP6)
+                        + " drop", "dsrgw tunnel-filter ipv" + family + " gue " + guePort + " drop others"));
+            }
         }
         return new NftTable(sets, List.of(COUNTER_DROP4, COUNTER_DROP6),
                 List.of(new NftTable.NftChain(CHAIN, "filter", HOOK, PRIORITY, "accept", rules)));

@@ -14,12 +14,36 @@ import java.util.Objects;
  * @param createdAddresses addresses the agent added (and that did not exist before it added them)
  * @param createdDevices   network devices the agent created
  * @param sysctlOldValues  sysctl key -> value it had before the agent first wrote it
+ * @param createdFouPorts  GUE receive ports ({@code ip fou add port N gue}) the agent added (kernel mode)
  */
 public record AgentState(List<Address> createdAddresses, List<Device> createdDevices,
-                         Map<String, String> sysctlOldValues) {
+                         Map<String, String> sysctlOldValues, List<FouPort> createdFouPorts) {
 
     /** Nothing owned: the state of a host the agent never touched. */
-    public static final AgentState EMPTY = new AgentState(List.of(), List.of(), Map.of());
+    public static final AgentState EMPTY = new AgentState(List.of(), List.of(), Map.of(), List.of());
+
+    /** Without fou ports (the state before issue 15). */
+    public AgentState(List<Address> createdAddresses, List<Device> createdDevices,
+                      Map<String, String> sysctlOldValues) {
+        this(createdAddresses, createdDevices, sysctlOldValues, List.of());
+    }
+
+    /**
+     * A fou receive port the agent added.
+     *
+     * @param port   UDP port, 1..65535
+     * @param family 4 or 6: the fou socket's family ({@code -6})
+     */
+    public record FouPort(int port, int family) {
+        public FouPort {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("fou port " + port + " (expected: 1..65535)");
+            }
+            if (family != 4 && family != 6) {
+                throw new IllegalArgumentException("fou family " + family + " (expected: 4 or 6)");
+            }
+        }
+    }
 
     /**
      * An address the agent added.
@@ -63,11 +87,30 @@ public record AgentState(List<Address> createdAddresses, List<Device> createdDev
         createdAddresses = List.copyOf(createdAddresses);
         createdDevices = List.copyOf(createdDevices);
         sysctlOldValues = Collections.unmodifiableMap(new LinkedHashMap<>(sysctlOldValues));
+        createdFouPorts = List.copyOf(createdFouPorts);
     }
 
     /** True when the agent owns nothing. */
     public boolean isEmpty() {
-        return createdAddresses.isEmpty() && createdDevices.isEmpty() && sysctlOldValues.isEmpty();
+        return createdAddresses.isEmpty() && createdDevices.isEmpty() && sysctlOldValues.isEmpty()
+                && createdFouPorts.isEmpty();
+    }
+
+    /** Records a fou port as created (no-op if already recorded). */
+    public AgentState withCreatedFouPort(FouPort port) {
+        if (createdFouPorts.contains(port)) {
+            return this;
+        }
+        List<FouPort> list = new ArrayList<>(createdFouPorts);
+        list.add(port);
+        return new AgentState(createdAddresses, createdDevices, sysctlOldValues, list);
+    }
+
+    /** Forgets a fou port (after the agent deleted it, or when adding it failed). */
+    public AgentState withoutCreatedFouPort(FouPort port) {
+        List<FouPort> list = new ArrayList<>(createdFouPorts);
+        list.remove(port);
+        return new AgentState(createdAddresses, createdDevices, sysctlOldValues, list);
     }
 
     /** True when {@code address} (device, address, prefix) is recorded as created by the agent. */
@@ -97,14 +140,14 @@ public record AgentState(List<Address> createdAddresses, List<Device> createdDev
         }
         List<Address> list = new ArrayList<>(createdAddresses);
         list.add(address);
-        return new AgentState(list, createdDevices, sysctlOldValues);
+        return new AgentState(list, createdDevices, sysctlOldValues, createdFouPorts);
     }
 
     /** Forgets an address (after the agent removed it, or when adding it failed). */
     public AgentState withoutCreatedAddress(Address address) {
         List<Address> list = new ArrayList<>(createdAddresses);
         list.removeIf(a -> a.sameAddress(address));
-        return new AgentState(list, createdDevices, sysctlOldValues);
+        return new AgentState(list, createdDevices, sysctlOldValues, createdFouPorts);
     }
 
     /** Records a device as created (no-op if already recorded). */
@@ -114,7 +157,7 @@ public record AgentState(List<Address> createdAddresses, List<Device> createdDev
         }
         List<Device> list = new ArrayList<>(createdDevices);
         list.add(device);
-        return new AgentState(createdAddresses, list, sysctlOldValues);
+        return new AgentState(createdAddresses, list, sysctlOldValues, createdFouPorts);
     }
 
     /**
@@ -126,7 +169,7 @@ public record AgentState(List<Address> createdAddresses, List<Device> createdDev
         list.removeIf(d -> d.name().equals(name));
         Map<String, String> sysctls = new LinkedHashMap<>(sysctlOldValues);
         sysctls.keySet().removeIf(k -> isPerDeviceKey(k, name));
-        return new AgentState(createdAddresses, list, sysctls);
+        return new AgentState(createdAddresses, list, sysctls, createdFouPorts);
     }
 
     /**
@@ -139,14 +182,14 @@ public record AgentState(List<Address> createdAddresses, List<Device> createdDev
         }
         Map<String, String> sysctls = new LinkedHashMap<>(sysctlOldValues);
         sysctls.put(key, oldValue);
-        return new AgentState(createdAddresses, createdDevices, sysctls);
+        return new AgentState(createdAddresses, createdDevices, sysctls, createdFouPorts);
     }
 
     /** Forgets a sysctl (after restoring it). */
     public AgentState withoutSysctl(String key) {
         Map<String, String> sysctls = new LinkedHashMap<>(sysctlOldValues);
         sysctls.remove(key);
-        return new AgentState(createdAddresses, createdDevices, sysctls);
+        return new AgentState(createdAddresses, createdDevices, sysctls, createdFouPorts);
     }
 
     /** True when {@code key} is {@code net.ipv4.conf.<device>.x} or {@code net.ipv6.conf.<device>.x}. */

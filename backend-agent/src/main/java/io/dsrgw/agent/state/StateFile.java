@@ -32,7 +32,8 @@ import java.util.Optional;
  *   "version" : 1,
  *   "addresses" : [ { "device" : "lo", "address" : "10.100.0.1", "prefixLength" : 32, "label" : "lo:dsrvip" } ],
  *   "devices" : [ { "name" : "dsrdecap0", "kind" : "tun" } ],
- *   "sysctls" : { "net.ipv4.conf.all.arp_ignore" : "0" }          // value BEFORE the agent first wrote it
+ *   "sysctls" : { "net.ipv4.conf.all.arp_ignore" : "0" },         // value BEFORE the agent first wrote it
+ *   "fouPorts" : [ { "port" : 6080, "family" : 4 } ]                // GUE receive ports (kernel mode); optional
  * }
  * </pre>
  * Writes are atomic: a temporary file in the same directory is written, fsync'ed and renamed over
@@ -114,7 +115,19 @@ public final class StateFile {
                 sysctls.put(e.getKey(), e.getValue().textValue());
             }
         }
-        return new AgentState(addresses, devices, sysctls);
+        List<AgentState.FouPort> fouPorts = new ArrayList<>();
+        for (JsonNode f : array(root, "fouPorts", origin)) {
+            JsonNode port = f.get("port");
+            JsonNode family = f.get("family");
+            if (port == null || !port.isInt() || port.intValue() < 1 || port.intValue() > 65535) {
+                throw bad(origin, "fouPorts[].port", "an integer 1..65535 (found " + port + ")");
+            }
+            if (family == null || !family.isInt() || (family.intValue() != 4 && family.intValue() != 6)) {
+                throw bad(origin, "fouPorts[].family", "4 or 6 (found " + family + ")");
+            }
+            fouPorts.add(new AgentState.FouPort(port.intValue(), family.intValue()));
+        }
+        return new AgentState(addresses, devices, sysctls, fouPorts);
     }
 
     /** Renders the state as the JSON text {@link #save} writes. */
@@ -137,6 +150,12 @@ public final class StateFile {
         }
         ObjectNode sysctls = root.putObject("sysctls");
         state.sysctlOldValues().forEach(sysctls::put);
+        if (!state.createdFouPorts().isEmpty()) {
+            ArrayNode fou = root.putArray("fouPorts");
+            for (AgentState.FouPort f : state.createdFouPorts()) {
+                fou.addObject().put("port", f.port()).put("family", f.family());
+            }
+        }
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {

@@ -5,11 +5,12 @@ import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.Poll;
 import io.dsrgw.linux.RawSocket;
 import io.dsrgw.linux.ReceiveBatch;
+import io.dsrgw.linux.UdpSocket;
 
 import java.util.List;
 
 /**
- * The decapsulating thread's duty cycle: poll all raw sockets at once (with a timeout, so {@link #stop()}
+ * The decapsulating thread's duty cycle: poll all raw sockets (and the GUE UDP sockets) at once (with a timeout, so {@link #stop()}
  * is noticed), receive from each readable one up to {@code budget} packets with {@code recvmmsg} (so a
  * flood on one socket cannot starve the others), hand each to the {@link UserspaceDecapsulator}, publish
  * counters, give the sink its between-batches safe point. One {@link ReceiveBatch}, allocated once and
@@ -26,6 +27,7 @@ public final class DecapLoop implements Runnable {
     private static final int AF_INET6 = 10;
 
     private final RawSocket[] sockets;
+    private final UdpSocket[] gueSockets;
     private final UserspaceDecapsulator decapsulator;
     private final int budget;
     private volatile boolean running = true;
@@ -38,13 +40,26 @@ public final class DecapLoop implements Runnable {
      *                published)
      */
     public DecapLoop(List<RawSocket> sockets, UserspaceDecapsulator decapsulator, int budget) {
+        this(sockets, List.of(), decapsulator, budget);
+    }
+
+    /**
+     * @param sockets    non-blocking raw sockets for the IP-protocol kinds (possibly none)
+     * @param gueSockets non-blocking UDP sockets bound to gue-port, one per outer family (possibly none); together
+     *                   with {@code sockets} 1..32
+     * @param budget     packets per socket per wakeup
+     */
+    public DecapLoop(List<RawSocket> sockets, List<UdpSocket> gueSockets, UserspaceDecapsulator decapsulator,
+                     int budget) {
         if (budget < 1) {
             throw new IllegalArgumentException("budget: " + budget + " (expected: >= 1)");
         }
-        if (sockets.isEmpty() || sockets.size() > Poll.MAX_FDS) {
-            throw new IllegalArgumentException(sockets.size() + " sockets (expected: 1.." + Poll.MAX_FDS + ")");
+        int total = sockets.size() + gueSockets.size();
+        if (total == 0 || total > Poll.MAX_FDS) {
+            throw new IllegalArgumentException(total + " sockets (expected: 1.." + Poll.MAX_FDS + ")");
         }
         this.sockets = sockets.toArray(RawSocket[]::new);
+        this.gueSockets = gueSockets.toArray(UdpSocket[]::new);
         this.decapsulator = decapsulator;
         this.budget = budget;
     }
@@ -56,9 +71,12 @@ public final class DecapLoop implements Runnable {
 
     @Override
     public void run() {
-        int[] fds = new int[sockets.length];
-        for (int i = 0; i < fds.length; i++) {
+        int[] fds = new int[sockets.length + gueSockets.length];
+        for (int i = 0; i < sockets.length; i++) {
             fds[i] = sockets[i].fd();
+        }
+        for (int i = 0; i < gueSockets.length; i++) {
+            fds[sockets.length + i] = gueSockets[i].fd();
         }
         DecapCounters counters = decapsulator.counters();
         PacketSink sink = decapsulator.sink();
@@ -69,6 +87,11 @@ public final class DecapLoop implements Runnable {
                     for (int s = 0; s < sockets.length; s++) {
                         if ((ready & 1 << s) != 0) {
                             drain(sockets[s], batch);
+                        }
+                    }
+                    for (int s = 0; s < gueSockets.length; s++) {
+                        if ((ready & 1 << (sockets.length + s)) != 0) {
+                            drain(gueSockets[s], batch);
                         }
                     }
                 } catch (LinuxException e) {
@@ -106,6 +129,30 @@ public final class DecapLoop implements Runnable {
                             batch.sourceIpv6Hi(i), batch.sourceIpv6Lo(i));
                 } else {
                     decapsulator.onIpv4Packet(batch.buffer(), batch.offset(i), batch.length(i));
+                }
+            }
+            received += n;
+        }
+    }
+
+    /** Up to {@link #budget} datagrams from a GUE UDP socket: each slot is an inner packet, its name the gateway. */
+    private void drain(UdpSocket socket, ReceiveBatch batch) throws LinuxException {
+        int family = socket.family();
+        int received = 0;
+        while (received < budget) {
+            int n = batch.receive(socket);
+            if (n == 0) {
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                if (batch.truncated(i)) {
+                    decapsulator.onTruncated();
+                } else if (family == 4) {
+                    decapsulator.onGuePayload(batch.buffer(), batch.offset(i), batch.length(i), 4, 0,
+                            batch.sourceIpv4(i) & 0xffff_ffffL);
+                } else {
+                    decapsulator.onGuePayload(batch.buffer(), batch.offset(i), batch.length(i), 6,
+                            batch.sourceIpv6Hi(i), batch.sourceIpv6Lo(i));
                 }
             }
             received += n;

@@ -15,7 +15,9 @@ import java.nio.ByteOrder;
  * <li>{@link #onIpv4Packet}: from an {@code AF_INET/SOCK_RAW} socket for protocol 4 (ipip), 41 (sit) or
  *     47 (gre), which delivers the outer IPv4 header too;</li>
  * <li>{@link #onIpv6Payload}: from an {@code AF_INET6/SOCK_RAW} socket for next header 4 or 41 (ip6tnl)
- *     or 47 (ip6gre), which delivers only the payload; the outer source comes from recvmsg's address.</li>
+ *     or 47 (ip6gre), which delivers only the payload; the outer source comes from recvmsg's address;</li>
+ * <li>{@link #onGuePayload}: from a UDP socket bound to gue-port (gue, gue6), which delivers the UDP payload,
+ *     i.e. the inner packet of variant-1 GUE; the outer source comes from recvmsg's address.</li>
  * </ul>
  * Each packet goes through, in order:
  * <ol>
@@ -116,6 +118,33 @@ public final class UserspaceDecapsulator {
         }
         PacketError error = decapsulator.decapsulateIpv6Payload(seg, offset, length, nextHeader, sourceHi,
                 sourceLo, result);
+        if (error != PacketError.OK) {
+            counters.malformed(error);
+            return DecapCounter.DROP_MALFORMED;
+        }
+        return deliver(seg);
+    }
+
+    /**
+     * Handles one GUE datagram's payload from a UDP socket bound to gue-port at {@code seg[offset, offset+length)}:
+     * variant 1 (direct IP), so the payload is the inner packet. The kernel has matched the port and verified the
+     * UDP checksum; the outer source comes from recvmsg's address.
+     *
+     * @param outerFamily 4 (the IPv4 socket: kind gue; {@code sourceLo} = the address as an unsigned value,
+     *                    {@code sourceHi} 0) or 6 (the IPv6 socket: kind gue6)
+     * @return the counter the packet ended up in
+     */
+    public DecapCounter onGuePayload(MemorySegment seg, long offset, int length, int outerFamily, long sourceHi,
+                                     long sourceLo) {
+        counters.increment(DecapCounter.RX_PACKETS);
+        boolean gateway = outerFamily == 4 ? sourceHi == 0 && gateways4.contains((int) sourceLo)
+                : gateways6.contains(sourceHi, sourceLo);
+        if (!gateway) {
+            counters.increment(DecapCounter.DROP_BAD_SOURCE);
+            return DecapCounter.DROP_BAD_SOURCE;
+        }
+        PacketError error = decapsulator.decapsulateGuePayload(seg, offset, length, outerFamily, sourceHi, sourceLo,
+                result);
         if (error != PacketError.OK) {
             counters.malformed(error);
             return DecapCounter.DROP_MALFORMED;

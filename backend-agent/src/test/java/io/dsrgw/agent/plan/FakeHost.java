@@ -55,6 +55,10 @@ final class FakeHost implements Host {
             "ip6gre"));
     /** Answers of {@code ip -j -4/-6 route get ADDRESS}: address -> prefsrc. */
     final Map<String, String> routeSources = new LinkedHashMap<>();
+    /** Simulates the fou module: false = a kernel without it (every {@code ip fou} fails like iproute2 6.1). */
+    boolean fouModule = true;
+    /** The kernel's fou ports as "PORT FAMILY TYPE" ("6080 4 gue", "5555 6 ipproto 4"). */
+    final List<String> fouPorts = new ArrayList<>();
     /** Packets counted by the nft table's named counters. */
     final Map<String, Long> counterPackets = new LinkedHashMap<>();
 
@@ -96,6 +100,7 @@ final class FakeHost implements Host {
                 .append(l.tunnel).append('\n'));
         addresses.forEach(a -> sb.append(a).append('\n'));
         sb.append("nft ").append(nftTable).append('\n');
+        fouPorts.forEach(f -> sb.append("fou ").append(f).append('\n'));
         sysctls.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
         return sb.toString();
     }
@@ -121,10 +126,58 @@ final class FakeHost implements Host {
         }
     }
 
+    /** ip -j fou show | ip fou add port N gue [-6] | ip fou del port N [-6], with the kernel's errnos. */
+    private CommandResult fou(List<String> argv, String[] a) throws Fail {
+        if (!fouModule) {
+            throw new Fail(1, "RTNETLINK answers: No such file or directory\nError talking to the kernel");
+        }
+        if (a[1].equals("-j")) {
+            ArrayNode arr = JSON.createArrayNode();
+            for (String f : fouPorts) {
+                String[] p = f.split(" ");
+                ObjectNode o = arr.addObject().put("port", Integer.parseInt(p[0]));
+                if (p[2].equals("gue")) {
+                    o.putNull("gue");
+                } else {
+                    o.put("ipproto", Integer.parseInt(p[3]));
+                }
+                o.put("family", p[1].equals("6") ? "inet6" : "inet");
+            }
+            return ok(argv, arr.toString() + "\n");
+        }
+        if (a[2].equals("show")) {
+            StringBuilder text = new StringBuilder();
+            for (String f : fouPorts) {
+                String[] p = f.split(" ");
+                text.append("port ").append(p[0]).append(p[2].equals("gue") ? " gue" : " ipproto " + p[3])
+                        .append(p[1].equals("6") ? " -6" : "").append('\n');
+            }
+            return ok(argv, text.toString());
+        }
+        String family = a[a.length - 1].equals("-6") ? "6" : "4";
+        String prefix = a[4] + " " + family + " ";
+        boolean exists = fouPorts.stream().anyMatch(f -> f.startsWith(prefix));
+        if (a[2].equals("add")) {
+            if (exists) {
+                throw new Fail(2, "RTNETLINK answers: Operation already in progress");
+            }
+            fouPorts.add(prefix + "gue");
+        } else {
+            if (!exists) {
+                throw new Fail(2, "RTNETLINK answers: No such file or directory");
+            }
+            fouPorts.removeIf(f -> f.startsWith(prefix));
+        }
+        return ok(argv, "");
+    }
+
     private CommandResult execute(List<String> argv, String line) throws Fail {
         String[] a = argv.toArray(String[]::new);
         if (a[0].equals("nft")) {
             return nft(argv, line);
+        }
+        if (a[0].equals("ip") && (a[1].equals("fou") || (a.length > 2 && a[2].equals("fou")))) {
+            return fou(argv, a);
         }
         if (line.startsWith("ip -j addr show dev ")) {
             Link l = link(a[5]);

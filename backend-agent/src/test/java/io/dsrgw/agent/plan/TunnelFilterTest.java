@@ -31,6 +31,29 @@ class TunnelFilterTest {
     }
 
     @Test
+    void shouldAcceptGueOnlyFromGatewaysIntoTheSameCountersWhenGueIsDecapsulatedByTheKernel() {
+        NftTable t = TunnelFilter.table(List.of(InetAddress.ofLiteral("10.0.2.2")), 6080);
+        List<String> rules = t.chains().getFirst().rules().stream().map(r -> r.statement() + " # " + r.comment())
+                .toList();
+        assertEquals(List.of(
+                "meta nfproto ipv4 meta l4proto { 4, 41, 47 } ip saddr @gateways4 accept"
+                        + " # dsrgw tunnel-filter ipv4 accept gateways",
+                "meta nfproto ipv4 meta l4proto { 4, 41, 47 } counter name tunnel_drop_ipv4 drop"
+                        + " # dsrgw tunnel-filter ipv4 drop others",
+                "meta nfproto ipv4 udp dport 6080 ip saddr @gateways4 accept # dsrgw tunnel-filter ipv4 gue 6080"
+                        + " accept gateways",
+                "meta nfproto ipv4 udp dport 6080 counter name tunnel_drop_ipv4 drop # dsrgw tunnel-filter ipv4 gue"
+                        + " 6080 drop others",
+                "meta nfproto ipv6 meta l4proto { 4, 41, 47 } counter name tunnel_drop_ipv6 drop"
+                        + " # dsrgw tunnel-filter ipv6 drop others",
+                "meta nfproto ipv6 udp dport 6080 counter name tunnel_drop_ipv6 drop # dsrgw tunnel-filter ipv6 gue"
+                        + " 6080 drop others"), rules);
+        assertFalse(t.matches(TunnelFilter.table(List.of(InetAddress.ofLiteral("10.0.2.2")), 5555)),
+                "another gue-port replaces the table");
+        assertFalse(t.matches(TunnelFilter.table(List.of(InetAddress.ofLiteral("10.0.2.2")))));
+    }
+
+    @Test
     void shouldDropEveryTunnelPacketOfAFamilyWithoutGateways() {
         NftTable t = TunnelFilter.table(List.of(InetAddress.ofLiteral("10.0.2.2")));
         List<String> comments = t.chains().getFirst().rules().stream().map(NftTable.NftRule::comment).toList();

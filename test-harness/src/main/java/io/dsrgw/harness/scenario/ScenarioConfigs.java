@@ -185,7 +185,7 @@ public final class ScenarioConfigs {
                   mode = userspace
                   gateways = ["%s", "%s"]
                   vips = [%s]
-                  tunnels = [ipip, sit, gre, ip6tnl, ip6gre]
+                  tunnels = [ipip, sit, gre, ip6tnl, ip6gre, gue]
                   gre-keys = [%s]
                   mss-clamp { enabled = %s, tunnel-mtu = %d }
                   decap-device = %s

@@ -3,10 +3,11 @@ package io.dsrgw.harness.scenario;
 import io.dsrgw.encap.tunnel.TunnelKind;
 
 /**
- * The ten (tunnel kind, inner family, outer family, GRE options) combinations of issue 3, each with its own VIP in
+ * The ten (tunnel kind, inner family, outer family, GRE options) combinations of issue 3 and the four GUE ones of
+ * issue 15 (variant 1, UDP to {@link #GUE_PORT}), each with its own VIP in
  * the one {@link TunnelMatrixScenario} topology. The VIP's family is the inner family; the family of the backend
  * addresses the gateway is given is the outer family; the VIP's {@code tunnel} (ipip | gre) picks the kind
- * (contract3.md: ipip -> IPIP / SIT / IP6TNL, gre -> GRE / IP6GRE).
+ * (contract3.md: ipip -> IPIP / SIT / IP6TNL, gre -> GRE / IP6GRE; gue -> GUE / GUE6).
  */
 public enum TunnelCombination {
     IPIP_4IN4("ipip 4in4", TunnelKind.IPIP, 4, "10.100.0.1", null, false),
@@ -18,12 +19,18 @@ public enum TunnelCombination {
     IP6TNL_6IN6("ip6tnl 6in6", TunnelKind.IP6TNL, 6, "fd00:100::7", null, false),
     IP6GRE_4IN6("ip6gre 4in6", TunnelKind.IP6GRE, 4, "10.100.0.8", null, false),
     IP6GRE_6IN6("ip6gre 6in6", TunnelKind.IP6GRE, 6, "fd00:100::9", null, false),
-    IP6GRE_KEYED_6IN6("ip6gre keyed 6in6", TunnelKind.IP6GRE, 6, "fd00:100::a", 43L, false);
+    IP6GRE_KEYED_6IN6("ip6gre keyed 6in6", TunnelKind.IP6GRE, 6, "fd00:100::a", 43L, false),
+    GUE_4IN4("gue 4in4", TunnelKind.GUE, 4, "10.100.0.11", null, false),
+    GUE_6IN4("gue 6in4", TunnelKind.GUE, 6, "fd00:100::12", null, false),
+    GUE_4IN6("gue 4in6", TunnelKind.GUE6, 4, "10.100.0.13", null, false),
+    GUE_6IN6("gue 6in6", TunnelKind.GUE6, 6, "fd00:100::14", null, false);
 
     /** TCP port of every VIP (the backends' HTTP server). */
     public static final int HTTP_PORT = 80;
     /** The gateway's tunnel-mtu and the agents' mss-clamp tunnel-mtu. */
     public static final int TUNNEL_MTU = 1500;
+    /** The gateways' and agents' gue-port (the default). */
+    public static final int GUE_PORT = 6080;
     /** UDP port of every VIP (the backends' {@link io.dsrgw.harness.traffic.UdpEchoServer}). */
     public static final int UDP_ECHO_PORT = 7;
 
@@ -77,10 +84,10 @@ public enum TunnelCombination {
 
     /** The VIP's {@code tunnel} setting in the gateway config. */
     public String tunnelFamily() {
-        return kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE ? "gre" : "ipip";
+        return kind.isGue() ? "gue" : kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE ? "gre" : "ipip";
     }
 
-    /** The outer IPv4 protocol / IPv6 next header on the wire: 4, 41 or 47. */
+    /** The outer IPv4 protocol / IPv6 next header on the wire: 4, 41, 47 or 17 (GUE). */
     public int outerProtocol() {
         return kind == TunnelKind.IP6TNL ? (innerFamily == 4 ? 4 : 41) : kind.outerProtocol();
     }

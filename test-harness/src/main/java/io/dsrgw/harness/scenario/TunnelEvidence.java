@@ -35,9 +35,9 @@ public record TunnelEvidence(long clientToVip, long clientFromVip, long gatewayI
                              long routerToClientFromVip, long routerToGatewayFromVip, long synAcks,
                              long synAcksMssOver, long tooBigFromVip, long tooBigFromVipExact,
                              long routerTooBigToVip) {
-    /** The six plain outer-header counter keys. */
+    /** The plain outer-header counter keys; p17 = UDP to the gue-port (GUE). */
     public static final java.util.List<String> OUTER_KEYS = java.util.List.of(
-            "out4_p4", "out4_p41", "out4_p47", "out6_p4", "out6_p41", "out6_p47");
+            "out4_p4", "out4_p41", "out4_p47", "out4_p17", "out6_p4", "out6_p41", "out6_p47", "out6_p17");
 
     /** The counter key of a combination's outer header ("out4_p47"). */
     public static String outerKey(TunnelCombination c) {

@@ -229,16 +229,16 @@ public final class TunnelMatrixScenario implements AutoCloseable {
         }
     }
 
-    /** The six outer-header matches ({@link TunnelEvidence#OUTER_KEYS}); on a backend: only from the gateway. */
+    /** The outer-header matches ({@link TunnelEvidence#OUTER_KEYS}); on a backend: only from the gateway. */
     private static Map<String, String> outerMatches(String iface, Backend onBackend) {
         Map<String, String> m = new LinkedHashMap<>();
-        for (int p : new int[] {4, 41, 47}) {
+        for (int p : new int[] {4, 41, 47, 17}) {
             m.put("out4_p" + p, iface + (onBackend != null ? " ip saddr " + Topology.GATEWAY_ADDRESS : "")
-                    + " ip protocol " + p);
+                    + " ip protocol " + p + (p == 17 ? " udp dport " + TunnelCombination.GUE_PORT : ""));
         }
-        for (int p : new int[] {4, 41, 47}) {
+        for (int p : new int[] {4, 41, 47, 17}) {
             m.put("out6_p" + p, iface + (onBackend != null ? " ip6 saddr " + Topology.GATEWAY_ADDRESS6 : "")
-                    + " ip6 nexthdr " + p);
+                    + " ip6 nexthdr " + p + (p == 17 ? " udp dport " + TunnelCombination.GUE_PORT : ""));
         }
         return m;
     }
@@ -288,6 +288,77 @@ public final class TunnelMatrixScenario implements AutoCloseable {
     public DsrScenario.Spread spread(TunnelCombination c, int requests) throws CommandException {
         return DsrScenario.spread(topology, Curl.url(c.vip(), TunnelCombination.HTTP_PORT, "/"), requests,
                 Duration.ofSeconds(3), true);
+    }
+
+    /**
+     * Issue 15: the outer UDP source ports of a GUE combination's tunnel packets on the wire (the router's link from
+     * the gateway), over {@code requests} new connections: a dynamic nft set of the source ports, and one of
+     * (outer source port, inner TCP source port) pairs, read from the bytes after the UDP header (inner IPv4 without
+     * options: TCP source port 28 bytes in; inner IPv6: 48). The table exists only during the call.
+     *
+     * @param spread     what the requests did
+     * @param outerPorts distinct outer UDP source ports
+     * @param pairs      distinct (outer source port, inner client port) pairs
+     */
+    public record GuePorts(DsrScenario.Spread spread, java.util.Set<Integer> outerPorts,
+                           java.util.Set<List<Integer>> pairs) {
+        /** Distinct inner client ports seen. */
+        public java.util.Set<Integer> innerPorts() {
+            java.util.Set<Integer> inner = new java.util.TreeSet<>();
+            pairs.forEach(p -> inner.add(p.get(1)));
+            return inner;
+        }
+    }
+
+    /** See {@link GuePorts}. */
+    public GuePorts guePorts(TunnelCombination c, int requests) throws CommandException {
+        if (!c.kind().isGue()) {
+            throw new IllegalArgumentException(c + " is not a GUE combination");
+        }
+        String t = "inet dsrgw_gue_ports";
+        String outer = c.outerFamily() == 4 ? "ip protocol 17" : "ip6 nexthdr 17";
+        String match = "iifname \"" + Topology.ROUTER_GATEWAY_DEVICE + "\" " + outer + " udp dport "
+                + TunnelCombination.GUE_PORT + " @th,64,4 " + c.innerFamily();
+        int innerPortBits = (8 + (c.innerFamily() == 4 ? 20 : 40)) * 8;
+        Namespace router = topology.router();
+        router.exec("nft", "add table " + t + "; add set " + t + " sports { type inet_service; flags dynamic;"
+                + " size 65535; }; add set " + t + " pairs { typeof udp sport . @th,224,16; flags dynamic;"
+                + " size 65535; }; add chain " + t + " pre { type filter hook prerouting priority -300; };"
+                + " add rule " + t + " pre " + match + " add @sports { udp sport };"
+                + " add rule " + t + " pre " + match + " add @pairs { udp sport . @th," + innerPortBits + ",16 }");
+        try {
+            DsrScenario.Spread spread = spread(c, requests);
+            java.util.Set<Integer> ports = new java.util.TreeSet<>();
+            for (String e : setElements(router.exec("nft", "list", "set", "inet", "dsrgw_gue_ports", "sports")
+                    .stdout())) {
+                ports.add(Integer.parseInt(e));
+            }
+            java.util.Set<List<Integer>> pairs = new java.util.LinkedHashSet<>();
+            for (String e : setElements(router.exec("nft", "list", "set", "inet", "dsrgw_gue_ports", "pairs")
+                    .stdout())) {
+                String[] kv = e.split("\\s*\\.\\s*");
+                pairs.add(List.of(Integer.decode(kv[0].strip()), Integer.decode(kv[1].strip())));
+            }
+            return new GuePorts(spread, ports, pairs);
+        } finally {
+            router.exec("nft", "delete", "table", "inet", "dsrgw_gue_ports");
+        }
+    }
+
+    /** The elements of {@code nft list set} output: {@code elements = { 49301, 51022 }} (may wrap lines). */
+    static List<String> setElements(String listing) {
+        int start = listing.indexOf("elements = {");
+        if (start < 0) {
+            return List.of();
+        }
+        int end = listing.indexOf('}', start);
+        List<String> out = new ArrayList<>();
+        for (String e : listing.substring(start + "elements = {".length(), end).split(",")) {
+            if (!e.isBlank()) {
+                out.add(e.strip());
+            }
+        }
+        return out;
     }
 
     /**

@@ -33,10 +33,21 @@ final class ForeignTunnelSender {
      */
     static int send(String ns, InetAddress outerSource, InetAddress outerDestination, Inet4Address innerSource,
                     Inet4Address vip4, int count) throws IOException {
+        return send(ns, outerSource, outerDestination, innerSource, vip4, count, 0);
+    }
+
+    /**
+     * Like {@link #send(String, InetAddress, InetAddress, Inet4Address, Inet4Address, int)}, as GUE variant 1 to UDP
+     * port {@code guePort} (0: IP-in-IP): outer header, UDP (source port 50000; checksum 0 over IPv4, computed over
+     * IPv6), then the same inner packet.
+     */
+    static int send(String ns, InetAddress outerSource, InetAddress outerDestination, Inet4Address innerSource,
+                    Inet4Address vip4, int count, int guePort) throws IOException {
         if ((outerSource instanceof Inet4Address) != (outerDestination instanceof Inet4Address)) {
             throw new IllegalArgumentException(outerSource + " -> " + outerDestination + " (expected: one family)");
         }
-        byte[] packet = packet(outerSource, outerDestination, innerSource, vip4);
+        byte[] packet = guePort == 0 ? packet(outerSource, outerDestination, innerSource, vip4)
+                : guePacket(outerSource, outerDestination, innerSource, vip4, guePort);
         return NetnsSockets.callIn(ns, () -> {
             try (Arena arena = Arena.ofConfined();
                  RawSocket s = outerSource instanceof Inet4Address ? RawSocket.ipv4Raw() : RawSocket.ipv6Raw()) {
@@ -80,6 +91,37 @@ final class ForeignTunnelSender {
         b.putShort(icmp + 4, (short) 0x4453);     // identifier "DS"
         b.putShort(icmp + 6, (short) 1);          // sequence
         b.putShort(icmp + 2, (short) checksum(b.array(), icmp, 8));
+        return b.array();
+    }
+
+    /** Outer IPv4/IPv6 + UDP to {@code port} + the inner packet of {@link #packet} (GUE variant 1). */
+    static byte[] guePacket(InetAddress outerSource, InetAddress outerDestination, Inet4Address innerSource,
+                            Inet4Address vip4, int port) {
+        boolean v4 = outerSource instanceof Inet4Address;
+        int outer = v4 ? 20 : 40;
+        byte[] plain = packet(outerSource, outerDestination, innerSource, vip4);
+        int udpLength = 8 + INNER_BYTES;
+        ByteBuffer b = ByteBuffer.allocate(outer + udpLength);
+        b.put(0, plain, 0, outer);
+        b.put(outer + 8, plain, outer, INNER_BYTES);
+        b.putShort(outer, (short) 50000);
+        b.putShort(outer + 2, (short) port);
+        b.putShort(outer + 4, (short) udpLength);
+        if (v4) {
+            ipv4Header(b, 0, outer + udpLength, 17, outerSource.getAddress(), outerDestination.getAddress());
+        } else {
+            b.putShort(4, (short) udpLength);
+            b.put(6, (byte) 17);
+            // RFC 8200 section 8.1: pseudo-header (source, destination, length, next header) + UDP; 0 becomes 0xffff
+            ByteBuffer ph = ByteBuffer.allocate(40 + udpLength);
+            ph.put(0, outerSource.getAddress());
+            ph.put(16, outerDestination.getAddress());
+            ph.putInt(32, udpLength);
+            ph.putInt(36, 17);
+            ph.put(40, b.array(), outer, udpLength);
+            int sum = checksum(ph.array(), 0, ph.capacity());
+            b.putShort(outer + 6, (short) (sum == 0 ? 0xffff : sum));
+        }
         return b.array();
     }
 

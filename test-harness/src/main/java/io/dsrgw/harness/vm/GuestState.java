@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * as before {@code apply}": capture before, apply, down, capture again, {@link #diff}. For "a restart recreates no
  * interface": compare {@link #ifindexByName()}.
  *
- * @param lines sorted, one fact per line, prefixed by its kind: "link: ", "addr: ", "nft: ", "sysctl: "
+ * @param lines sorted, one fact per line, prefixed by its kind: "link: ", "addr: ", "nft: ", "fou: " (the kernel's
+ *              GUE receive ports), "sysctl: "
  * @param ifindexByName interface index of every link (a recreated link gets a new one)
  */
 public record GuestState(List<String> lines, Map<String, Integer> ifindexByName) {
@@ -29,6 +30,7 @@ public record GuestState(List<String> lines, Map<String, Integer> ifindexByName)
             echo @@link; ip -d -o link show
             echo @@addr; ip -o addr show
             echo @@nft; nft list ruleset
+            echo @@fou; ip fou show 2>&1
             echo @@sysctl; sysctl -a 2>/dev/null \\
               | grep -E '^net[.]ipv4[.]conf[.][^.]+[.](rp_filter|arp_ignore|arp_announce) '
             """;

@@ -46,7 +46,7 @@ public final class Initramfs {
      * modprobe to autoload it ("Could not process rule: No such file or directory").
      */
     public static final List<String> DEFAULT_MODULES = List.of("virtio_pci", "virtio_net", "ipip", "ip_gre",
-            "ip6_tunnel", "ip6_gre", "sit", "9pnet_virtio", "9p", "crc32c_generic", "nf_tables", "nft_objref");
+            "ip6_tunnel", "ip6_gre", "sit", "fou", "9pnet_virtio", "9p", "crc32c_generic", "nf_tables", "nft_objref");
     public static final Map<String, String> DEFAULT_BINARIES = defaultBinaries();
     /** A headless JVM with networking and zip/jar access; AWT's X11 libraries are deliberately left out. */
     static final List<String> JDK_OBJECTS = List.of("bin/java", "lib/libjli.so", "lib/server/libjvm.so",

@@ -187,8 +187,8 @@ public final class KernelLab implements AutoCloseable {
      *
      * @param decapsulated  rx_packets growth of the case's tunnel device in the VM
      * @param plainReplies  TCP packets from the VIP arriving on the tap (unencapsulated replies)
-     * @param tunneledReplies packets of protocol 4/41/47 from the VM arriving on the tap (must be 0)
-     * @param toVmTunneled  packets of protocol 4/41/47 the gateway namespace sent to the VM
+     * @param tunneledReplies packets of protocol 4/41/47 or GUE from the VM arriving on the tap (must be 0)
+     * @param toVmTunneled  packets of protocol 4/41/47 or GUE the gateway namespace sent to the VM
      */
     public record Exchange(TunnelCase tunnelCase, String device, HttpResult http, long decapsulated,
                            long plainReplies, long tunneledReplies, long toVmTunneled, double seconds) {
@@ -243,21 +243,32 @@ public final class KernelLab implements AutoCloseable {
         pre.put("plain_from_vip6", in + "ip6 saddr " + TunnelCase.VIP6 + " meta l4proto tcp");
         pre.put("tunnel_from_vm4", in + "ip saddr " + VmNetwork.GUEST4 + " meta l4proto { 4, 41, 47 }");
         pre.put("tunnel_from_vm6", in + "ip6 saddr " + VmNetwork.GUEST6 + " meta l4proto { 4, 41, 47 }");
+        // GUE (issue 15): UDP to the gue-port counts as tunnel packets too, into the same counters
+        pre.put("tunnel_from_vm4 gue", in + "ip saddr " + VmNetwork.GUEST4 + " udp dport " + TunnelCase.GUE_PORT);
+        pre.put("tunnel_from_vm6 gue", in + "ip6 saddr " + VmNetwork.GUEST6 + " udp dport " + TunnelCase.GUE_PORT);
         Map<String, String> post = new LinkedHashMap<>();
         post.put("tunnel_to_vm4", out + "ip daddr " + VmNetwork.GUEST4 + " meta l4proto { 4, 41, 47 }");
         post.put("tunnel_to_vm6", out + "ip6 daddr " + VmNetwork.GUEST6 + " meta l4proto { 4, 41, 47 }");
+        post.put("tunnel_to_vm4 gue", out + "ip daddr " + VmNetwork.GUEST4 + " udp dport " + TunnelCase.GUE_PORT);
+        post.put("tunnel_to_vm6 gue", out + "ip6 daddr " + VmNetwork.GUEST6 + " udp dport " + TunnelCase.GUE_PORT);
         StringBuilder s = new StringBuilder("add table " + t + "\n");
         s.append("add chain ").append(t).append(" pre { type filter hook prerouting priority -300; }\n");
         s.append("add chain ").append(t).append(" post { type filter hook postrouting priority 300; }\n");
         for (var e : pre.entrySet()) {
-            s.append("add counter ").append(t).append(' ').append(e.getKey()).append('\n');
+            String name = e.getKey().split(" ")[0]; // "NAME gue": a second rule counting into NAME
+            if (!e.getKey().contains(" ")) {
+                s.append("add counter ").append(t).append(' ').append(name).append('\n');
+            }
             s.append("add rule ").append(t).append(" pre ").append(e.getValue()).append(" counter name ")
-                    .append(e.getKey()).append('\n');
+                    .append(name).append('\n');
         }
         for (var e : post.entrySet()) {
-            s.append("add counter ").append(t).append(' ').append(e.getKey()).append('\n');
+            String name = e.getKey().split(" ")[0];
+            if (!e.getKey().contains(" ")) {
+                s.append("add counter ").append(t).append(' ').append(name).append('\n');
+            }
             s.append("add rule ").append(t).append(" post ").append(e.getValue()).append(" counter name ")
-                    .append(e.getKey()).append('\n');
+                    .append(name).append('\n');
         }
         Path file = workDir.resolve("counters.nft");
         Files.writeString(file, s.toString());

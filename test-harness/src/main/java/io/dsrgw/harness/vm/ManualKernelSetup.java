@@ -39,6 +39,9 @@ public final class ManualKernelSetup implements BackendSetup {
         s.append("ip link add ").append(GRE_KEY42).append(" type gre local ").append(l4).append(" key 42\n");
         s.append("ip link add ").append(IP6TNL).append(" type ip6tnl local ").append(l6).append(" mode any\n");
         s.append("ip link add ").append(IP6GRE).append(" type ip6gre local ").append(l6).append('\n');
+        // GUE (issue 15): the fou module's receive sockets hand inner packets to the devices above
+        s.append("ip fou add port ").append(TunnelCase.GUE_PORT).append(" gue\n");
+        s.append("ip fou add port ").append(TunnelCase.GUE_PORT).append(" gue -6\n");
         for (String d : new String[] {IPIP, SIT, GRE, GRE_KEY42, IP6TNL, IP6GRE}) {
             s.append("ip link set ").append(d).append(" up\n");
             s.append("sysctl -qw net.ipv4.conf.").append(d).append(".rp_filter=0\n");
@@ -48,20 +51,21 @@ public final class ManualKernelSetup implements BackendSetup {
 
     @Override
     public String device(Vm vm, TunnelCase c) {
-        return switch (c.kind()) {
+        return switch (c.deviceKind()) {
             case IPIP -> IPIP;
             case SIT -> SIT;
             case GRE -> c.greKey() != null ? GRE_KEY42 : GRE;
             case IP6TNL -> IP6TNL;
             case IP6GRE -> IP6GRE;
-            case GUE, GUE6 -> throw new IllegalArgumentException(c.kind() + " (expected: no GUE VM case yet)");
+            case GUE, GUE6 -> throw new AssertionError("deviceKind() is never gue");
         };
     }
 
     @Override
     public void down(Vm vm) throws IOException {
         vm.check("for d in " + String.join(" ", IPIP, SIT, GRE, GRE_KEY42, IP6TNL, IP6GRE)
-                + "; do ip link del $d 2>/dev/null; done; ip addr del " + TunnelCase.VIP4 + "/32 dev lo;"
+                + "; do ip link del $d 2>/dev/null; done; ip fou del port " + TunnelCase.GUE_PORT + "; ip fou del port "
+                + TunnelCase.GUE_PORT + " -6; ip addr del " + TunnelCase.VIP4 + "/32 dev lo;"
                 + " ip -6 addr del " + TunnelCase.VIP6 + "/128 dev lo; true");
     }
 

@@ -3,7 +3,8 @@ package io.dsrgw.harness.vm;
 import io.dsrgw.encap.tunnel.TunnelKind;
 
 /**
- * The ten tunnel kind / inner family combinations of the real-kernel test. The outer family follows from the kind
+ * The ten tunnel kind / inner family combinations of the real-kernel test, and the four GUE ones of issue 15 (the
+ * kernel's fou module on {@link #GUE_PORT}). The outer family follows from the kind
  * (the backend address the gateway encapsulates to is the VM's IPv4 or IPv6 address); the gateway config chooses
  * the IPIP family ({@code tunnel = ipip}: ipip, sit, ip6tnl by family) or GRE ({@code tunnel = gre}, optionally
  * keyed).
@@ -18,11 +19,19 @@ public enum TunnelCase {
     IP6TNL_4IN6(TunnelKind.IP6TNL, 4, null),
     IP6TNL_6IN6(TunnelKind.IP6TNL, 6, null),
     IP6GRE_INNER4(TunnelKind.IP6GRE, 4, null),
-    IP6GRE_INNER6(TunnelKind.IP6GRE, 6, null);
+    IP6GRE_INNER6(TunnelKind.IP6GRE, 6, null),
+    GUE_4IN4(TunnelKind.GUE, 4, null),
+    GUE_6IN4(TunnelKind.GUE, 6, null),
+    GUE_4IN6(TunnelKind.GUE6, 4, null),
+    GUE_6IN6(TunnelKind.GUE6, 6, null);
 
     public static final String VIP4 = "10.100.0.1";
     public static final String VIP6 = "fd00:100::1";
     public static final int VIP_PORT = 80;
+    /** System property restricting the VM tests' per-case loops, e.g. {@code GUE_4IN4,GUE_6IN6}; default all. */
+    public static final String ONLY_PROPERTY = "dsrgw.vm.cases";
+    /** gue-port of the gateway and the backend (the default). */
+    public static final int GUE_PORT = 6080;
 
     private final TunnelKind kind;
     private final int innerFamily;
@@ -32,6 +41,16 @@ public enum TunnelCase {
         this.kind = kind;
         this.innerFamily = innerFamily;
         this.greKey = greKey;
+    }
+
+    /** The cases named by {@value #ONLY_PROPERTY} (comma-separated enum names), or all of them. */
+    public static java.util.List<TunnelCase> selected() {
+        String only = System.getProperty(ONLY_PROPERTY, "");
+        if (only.isBlank()) {
+            return java.util.List.of(values());
+        }
+        return java.util.Arrays.stream(only.split(",")).map(n -> valueOf(n.strip().toUpperCase(
+                java.util.Locale.ROOT))).toList();
     }
 
     public TunnelKind kind() {
@@ -45,7 +64,7 @@ public enum TunnelCase {
 
     /** 4 or 6: the family of the outer header (and of the backend address). */
     public int outerFamily() {
-        return kind == TunnelKind.IP6TNL || kind == TunnelKind.IP6GRE ? 6 : 4;
+        return kind.outerFamily();
     }
 
     /** The RFC 2890 key, or null for unkeyed GRE and the non-GRE kinds. */
@@ -53,9 +72,9 @@ public enum TunnelCase {
         return greKey;
     }
 
-    /** The gateway's per-VIP {@code tunnel} setting: "ipip" or "gre". */
+    /** The gateway's per-VIP {@code tunnel} setting: "ipip", "gre" or "gue". */
     public String gatewayTunnel() {
-        return kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE ? "gre" : "ipip";
+        return kind.isGue() ? "gue" : kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE ? "gre" : "ipip";
     }
 
     public String vip() {
@@ -70,6 +89,17 @@ public enum TunnelCase {
     /** The gateway namespace's address of the outer family: the gateway's tunnel source. */
     public String tunnelSource() {
         return outerFamily() == 4 ? VmNetwork.HOST4 : VmNetwork.HOST6;
+    }
+
+    /**
+     * The device the kernel hands the decapsulated packet to: for GUE (fou returns the inner protocol for
+     * resubmission) ipip for IPv4 in IPv4, sit for IPv6 in IPv4, ip6tnl for both over IPv6; else the kind itself.
+     */
+    public TunnelKind deviceKind() {
+        if (kind == TunnelKind.GUE) {
+            return innerFamily == 4 ? TunnelKind.IPIP : TunnelKind.SIT;
+        }
+        return kind == TunnelKind.GUE6 ? TunnelKind.IP6TNL : kind;
     }
 
     /** {@code http://VIP:80/} (IPv6 in brackets). */

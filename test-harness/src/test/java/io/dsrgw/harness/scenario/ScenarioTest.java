@@ -114,7 +114,7 @@ class ScenarioTest {
         List<TunnelCombination> all = List.of(TunnelCombination.values());
         GatewayConfig g = ConfigLoader.parseGateway(ScenarioConfigs.matrixGateway(all, backends,
                 tmp.resolve("gateway.sock")), "matrix-gateway.conf");
-        assertEquals(20, g.vips().size());
+        assertEquals(28, g.vips().size(), "10 issue-3 and 4 GUE combinations, TCP and UDP each");
         for (TunnelCombination c : all) {
             java.net.InetAddress vip = java.net.InetAddress.getByName(c.vip());
             List<io.dsrgw.conf.VipConfig> vips = g.vips().stream().filter(v -> v.address().equals(vip)).toList();
@@ -135,9 +135,9 @@ class ScenarioTest {
         List<TunnelCombination> all = List.of(TunnelCombination.values());
         AgentConfig off = ConfigLoader.parseAgent(ScenarioConfigs.matrixAgent(all, tmp, false), "agent-a.conf");
         AgentConfig on = ConfigLoader.parseAgent(ScenarioConfigs.matrixAgent(all, tmp, true), "agent-b.conf");
-        assertEquals(10, off.vips().size());
+        assertEquals(14, off.vips().size());
         assertEquals(2, off.gateways().size());
-        assertEquals(5, off.tunnels().size());
+        assertEquals(7, off.tunnels().size(), "five kinds and gue, read as gue and gue6 for the two gateways");
         assertEquals(List.of(42L, 43L), off.greKeys());
         assertEquals(false, off.mssClamp().enabled());
         assertEquals(true, on.mssClamp().enabled());
@@ -145,8 +145,8 @@ class ScenarioTest {
     }
 
     @Test
-    void shouldDescribeTenDistinctCombinationsWithTheirWireFormat() {
-        assertEquals(10, java.util.Arrays.stream(TunnelCombination.values()).map(TunnelCombination::vip).distinct()
+    void shouldDescribeFourteenDistinctCombinationsWithTheirWireFormat() {
+        assertEquals(14, java.util.Arrays.stream(TunnelCombination.values()).map(TunnelCombination::vip).distinct()
                 .count());
         assertEquals(41, TunnelCombination.SIT_6IN4.outerProtocol());
         assertEquals(4, TunnelCombination.IP6TNL_4IN6.outerProtocol());
@@ -161,5 +161,10 @@ class ScenarioTest {
         assertEquals(1452, TunnelCombination.IP6GRE_KEYED_6IN6.innerMtuBytes());
         assertEquals(1440, TunnelCombination.IPIP_4IN4.maxMssBytes());
         assertEquals(1400, TunnelCombination.IP6TNL_6IN6.maxMssBytes());
+        assertEquals(17, TunnelCombination.GUE_6IN4.outerProtocol());
+        assertEquals("out6_p17", TunnelEvidence.outerKey(TunnelCombination.GUE_4IN6));
+        assertEquals("gue", TunnelCombination.GUE_6IN6.tunnelFamily());
+        assertEquals(1472, TunnelCombination.GUE_4IN4.innerMtuBytes());
+        assertEquals(1452, TunnelCombination.GUE_6IN6.innerMtuBytes());
     }
 }

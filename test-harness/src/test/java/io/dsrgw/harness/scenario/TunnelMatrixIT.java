@@ -130,7 +130,10 @@ class TunnelMatrixIT {
     Stream<DynamicNode> phaseAWithoutMssClampAndWithIcmp() {
         List<DynamicNode> nodes = new ArrayList<>();
         for (TunnelCombination c : combinations) {
-            nodes.add(dynamicContainer(c.label(), Stream.of(
+            List<DynamicNode> gue = !c.kind().isGue() ? List.of() : List.of(dynamicTest(c.label()
+                    + ": outer UDP source ports differ between flows, stay fixed within one, in 49152..65535",
+                    check(() -> gueSourcePorts(c))));
+            nodes.add(dynamicContainer(c.label(), Stream.concat(Stream.of(
                     dynamicTest(c.label() + ": curl reaches every backend, replies bypass the gateway",
                             check(() -> curlSpreadAndDsr(c))),
                     dynamicTest(c.label() + ": 2 MB upload via path-MTU discovery (too-big from the gateway)",
@@ -141,7 +144,7 @@ class TunnelMatrixIT {
                     dynamicTest(c.label() + ": ping to the VIP answered by the gateway",
                             check(() -> pingAnsweredByGateway(c))),
                     dynamicTest(c.label() + ": download over a 1400-byte client link (router's too-big forwarded to"
-                            + " the backend)", check(() -> downloadWithTooBigForwarded(c))))));
+                            + " the backend)", check(() -> downloadWithTooBigForwarded(c)))), gue.stream())));
         }
         return nodes.stream();
     }
@@ -219,6 +222,28 @@ class TunnelMatrixIT {
         assertEquals(e.routerBridgeFromVip(), e.routerToClientFromVip(), "router forwarded replies to the client"
                 + ctx);
         assertEquals(e.routerToClientFromVip(), e.clientFromVip(), "client received every reply" + ctx);
+    }
+
+    /**
+     * Issue 15: GUE's outer source port follows the flow (receive-side scaling on the backend): over {@value
+     * #REQUESTS} new connections, every inner client port travels under exactly one outer port, distinct flows get
+     * distinct ports (a collision of two of 30 flows in 16384 ports is allowed: ~3 % likely), all in the default
+     * range 49152..65535.
+     */
+    private void gueSourcePorts(TunnelCombination c) throws Exception {
+        window();
+        TunnelMatrixScenario.GuePorts p = scenario.guePorts(c, REQUESTS);
+        String what = "[" + c.label() + "] gue source ports: " + p.outerPorts().size() + " outer ports for "
+                + p.innerPorts().size() + " client ports (" + p.pairs().size() + " pairs): " + p.outerPorts()
+                + "; " + p.spread().summary();
+        System.out.println(what);
+        assertTrue(p.spread().failures().isEmpty(), "failed requests\n" + what);
+        assertTrue(p.innerPorts().size() >= REQUESTS, "every connection seen on the wire\n" + what);
+        assertEquals(p.innerPorts().size(), p.pairs().size(), "one outer port per flow, however many packets\n"
+                + what);
+        assertTrue(p.outerPorts().size() >= p.innerPorts().size() - 2, "flows spread over outer ports\n" + what);
+        assertTrue(p.outerPorts().stream().allMatch(x -> x >= 49152 && x <= 65535), "ports in 49152..65535\n"
+                + what);
     }
 
     private void uploadWithPmtud(TunnelCombination c) throws Exception {

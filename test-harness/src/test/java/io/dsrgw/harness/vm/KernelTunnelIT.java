@@ -68,7 +68,7 @@ class KernelTunnelIT {
     void shouldCarryHttpThroughTheGatewayAndTheKernelTunnelWithRepliesStraightToTheClient() throws Exception {
         List<String> unsupported = new ArrayList<>();
         int exercised = 0;
-        for (TunnelCase c : TunnelCase.values()) {
+        for (TunnelCase c : TunnelCase.selected()) {
             try {
                 lab.startGateway(c);
             } catch (UnsupportedCaseException e) {
@@ -90,7 +90,7 @@ class KernelTunnelIT {
             System.out.println("[vm] not exercised, gateway: " + u);
         }
         // The gateway implements every kind since the tunnel-kinds issue: a case it refuses is a regression.
-        assertEquals(TunnelCase.values().length, exercised, "cases the gateway refused: " + unsupported);
+        assertEquals(TunnelCase.selected().size(), exercised, "cases the gateway refused: " + unsupported);
     }
 
     @Test

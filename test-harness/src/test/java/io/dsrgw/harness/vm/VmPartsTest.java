@@ -132,7 +132,7 @@ class VmPartsTest {
 
     @Test
     void shouldDescribeTenDistinctKindFamilyCombinations() {
-        assertEquals(10, Set.of(TunnelCase.values()).stream().map(TunnelCase::describe).distinct().count());
+        assertEquals(14, Set.of(TunnelCase.values()).stream().map(TunnelCase::describe).distinct().count());
         assertEquals("http://[fd00:100::1]:80/", TunnelCase.IP6TNL_6IN6.url());
         assertEquals(VmNetwork.GUEST6, TunnelCase.IP6GRE_INNER4.backendAddress());
         assertEquals("gre", TunnelCase.GRE_KEY42_INNER6.gatewayTunnel());
