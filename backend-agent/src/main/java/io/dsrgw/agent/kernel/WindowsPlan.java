@@ -92,6 +92,7 @@ public final class WindowsPlan {
             case SIT -> "6in4 only as a point-to-point v6v4tunnel per remote (netsh interface ipv6 add"
                     + " v6v4tunnel), not verified with the gateway";
             case IP6TNL -> "no IPv6-outer (RFC 2473) tunnel interface";
+            case NONE -> "nothing to decapsulate (L2 DSR): the VIP on the loopback adapter is all it needs";
         };
     }
 }

@@ -65,6 +65,7 @@ public record TunnelDeviceSpec(String name, TunnelKind kind, InetAddress local, 
             case GRE -> key == null ? "dsrgre" : "dsrgk" + Long.toHexString(key);
             case IP6TNL -> "dsrip6tnl";
             case IP6GRE -> key == null ? "dsrip6gre" : "dsr6gk" + Long.toHexString(key);
+            case NONE -> throw new IllegalArgumentException("none (L2 DSR) has no tunnel device");
         };
     }
 

@@ -17,7 +17,12 @@ public enum TunnelKind {
     /** IPv4 or IPv6 in IPv6 (RFC 2473, Linux ip6tnl): outer IPv6 header, next header 4 or 41. */
     IP6TNL("ip6tnl", 6, 40, -1),
     /** GRE over IPv6 (RFC 7676, Linux ip6gre): outer IPv6 + 4-byte GRE header, next header 47. */
-    IP6GRE("ip6gre", 6, 44, 47);
+    IP6GRE("ip6gre", 6, 44, 47),
+    /**
+     * No tunnel (L2 DSR, "tunnel = none"): the unchanged IP packet in an Ethernet frame addressed to the on-link
+     * backend's MAC. No outer header, so no overhead; the family is the packet's own ({@link #outerFamily()} 0).
+     */
+    NONE("none", 0, 0, -1);
 
     /** Extra bytes of an RFC 2890 GRE key field. */
     public static final int GRE_KEY_BYTES = 4;
@@ -41,7 +46,7 @@ public enum TunnelKind {
         return id;
     }
 
-    /** 4 or 6: the family of the outer header. */
+    /** 4 or 6: the family of the outer header; 0 for {@link #NONE} (the packet's own family). */
     public int outerFamily() {
         return outerFamily;
     }
@@ -70,7 +75,7 @@ public enum TunnelKind {
                 return kind;
             }
         }
-        throw new IllegalArgumentException("'" + id + "' (expected: ipip, sit, gre, ip6tnl, ip6gre)");
+        throw new IllegalArgumentException("'" + id + "' (expected: ipip, sit, gre, ip6tnl, ip6gre, none)");
     }
 
     @Override

@@ -130,6 +130,7 @@ public final class AgentKernelSetup implements BackendSetup {
             case GRE -> c.greKey() != null ? GRE_KEY42 : GRE;
             case IP6TNL -> IP6TNL;
             case IP6GRE -> c.greKey() != null ? IP6GRE_KEY42 : IP6GRE;
+            case NONE -> throw new IllegalArgumentException("none (L2 DSR) has no tunnel device");
         };
     }
 

@@ -54,6 +54,7 @@ public final class ManualKernelSetup implements BackendSetup {
             case GRE -> c.greKey() != null ? GRE_KEY42 : GRE;
             case IP6TNL -> IP6TNL;
             case IP6GRE -> IP6GRE;
+            case NONE -> throw new IllegalArgumentException("none (L2 DSR) has no tunnel device");
         };
     }
 

@@ -403,7 +403,7 @@ public final class XdpDataPlane implements AutoCloseable {
             long lo = t.outerFamily() == 4 ? s.backendIpv4(b) & 0xffffffffL : s.backendIpv6Lo(b);
             backends.put(s.backendId(b), new BackendValue(hi, lo, vipIdOf(s.vipName(vip)),
                     t.greKey() ? t.key() : 0, s.backendState(b).ordinal(), t.kind().ordinal(), t.outerFamily(),
-                    t.greKey() ? XdpContract.BACKEND_F_GRE_KEY : 0));
+                    (t.greKey() ? XdpContract.BACKEND_F_GRE_KEY : 0) | (t.linkLayer() ? XdpContract.BACKEND_F_L2 : 0)));
         }
         List<List<VipKey>> keysByVip = new ArrayList<>(s.vipCount());
         Set<VipKey> vipKeys = new HashSet<>();
