@@ -915,6 +915,17 @@ final class GatewayReader {
             hc = h == null ? null : healthCheck(h, ports, vipCheck);
             hcOk = hc != null;
         }
+        HealthCheckConfig effectiveCheck = hc != null ? hc : vipCheck;
+        if (effective == TunnelFamily.NONE && effectiveCheck != null
+            && HealthCheckConfig.TYPE_TUNNEL.equals(effectiveCheck.type())) {
+            // The tunnel check sends its probe through the backend's tunnel; an L2 DSR backend has none.
+            String where = hc != null ? o.child("health-check") : o.child("tunnel");
+            o.bad(hc != null ? o.value("health-check") : o.has("tunnel") ? o.value("tunnel") : o.value("address"),
+                hc != null || o.has("tunnel") ? where : o.child("address"), "a health check other than type = "
+                + "tunnel for a tunnel = none (L2 DSR) backend: there is no tunnel to probe through (use tcp, http, "
+                + "https or agent)");
+            hcOk = false;
+        }
         if (address == null || weight == null || state == null || !overrideOk || !hcOk) {
             return null;
         }

@@ -67,6 +67,9 @@ class ExamplesTest {
         assertTrue(web6.greChecksum());
         assertEquals(List.of(TunnelKind.IP6GRE, TunnelKind.SIT),
             web6.backends().stream().map(b -> b.tunnelKind(web6)).toList());
+        VipConfig l2 = c.vip("web-l2");
+        assertEquals(List.of(TunnelKind.NONE, TunnelKind.NONE), l2.backends().stream().map(b -> b.tunnelKind(l2))
+            .toList());
     }
 
     @Test

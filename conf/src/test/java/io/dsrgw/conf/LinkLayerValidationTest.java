@@ -81,6 +81,15 @@ class LinkLayerValidationTest {
     }
 
     @Test
+    void aTunnelHealthCheckOfAnL2DsrBackendIsRejected() {
+        gatewayFails(config("", "address = 10.100.0.1, tunnel = none, health-check { type = tunnel }",
+                "{ address = 10.0.3.11 }"),
+            "t.conf:6 dsrgw.gateway.vips[0].backends[0].address: \"10.0.3.11\" (expected: a health check other "
+                + "than type = tunnel for a tunnel = none (L2 DSR) backend: there is no tunnel to probe through (use "
+                + "tcp, http, https or agent))");
+    }
+
+    @Test
     void tunnelNoneIsAcceptedAsTheDefaultTunnelOfAllVips() throws ConfigException {
         GatewayConfig c = ConfigLoader.parseGateway("dsrgw.gateway {\n  hash-seed = s\n"
             + "  defaults { vip { tunnel = none } }\n"

@@ -51,6 +51,10 @@ import java.util.Objects;
  *   <li>otherwise write the outer headers into the headroom in front of the packet ({@link TunnelEncapsulator})
  *       and hand the outer packet to the {@link TxSink}: {@code tx_packets}, or {@code drop_tx_error} if refused.
  *   </li>
+ *   <li>L2 DSR backends ({@code tunnel = none}) skip the last two steps: the packet goes unchanged to
+ *       {@link TxSink#sendToNeighbour} for the backend's MAC ({@code drop_no_neighbour} while it is unknown); only
+ *       the MTU of the link that reaches the backend can make it too big (too-big with that MTU, or fragments).
+ *   </li>
  * </ol>
  * Every packet increments {@code rx_packets} and exactly one verdict counter (see {@link CounterSet}).
  *

@@ -28,7 +28,13 @@ import java.util.function.Supplier;
  * does not use a cache older than {@link NextHopCache#MAX_AGE_NS}: if this thread stops or stalls, every packet
  * goes through the kernel again.
  *
- * <p>Why a neighbour in STALE state is not used (see {@link NextHopLookup#USABLE_STATES}): packets sent past the
+ * <p>L2 DSR backends ({@code tunnel = none}) are always resolved (also with {@code ingress.egress = raw}): their
+ * frames have no other way out. For them a STALE neighbour is used, and this thread has the kernel verify it (and
+ * resolve a missing or FAILED one) with {@link NextHopLookup#useNeighbour}, since nothing else would: their
+ * frames never pass the kernel's neighbour layer. The MTU of each output interface goes into the cache too (L2
+ * DSR's too-big limit).
+ *
+ * <p>Why a neighbour in STALE state is not used for tunnel destinations (see {@link NextHopLookup#USABLE_STATES}): packets sent past the
  * neighbour layer never make the kernel verify an entry; the raw-socket packets to a STALE next hop do (STALE ->
  * DELAY -> PROBE -> REACHABLE, or the new MAC when it changed), and the next resolution picks the verified entry up.
  */
