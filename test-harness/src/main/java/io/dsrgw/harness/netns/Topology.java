@@ -52,6 +52,8 @@ public final class Topology implements AutoCloseable {
     public static final String ROUTER_CLIENT_DEVICE = "to-client";
     public static final String ROUTER_GATEWAY_DEVICE = "to-gw";
     public static final String ROUTER_BRIDGE = "br-backends";
+    /** The bridge's own MAC (10.0.3.1's), set explicitly: see {@code create()}. */
+    public static final String ROUTER_BRIDGE_MAC = "02:00:0a:00:03:01";
     /** L2 DSR ({@link Builder#gatewayOnBackendBridge}): the gateway's second veth, on the backends' bridge. */
     public static final String GATEWAY_BRIDGE_DEVICE = "eth1";
     public static final String GATEWAY_BRIDGE_ADDRESS = "10.0.3.2";
@@ -219,7 +221,9 @@ public final class Topology implements AutoCloseable {
                 "netns", client.name());
         router.ip("link", "add", ROUTER_GATEWAY_DEVICE, "type", "veth", "peer", "name", LEAF_DEVICE,
                 "netns", gateway.name());
-        router.ip("link", "add", ROUTER_BRIDGE, "type", "bridge");
+        // A fixed MAC: a bridge without one takes the lowest of its ports', so a port deleted and re-created (a
+        // backend's interface, L2DsrEndToEndIT) could change the router's MAC under every backend's neighbour entry.
+        router.ip("link", "add", ROUTER_BRIDGE, "address", ROUTER_BRIDGE_MAC, "type", "bridge");
         router.ip("addr", "add", ROUTER_CLIENT_ADDRESS + "/24", "dev", ROUTER_CLIENT_DEVICE);
         router.ip("addr", "add", ROUTER_GATEWAY_ADDRESS + "/24", "dev", ROUTER_GATEWAY_DEVICE);
         router.ip("addr", "add", ROUTER_BACKEND_ADDRESS + "/24", "dev", ROUTER_BRIDGE);
