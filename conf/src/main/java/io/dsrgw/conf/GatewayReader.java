@@ -311,6 +311,9 @@ final class GatewayReader {
         for (VipConfig vip : vips) {
             for (BackendConfig b : vip.backends()) {
                 TunnelKind kind = b.tunnelKind(vip);
+                if (kind == TunnelKind.NONE) {
+                    continue; // L2 DSR: no tunnel, tunnel-mtu does not apply (only the link's MTU)
+                }
                 boolean gre = kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE;
                 int overhead = overheadBytes(kind, gre && vip.greKey() != null, gre && vip.greChecksum());
                 long min = vip.isIpv4() ? (b.isIpv4() ? 0 : IPV6_MIN_MTU) : IPV6_MIN_MTU + overhead;

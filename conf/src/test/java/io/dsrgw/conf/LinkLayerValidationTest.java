@@ -57,6 +57,15 @@ class LinkLayerValidationTest {
     }
 
     @Test
+    void tunnelMtuDoesNotLimitAnIpv6VipReachedByL2Dsr() throws ConfigException {
+        // An IPv6 VIP through a tunnel needs tunnel-mtu >= 1280 + overhead (RFC 8200 section 5); without a tunnel,
+        // tunnel-mtu does not apply to the VIP's packets at all.
+        GatewayConfig c = ConfigLoader.parseGateway(config("tunnel-mtu = 1200", "address = \"fd00:100::1\", "
+            + "tunnel = none", "{ address = \"fd00:3::11\" }"), "t.conf");
+        assertEquals(1200, c.tunnelMtu());
+    }
+
+    @Test
     void anL2DsrBackendOfTheOtherFamilyIsRejectedBecauseNothingCanChangeFamiliesWithoutATunnel() {
         gatewayFails(config("", "address = 10.100.0.1, tunnel = none", "{ address = \"fd00:3::11\" }"),
             "t.conf:6 dsrgw.gateway.vips[0].backends[0].address: \"fd00:3::11\" (expected: an IPv4 address like "
