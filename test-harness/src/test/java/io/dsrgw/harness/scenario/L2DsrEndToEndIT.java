@@ -53,6 +53,7 @@ class L2DsrEndToEndIT {
     static final String VIP = DsrScenario.VIP;
     static final String TCP_HEALTH = "{ type = tcp, port = 80, interval = 250ms, timeout = 200ms, rise = 2, fall = 3 }";
     static final long BLOB_BYTES = 4L << 20;
+    static final int TUNNEL_MTU = 1400;
     /** tcpdump -e -n: "SRC > DST, ethertype IPv4 (0x0800), length N: A.B.C.D.P > VIP.80: ...". */
     static final Pattern FRAME = Pattern.compile(
             "([0-9a-f:]{17}) > ([0-9a-f:]{17}), ethertype IPv4 \\(0x0800\\), length \\d+: ([0-9.]+)\\.\\d+ > "
@@ -82,11 +83,17 @@ class L2DsrEndToEndIT {
         }
     }
 
-    /** One VIP, tunnel = none to the three backends on the gateway's bridge network, TCP health checks. */
+    /**
+     * One VIP, tunnel = none to the three backends on the gateway's bridge network, TCP health checks; tunnel-mtu
+     * 1400, which must not limit L2 DSR packets (only the 1500-byte link does).
+     */
     static String tunConfig(List<Backend> backends, Path adminSocket) {
         String ipip = ScenarioConfigs.vips(List.of(new VipEntry("web", VIP, List.of(DsrScenario.VIP_PORT),
                 backends.stream().map(b -> BackendEntry.active(b.address())).toList(), TCP_HEALTH)), adminSocket);
-        return ipip.replace("tunnel = ipip", "tunnel = none");
+        String l2 = ipip.replace("tunnel = ipip", "tunnel = none").replace("  hash-seed =",
+                "  tunnel-mtu = " + TUNNEL_MTU + "\n  hash-seed =");
+        assertTrue(l2.contains("tunnel = none") && l2.contains("tunnel-mtu = " + TUNNEL_MTU), l2);
+        return l2;
     }
 
     @Test
@@ -172,6 +179,25 @@ class L2DsrEndToEndIT {
         assertEquals(BLOB_BYTES, Files.size(d.file()));
         assertEquals(Blob.sha256Hex(BLOB_BYTES), d.sha256Hex(), "digest of the bytes received");
         Files.delete(d.file());
+        // An upload in full-size (1500-byte) packets: above tunnel-mtu, within the link MTU. No too-big may reach
+        // the client (it would keep a path MTU for the VIP), and the bytes arrive intact.
+        scenario.client().exec("ip", "route", "flush", "cache");
+        Path upload = work.resolve("upload-" + kind + ".bin");
+        byte[] chunk = new byte[1 << 16];
+        new java.util.Random(7).nextBytes(chunk);
+        try (java.io.OutputStream out = Files.newOutputStream(upload)) {
+            for (int i = 0; i < 16; i++) {
+                out.write(chunk);
+            }
+        }
+        Curl.Upload u = Curl.upload(scenario.client(), Curl.url(VIP, DsrScenario.VIP_PORT, "/upload"), upload,
+                Duration.ofSeconds(30));
+        String route = scenario.client().exec("ip", "route", "get", VIP).stdout();
+        System.out.println("[l2 " + kind + "] upload: " + u.describe() + "; client's route: " + route.strip());
+        assertTrue(u.intact(), "upload: " + u.describe() + "\n" + scenario.logTails());
+        assertTrue(!route.contains("mtu"), "no too-big reached the client (tunnel-mtu " + TUNNEL_MTU
+                + " does not apply to L2 DSR): " + route);
+        Files.delete(upload);
         Thread.sleep(150);
         DsrEvidence e = scenario.evidence();
         System.out.println("[l2 " + kind + "] evidence:\n" + e.summary());
