@@ -362,6 +362,92 @@ __attribute__((noinline)) int dsrgw_inner_csum(struct xdp_md *ctx, __u32 l3_offs
 	return 0;
 }
 
+/*
+ * L2 DSR (DSRGW_BACKEND_F_L2, see the contract): the unchanged IP packet in a new Ethernet frame to the on-link
+ * backend's MAC. Every PASS happens before the packet is touched.
+ */
+static __always_inline int forward_l2(struct xdp_md *ctx, struct dsrgw_backend *be, __u32 backend_id, int inner_v4,
+				      __u8 inner_tos, __u32 inner_len, __u32 captured, __u32 l3_offset, __u8 protocol)
+{
+	if (be->outer_family != (inner_v4 ? 4 : 6))
+		return pass(DSRGW_CNT_PASS_BAD_BACKEND);
+	struct bpf_fib_lookup fib = {};
+	fib.l4_protocol = protocol;
+	fib.tot_len = (__u16)inner_len;
+	fib.ifindex = ctx->ingress_ifindex;
+	__be32 dst4;
+	__builtin_memcpy(&dst4, &be->addr[12], 4);
+	__u8 dst6[16];
+	__builtin_memcpy(dst6, be->addr, 16);
+	if (inner_v4) {
+		fib.family = AF_INET_;
+		fib.tos = inner_tos;
+		fib.ipv4_dst = dst4;
+	} else {
+		fib.family = AF_INET6_;
+		__builtin_memcpy(fib.ipv6_dst, dst6, 16);
+	}
+	long rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_SUCCESS:
+		break;
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		return pass(DSRGW_CNT_PASS_FIB_NO_NEIGH);
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return pass(DSRGW_CNT_PASS_FIB_FRAG_NEEDED);
+	case BPF_FIB_LKUP_RET_FWD_DISABLED:
+		return pass(DSRGW_CNT_PASS_FIB_FWD_DISABLED);
+	default:
+		return pass(DSRGW_CNT_PASS_FIB_OTHER);
+	}
+	/* On success the kernel writes the next hop into the destination: a gateway's address means the backend is
+	 * routed, not on-link, and a frame to the gateway's MAC with the VIP inside would come back to us. */
+	if (inner_v4) {
+		if (fib.ipv4_dst != dst4)
+			return pass(DSRGW_CNT_PASS_FIB_OTHER);
+	} else {
+		__u32 want[4];
+		__builtin_memcpy(want, dst6, 16);
+		if (fib.ipv6_dst[0] != want[0] || fib.ipv6_dst[1] != want[1] || fib.ipv6_dst[2] != want[2]
+		    || fib.ipv6_dst[3] != want[3])
+			return pass(DSRGW_CNT_PASS_FIB_OTHER);
+	}
+	__u32 egress = fib.ifindex;
+	int same_port = egress == ctx->ingress_ifindex;
+	if (!same_port && !bpf_map_lookup_elem(&dsrgw_tx_ports, &egress))
+		return pass(DSRGW_CNT_PASS_EGRESS_NOT_XDP);
+
+	if (captured > inner_len) {
+		/* Ethernet padding behind the IP packet: sent as the IP packet alone, as in Java */
+		if (bpf_xdp_adjust_tail(ctx, -(int)(captured - inner_len)))
+			return pass(DSRGW_CNT_PASS_ADJUST_FAILED);
+	}
+	/* an ingress VLAN tag is dropped: the frame goes untagged where the FIB says */
+	int shrink = (int)(l3_offset - sizeof(struct ethhdr));
+	if (shrink && bpf_xdp_adjust_head(ctx, shrink))
+		return pass(DSRGW_CNT_PASS_ADJUST_FAILED);
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return pass(DSRGW_CNT_PASS_ADJUST_FAILED);
+	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	eth->h_proto = inner_v4 ? bpf_htons(ETH_P_IP) : bpf_htons(ETH_P_IPV6);
+
+	struct dsrgw_backend_stats *bs = bpf_map_lookup_elem(&dsrgw_backend_stats, &backend_id);
+	if (bs) {
+		bs->packets += 1;
+		bs->bytes += inner_len;
+	}
+	if (same_port) {
+		count(DSRGW_CNT_TX);
+		return XDP_TX;
+	}
+	count(DSRGW_CNT_REDIRECT);
+	return bpf_redirect_map(&dsrgw_tx_ports, egress, XDP_PASS);
+}
+
 SEC("xdp")
 int dsrgw_xdp(struct xdp_md *ctx)
 {
@@ -597,6 +683,9 @@ int dsrgw_xdp(struct xdp_md *ctx)
 		if (!be)
 			return pass(DSRGW_CNT_PASS_BAD_BACKEND);
 	}
+
+	if (be->flags & DSRGW_BACKEND_F_L2)
+		return forward_l2(ctx, be, backend_id, inner_v4, inner_tos, inner_len, captured, l3_offset, protocol);
 
 	/* ------------------------------------------------------------------ tunnel: kind, overhead, MTU */
 	__u8 kind = be->tunnel_kind;

@@ -266,8 +266,20 @@ struct dsrgw_vip_value {
 #define DSRGW_TUNNEL_IP6GRE   4   /* outer IPv6, next header 47, overhead 44 (+4 with a key) */
 #define DSRGW_TUNNEL_GUE      5   /* outer IPv4 + UDP (GUE variant 1), overhead 28, UDP checksum 0 */
 #define DSRGW_TUNNEL_GUE6     6   /* outer IPv6 + UDP (GUE variant 1), overhead 48, UDP checksum computed */
+#define DSRGW_TUNNEL_NONE     7   /* L2 DSR, no outer header; the program goes by DSRGW_BACKEND_F_L2, not by this */
 
 #define DSRGW_BACKEND_F_GRE_KEY  0x01  /* GRE kinds only: send the RFC 2890 key gre_key */
+/* L2 DSR (tunnel = none, TunnelKind.NONE): no encapsulation. The packet is sent unchanged in a new Ethernet frame
+ * (destination = the backend's own MAC, source = the egress device's MAC, EtherType of the packet's family, no
+ * VLAN tag), next hop by bpf_fib_lookup on the BACKEND's address (family = outer_family, which must equal the
+ * packet's), tot_len = the packet's length. The flag, not tunnel_kind, selects this path (tunnel_kind holds the
+ * Java ordinal of NONE, which moves when kinds are added before it). No tunnel source, no tunnel_mtu: only the
+ * egress MTU (BPF_FIB_LKUP_RET_FRAG_NEEDED -> PASS_FIB_FRAG_NEEDED; Java answers with the link MTU). PASS reasons:
+ * family mismatch -> PASS_BAD_BACKEND; neighbour not resolved -> PASS_FIB_NO_NEIGH (the slow path counts
+ * drop_no_neighbour and has the kernel resolve it); the FIB's next hop is not the backend itself (routed through
+ * a gateway: the backend is not on-link any more) or no route -> PASS_FIB_OTHER; egress not XDP-capable ->
+ * PASS_EGRESS_NOT_XDP. Counted like the tunnel path: TX / REDIRECT and dsrgw_backend_stats (inner length). */
+#define DSRGW_BACKEND_F_L2       0x02
 
 struct dsrgw_backend {
 	__u8  addr[16];

@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  * @param mode              kernel, userspace or auto
  * @param gateways          the only accepted outer (tunnel) sources; non-empty, unique
  * @param vips              VIPs served by this backend (put on lo); non-empty, unique
- * @param tunnels           tunnel kinds to accept; non-empty, unique
+ * @param tunnels           tunnel kinds to accept; unique; empty for L2 DSR only ({@code tunnels = [none]}:
+ *                          VIPs on lo and ARP/ND settings, no tunnel devices, no decapsulation)
  * @param decapDevice       userspace mode: TUN device the inner packets are written to ("dsr" prefix, <= 15 chars)
  * @param reconcileInterval time between reconcile passes (1s..1h)
  * @param stateFile         absolute path of the file recording what apply created and the old sysctl values

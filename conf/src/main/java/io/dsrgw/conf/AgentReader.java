@@ -89,7 +89,7 @@ final class AgentReader {
             tunnels);
         LocalAddressConfig localAddress = localAddress(a.object("local-address", false, "an object { ipv4, ipv6 }"));
         Long guePort = a.integer("gue-port", 1, 65535, true);
-        if (tunnels != null) {
+        if (tunnels != null && !tunnels.isEmpty()) { // empty: L2 DSR only, no tunnel to reach anything through
             familyCheck(a, "gateways", gateways, tunnels, IPV4_OUTER, IPV6_OUTER, "tunnel source");
             familyCheck(a, "vips", vips, tunnels, IPV4_INNER, IPV6_INNER, "VIP");
             if (greKeys != null && !greKeys.isEmpty() && !tunnels.contains(TunnelKind.GRE)
@@ -172,9 +172,14 @@ final class AgentReader {
         return "an interface name starting with \"" + DEVICE_PREFIX + "\", " + Validation.INTERFACE_NAME_RULE;
     }
 
+    /**
+     * The kinds to decapsulate. {@code none} (L2 DSR: the gateway sends the VIP's packets to this host's MAC) needs
+     * no decapsulation, so it is accepted but not kept: {@code tunnels = [none]} or {@code []} leave an empty list,
+     * which means VIPs on lo and the ARP/ND settings only, no tunnel devices, no decapsulator.
+     */
     private static List<TunnelKind> tunnels(ObjectReader a) {
         String options = ObjectReader.orList(KINDS.keySet());
-        ConfigList list = a.list("tunnels", true, true, "a non-empty list of tunnel kinds: " + options);
+        ConfigList list = a.list("tunnels", true, false, "a list of tunnel kinds: " + options);
         if (list == null) {
             return null;
         }
@@ -193,6 +198,7 @@ final class AgentReader {
                 kinds.add(k);
             }
         }
+        kinds.remove(TunnelKind.NONE);
         return ok ? kinds : null;
     }
 

@@ -34,7 +34,7 @@ public record BackendConfig(InetAddress address, int weight, BackendState state,
         return healthCheck != null ? healthCheck : vip.healthCheck();
     }
 
-    /** @return true when the outer header is IPv4 (ipip, sit, gre) */
+    /** @return true for an IPv4 backend (outer header IPv4: ipip, sit, gre; with tunnel = none an IPv4 VIP) */
     public boolean isIpv4() {
         return address instanceof Inet4Address;
     }
@@ -49,11 +49,14 @@ public record BackendConfig(InetAddress address, int weight, BackendState state,
      * the config ({@link #effectiveTunnel}), the outer header from the backend's address family, and for an IPv4
      * outer ipip-family tunnel the inner (VIP) family picks ipip or sit.
      *
-     * @return IPIP (4in4), SIT (6in4), GRE, IP6TNL or IP6GRE
+     * @return IPIP (4in4), SIT (6in4), GRE, IP6TNL or IP6GRE; NONE for {@code tunnel = none} (L2 DSR)
      */
     public TunnelKind tunnelKind(VipConfig vip) {
         if (effectiveTunnel(vip) == TunnelFamily.GUE) {
             return isIpv4() ? TunnelKind.GUE : TunnelKind.GUE6;
+        }
+        if (effectiveTunnel(vip) == TunnelFamily.NONE) {
+            return TunnelKind.NONE;
         }
         boolean gre = effectiveTunnel(vip) == TunnelFamily.GRE;
         if (!isIpv4()) {
@@ -63,6 +66,11 @@ public record BackendConfig(InetAddress address, int weight, BackendState state,
             return TunnelKind.GRE;
         }
         return vip.isIpv4() ? TunnelKind.IPIP : TunnelKind.SIT;
+    }
+
+    /** @return true when this backend of {@code vip} is reached without a tunnel (L2 DSR, {@code tunnel = none}) */
+    public boolean linkLayer(VipConfig vip) {
+        return effectiveTunnel(vip) == TunnelFamily.NONE;
     }
 
     @Override

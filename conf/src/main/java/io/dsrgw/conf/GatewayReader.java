@@ -69,6 +69,9 @@ final class GatewayReader {
     /** tunnel-source.ipv4 / ipv6 written but invalid: do not also blame every backend of that family. */
     private boolean badIpv4Source;
     private boolean badIpv6Source;
+    /** The tunnel and address of the VIP whose backends are being read (either may be null: invalid). */
+    private TunnelFamily vipTunnel;
+    private InetAddress vipAddress;
     /** Some backend of the VIP being read overrides its tunnel to gre (then a gre-key is meaningful). */
     private boolean greOverride;
     /** Some backend of the VIP being read overrides its tunnel to gue (then a gue-port is meaningful). */
@@ -330,6 +333,7 @@ final class GatewayReader {
             case IP6GRE -> 40 + gre;
             case GUE -> 20 + 8; // GUE variant 1: outer IP + UDP, no GUE header
             case GUE6 -> 40 + 8;
+            case NONE -> 0; // L2 DSR: the packet itself, no outer header
         };
     }
 
@@ -344,6 +348,9 @@ final class GatewayReader {
         for (VipConfig vip : vips) {
             for (BackendConfig b : vip.backends()) {
                 TunnelKind kind = b.tunnelKind(vip);
+                if (kind == TunnelKind.NONE) {
+                    continue; // L2 DSR: no tunnel, tunnel-mtu does not apply (only the link's MTU)
+                }
                 boolean gre = kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE;
                 int overhead = overheadBytes(kind, gre && vip.greKey() != null, gre && vip.greChecksum());
                 long min = vip.isIpv4() ? (b.isIpv4() ? 0 : IPV6_MIN_MTU) : IPV6_MIN_MTU + overhead;
@@ -656,6 +663,8 @@ final class GatewayReader {
         }
         greOverride = false;
         gueOverride = false;
+        vipTunnel = tunnel;
+        vipAddress = address;
         List<BackendConfig> backends = backends(o, tableSize, ports, hc);
         boolean noGre = tunnel != null && tunnel != TunnelFamily.GRE && !greOverride;
         if (greKey != null && noGre) {
@@ -720,19 +729,19 @@ final class GatewayReader {
     private TunnelFamily tunnel(ObjectReader o, ConfigValue v, String path) {
         String s = v.valueType() == com.typesafe.config.ConfigValueType.STRING ? (String) v.unwrapped() : "";
         if (s.equals("sit") || s.equals("ip6tnl")) {
-            o.bad(v, path, "ipip, gre or gue (" + s + " is chosen automatically: the backend's address family picks "
+            o.bad(v, path, "ipip, gre, gue or none (" + s + " is chosen automatically: the backend's address family picks "
                 + "the outer header)");
             return null;
         }
         if (s.equals("ip6gre")) {
-            o.bad(v, path, "ipip, gre or gue (ip6gre is gre to an IPv6 backend)");
+            o.bad(v, path, "ipip, gre, gue or none (ip6gre is gre to an IPv6 backend)");
             return null;
         }
         if (s.equals("gue6")) {
-            o.bad(v, path, "ipip, gre or gue (gue6 is gue to an IPv6 backend)");
+            o.bad(v, path, "ipip, gre, gue or none (gue6 is gue to an IPv6 backend)");
             return null;
         }
-        return o.choiceValue(v, path, TUNNELS, "ipip, gre or gue");
+        return o.choiceValue(v, path, TUNNELS, "ipip, gre, gue or none");
     }
 
     /**
@@ -921,12 +930,23 @@ final class GatewayReader {
                                   HealthCheckConfig vipCheck) {
         o.allowKeys("address", "weight", "state", "tunnel", "health-check");
         InetAddress address = o.address("address", ObjectReader.Family.ANY, true);
+        TunnelFamily override = null;
+        boolean overrideOk = true;
+        if (o.has("tunnel")) {
+            override = tunnel(o, o.value("tunnel"), o.child("tunnel"));
+            overrideOk = override != null;
+            greOverride |= override == TunnelFamily.GRE;
+            gueOverride |= override == TunnelFamily.GUE;
+        }
+        TunnelFamily effective = override != null ? override : vipTunnel;
         if (address != null) {
             ConfigValue first = seen.putIfAbsent(address, o.value("address"));
             if (first != null) {
                 o.bad(o.value("address"), o.child("address"), "a backend address not already in this VIP; "
                     + IpLiterals.format(address) + " is listed at " + problems.location(first.origin()));
                 address = null;
+            } else if (effective == TunnelFamily.NONE) {
+                address = linkLayerBackend(o, address);
             } else if (address instanceof Inet4Address && tunnelSource != null && tunnelSource.ipv4() == null
                 && !badIpv4Source) {
                 o.bad(o.value("address"), o.child("address"), "tunnel-source.ipv4 to be set: an IPv4 backend "
@@ -941,14 +961,6 @@ final class GatewayReader {
         }
         Long weight = o.has("weight") ? o.integer("weight", 0, 65535, true) : (Long) (long) defaults.weight;
         BackendState state = o.has("state") ? o.choice("state", STATES, true) : defaults.state;
-        TunnelFamily override = null;
-        boolean overrideOk = true;
-        if (o.has("tunnel")) {
-            override = tunnel(o, o.value("tunnel"), o.child("tunnel"));
-            overrideOk = override != null;
-            greOverride |= override == TunnelFamily.GRE;
-            gueOverride |= override == TunnelFamily.GUE;
-        }
         HealthCheckConfig hc = null;
         boolean hcOk = true;
         if (o.has("health-check")) {
@@ -956,9 +968,37 @@ final class GatewayReader {
             hc = h == null ? null : healthCheck(h, ports, vipCheck);
             hcOk = hc != null;
         }
+        HealthCheckConfig effectiveCheck = hc != null ? hc : vipCheck;
+        if (effective == TunnelFamily.NONE && effectiveCheck != null
+            && HealthCheckConfig.TYPE_TUNNEL.equals(effectiveCheck.type())) {
+            // The tunnel check sends its probe through the backend's tunnel; an L2 DSR backend has none.
+            String where = hc != null ? o.child("health-check") : o.child("tunnel");
+            o.bad(hc != null ? o.value("health-check") : o.has("tunnel") ? o.value("tunnel") : o.value("address"),
+                hc != null || o.has("tunnel") ? where : o.child("address"), "a health check other than type = "
+                + "tunnel for a tunnel = none (L2 DSR) backend: there is no tunnel to probe through (use tcp, http, "
+                + "https or agent)");
+            hcOk = false;
+        }
         if (address == null || weight == null || state == null || !overrideOk || !hcOk) {
             return null;
         }
         return new BackendConfig(address, weight.intValue(), state, override, hc);
+    }
+
+    /**
+     * A {@code tunnel = none} backend (L2 DSR): the VIP's packet goes to it unchanged, so it must be of the VIP's
+     * family (nothing changes families without a tunnel); it needs no tunnel source. Whether it is on a network
+     * the gateway is connected to depends on the host, not the file: the gateway checks that (check-config, run,
+     * reload). Returns the address, or null when reported.
+     */
+    private InetAddress linkLayerBackend(ObjectReader o, InetAddress address) {
+        if (vipAddress != null && (address instanceof Inet4Address) != (vipAddress instanceof Inet4Address)) {
+            String vipFamily = vipAddress instanceof Inet4Address ? "IPv4" : "IPv6";
+            o.bad(o.value("address"), o.child("address"), "an " + vipFamily + " address like the VIP's: tunnel = "
+                + "none sends the VIP's packet unchanged to the backend's MAC, so it cannot change address families "
+                + "(use an " + vipFamily + " address of the backend, or tunnel = ipip or gre for this backend)");
+            return null;
+        }
+        return address;
     }
 }

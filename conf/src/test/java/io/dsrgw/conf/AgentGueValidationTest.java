@@ -52,7 +52,7 @@ class AgentGueValidationTest {
     @Test
     void shouldRejectGue6AsAConfigurationNameAndListGueAmongTheChoices() {
         agentFails(ag("tunnels = [gue6]"), "t.conf:4 dsrgw.agent.tunnels[0]: \"gue6\" (expected: ipip, sit,"
-            + " gre, ip6tnl, ip6gre or gue)");
+            + " gre, ip6tnl, ip6gre, gue or none)");
     }
 
     @Test

@@ -71,7 +71,7 @@ class AgentValidationTest {
     @Test
     void shouldRejectAnUnknownTunnelKind() {
         agentFails(ag("tunnels = [ipip, vxlan]"),
-            "t.conf:4 dsrgw.agent.tunnels[1]: \"vxlan\" (expected: ipip, sit, gre, ip6tnl, ip6gre or gue)");
+            "t.conf:4 dsrgw.agent.tunnels[1]: \"vxlan\" (expected: ipip, sit, gre, ip6tnl, ip6gre, gue or none)");
     }
 
     @Test

@@ -72,12 +72,18 @@ class ExamplesTest {
         assertEquals(6080, api.guePort(c.gue()));
         assertEquals(List.of(TunnelKind.GUE, TunnelKind.GUE6),
             api.backends().stream().map(b -> b.tunnelKind(api)).toList());
+        VipConfig l2 = c.vip("web-l2");
+        assertEquals(List.of(TunnelKind.NONE, TunnelKind.NONE), l2.backends().stream().map(b -> b.tunnelKind(l2))
+            .toList());
     }
 
     @Test
     void agentExampleIsValidWithEveryOptionalKeyEnabled() throws Exception {
         AgentConfig c = ConfigLoader.parseAgent(withOptionalLines("agent.conf"), "agent.conf");
-        assertEquals(List.of(TunnelKind.values()), c.tunnels(), "gue read as gue and gue6: dual-stack gateways");
+        // Every kind that is decapsulated (gue read as gue and gue6: dual-stack gateways); none (L2 DSR) is listed
+        // too but needs no decapsulation, so it is not kept.
+        assertEquals(java.util.Arrays.stream(TunnelKind.values()).filter(k -> k != TunnelKind.NONE).toList(),
+            c.tunnels());
         assertEquals(6080, c.guePort());
         assertEquals(List.of(42L), c.greKeys());
         assertEquals(MssClampConfig.DEFAULT, c.mssClamp());

@@ -111,7 +111,7 @@ class GatewayValidationTest {
     @Test
     void shouldRejectAnUnknownEnumValue() {
         gatewayFails(gwVip(", tunnel = ipipp"),
-            "t.conf:7 dsrgw.gateway.vips[0].tunnel: \"ipipp\" (expected: ipip, gre or gue)");
+            "t.conf:7 dsrgw.gateway.vips[0].tunnel: \"ipipp\" (expected: ipip, gre, gue or none)");
     }
 
     // ---- addresses
@@ -361,7 +361,7 @@ class GatewayValidationTest {
     @Test
     void shouldExplainThatSitIsChosenByTheBackendFamily() {
         gatewayFails(gwBackend(", tunnel = sit"),
-            "t.conf:8 dsrgw.gateway.vips[0].backends[0].tunnel: \"sit\" (expected: ipip, gre or gue (sit is chosen "
+            "t.conf:8 dsrgw.gateway.vips[0].backends[0].tunnel: \"sit\" (expected: ipip, gre, gue or none (sit is chosen "
                 + "automatically: the backend's address family picks the outer header))");
     }
 

@@ -85,7 +85,7 @@ class GueValidationTest {
     @Test
     void shouldExplainThatGue6IsGueToAnIpv6Backend() {
         gatewayFails(gwBackend(", tunnel = gue6"),
-            "t.conf:8 dsrgw.gateway.vips[0].backends[0].tunnel: \"gue6\" (expected: ipip, gre or gue (gue6 is gue to "
+            "t.conf:8 dsrgw.gateway.vips[0].backends[0].tunnel: \"gue6\" (expected: ipip, gre, gue or none (gue6 is gue to "
                 + "an IPv6 backend))");
     }
 

@@ -169,7 +169,7 @@ class TunnelAndIcmpValidationTest {
     void shouldExplainThatIp6greIsGreToAnIpv6Backend() {
         gatewayFails(gwBackend(", tunnel = ip6gre"),
             "t.conf:8 dsrgw.gateway.vips[0].backends[0].tunnel: \"ip6gre\" "
-                + "(expected: ipip, gre or gue (ip6gre is gre to an IPv6 backend))");
+                + "(expected: ipip, gre, gue or none (ip6gre is gre to an IPv6 backend))");
     }
 
     // ---- IPv6 MTU floor (RFC 8200 section 5)

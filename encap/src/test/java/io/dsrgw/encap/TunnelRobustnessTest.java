@@ -54,6 +54,9 @@ class TunnelRobustnessTest {
             fragments[i] = MemorySegment.ofArray(new byte[1600]);
         }
         for (TunnelKind kind : TunnelKind.values()) {
+            if (kind == TunnelKind.NONE) {
+                continue; // L2 DSR: no encapsulation (LinkLayerSpecTest)
+            }
             boolean greKind = kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE;
             specs.add(kind.outerFamily() == 4 ? TunnelSpec.ipv4Outer(kind, 1, 2, 64, greKind, 42, greKind)
                     : TunnelSpec.ipv6Outer(kind, 1, 2, 3, 4, 64, greKind, 42, greKind));

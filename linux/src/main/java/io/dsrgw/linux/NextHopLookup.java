@@ -112,6 +112,14 @@ public final class NextHopLookup implements AutoCloseable {
      *                        unusable {@link NextHop} saying why)
      */
     public NextHop resolve(byte[] destination) throws LinuxException {
+        return resolve(destination, false);
+    }
+
+    /**
+     * As {@link #resolve(byte[])}; with {@code acceptStale} a STALE neighbour is usable too: for a caller that has the
+     * entry verified itself ({@link #useNeighbour}), as L2 DSR does, whose frames never pass the neighbour layer.
+     */
+    public NextHop resolve(byte[] destination, boolean acceptStale) throws LinuxException {
         RtMessages.Reply route = ask(RtMessages.getRoute(destination, ++seq), seq, "RTM_GETROUTE");
         if (route.errno() != 0) {
             return NextHop.unusable(destination, 0, null, 0, "no route: " + Errno.name(route.errno()));
@@ -141,7 +149,8 @@ public final class NextHopLookup implements AutoCloseable {
             return NextHop.unusable(destination, route.ifindex(), hop, neighbour.neighbourState(),
                     "link-layer address of " + (lladdr == null ? 0 : lladdr.length) + " bytes (expected: 6)");
         }
-        if ((neighbour.neighbourState() & USABLE_STATES) == 0) {
+        int usable = USABLE_STATES | (acceptStale ? NUD_STALE : 0);
+        if ((neighbour.neighbourState() & usable) == 0) {
             return NextHop.unusable(destination, route.ifindex(), hop, neighbour.neighbourState(),
                     "neighbour " + NextHop.stateName(neighbour.neighbourState()));
         }
@@ -151,6 +160,47 @@ public final class NextHopLookup implements AutoCloseable {
         }
         return new NextHop(destination.clone(), route.ifindex(), hop, route.gateway() == null,
                 neighbour.neighbourState(), mac, null);
+    }
+
+    /**
+     * Asks the kernel to resolve or verify the neighbour entry of {@code address} on {@code ifindex}, as a packet
+     * sent through the neighbour layer would (RTM_NEWNEIGH with NTF_USE, creating the entry when missing): ARP /
+     * neighbour solicitation for a missing or FAILED entry, a reachability check for a STALE one. Needs
+     * CAP_NET_ADMIN. The answer arrives later as a neighbour notification ({@link #awaitChange}).
+     *
+     * @throws LinuxException e.g. {@code RTM_NEWNEIGH(NTF_USE, 10.0.3.10 ifindex 4): EPERM}
+     */
+    public void useNeighbour(byte[] address, int ifindex) throws LinuxException {
+        RtMessages.Reply r = ask(RtMessages.useNeighbour(address, ifindex, ++seq), seq, "RTM_NEWNEIGH");
+        if (r.errno() != 0) {
+            throw new LinuxException("RTM_NEWNEIGH", "NTF_USE, " + NextHop.address(address) + " ifindex " + ifindex,
+                    r.errno());
+        }
+    }
+
+    /**
+     * Why the kernel does not reach {@code destination} on a directly connected network (a unicast route without a
+     * gateway, out of an interface), or null when it does: the test for an L2 DSR backend.
+     */
+    public String notOnLinkReason(byte[] destination) throws LinuxException {
+        RtMessages.Reply route = ask(RtMessages.getRoute(destination, ++seq), seq, "RTM_GETROUTE");
+        if (route.errno() != 0) {
+            return "no route to it (" + Errno.name(route.errno()) + ")";
+        }
+        if (route.routeType() == RtMessages.RTN_LOCAL) {
+            return "it is an address of this host";
+        }
+        if (route.routeType() != RtMessages.RTN_UNICAST) {
+            return "its route is of type " + route.routeType() + " (not unicast)";
+        }
+        if (route.via() || route.gateway() != null) {
+            return "the kernel routes it through the gateway "
+                    + (route.gateway() != null ? NextHop.address(route.gateway()) : "of another family");
+        }
+        if (route.ifindex() <= 0) {
+            return "its route has no single output interface (multipath?)";
+        }
+        return null;
     }
 
     private RtMessages.Reply ask(ByteBuffer request, int requestSeq, String what) throws LinuxException {

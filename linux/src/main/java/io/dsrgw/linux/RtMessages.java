@@ -19,6 +19,10 @@ final class RtMessages {
     static final int NLMSG_ERROR = 2;
     static final int NLMSG_DONE = 3;
     static final int NLM_F_REQUEST = 1;
+    static final int NLM_F_ACK = 4;
+    static final int NLM_F_CREATE = 0x400;
+    /** ndm_flags: "use" the entry, i.e. neigh_event_send(): resolve (NONE/FAILED) or verify (STALE) it. */
+    static final int NTF_USE = 0x01;
     static final int RTM_NEWROUTE = 24;
     static final int RTM_GETROUTE = 26;
     static final int RTM_NEWNEIGH = 28;
@@ -30,6 +34,7 @@ final class RtMessages {
     static final int NDA_DST = 1;
     static final int NDA_LLADDR = 2;
     static final int RTN_UNICAST = 1;
+    static final int RTN_LOCAL = 2;
     /** rtmsg/ndmsg length. */
     static final int BODY_BYTES = 12;
 
@@ -50,6 +55,20 @@ final class RtMessages {
         ByteBuffer b = header(RTM_GETNEIGH, seq, BODY_BYTES + attributeBytes(address.length));
         b.put((byte) family(address)).put((byte) 0).putShort((short) 0).putInt(ifindex);
         b.putShort((short) 0).put((byte) 0).put((byte) 0); // state, flags, type: zero in a get request
+        attribute(b, NDA_DST, address);
+        return b.flip();
+    }
+
+    /**
+     * {@code RTM_NEWNEIGH} with {@code NTF_USE} and {@code NLM_F_CREATE}: the kernel creates the entry of
+     * {@code address} on {@code ifindex} if missing and sends it an event as an outgoing packet would (a missing or
+     * FAILED entry starts resolution, a STALE one is verified: DELAY, then PROBE). Acknowledged (NLM_F_ACK).
+     */
+    static ByteBuffer useNeighbour(byte[] address, int ifindex, int seq) {
+        ByteBuffer b = header(RTM_NEWNEIGH, seq, BODY_BYTES + attributeBytes(address.length));
+        b.putShort(6, (short) (NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE));
+        b.put((byte) family(address)).put((byte) 0).putShort((short) 0).putInt(ifindex);
+        b.putShort((short) 0).put((byte) NTF_USE).put((byte) 0); // state NUD_NONE: untouched with NTF_USE
         attribute(b, NDA_DST, address);
         return b.flip();
     }

@@ -234,7 +234,7 @@ public final class AgentCli {
         Reconciler reconciler = new Reconciler(host, desired, config.stateFile());
         try {
             return switch (command) {
-                case "plan" -> plan(reconciler, json);
+                case "plan" -> plan(reconciler, json, modes);
                 case "apply" -> apply(reconciler);
                 case "down" -> down(reconciler, config);
                 case "status" -> json ? statusJson(reconciler, config, modes) : status(reconciler, config, modes);
@@ -251,14 +251,20 @@ public final class AgentCli {
         }
     }
 
-    private int plan(Reconciler reconciler, boolean json) throws IOException, PlanException {
+    private int plan(Reconciler reconciler, boolean json, DecapModes modes) throws IOException, PlanException {
         Plan plan = reconciler.plan();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("os", "linux");
+            if (modes.linkLayerOnly()) {
+                m.put("decapsulation", DecapModes.LINK_LAYER_ONLY);
+            }
             m.put("changes", plan.operations().size());
             m.put("commands", plan.describe());
             return printJson(m);
+        }
+        if (modes.linkLayerOnly()) {
+            out.println("# " + DecapModes.LINK_LAYER_ONLY); // a comment line: the output stays a runnable script
         }
         out.println(plan);
         return EXIT_OK;

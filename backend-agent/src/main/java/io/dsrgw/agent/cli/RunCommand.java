@@ -245,12 +245,17 @@ final class RunCommand {
     }
 
     /**
-     * Kernel mode (no kind in userspace): the kernel's tunnel devices decapsulate; this process only repairs
+     * Kernel mode (no kind in userspace; also L2 DSR only, where nothing is decapsulated): the kernel's tunnel
+     * devices, if any, decapsulate; this process only repairs
      * drift every reconcile-interval until SIGTERM/SIGINT.
      */
     private int kernelOnly() {
-        LOG.info("kernel decapsulation for {}: reconciling every {}", kindIds(modes.kernelKinds()),
-                config.reconcileInterval());
+        if (modes.linkLayerOnly()) {
+            LOG.info("{}: reconciling every {}", DecapModes.LINK_LAYER_ONLY, config.reconcileInterval());
+        } else {
+            LOG.info("kernel decapsulation for {}: reconciling every {}", kindIds(modes.kernelKinds()),
+                    config.reconcileInterval());
+        }
         readBack(); // ready for the endpoint only now that decapsulation runs
         out.println("dsr-agent: ready");
         out.flush();

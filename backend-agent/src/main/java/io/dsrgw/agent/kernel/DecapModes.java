@@ -129,6 +129,16 @@ public record DecapModes(AgentMode mode, List<TunnelKind> kernelKinds, List<Tunn
         return fou;
     }
 
+    /** What {@link #describe()} says when nothing is decapsulated ({@code tunnels = [none]}). */
+    public static final String LINK_LAYER_ONLY = "no decapsulation: L2 DSR only (tunnels = [none]; the gateway sends "
+            + "the VIPs' packets unchanged to this host's MAC): the VIPs on lo and the ARP sysctls, no tunnel device, "
+            + "no decap TUN, no raw socket, no tunnel filter";
+
+    /** True when no kind is decapsulated: L2 DSR only ({@code tunnels = [none]} or {@code []}). */
+    public boolean linkLayerOnly() {
+        return kernelKinds.isEmpty() && userKinds.isEmpty();
+    }
+
     /** The input of {@link DesiredState#forConfig(AgentConfig, DesiredState.KernelSetup)}. */
     public DesiredState.KernelSetup kernelSetup() {
         return new DesiredState.KernelSetup(kernelKinds.isEmpty() ? Set.of() : EnumSet.copyOf(kernelKinds),
@@ -141,6 +151,9 @@ public record DecapModes(AgentMode mode, List<TunnelKind> kernelKinds, List<Tunn
      */
     public String describe() {
         StringBuilder sb = new StringBuilder("mode ").append(mode.id()).append(": ");
+        if (linkLayerOnly()) {
+            return sb.append(LINK_LAYER_ONLY).toString();
+        }
         if (kernelKinds.isEmpty()) {
             sb.append("userspace decapsulation for ").append(ids(userKinds));
         } else if (userKinds.isEmpty()) {

@@ -93,6 +93,7 @@ public final class WindowsPlan {
                     + " v6v4tunnel), not verified with the gateway";
             case IP6TNL -> "no IPv6-outer (RFC 2473) tunnel interface";
             case GUE, GUE6 -> "no GUE (UDP-encapsulated IP) decapsulation for a plain host";
+            case NONE -> "nothing to decapsulate (L2 DSR): the VIP on the loopback adapter is all it needs";
         };
     }
 }

@@ -60,7 +60,7 @@ public final class MssClamp {
         return switch (kind) {
             case IPIP -> family == 4;
             case SIT -> family == 6;
-            case GRE, IP6TNL, IP6GRE, GUE, GUE6 -> true;
+            case GRE, IP6TNL, IP6GRE, GUE, GUE6, NONE -> true;
         };
     }
 

@@ -67,6 +67,7 @@ public record TunnelDeviceSpec(String name, TunnelKind kind, InetAddress local, 
             case IP6GRE -> key == null ? "dsrip6gre" : "dsr6gk" + Long.toHexString(key);
             case GUE, GUE6 -> throw new IllegalArgumentException(kind.id() + " has no device of its own (expected:"
                     + " the ipip/sit/ip6tnl device its inner packets are handed to, see DesiredState.tunnelDevices)");
+            case NONE -> throw new IllegalArgumentException("none (L2 DSR) has no tunnel device");
         };
     }
 

@@ -157,6 +157,26 @@ class AgentCliTest {
     }
 
     @Test
+    void anL2DsrOnlyPlanSaysSoAndHasNoTunnelDeviceDecapTunOrFilterOnlyTheVipsOnLoAndTheArpSysctls()
+            throws IOException {
+        for (String mode : List.of("userspace", "kernel", "auto")) {
+            Path f = dir.resolve("l2.conf");
+            Files.writeString(f, "dsrgw.agent {\n  mode = " + mode + "\n  gateways = [10.0.2.2]\n"
+                    + "  vips = [10.100.0.1, \"fd00:100::1\"]\n  tunnels = [none]\n  state-file = \""
+                    + dir.resolve("state.conf") + "\"\n}\n");
+            assertEquals(0, run("plan", "--config", f.toString()), err());
+            assertEquals("# " + io.dsrgw.agent.kernel.DecapModes.LINK_LAYER_ONLY + "\n"
+                    + "sysctl -w net.ipv4.conf.all.arp_ignore=1\n"
+                    + "sysctl -w net.ipv4.conf.all.arp_announce=2\n"
+                    + "ip addr add 10.100.0.1/32 dev lo label lo:dsrvip\n"
+                    + "ip addr add fd00:100::1/128 dev lo nodad\n", out(), mode);
+            assertTrue(commands.stream().noneMatch(c -> c.contains("dsrprobe")), "no kernel probe: " + commands);
+            assertEquals(0, run("plan", "--json", "--config", f.toString()), err());
+            assertTrue(out().contains("\"decapsulation\" : \"no decapsulation: L2 DSR only"), out());
+        }
+    }
+
+    @Test
     void shouldRefuseToApplyWithoutRootNamingTheProbeCause() throws IOException {
         int code = run(Probe.unavailable("effective uid 1000, CAP_NET_ADMIN missing"), "apply", "--config",
                 config().toString());

@@ -98,7 +98,8 @@ public final class TunnelEncapsulator {
                             TunnelSpec spec, int ipId, int flowLabel, int udpSourcePort) {
         int overhead = spec.overheadBytes();
         int minInner = innerVersion == 4 ? Ipv4Flyweight.MIN_HEADER_LENGTH : Ipv6Flyweight.HEADER_LENGTH;
-        if (!spec.acceptsInner(innerVersion) || innerOffset < overhead || innerLength < minInner
+        // NONE (L2 DSR) has no outer header to write: the caller sends the packet itself.
+        if (spec.linkLayer() || !spec.acceptsInner(innerVersion) || innerOffset < overhead || innerLength < minInner
                 || innerOffset > seg.byteSize() - innerLength
                 || (getU8(seg, innerOffset) >>> 4) != innerVersion) {
             return -1;

@@ -30,7 +30,12 @@ public enum TunnelKind {
      * checksum is always computed (RFC 8200 section 8.1; the RFC 6935 zero-checksum exception needs receiver
      * configuration that cannot be assumed, RFC 6936 section 5).
      */
-    GUE6("gue6", 6, 48, 17);
+    GUE6("gue6", 6, 48, 17),
+    /**
+     * No tunnel (L2 DSR, "tunnel = none"): the unchanged IP packet in an Ethernet frame addressed to the on-link
+     * backend's MAC. No outer header, so no overhead; the family is the packet's own ({@link #outerFamily()} 0).
+     */
+    NONE("none", 0, 0, -1);
 
     /** Extra bytes of an RFC 2890 GRE key field. */
     public static final int GRE_KEY_BYTES = 4;
@@ -57,7 +62,7 @@ public enum TunnelKind {
         return id;
     }
 
-    /** 4 or 6: the family of the outer header. */
+    /** 4 or 6: the family of the outer header; 0 for {@link #NONE} (the packet's own family). */
     public int outerFamily() {
         return outerFamily;
     }
@@ -86,7 +91,8 @@ public enum TunnelKind {
                 return kind;
             }
         }
-        throw new IllegalArgumentException("'" + id + "' (expected: ipip, sit, gre, ip6tnl, ip6gre, gue, gue6)");
+        throw new IllegalArgumentException("'" + id
+                + "' (expected: ipip, sit, gre, ip6tnl, ip6gre, gue, gue6, none)");
     }
 
     /** True for {@link #GUE} and {@link #GUE6}: an outer UDP header ({@link TunnelSpec#gueDestinationPort()}). */

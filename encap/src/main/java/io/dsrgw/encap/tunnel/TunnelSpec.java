@@ -43,16 +43,19 @@ public final class TunnelSpec {
     private final int gueDestinationPort;
     private final int gueSourcePortMin;
     private final int gueSourcePortCount;
+    /** 4 or 6: the outer header's family, for {@link TunnelKind#NONE} the packet's own. */
+    private final int family;
 
     private TunnelSpec(TunnelKind kind, int ipv4Source, int ipv4Destination, long sourceHi, long sourceLo,
                        long destinationHi, long destinationLo, int ttl, boolean greKey, int key,
                        boolean greChecksum) {
-        this(kind, ipv4Source, ipv4Destination, sourceHi, sourceLo, destinationHi, destinationLo, ttl, greKey, key,
-                greChecksum, DEFAULT_GUE_PORT, DEFAULT_GUE_SOURCE_PORT_MIN, DEFAULT_GUE_SOURCE_PORT_MAX);
+        this(kind, kind.outerFamily(), ipv4Source, ipv4Destination, sourceHi, sourceLo, destinationHi, destinationLo,
+                ttl, greKey, key, greChecksum, DEFAULT_GUE_PORT, DEFAULT_GUE_SOURCE_PORT_MIN,
+                DEFAULT_GUE_SOURCE_PORT_MAX);
     }
 
-    private TunnelSpec(TunnelKind kind, int ipv4Source, int ipv4Destination, long sourceHi, long sourceLo,
-                       long destinationHi, long destinationLo, int ttl, boolean greKey, int key,
+    private TunnelSpec(TunnelKind kind, int family, int ipv4Source, int ipv4Destination, long sourceHi,
+                       long sourceLo, long destinationHi, long destinationLo, int ttl, boolean greKey, int key,
                        boolean greChecksum, int guePort, int gueSourcePortMin, int gueSourcePortMax) {
         if (ttl < 1 || ttl > 255) {
             throw new IllegalArgumentException("ttl " + ttl + " (expected: 1..255)");
@@ -73,7 +76,9 @@ public final class TunnelSpec {
         this.key = greKey ? key : 0;
         this.greChecksum = greChecksum;
         this.greHeaderLength = gre ? GreFlyweight.headerLength(greChecksum, greKey, false) : 0;
-        this.overheadBytes = (kind.outerFamily() == 4 ? 20 : Ipv6Flyweight.HEADER_LENGTH) + greHeaderLength
+        this.family = family;
+        this.overheadBytes = kind == TunnelKind.NONE ? 0
+                : (kind.outerFamily() == 4 ? 20 : Ipv6Flyweight.HEADER_LENGTH) + greHeaderLength
                 + (kind.isGue() ? UdpFlyweight.HEADER_LENGTH : 0);
         checkGuePorts(guePort, gueSourcePortMin, gueSourcePortMax);
         this.gueDestinationPort = kind.isGue() ? guePort : 0;
@@ -92,6 +97,22 @@ public final class TunnelSpec {
     }
 
     /**
+     * No tunnel (L2 DSR): the packet, unchanged, goes to the on-link IPv4 backend {@code destination} (its MAC;
+     * the packet's own destination stays the VIP). No outer header: {@link #overheadBytes()} 0, no source, no TTL
+     * of its own ({@link #ttl()} reads 64, unused).
+     */
+    public static TunnelSpec noneIpv4(int destination) {
+        return new TunnelSpec(TunnelKind.NONE, 4, 0, destination, 0, 0, 0, 0, 64, false, 0, false, DEFAULT_GUE_PORT,
+                DEFAULT_GUE_SOURCE_PORT_MIN, DEFAULT_GUE_SOURCE_PORT_MAX);
+    }
+
+    /** As {@link #noneIpv4}, for the on-link IPv6 backend {@code dstHi:dstLo}. */
+    public static TunnelSpec noneIpv6(long dstHi, long dstLo) {
+        return new TunnelSpec(TunnelKind.NONE, 6, 0, 0, 0, 0, dstHi, dstLo, 64, false, 0, false, DEFAULT_GUE_PORT,
+                DEFAULT_GUE_SOURCE_PORT_MIN, DEFAULT_GUE_SOURCE_PORT_MAX);
+    }
+
+    /**
      * This spec with another GUE destination port and source port range {@code sourcePortMin..sourcePortMax}
      * (inclusive).
      *
@@ -101,8 +122,8 @@ public final class TunnelSpec {
         if (!kind.isGue()) {
             throw new IllegalArgumentException(kind + " with GUE ports (expected: gue or gue6)");
         }
-        return new TunnelSpec(kind, ipv4Source, ipv4Destination, sourceHi, sourceLo, destinationHi, destinationLo,
-                ttl, greKey, key, greChecksum, destinationPort, sourcePortMin, sourcePortMax);
+        return new TunnelSpec(kind, family, ipv4Source, ipv4Destination, sourceHi, sourceLo, destinationHi,
+                destinationLo, ttl, greKey, key, greChecksum, destinationPort, sourcePortMin, sourcePortMax);
     }
 
     /** GUE: the outer UDP destination port (0 for other kinds). */
@@ -168,9 +189,14 @@ public final class TunnelSpec {
         return kind;
     }
 
-    /** 4 or 6. */
+    /** 4 or 6: the outer header's family; for {@link TunnelKind#NONE} the family of the packet sent unchanged. */
     public int outerFamily() {
-        return kind.outerFamily();
+        return family;
+    }
+
+    /** True for {@link TunnelKind#NONE}: no encapsulation, the packet goes unchanged to the backend's MAC. */
+    public boolean linkLayer() {
+        return kind == TunnelKind.NONE;
     }
 
     /**
@@ -240,6 +266,7 @@ public final class TunnelSpec {
         return switch (kind) {
             case IPIP -> innerVersion == 4;
             case SIT -> innerVersion == 6;
+            case NONE -> innerVersion == family;
             default -> innerVersion == 4 || innerVersion == 6;
         };
     }
@@ -251,6 +278,10 @@ public final class TunnelSpec {
                 ? Ipv4Addresses.format(ipv4Source) + " -> " + Ipv4Addresses.format(ipv4Destination)
                 : Ipv6Addresses.format(sourceHi, sourceLo) + " -> " + Ipv6Addresses.format(destinationHi,
                         destinationLo);
+        if (kind == TunnelKind.NONE) {
+            return "none -> " + (family == 4 ? Ipv4Addresses.format(ipv4Destination)
+                    : Ipv6Addresses.format(destinationHi, destinationLo)) + " (L2)";
+        }
         return kind + " " + endpoints + " ttl " + ttl + (greKey ? " key " + keyUnsigned() : "")
                 + (greChecksum ? " csum" : "") + (kind.isGue() ? " port " + gueDestinationPort + " sport "
                 + gueSourcePortMin + "-" + (gueSourcePortMin + gueSourcePortCount - 1) : "");

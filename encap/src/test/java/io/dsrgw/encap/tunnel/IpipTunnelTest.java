@@ -164,7 +164,7 @@ class IpipTunnelTest {
             assertEquals(kind, TunnelKind.fromId(kind.id()));
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TunnelKind.fromId("vxlan"));
-        assertEquals("'vxlan' (expected: ipip, sit, gre, ip6tnl, ip6gre, gue, gue6)", e.getMessage());
+        assertEquals("'vxlan' (expected: ipip, sit, gre, ip6tnl, ip6gre, gue, gue6, none)", e.getMessage());
     }
 
     private static byte[] encapsulated() {

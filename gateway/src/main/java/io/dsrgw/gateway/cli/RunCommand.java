@@ -15,6 +15,7 @@ import io.dsrgw.gateway.dataplane.FlowTable;
 import io.dsrgw.gateway.dataplane.FlowTimeouts;
 import io.dsrgw.gateway.dataplane.ForwardingSnapshot;
 import io.dsrgw.gateway.dataplane.PinnedFlows;
+import io.dsrgw.gateway.control.LinkLayerBackends;
 import io.dsrgw.gateway.control.SnapshotFactory;
 import io.dsrgw.gateway.dataplane.SnapshotHolder;
 import io.dsrgw.gateway.health.HealthChecker;
@@ -133,6 +134,13 @@ final class RunCommand {
         if (loaded == null) {
             return GatewayMain.EXIT_ERROR;
         }
+        List<String> host = LinkLayerBackends.problems(loaded.config(), LinkLayerBackends.KERNEL);
+        if (!host.isEmpty()) {
+            for (String problem : host) {
+                err.println(configFile + ": " + problem);
+            }
+            return GatewayMain.EXIT_ERROR;
+        }
         return new RunCommand(loaded.config(), Path.of(configFile), loaded.snapshot(), out, err).run();
     }
 
@@ -181,13 +189,18 @@ final class RunCommand {
             return GatewayMain.EXIT_ERROR;
         }
         control.registerMetrics(metrics.registry());
+        control.hostCheck(c -> LinkLayerBackends.problems(c, LinkLayerBackends.KERNEL));
         snapshot = control.holder().get();
         String device = config.ingress().device();
         TreeSet<String> vipAddresses = vipAddresses(snapshot);
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "dsrgw-shutdown"));
         try {
-            // tunnel-mtu - 20, not - the overhead of the kinds in use: see TunIngress.mtuFor.
-            ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.mtuFor(config.tunnelMtu()),
+            // tunnel-mtu - 20, not - the overhead of the kinds in use: see TunIngress.mtuFor. L2 DSR backends have
+            // no tunnel: their packets may be as large as the link that reaches them, so the TUN must take those
+            // too, or the kernel would answer too-big at tunnel-mtu - 20 for them (the pipeline still answers with
+            // each backend's own limit).
+            int tunMtu = Math.max(TunIngress.mtuFor(config.tunnelMtu()), LinkLayerBackends.largestLinkMtu(config));
+            ingress = TunIngress.open(device, config.ingress().queues(), tunMtu,
                     vipAddresses);
             PinnedFlows shared = null;
             if (xdpIngress) {
@@ -200,9 +213,10 @@ final class RunCommand {
                 shared = this::xdpPin;
             }
             SnapshotHolder holder = control.holder();
-            if (config.ingress().packetEgress()) {
-                nextHops = openNextHops(holder);
-            }
+            // Always: L2 DSR backends (tunnel = none) have no way out but the link-layer egress, and a reload may
+            // add one; with ingress.egress = raw the resolver only resolves those (none: an idle netlink thread).
+            boolean tunnelsViaLink = config.ingress().packetEgress();
+            nextHops = openNextHops(holder, tunnelsViaLink);
             List<TunDevice> queues = ingress.queues();
             for (int q = 0; q < queues.size(); q++) {
                 WorkerCounters counters = new WorkerCounters();
@@ -224,9 +238,9 @@ final class RunCommand {
                         config.batchSize());
                 worker.realtimePriority(config.ingress().realtimePriority());
                 if (nextHops != null) {
-                    PacketSocket packets = packetSocket(q);
+                    PacketSocket packets = packetSocket(q, tunnelsViaLink);
                     if (packets != null) {
-                        worker.packetEgress(packets, nextHops);
+                        worker.packetEgress(packets, nextHops, tunnelsViaLink);
                     }
                 }
                 FlowTable flows = new FlowTable(config.flowTable().capacity(), flowTimeouts(config.flowTable()));
@@ -499,19 +513,20 @@ final class RunCommand {
      * The resolver of the workers' next hops, resolved once already; null (raw sockets only, logged) when rtnetlink
      * cannot be opened.
      */
-    private static NextHopResolver openNextHops(SnapshotHolder holder) {
+    private static NextHopResolver openNextHops(SnapshotHolder holder, boolean tunnels) {
         try {
-            NextHopResolver r = new NextHopResolver(holder, NextHopLookup.open());
+            NextHopResolver r = new NextHopResolver(holder, NextHopLookup.open(), tunnels);
             r.resolveNow();
             return r;
         } catch (LinuxException e) {
-            LOG.warn("ingress.egress = packet: {}; sending through raw sockets only", e.getMessage());
+            LOG.warn("{}: {}; sending through raw sockets only (L2 DSR backends, tunnel = none, get nothing)",
+                    tunnels ? "ingress.egress = packet" : "next hops", e.getMessage());
             return null;
         }
     }
 
     /** A worker's AF_PACKET socket with qdisc bypass; null (raw sockets only, logged) when refused. */
-    private static PacketSocket packetSocket(int worker) {
+    private static PacketSocket packetSocket(int worker, boolean tunnels) {
         PacketSocket s = null;
         try {
             s = PacketSocket.datagram();
@@ -521,8 +536,9 @@ final class RunCommand {
             if (s != null) {
                 s.close();
             }
-            LOG.warn("worker {}: ingress.egress = packet: {} (needs CAP_NET_RAW); sending through raw sockets only",
-                    worker, e.getMessage());
+            LOG.warn("worker {}: {}: {} (needs CAP_NET_RAW); sending through raw sockets only (L2 DSR backends, "
+                    + "tunnel = none, get nothing)", worker, tunnels ? "ingress.egress = packet" : "AF_PACKET egress",
+                    e.getMessage());
             return null;
         }
     }

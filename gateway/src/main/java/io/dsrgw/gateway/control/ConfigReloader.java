@@ -42,6 +42,8 @@ final class ConfigReloader {
     private final ControlListeners listeners;
     private GatewayConfig running;
     private ConfigSource source = ConfigLoader::loadGateway;
+    /** What this host cannot forward of a config (L2 DSR backends off-link); none by default (tests, replay). */
+    private java.util.function.Function<GatewayConfig, List<String>> hostCheck = c -> List.of();
     private volatile long reloads;
     private volatile long reloadFailures;
     /** Issue 13: whether the last reload was applied (true after start-up: the initial load succeeded). */
@@ -101,6 +103,11 @@ final class ConfigReloader {
         this.source = Objects.requireNonNull(source, "source");
     }
 
+    /** The host checks a reloaded config must pass, e.g. {@link LinkLayerBackends#problems} against the kernel. */
+    void hostCheck(java.util.function.Function<GatewayConfig, List<String>> check) {
+        this.hostCheck = Objects.requireNonNull(check, "check");
+    }
+
     /**
      * Reloads the file now; see the class comment. Never throws: whatever a step throws, Errors included (issue
      * 14: a StackOverflowError from a hostile file, an OutOfMemoryError while building tables), the reload is
@@ -144,6 +151,14 @@ final class ConfigReloader {
             succeeded();
             listeners.reloaded(r);
             return r;
+        }
+        List<String> hostProblems = hostCheck.apply(next);
+        if (!hostProblems.isEmpty()) {
+            List<String> errors = new ArrayList<>();
+            for (String p : hostProblems) {
+                errors.add(file + ": " + p);
+            }
+            return rejected(errors);
         }
         Map<BackendKey, EffectiveConfig.Removed> nextRemoved = grace.after(running, next);
         Map<BackendKey, ProbeSpec> wanted;

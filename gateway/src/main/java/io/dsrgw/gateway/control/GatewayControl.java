@@ -169,6 +169,14 @@ public final class GatewayControl implements AutoCloseable {
         reloader.configSource(source);
     }
 
+    /**
+     * The checks of this host a reloaded config must pass before it is used (run: L2 DSR backends on a connected
+     * network, {@link LinkLayerBackends}); a config that fails them is rejected like an invalid file.
+     */
+    public synchronized void hostCheck(java.util.function.Function<io.dsrgw.conf.GatewayConfig, List<String>> check) {
+        reloader.hostCheck(check);
+    }
+
     /** Reloads the config file now ({@link ConfigReloader}). Never throws, whatever the file. */
     public synchronized ReloadResult reload() {
         listeners.reloading();

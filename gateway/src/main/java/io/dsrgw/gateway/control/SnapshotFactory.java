@@ -45,6 +45,9 @@ public final class SnapshotFactory {
         boolean reported6 = false;
         for (VipConfig vip : config.vips()) {
             for (BackendConfig b : vip.backends()) {
+                if (b.linkLayer(vip)) {
+                    continue; // L2 DSR: no outer header, no tunnel source needed
+                }
                 if (b.isIpv4() && source4 == null && !reported4) {
                     reported4 = true;
                     problems.add("dsrgw.gateway.tunnel-source.ipv4: missing (expected: an IPv4 address; vip "

@@ -65,7 +65,14 @@ public enum CounterSet {
      * (none, STALE, INCOMPLETE, FAILED) or the next-hop cache was not fresh. A steady rise means the link-layer
      * egress is not in use for some backend: {@code dsr-gateway} logs each next hop's state when it changes.
      */
-    TX_RAW_FALLBACK("tx_raw_fallback");
+    TX_RAW_FALLBACK("tx_raw_fallback"),
+    /**
+     * L2 DSR ({@code tunnel = none}): the backend's MAC is not known (no neighbour entry yet, INCOMPLETE, FAILED)
+     * or the next-hop answers are not fresh. Dropped, never routed (the packet's destination is the VIP); the
+     * gateway asks the kernel to resolve the neighbour, so a short burst after a start or a MAC change is normal,
+     * a steady rise means a backend does not answer ARP / neighbour solicitations.
+     */
+    DROP_NO_NEIGHBOUR("drop_no_neighbour");
 
     private static final CounterSet[] VALUES = values();
 

@@ -753,12 +753,16 @@ public final class ForwardingSnapshot {
                 case SIT -> !vip4 && backend4;
                 case GRE, GUE -> backend4;
                 case IP6TNL, IP6GRE, GUE6 -> !backend4;
+                case NONE -> vip4 == backend4; // L2 DSR: the packet itself, no header to change families
             };
             if (!fits) {
                 throw new IllegalArgumentException("vip " + vip + ": backend " + identity + ": tunnel kind " + kind
                         + " cannot carry an " + (vip4 ? "IPv4" : "IPv6") + " VIP to an "
                         + (backend4 ? "IPv4" : "IPv6") + " backend (expected: ipip 4in4, sit 6in4, gre/gue over IPv4, "
-                        + "ip6tnl/ip6gre/gue6 over IPv6)");
+                        + "ip6tnl/ip6gre/gue6 over IPv6, none to a backend of the VIP's family)");
+            }
+            if (kind == TunnelKind.NONE) {
+                return linkLayerSpec(b.address());
             }
             boolean gre = kind == TunnelKind.GRE || kind == TunnelKind.IP6GRE;
             boolean keyed = gre && greKey != null;
@@ -775,6 +779,14 @@ public final class ForwardingSnapshot {
             Inet6Address a = (Inet6Address) b.address();
             return TunnelSpec.ipv6Outer(kind, tunnelSourceIpv6Hi, tunnelSourceIpv6Lo, Ipv6Addresses.hi(a),
                     Ipv6Addresses.lo(a), ttl, keyed, key, checksum);
+        }
+
+        /** L2 DSR: no outer header, no tunnel source; the backend's address only picks its MAC. */
+        private static TunnelSpec linkLayerSpec(InetAddress backend) {
+            if (backend instanceof Inet4Address a) {
+                return TunnelSpec.noneIpv4(Ipv4Addresses.of(a));
+            }
+            return TunnelSpec.noneIpv6(Ipv6Addresses.hi(backend), Ipv6Addresses.lo(backend));
         }
 
         public ForwardingSnapshot build() {

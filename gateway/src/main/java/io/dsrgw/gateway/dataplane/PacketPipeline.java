@@ -51,6 +51,10 @@ import java.util.Objects;
  *   <li>otherwise write the outer headers into the headroom in front of the packet ({@link TunnelEncapsulator})
  *       and hand the outer packet to the {@link TxSink}: {@code tx_packets}, or {@code drop_tx_error} if refused.
  *   </li>
+ *   <li>L2 DSR backends ({@code tunnel = none}) skip the last two steps: the packet goes unchanged to
+ *       {@link TxSink#sendToNeighbour} for the backend's MAC ({@code drop_no_neighbour} while it is unknown); only
+ *       the MTU of the link that reaches the backend can make it too big (too-big with that MTU, or fragments).
+ *   </li>
  * </ol>
  * Every packet increments {@code rx_packets} and exactly one verdict counter (see {@link CounterSet}).
  *
@@ -485,6 +489,9 @@ public final class PacketPipeline {
             return CounterSet.DROP_NO_BACKEND;
         }
         TunnelSpec spec = s.tunnel(backend);
+        if (spec.linkLayer()) {
+            return deliverLinkLayer(s, backend, spec, seg, offset, innerLength, innerVersion, success, sink);
+        }
         int overhead = spec.overheadBytes();
         int flowLabel = TunnelEncapsulator.flowLabel(hash);
         if (innerLength + overhead > s.tunnelMtuBytes()) {
@@ -511,6 +518,50 @@ public final class PacketPipeline {
         }
         counters.addBackend(s.backendId(backend), innerLength);
         return success;
+    }
+
+    /**
+     * L2 DSR ({@code tunnel = none}): the packet itself, unchanged, in a frame to the on-link backend's MAC. No
+     * tunnel, so tunnel-mtu does not apply: only the MTU of the link that reaches the backend (the sink knows it)
+     * can make it too big: IPv4 without DF is fragmented to it, others get a too-big message with that MTU.
+     */
+    private CounterSet deliverLinkLayer(ForwardingSnapshot s, int backend, TunnelSpec spec, MemorySegment seg,
+                                        long offset, int innerLength, int innerVersion, CounterSet success,
+                                        TxSink sink) {
+        int r = sendToNeighbour(spec, seg, offset, innerLength, sink);
+        if (r == TxSink.SENT) {
+            counters.addBackend(s.backendId(backend), innerLength);
+            return success;
+        }
+        if (r == TxSink.NO_NEIGHBOUR) {
+            return CounterSet.DROP_NO_NEIGHBOUR;
+        }
+        if (r <= 0) {
+            return CounterSet.DROP_TX_ERROR;
+        }
+        if (innerVersion == 4 && !ip4.dontFragment()) {
+            int count = Ipv4Fragmenter.fragment(seg, offset, innerLength, r, fragmentViews[fragmentSlotsUsed],
+                    HEADROOM_BYTES, fragmentLengths);
+            if (count < 0) {
+                return CounterSet.DROP_TOO_BIG;
+            }
+            MemorySegment[] dst = fragmentViews[fragmentSlotsUsed];
+            fragmentSlotsUsed += count;
+            for (int i = 0; i < count; i++) {
+                int f = sendToNeighbour(spec, dst[i], HEADROOM_BYTES, fragmentLengths[i], sink);
+                if (f != TxSink.SENT) {
+                    return f == TxSink.NO_NEIGHBOUR ? CounterSet.DROP_NO_NEIGHBOUR : CounterSet.DROP_TX_ERROR;
+                }
+            }
+            counters.addBackend(s.backendId(backend), innerLength);
+            return CounterSet.TX_FRAGMENTS;
+        }
+        return tooBig(s, seg, offset, innerLength, innerVersion, r, sink);
+    }
+
+    private static int sendToNeighbour(TunnelSpec spec, MemorySegment seg, long offset, int length, TxSink sink) {
+        return spec.outerFamily() == 4 ? sink.sendToNeighbour(seg, offset, length, spec.ipv4Destination())
+                : sink.sendToNeighbour6(seg, offset, length, spec.destinationHi(), spec.destinationLo());
     }
 
     private int nextIpId() {

@@ -24,4 +24,35 @@ public interface TxSink {
      * @return true when accepted, false when refused (counted as {@code drop_tx_error})
      */
     boolean sendIpv6(MemorySegment seg, long offset, int length, long destinationHi, long destinationLo);
+
+    /** {@link #sendToNeighbour}: the frame was queued. */
+    int SENT = 0;
+    /** {@link #sendToNeighbour}: the egress refused it (counted as {@code drop_tx_error}). */
+    int REFUSED = -1;
+    /**
+     * {@link #sendToNeighbour}: the neighbour's MAC is not known (yet), or the next-hop answers are not fresh;
+     * counted as {@code drop_no_neighbour}. Never routed instead: the packet's destination is the VIP, which the
+     * gateway routes to itself.
+     */
+    int NO_NEIGHBOUR = -2;
+
+    /**
+     * L2 DSR ({@code tunnel = none}): takes the unchanged IPv4 packet at {@code seg[offset, offset + length)} for
+     * the on-link backend {@code neighbourIpv4}, to go out in an Ethernet frame to that backend's MAC. The packet's
+     * own destination is the VIP, not {@code neighbourIpv4}.
+     *
+     * <p>The default hands it to {@link #send} with the backend as destination (pcap files, tests, benchmarks:
+     * they record or count, they do not route).
+     *
+     * @return {@link #SENT}, {@link #REFUSED}, {@link #NO_NEIGHBOUR}, or a positive number: the MTU of the link
+     *     that reaches the backend, which the packet exceeds (nothing was sent)
+     */
+    default int sendToNeighbour(MemorySegment seg, long offset, int length, int neighbourIpv4) {
+        return send(seg, offset, length, neighbourIpv4) ? SENT : REFUSED;
+    }
+
+    /** As {@link #sendToNeighbour}, for an IPv6 packet to the on-link IPv6 backend {@code hi:lo}. */
+    default int sendToNeighbour6(MemorySegment seg, long offset, int length, long neighbourHi, long neighbourLo) {
+        return sendIpv6(seg, offset, length, neighbourHi, neighbourLo) ? SENT : REFUSED;
+    }
 }

@@ -52,6 +52,14 @@ public final class Topology implements AutoCloseable {
     public static final String ROUTER_CLIENT_DEVICE = "to-client";
     public static final String ROUTER_GATEWAY_DEVICE = "to-gw";
     public static final String ROUTER_BRIDGE = "br-backends";
+    /** The bridge's own MAC (10.0.3.1's), set explicitly: see {@code create()}. */
+    public static final String ROUTER_BRIDGE_MAC = "02:00:0a:00:03:01";
+    /** L2 DSR ({@link Builder#gatewayOnBackendBridge}): the gateway's second veth, on the backends' bridge. */
+    public static final String GATEWAY_BRIDGE_DEVICE = "eth1";
+    public static final String GATEWAY_BRIDGE_ADDRESS = "10.0.3.2";
+    public static final String GATEWAY_BRIDGE_ADDRESS6 = "fd00:3::2";
+    /** The router's end of {@link #GATEWAY_BRIDGE_DEVICE}, a port of {@link #ROUTER_BRIDGE}. */
+    public static final String ROUTER_GATEWAY_BRIDGE_PORT = "to-gwb";
     /** At most 200 backends on the /24 (10.0.3.11 .. 10.0.3.210). */
     public static final int MAX_BACKENDS = 200;
 
@@ -64,6 +72,7 @@ public final class Topology implements AutoCloseable {
     private final List<Backend> backends;
     private final List<String> routedViaGateway;
     private final boolean xdpGatewayLink;
+    private boolean gatewayOnBackendBridge;
     private final List<Namespace> created = new ArrayList<>();
     private boolean closed;
 
@@ -105,8 +114,20 @@ public final class Topology implements AutoCloseable {
         private final List<String> viaGateway = new ArrayList<>();
         private String prefix;
         private boolean xdpGatewayLink;
+        private boolean gatewayOnBackendBridge;
 
         private Builder() {
+        }
+
+        /**
+         * L2 DSR: the gateway also gets {@value #GATEWAY_BRIDGE_DEVICE} ({@value #GATEWAY_BRIDGE_ADDRESS}/24,
+         * {@value #GATEWAY_BRIDGE_ADDRESS6}/64) on the backends' bridge, so the backends are on a network it is
+         * connected to; with {@link #xdpGatewayLink()} its router port is prepared for XDP redirects like the
+         * gateway's first link.
+         */
+        public Builder gatewayOnBackendBridge() {
+            this.gatewayOnBackendBridge = true;
+            return this;
         }
 
         /**
@@ -161,6 +182,7 @@ public final class Topology implements AutoCloseable {
             sweepStale();
             Topology t = new Topology(prefix != null ? prefix : randomPrefix(), backends, viaGateway,
                     xdpGatewayLink);
+            t.gatewayOnBackendBridge = gatewayOnBackendBridge;
             Cleanup.register(t);
             try {
                 try {
@@ -199,7 +221,9 @@ public final class Topology implements AutoCloseable {
                 "netns", client.name());
         router.ip("link", "add", ROUTER_GATEWAY_DEVICE, "type", "veth", "peer", "name", LEAF_DEVICE,
                 "netns", gateway.name());
-        router.ip("link", "add", ROUTER_BRIDGE, "type", "bridge");
+        // A fixed MAC: a bridge without one takes the lowest of its ports', so a port deleted and re-created (a
+        // backend's interface, L2DsrEndToEndIT) could change the router's MAC under every backend's neighbour entry.
+        router.ip("link", "add", ROUTER_BRIDGE, "address", ROUTER_BRIDGE_MAC, "type", "bridge");
         router.ip("addr", "add", ROUTER_CLIENT_ADDRESS + "/24", "dev", ROUTER_CLIENT_DEVICE);
         router.ip("addr", "add", ROUTER_GATEWAY_ADDRESS + "/24", "dev", ROUTER_GATEWAY_DEVICE);
         router.ip("addr", "add", ROUTER_BACKEND_ADDRESS + "/24", "dev", ROUTER_BRIDGE);
@@ -222,6 +246,21 @@ public final class Topology implements AutoCloseable {
             router.ip("link", "set", b.routerPort(), "master", ROUTER_BRIDGE);
             router.ip("link", "set", b.routerPort(), "up");
             leaf(b.namespace(), b.address(), b.address6(), ROUTER_BACKEND_ADDRESS, ROUTER_BACKEND_ADDRESS6);
+        }
+
+        if (gatewayOnBackendBridge) {
+            router.ip("link", "add", ROUTER_GATEWAY_BRIDGE_PORT, "type", "veth", "peer", "name",
+                    GATEWAY_BRIDGE_DEVICE, "netns", gateway.name());
+            router.ip("link", "set", ROUTER_GATEWAY_BRIDGE_PORT, "master", ROUTER_BRIDGE);
+            router.ip("link", "set", ROUTER_GATEWAY_BRIDGE_PORT, "up");
+            gateway.ip("addr", "add", GATEWAY_BRIDGE_ADDRESS + "/24", "dev", GATEWAY_BRIDGE_DEVICE);
+            gateway.ip("-6", "addr", "add", GATEWAY_BRIDGE_ADDRESS6 + "/64", "dev", GATEWAY_BRIDGE_DEVICE, "nodad");
+            gateway.ip("link", "set", GATEWAY_BRIDGE_DEVICE, "up");
+            if (xdpGatewayLink) {
+                router.exec("ethtool", "-K", ROUTER_GATEWAY_BRIDGE_PORT, "gro", "on", "tx", "off");
+                router.exec("ip", "link", "set", "dev", ROUTER_GATEWAY_BRIDGE_PORT, "xdpdrv", "obj",
+                        XdpPassProgram.object().toString(), "sec", "xdp");
+            }
         }
 
         router.sysctl("net.ipv4.ip_forward", "1");

@@ -79,6 +79,7 @@ public final class DsrScenario implements AutoCloseable {
         private String httpListenHost = VIP;
         private boolean xdpGatewayLink;
         private boolean agentMssClamp = true;
+        private boolean l2Dsr;
         private Map<String, String> gatewayEnvironment = Map.of();
 
         private Builder() {
@@ -102,6 +103,16 @@ public final class DsrScenario implements AutoCloseable {
          */
         public Builder xdpGatewayLink() {
             this.xdpGatewayLink = true;
+            return this;
+        }
+
+        /**
+         * L2 DSR: the gateway joins the backends' bridge ({@link Topology.Builder#gatewayOnBackendBridge}) and the
+         * agents run with {@code tunnels = [none]} (VIP on lo, ARP sysctls, no decapsulation); the gateway config
+         * (set by the caller) says {@code tunnel = none}.
+         */
+        public Builder l2Dsr() {
+            this.l2Dsr = true;
             return this;
         }
 
@@ -193,6 +204,9 @@ public final class DsrScenario implements AutoCloseable {
         if (options.xdpGatewayLink) {
             tb.xdpGatewayLink();
         }
+        if (options.l2Dsr) {
+            tb.gatewayOnBackendBridge();
+        }
         topology = tb.build();
         installCounters();
 
@@ -200,7 +214,8 @@ public final class DsrScenario implements AutoCloseable {
             Path dir = work.resolve(b.name());
             Files.createDirectories(dir);
             Path conf = dir.resolve("agent.conf");
-            Files.writeString(conf, ScenarioConfigs.agent(VIP, dir, options.agentMssClamp));
+            Files.writeString(conf, ScenarioConfigs.agent(VIP, dir, options.agentMssClamp,
+                    options.l2Dsr ? "none" : "ipip"));
             agents.add(ManagedProcess.start("agent-" + b.name(), b.namespace(),
                     List.of(options.distributions.agentLauncher().toString(), "run", "--config", conf.toString()),
                     work.resolve("logs/agent-" + b.name() + ".log"), Map.of()));

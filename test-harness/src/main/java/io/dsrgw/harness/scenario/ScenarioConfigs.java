@@ -112,21 +112,29 @@ public final class ScenarioConfigs {
      * full-size segments that no longer fit the tunnel and path-MTU discovery through the gateway is exercised.
      */
     public static String agent(String vip, Path stateDir, boolean mssClamp) {
+        return agent(vip, stateDir, mssClamp, "ipip");
+    }
+
+    /**
+     * As {@link #agent(String, Path, boolean)} with the agent's {@code tunnels} list, e.g. "none" (L2 DSR: the VIP on
+     * lo and the ARP sysctls, nothing decapsulated).
+     */
+    public static String agent(String vip, Path stateDir, boolean mssClamp, String tunnels) {
         return """
                 # Written by io.dsrgw.harness.scenario.ScenarioConfigs for one test/demo run.
                 dsrgw.agent {
                   mode = userspace
                   gateways = [%s]
                   vips = [%s]
-                  tunnels = [ipip]
+                  tunnels = [%s]
                   decap-device = %s
                   reconcile-interval = 10s
                   state-file = "%s"
                   health { listen = "0.0.0.0:9181" }
                   mss-clamp { enabled = %s }
                 }
-                """.formatted(Topology.GATEWAY_ADDRESS, vip, DECAP_DEVICE, stateDir.resolve("agent-state.conf"),
-                mssClamp);
+                """.formatted(Topology.GATEWAY_ADDRESS, vip, tunnels, DECAP_DEVICE,
+                stateDir.resolve("agent-state.conf"), mssClamp);
     }
 
     /**

@@ -131,6 +131,7 @@ public final class AgentKernelSetup implements BackendSetup {
             case IP6TNL -> IP6TNL;
             case IP6GRE -> c.greKey() != null ? IP6GRE_KEY42 : IP6GRE;
             case GUE, GUE6 -> throw new AssertionError("deviceKind() is never gue");
+            case NONE -> throw new IllegalArgumentException("none (L2 DSR) has no tunnel device");
         };
     }
 

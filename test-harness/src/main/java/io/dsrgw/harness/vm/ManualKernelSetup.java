@@ -58,6 +58,7 @@ public final class ManualKernelSetup implements BackendSetup {
             case IP6TNL -> IP6TNL;
             case IP6GRE -> IP6GRE;
             case GUE, GUE6 -> throw new AssertionError("deviceKind() is never gue");
+            case NONE -> throw new IllegalArgumentException("none (L2 DSR) has no tunnel device");
         };
     }
 

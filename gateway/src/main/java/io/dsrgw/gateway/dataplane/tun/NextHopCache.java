@@ -38,6 +38,8 @@ public final class NextHopCache {
     private final int[] values6;
     private final int[] ifindex;
     private final long[] mac;
+    /** MTU of entry e's output interface (0: not known). */
+    private final int[] mtu;
     private final List<NextHop> hops;
 
     /**
@@ -45,10 +47,20 @@ public final class NextHopCache {
      * @param resolvedAtNs {@link System#nanoTime()} when the answers were taken
      */
     public NextHopCache(List<NextHop> hops, long resolvedAtNs) {
-        this(hops, resolvedAtNs, true);
+        this(hops, resolvedAtNs, true, ifindex -> 0);
+    }
+
+    /** As {@link #NextHopCache(List, long)}, with the MTU of each output interface (0: unknown). */
+    public NextHopCache(List<NextHop> hops, long resolvedAtNs, java.util.function.IntUnaryOperator mtuByIfindex) {
+        this(hops, resolvedAtNs, true, mtuByIfindex);
     }
 
     private NextHopCache(List<NextHop> hops, long resolvedAtNs, boolean resolved) {
+        this(hops, resolvedAtNs, resolved, ifindex -> 0);
+    }
+
+    private NextHopCache(List<NextHop> hops, long resolvedAtNs, boolean resolved,
+                         java.util.function.IntUnaryOperator mtuByIfindex) {
         this.hops = List.copyOf(hops);
         this.resolvedAtNs = resolvedAtNs;
         this.resolved = resolved;
@@ -72,10 +84,12 @@ public final class NextHopCache {
         this.values6 = new int[size6];
         this.ifindex = new int[this.hops.size()];
         this.mac = new long[this.hops.size()];
+        this.mtu = new int[this.hops.size()];
         for (int e = 0; e < this.hops.size(); e++) {
             NextHop h = this.hops.get(e);
             ifindex[e] = h.ifindex();
             mac[e] = h.mac();
+            mtu[e] = h.usable() ? mtuByIfindex.applyAsInt(h.ifindex()) : 0;
             int stored = (h.usable() ? e : UNUSABLE) + 3;
             byte[] d = h.destination();
             if (d.length == 4) {
@@ -165,6 +179,11 @@ public final class NextHopCache {
     /** Next-hop MAC of entry {@code e} (low 48 bits). */
     public long mac(int e) {
         return mac[e];
+    }
+
+    /** MTU of entry {@code e}'s output interface, 0 when not known (L2 DSR's too-big limit). */
+    public int mtu(int e) {
+        return mtu[e];
     }
 
     /** When the answers were taken ({@link System#nanoTime()}). */

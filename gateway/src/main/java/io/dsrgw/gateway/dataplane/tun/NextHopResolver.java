@@ -28,7 +28,13 @@ import java.util.function.Supplier;
  * does not use a cache older than {@link NextHopCache#MAX_AGE_NS}: if this thread stops or stalls, every packet
  * goes through the kernel again.
  *
- * <p>Why a neighbour in STALE state is not used (see {@link NextHopLookup#USABLE_STATES}): packets sent past the
+ * <p>L2 DSR backends ({@code tunnel = none}) are always resolved (also with {@code ingress.egress = raw}): their
+ * frames have no other way out. For them a STALE neighbour is used, and this thread has the kernel verify it (and
+ * resolve a missing or FAILED one) with {@link NextHopLookup#useNeighbour}, since nothing else would: their
+ * frames never pass the kernel's neighbour layer. The MTU of each output interface goes into the cache too (L2
+ * DSR's too-big limit).
+ *
+ * <p>Why a neighbour in STALE state is not used for tunnel destinations (see {@link NextHopLookup#USABLE_STATES}): packets sent past the
  * neighbour layer never make the kernel verify an entry; the raw-socket packets to a STALE next hop do (STALE ->
  * DELAY -> PROBE -> REACHABLE, or the new MAC when it changed), and the next resolution picks the verified entry up.
  */
@@ -44,6 +50,8 @@ public final class NextHopResolver implements Runnable {
 
     private final Supplier<ForwardingSnapshot> snapshots;
     private final NextHopLookup lookup;
+    /** True: every backend's tunnel destination (ingress.egress = packet); false: L2 DSR backends only. */
+    private final boolean tunnels;
     private volatile NextHopCache cache = NextHopCache.EMPTY;
     private volatile boolean running = true;
     private Map<ByteBuffer, NextHop> last = Map.of();
@@ -53,12 +61,25 @@ public final class NextHopResolver implements Runnable {
      * @param lookup the kernel's answers; closed when {@link #run()} ends
      */
     public NextHopResolver(SnapshotHolder holder, NextHopLookup lookup) {
-        this(Objects.requireNonNull(holder, "holder")::get, lookup);
+        this(Objects.requireNonNull(holder, "holder")::get, lookup, true);
+    }
+
+    /**
+     * @param tunnels true: the next hops of every backend (ingress.egress = packet); false: of the L2 DSR
+     *                ({@code tunnel = none}) backends only, which have no other way out
+     */
+    public NextHopResolver(SnapshotHolder holder, NextHopLookup lookup, boolean tunnels) {
+        this(Objects.requireNonNull(holder, "holder")::get, lookup, tunnels);
     }
 
     NextHopResolver(Supplier<ForwardingSnapshot> snapshots, NextHopLookup lookup) {
+        this(snapshots, lookup, true);
+    }
+
+    NextHopResolver(Supplier<ForwardingSnapshot> snapshots, NextHopLookup lookup, boolean tunnels) {
         this.snapshots = snapshots;
         this.lookup = Objects.requireNonNull(lookup, "lookup");
+        this.tunnels = tunnels;
     }
 
     /** The latest published cache ({@link NextHopCache#EMPTY} before the first resolution). Any thread. */
@@ -116,21 +137,80 @@ public final class NextHopResolver implements Runnable {
     }
 
     private void resolve() throws LinuxException {
-        Set<ByteBuffer> destinations = destinations(snapshots.get());
+        ForwardingSnapshot s = snapshots.get();
+        Set<ByteBuffer> destinations = tunnels ? destinations(s) : new LinkedHashSet<>();
+        Set<ByteBuffer> linkLayer = linkLayerDestinations(s);
+        destinations.addAll(linkLayer);
         long nowNs = System.nanoTime();
         List<NextHop> hops = new ArrayList<>(destinations.size());
         Map<ByteBuffer, NextHop> now = new HashMap<>();
+        Map<Integer, Integer> mtus = new HashMap<>();
         for (ByteBuffer d : destinations) {
-            NextHop h = lookup.resolve(d.array());
+            boolean l2 = linkLayer.contains(d);
+            // L2 DSR frames never pass the kernel's neighbour layer: a STALE entry is used while this resolver
+            // has the kernel verify it (STALE -> DELAY -> PROBE -> REACHABLE, or FAILED and a new MAC).
+            NextHop h = lookup.resolve(d.array(), l2);
+            if (l2) {
+                h = verify(d, h);
+            }
             hops.add(h);
             now.put(d, h);
+            if (h.usable()) {
+                mtus.computeIfAbsent(h.ifindex(), NextHopResolver::interfaceMtu);
+            }
             NextHop before = last.get(d);
             if (before == null || !before.sameSending(h)) {
-                LOG.info("next hop {}{}", h, h.usable() ? "" : " (sent through the raw socket)");
+                LOG.info("next hop {}{}", h, h.usable() ? "" : l2 ? " (L2 DSR: dropped as drop_no_neighbour until "
+                        + "resolved)" : " (sent through the raw socket)");
             }
         }
         last = now;
-        cache = new NextHopCache(hops, nowNs);
+        cache = new NextHopCache(hops, nowNs, ifindex -> mtus.getOrDefault(ifindex, 0));
+    }
+
+    /**
+     * Has the kernel resolve an L2 DSR neighbour it has no usable entry for (none, INCOMPLETE, FAILED) and verify a
+     * STALE one, as a packet through its neighbour layer would: L2 DSR frames bypass that layer, so nothing else
+     * would. The kernel's answer arrives as a neighbour notification, which wakes this resolver.
+     */
+    private NextHop verify(ByteBuffer d, NextHop h) {
+        boolean stale = h.usable() && (h.state() & NextHopLookup.NUD_STALE) != 0;
+        boolean missing = !h.usable() && h.ifindex() > 0 && h.onLink()
+                && (h.state() & NextHopLookup.NUD_INCOMPLETE) == 0;
+        if (stale || missing) {
+            try {
+                lookup.useNeighbour(d.array(), h.ifindex());
+            } catch (LinuxException e) {
+                LOG.warn("next hop {}: cannot have the kernel resolve it: {}", h, e.getMessage());
+            }
+        }
+        return h;
+    }
+
+    private static int interfaceMtu(int ifindex) {
+        try {
+            java.net.NetworkInterface n = java.net.NetworkInterface.getByIndex(ifindex);
+            return n == null ? 0 : n.getMTU();
+        } catch (java.net.SocketException e) {
+            return 0;
+        }
+    }
+
+    /** The addresses of the L2 DSR ({@code tunnel = none}) backends in {@code s}, without duplicates. */
+    static Set<ByteBuffer> linkLayerDestinations(ForwardingSnapshot s) {
+        Set<ByteBuffer> out = new LinkedHashSet<>();
+        for (int b = 0; b < s.backendCount(); b++) {
+            TunnelSpec t = s.tunnel(b);
+            if (t.linkLayer()) {
+                out.add(key(t));
+            }
+        }
+        return out;
+    }
+
+    private static ByteBuffer key(TunnelSpec t) {
+        return t.outerFamily() == 4 ? ByteBuffer.allocate(4).putInt(0, t.ipv4Destination())
+                : ByteBuffer.allocate(16).putLong(0, t.destinationHi()).putLong(8, t.destinationLo());
     }
 
     /** The outer destinations of every backend in {@code s} (IPv4 as 4 bytes, IPv6 as 16), without duplicates. */

@@ -99,6 +99,8 @@ public final class TunWorker implements Runnable {
     /** Link-layer egress ({@link #packetEgress}); null: raw sockets only. */
     private PacketSocket packetSocket;
     private SendBatch batchLink;
+    /** Tunnel packets go through the link-layer egress too (ingress.egress = packet); else only L2 DSR frames. */
+    private boolean tunnelsViaLink;
     private NextHopResolver nextHops;
     /** The next-hop cache of the current batch and whether it was fresh when the batch began. */
     private NextHopCache hopCache = NextHopCache.EMPTY;
@@ -212,9 +214,18 @@ public final class TunWorker implements Runnable {
      * while the cache is not fresh. Call before {@link #run()}; the worker closes the socket when it ends.
      */
     public void packetEgress(PacketSocket socket, NextHopResolver resolver) {
+        packetEgress(socket, resolver, true);
+    }
+
+    /**
+     * As {@link #packetEgress(PacketSocket, NextHopResolver)}; with {@code tunnels} false only L2 DSR frames
+     * ({@code tunnel = none} backends, which have no other way out) use the socket, tunnel packets the raw sockets.
+     */
+    public void packetEgress(PacketSocket socket, NextHopResolver resolver, boolean tunnels) {
         this.packetSocket = Objects.requireNonNull(socket, "socket");
         this.nextHops = Objects.requireNonNull(resolver, "resolver");
         this.batchLink = new SendBatch(batchSize);
+        this.tunnelsViaLink = tunnels;
     }
 
     /**
@@ -417,7 +428,7 @@ public final class TunWorker implements Runnable {
     private final class BatchSink implements TxSink {
         @Override
         public boolean send(MemorySegment seg, long offset, int length, int destinationIpv4) {
-            if (batchLink != null) {
+            if (tunnelsViaLink) {
                 int e = hopCache.lookup4(destinationIpv4);
                 if (e >= 0 && hopsFresh) {
                     return link(seg, offset, length, e, ETHERTYPE_IPV4);
@@ -435,7 +446,7 @@ public final class TunWorker implements Runnable {
 
         @Override
         public boolean sendIpv6(MemorySegment seg, long offset, int length, long destinationHi, long destinationLo) {
-            if (batchLink != null) {
+            if (tunnelsViaLink) {
                 int e = hopCache.lookup6(destinationHi, destinationLo);
                 if (e >= 0 && hopsFresh) {
                     return link(seg, offset, length, e, ETHERTYPE_IPV6);
@@ -452,6 +463,34 @@ public final class TunWorker implements Runnable {
             }
             flush(batch6, socket6);
             return batch6.addIpv6(seg, offset, length, destinationHi, destinationLo);
+        }
+
+        /** L2 DSR: only ever as a frame to the backend's own MAC; never routed (the destination is the VIP). */
+        @Override
+        public int sendToNeighbour(MemorySegment seg, long offset, int length, int neighbourIpv4) {
+            if (batchLink == null) {
+                return REFUSED; // no AF_PACKET socket (logged at start: needs CAP_NET_RAW)
+            }
+            return linkLayer(seg, offset, length, hopCache.lookup4(neighbourIpv4), ETHERTYPE_IPV4);
+        }
+
+        @Override
+        public int sendToNeighbour6(MemorySegment seg, long offset, int length, long neighbourHi, long neighbourLo) {
+            if (batchLink == null) {
+                return REFUSED;
+            }
+            return linkLayer(seg, offset, length, hopCache.lookup6(neighbourHi, neighbourLo), ETHERTYPE_IPV6);
+        }
+
+        private int linkLayer(MemorySegment seg, long offset, int length, int e, int etherType) {
+            if (e < 0 || !hopsFresh) {
+                return NO_NEIGHBOUR;
+            }
+            int mtu = hopCache.mtu(e);
+            if (mtu > 0 && length > mtu) {
+                return mtu;
+            }
+            return link(seg, offset, length, e, etherType) ? SENT : REFUSED;
         }
 
         private boolean link(MemorySegment seg, long offset, int length, int e, int etherType) {

@@ -84,6 +84,8 @@ final class XdpContract {
     static final int BACKEND_OUTER_FAMILY = 26;
     static final int BACKEND_FLAGS = 27;
     static final int BACKEND_F_GRE_KEY = 0x01;
+    /** L2 DSR (TunnelKind.NONE): no encapsulation, a frame to the backend's MAC (dsrgw_xdp.h DSRGW_BACKEND_F_L2). */
+    static final int BACKEND_F_L2 = 0x02;
 
     // struct dsrgw_backend_stats (16 bytes per CPU), per-CPU array keyed by the stable backend id
     static final int BACKEND_STATS_SIZE = 16;

@@ -406,7 +406,8 @@ public final class XdpDataPlane implements AutoCloseable {
                     : t.greKey() ? t.key() : 0;
             backends.put(s.backendId(b), new BackendValue(hi, lo, vipIdOf(s.vipName(vip)), keyOrSourcePorts,
                     s.backendState(b).ordinal(), t.kind().ordinal(), t.outerFamily(),
-                    t.greKey() ? XdpContract.BACKEND_F_GRE_KEY : 0, t.gueDestinationPort()));
+                    (t.greKey() ? XdpContract.BACKEND_F_GRE_KEY : 0) | (t.linkLayer() ? XdpContract.BACKEND_F_L2 : 0),
+                    t.gueDestinationPort()));
         }
         List<List<VipKey>> keysByVip = new ArrayList<>(s.vipCount());
         Set<VipKey> vipKeys = new HashSet<>();

@@ -77,4 +77,31 @@ class NextHopCacheTest {
         assertFalse(NextHopCache.EMPTY.fresh(0));
         assertFalse(NextHopCache.EMPTY.fresh(System.nanoTime()));
     }
+
+    @Test
+    void theMtuOfEachUsableEntrysInterfaceIsKeptForL2DsrAndUnknownReadsZero() {
+        NextHopCache c = new NextHopCache(List.of(usable(v4(0x0a00030b), 3, 1), usable(v4(0x0a00030c), 4, 2),
+                unusable(v4(0x0a00030d))), 0, ifindex -> ifindex == 3 ? 1500 : ifindex == 4 ? 9000 : 0);
+        assertEquals(1500, c.mtu(c.lookup4(0x0a00030b)));
+        assertEquals(9000, c.mtu(c.lookup4(0x0a00030c)));
+        assertEquals(NextHopCache.UNUSABLE, c.lookup4(0x0a00030d));
+        assertEquals(0, new NextHopCache(List.of(usable(v4(1), 3, 1)), 0).mtu(0), "no MTU source: 0 (no limit)");
+    }
+
+    @Test
+    void theResolverAsksAboutL2BackendsAloneUnlessTunnelsUseTheLinkLayerEgressToo() throws Exception {
+        java.util.List<io.dsrgw.gateway.dataplane.ForwardingSnapshot.Backend> backends = List.of(
+                new io.dsrgw.gateway.dataplane.ForwardingSnapshot.Backend(java.net.InetAddress.getByName("10.0.3.11"),
+                        1, io.dsrgw.conf.BackendState.ACTIVE, io.dsrgw.encap.tunnel.TunnelKind.NONE),
+                new io.dsrgw.gateway.dataplane.ForwardingSnapshot.Backend(java.net.InetAddress.getByName("10.0.4.12"),
+                        1, io.dsrgw.conf.BackendState.ACTIVE, io.dsrgw.encap.tunnel.TunnelKind.IPIP));
+        io.dsrgw.gateway.dataplane.ForwardingSnapshot s = io.dsrgw.gateway.dataplane.ForwardingSnapshot
+                .builder("seed", 251, 0x0a000202, 64, 1500)
+                .addVip("web", java.net.InetAddress.getByName("10.100.0.1"), 6, new int[] {80}, null, false, backends)
+                .build();
+        assertEquals(java.util.Set.of(java.nio.ByteBuffer.wrap(v4(0x0a00030b))),
+                NextHopResolver.linkLayerDestinations(s));
+        assertEquals(java.util.Set.of(java.nio.ByteBuffer.wrap(v4(0x0a00030b)), java.nio.ByteBuffer.wrap(
+                v4(0x0a00040c))), NextHopResolver.destinations(s));
+    }
 }

@@ -108,6 +108,7 @@ class XdpContractTest {
         assertEquals(define("DSRGW_VIP_F_STATELESS"), XdpContract.VIP_F_STATELESS);
         assertEquals(define("DSRGW_VIP_F_PASS_ALL"), XdpContract.VIP_F_PASS_ALL);
         assertEquals(define("DSRGW_BACKEND_F_GRE_KEY"), XdpContract.BACKEND_F_GRE_KEY);
+        assertEquals(define("DSRGW_BACKEND_F_L2"), XdpContract.BACKEND_F_L2);
         assertEquals(define("DSRGW_BACKEND_NONE"), XdpContract.BACKEND_NONE & 0xffffffffL);
         assertEquals(define("DSRGW_COUNTER_SLOTS"), XdpContract.COUNTER_SLOTS);
         assertEquals(define("DSRGW_MAX_TX_PORTS_DEFAULT"), XdpContract.MAX_TX_PORTS);
