@@ -65,7 +65,12 @@ public enum CounterSet {
      * (none, STALE, INCOMPLETE, FAILED) or the next-hop cache was not fresh. A steady rise means the link-layer
      * egress is not in use for some backend: {@code dsr-gateway} logs each next hop's state when it changes.
      */
-    TX_RAW_FALLBACK("tx_raw_fallback");
+    TX_RAW_FALLBACK("tx_raw_fallback"),
+    /**
+     * Echo request to a VIP address with {@code icmp.echo = answer}, and the per-worker echo token bucket was empty
+     * ({@code icmp.echo-rate} per second, burst = rate; or the rate is 0): dropped, not answered (issue 14).
+     */
+    DROP_ECHO_RATE_LIMITED("drop_echo_rate_limited");
 
     private static final CounterSet[] VALUES = values();
 

@@ -37,7 +37,8 @@ import java.util.Objects;
  *       backend owning the quoted flow ({@code fwd_icmp_error}; the quote is a VIP -> client packet, its key is
  *       reversed so it hashes like the client's packets; a quote whose source is not the VIP address the error
  *       was sent to: {@code drop_icmp_quote_mismatch}); echo requests per {@code icmp.echo}: answered in place
- *       and sent back to the client ({@code tx_echo_reply}), forwarded to a backend by hash of the 3-tuple and
+ *       and sent back to the client ({@code tx_echo_reply}), at most {@code icmp.echo-rate} per second per worker
+ *       (token bucket, burst = rate; {@code drop_echo_rate_limited}), forwarded to a backend by hash of the 3-tuple and
  *       echo identifier, or dropped ({@code drop_unsupported}); fragmented echo requests, which only a
  *       reassembling host can answer, go to a backend by the 3-tuple unless echo is dropped; everything else
  *       {@code drop_unsupported};</li>
@@ -56,7 +57,7 @@ import java.util.Objects;
  *
  * <h2>Batches and the clock</h2>
  * {@link #beginBatch(long)} starts a batch: the fragment slots are free again (the previous batch's packets have
- * been sent), and the too-big token bucket is refilled from a clock the caller read once for the batch (the
+ * been sent), and the too-big and echo token buckets are refilled from a clock the caller read once for the batch (the
  * worker's {@code System.nanoTime()}, replay's packet timestamps, a test's fake clock).
  *
  * <p>Not thread-safe: one instance per worker. No allocation, locks, logging or exceptions per packet.
@@ -86,6 +87,8 @@ public final class PacketPipeline {
     private int ipId;
     /** Too-big token bucket in nano-tokens (1 token = 1e9), so integer refills are exact at any rate. */
     private long tooBigNanoTokens;
+    /** Echo reply token bucket, the same way (issue 14: a flood of echo requests must not be answered in full). */
+    private long echoNanoTokens;
     private long lastRefillNanos;
     private boolean clockStarted;
     /** Issue 5: the worker's flow table in front of Maglev, or null for pure Maglev (replay, tests). */
@@ -124,6 +127,7 @@ public final class PacketPipeline {
         }
         this.fragmentLengths = new int[fragmentSlots];
         this.tooBigNanoTokens = burstNanoTokens(snapshot);
+        this.echoNanoTokens = snapshot.echoRatePerSecond() * NANOS_PER_SECOND;
         sizeBackendCounters(snapshot);
     }
 
@@ -162,7 +166,8 @@ public final class PacketPipeline {
 
     /**
      * Starts a batch at {@code nowNanos} (any monotonic nanosecond clock, read once per batch): frees the fragment
-     * slots and refills the too-big token bucket by the elapsed time (at most to the burst, = the rate).
+     * slots and refills the too-big and echo token buckets by the elapsed time (each at most to its burst, = its
+     * rate).
      */
     public void beginBatch(long nowNanos) {
         fragmentSlotsUsed = 0;
@@ -181,6 +186,8 @@ public final class PacketPipeline {
         long capped = Math.min(elapsed, NANOS_PER_SECOND);
         long burst = burstNanoTokens(snapshot);
         tooBigNanoTokens = Math.min(burst, tooBigNanoTokens + capped * snapshot.tooBigRatePerSecond());
+        long echoRate = snapshot.echoRatePerSecond();
+        echoNanoTokens = Math.min(echoRate * NANOS_PER_SECOND, echoNanoTokens + capped * echoRate);
     }
 
     private static long burstNanoTokens(ForwardingSnapshot s) {
@@ -281,6 +288,9 @@ public final class PacketPipeline {
                     int replyLength = IcmpBuilder.echoReplyIpv4InPlace(seg, offset, ip4.totalLength(), s.ttl());
                     if (replyLength < 0) {
                         return CounterSet.DROP_MALFORMED;
+                    }
+                    if (!takeEchoToken()) {
+                        return CounterSet.DROP_ECHO_RATE_LIMITED;
                     }
                     return sink.send(seg, offset, replyLength, client)
                             ? CounterSet.TX_ECHO_REPLY : CounterSet.DROP_TX_ERROR;
@@ -415,6 +425,9 @@ public final class PacketPipeline {
                     int replyLength = IcmpBuilder.echoReplyIpv6InPlace(seg, offset, ip6.totalLength(), s.ttl());
                     if (replyLength < 0) {
                         return CounterSet.DROP_MALFORMED;
+                    }
+                    if (!takeEchoToken()) {
+                        return CounterSet.DROP_ECHO_RATE_LIMITED;
                     }
                     return sink.sendIpv6(seg, offset, replyLength, clientHi, clientLo)
                             ? CounterSet.TX_ECHO_REPLY : CounterSet.DROP_TX_ERROR;
@@ -551,6 +564,14 @@ public final class PacketPipeline {
         }
         return sink.sendIpv6(seg, out, length, clientHi, clientLo)
                 ? CounterSet.TX_ICMP_TOO_BIG : CounterSet.DROP_TX_ERROR;
+    }
+
+    private boolean takeEchoToken() {
+        if (echoNanoTokens < NANOS_PER_SECOND) {
+            return false;
+        }
+        echoNanoTokens -= NANOS_PER_SECOND;
+        return true;
     }
 
     private boolean takeTooBigToken() {

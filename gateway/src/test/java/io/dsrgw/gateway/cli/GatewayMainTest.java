@@ -295,6 +295,7 @@ class GatewayMainTest {
                 drop_source_own 0
                 drop_source_denied 0
                 tx_raw_fallback 0
+                drop_echo_rate_limited 0
                 """, r.out());
 
         List<byte[]> packets = new ArrayList<>();
