@@ -186,9 +186,8 @@ final class RunCommand {
         TreeSet<String> vipAddresses = vipAddresses(snapshot);
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "dsrgw-shutdown"));
         try {
-            // tunnel-mtu - 20, not - the overhead of the kinds in use: see TunIngress.mtuFor.
-            ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.mtuFor(config.tunnelMtu()),
-                    vipAddresses);
+            // 65535, not tunnel-mtu: the pipeline, not the kernel, answers too-big packets (TunIngress.DEVICE_MTU).
+            ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.DEVICE_MTU, vipAddresses);
             PinnedFlows shared = null;
             if (xdpIngress) {
                 xdp = loadXdp();

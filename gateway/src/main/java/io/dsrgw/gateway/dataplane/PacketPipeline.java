@@ -71,6 +71,8 @@ public final class PacketPipeline {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     /** Smallest data part of an IPv4 fragment the default slot count is sized for (576 - 60 - 52, rounded). */
     private static final int MIN_FRAGMENT_DATA_BYTES = 456;
+    /** Fragment slots that hold every fragment of one 65535-byte packet at any tunnel-mtu (>= 576). */
+    public static final int MAX_PACKET_FRAGMENT_SLOTS = 65535 / MIN_FRAGMENT_DATA_BYTES + 2;
 
     private final Ipv4Flyweight ip4 = new Ipv4Flyweight();
     private final Ipv6Flyweight ip6 = new Ipv6Flyweight();
@@ -101,7 +103,7 @@ public final class PacketPipeline {
      * for replay and tests, which start a batch per packet.
      */
     public PacketPipeline(ForwardingSnapshot snapshot, WorkerCounters counters) {
-        this(snapshot, counters, 65535 / MIN_FRAGMENT_DATA_BYTES + 2);
+        this(snapshot, counters, MAX_PACKET_FRAGMENT_SLOTS);
     }
 
     /**
@@ -566,6 +568,18 @@ public final class PacketPipeline {
                 ? CounterSet.TX_ICMP_TOO_BIG : CounterSet.DROP_TX_ERROR;
     }
 
+    /**
+     * Some fragment slots are in use and the sink sent what it held (their fragments among it): all slots free
+     * again. False when none was in use (a retry could not do better) or the sink cannot flush.
+     */
+    private boolean reclaimFragmentSlots(TxSink sink) {
+        if (fragmentSlotsUsed == 0 || !sink.flushPending()) {
+            return false;
+        }
+        fragmentSlotsUsed = 0;
+        return true;
+    }
+
     private boolean takeEchoToken() {
         if (echoNanoTokens < NANOS_PER_SECOND) {
             return false;
@@ -587,7 +601,8 @@ public final class PacketPipeline {
      * 2003 section 5.1: the tunnel entry point fragments the outer datagram); IPv6 outer -> fragment the INNER
      * packet to tunnel-mtu - overhead and encapsulate each fragment (RFC 2473 section 7.1: IPv6 would need a
      * fragment header instead, which backends reassemble less cheaply). Fragments go to this batch's spare
-     * slots; none left (or a fragment larger than a slot): {@code drop_too_big}.
+     * slots; when they run out, the sink sends what it holds ({@link TxSink#flushPending}) and the slots are used
+     * again; still none (or a fragment larger than a slot): {@code drop_too_big}.
      */
     private CounterSet fragmentAndSend(ForwardingSnapshot s, MemorySegment seg, long offset, int innerLength,
                                        TunnelSpec spec, int flowLabel, TxSink sink) {
@@ -602,6 +617,10 @@ public final class PacketPipeline {
                 return CounterSet.DROP_TOO_BIG; // inner + overhead beyond 65535: no outer packet can hold it
             }
             count = Ipv4Fragmenter.fragment(seg, outer, innerLength + overhead, mtu, dst, 0, lengths);
+            if (count < 0 && reclaimFragmentSlots(sink)) {
+                dst = fragmentViews[0];
+                count = Ipv4Fragmenter.fragment(seg, outer, innerLength + overhead, mtu, dst, 0, lengths);
+            }
             if (count < 0) {
                 return CounterSet.DROP_TOO_BIG;
             }
@@ -614,6 +633,10 @@ public final class PacketPipeline {
             return CounterSet.TX_FRAGMENTS;
         }
         count = Ipv4Fragmenter.fragment(seg, offset, innerLength, mtu - overhead, dst, HEADROOM_BYTES, lengths);
+        if (count < 0 && reclaimFragmentSlots(sink)) {
+            dst = fragmentViews[0];
+            count = Ipv4Fragmenter.fragment(seg, offset, innerLength, mtu - overhead, dst, HEADROOM_BYTES, lengths);
+        }
         if (count < 0) {
             return CounterSet.DROP_TOO_BIG;
         }

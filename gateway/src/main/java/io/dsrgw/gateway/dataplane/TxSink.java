@@ -24,4 +24,14 @@ public interface TxSink {
      * @return true when accepted, false when refused (counted as {@code drop_tx_error})
      */
     boolean sendIpv6(MemorySegment seg, long offset, int length, long destinationHi, long destinationLo);
+
+    /**
+     * Sends everything taken so far now, so that the memory of those packets may be reused before the batch ends
+     * (the pipeline's fragment slots, when one batch's fragments outgrow them). Default: false, the sink cannot
+     * (the pipeline then drops what does not fit as {@code drop_too_big}); sinks that copy what they take may
+     * return true.
+     */
+    default boolean flushPending() {
+        return false;
+    }
 }

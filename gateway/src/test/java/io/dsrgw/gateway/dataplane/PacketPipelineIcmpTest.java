@@ -81,7 +81,7 @@ class PacketPipelineIcmpTest {
     }
 
     /** Captures packets and destinations (text) of both families. */
-    static final class Capture implements TxSink {
+    static class Capture implements TxSink {
         final List<byte[]> packets = new ArrayList<>();
         final List<String> destinations = new ArrayList<>();
 
@@ -236,6 +236,33 @@ class PacketPipelineIcmpTest {
     }
 
     // ---------------------------------------------------------------------------------------- fragmentation
+
+    @Test
+    void shouldReuseTheFragmentSlotsOnceTheSinkHasSentWhatItHeld() {
+        // The TUN's MTU is 65535 (TunIngress.DEVICE_MTU): one batch may bring more fragments than it has slots.
+        ForwardingSnapshot s = snapshot(EchoMode.ANSWER, 100, 1500);
+        byte[] big = ipv4(0, 9, 0, 63, UDP, "10.0.1.2", VIP4, udp(1000, 53, 4000)); // 3 fragments on any backend
+        int[] flushes = {0};
+        Capture flushing = new Capture() {
+            @Override
+            public boolean flushPending() {
+                flushes[0]++;
+                return true; // Capture copies what it takes: the slots are free at once
+            }
+        };
+        PacketPipeline p = new PacketPipeline(s, new WorkerCounters(), 4);
+        p.beginBatch(0);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(CounterSet.TX_FRAGMENTS, run(p, big, flushing), "packet " + i);
+        }
+        assertEquals(4, flushes[0], "a flush whenever the next packet's fragments did not fit the slots left");
+        assertTrue(flushing.packets.size() >= 15, "every fragment sent: " + flushing.packets.size());
+
+        PacketPipeline cannot = new PacketPipeline(s, new WorkerCounters(), 4);
+        cannot.beginBatch(0);
+        assertEquals(CounterSet.TX_FRAGMENTS, run(cannot, big, new Capture()));
+        assertEquals(CounterSet.DROP_TOO_BIG, run(cannot, big, new Capture()), "a sink that cannot flush: no slots");
+    }
 
     @Test
     void shouldFragmentTheOuterPacketOfDfClearIpv4OverAnIpv4Tunnel() {
