@@ -15,10 +15,12 @@ final class FloodReport {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Floods (`scripts/bench floods`), revision %s: %.0f s per phase, %d"
                         + " request threads (new TCP connection per `GET /`, 20 ms pause, 10 s timeout), gateway"
-                        + " ingress %s (1 queue), flow-table capacity %d, icmp.too-big-rate 100/s; flood frames"
+                        + " ingress %s (1 queue), flow-table capacity %d, icmp.too-big-rate 100/s, icmp.echo-rate 100/s (defaults); flood frames"
                         + " sent by AF_PACKET from the router's namespace onto the gateway's veth, generator thread on"
-                        + " CPU %d.%n%n", revision, options.seconds(), options.threads(), options.ingress(), capacity,
-                FloodBenchmark.GENERATOR_CPU));
+                        + " CPU %d.%s%n%n", revision, options.seconds(), options.threads(), options.ingress(), capacity,
+                FloodBenchmark.GENERATOR_CPU, (options.realtimePriority() > 0 ? " ingress.realtime-priority "
+                        + options.realtimePriority() + "." : "") + (options.tunTxQueueLen() > 0 ? " TUN txqueuelen "
+                        + options.tunTxQueueLen() + "." : "")));
         sb.append("| phase | flood sent (kpps) | gateway rx (kpps) | legit ok | legit failed | p50 (ms) | p99 (ms)"
                 + " | max (ms) | gateway RSS before → after (MiB) | userspace flow entries / capacity | too-big sent"
                 + " | echo replies | kernel ICMP out | drops by reason |\n");
