@@ -33,7 +33,9 @@ final class FloodReport {
                     r.requestsFailed(), r.latencyMs().percentile(50), r.latencyMs().percentile(99),
                     r.latencyMs().max(), mib(r.rssBeforeKib()), mib(r.rssAfterKib()), r.flowEntriesAfter(),
                     r.flowCapacity(),
-                    sumMatching(r.counterDeltas(), "too_big", "drop"), sumMatching(r.counterDeltas(), "echo", "drop"),
+                    // exactly the gateway's own ICMP (not, with XDP, xdp_packets_passed_too_big)
+                    r.counterDeltas().getOrDefault("dsrgw_icmp_too_big_sent_total", 0.0),
+                    r.counterDeltas().getOrDefault("dsrgw_icmp_echo_replies_total", 0.0),
                     KernelIcmp.describe(r.kernelIcmpOut()), drops(r)));
         }
         sb.append("\nCounter deltas per phase (gateway /metrics, summed over labels; veth = the gateway's ingress"
@@ -58,12 +60,6 @@ final class FloodReport {
 
     static String mib(long kib) {
         return kib < 0 ? "?" : String.format(Locale.ROOT, "%.0f", kib / 1024.0);
-    }
-
-    /** Sum of the deltas whose name contains {@code part} and not {@code except}. */
-    static double sumMatching(Map<String, Double> deltas, String part, String except) {
-        return deltas.entrySet().stream().filter(e -> e.getKey().contains(part) && !e.getKey().contains(except))
-                .mapToDouble(Map.Entry::getValue).sum();
     }
 
     static String drops(FloodBenchmark.Result r) {
