@@ -52,7 +52,7 @@ public enum CounterSet {
     DROP_ICMP_QUOTE_MISMATCH("drop_icmp_quote_mismatch"),
     /**
      * To a VIP address from a martian source (0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4; ::, ::1,
-     * ff00::/8): no client has one, so it is spoofed; never answered ({@link SourcePolicy}).
+     * ff00::/8, ::ffff:0:0/96): no client has one, so it is spoofed; never answered ({@link SourcePolicy}).
      */
     DROP_SOURCE_MARTIAN("drop_source_martian"),
     /** To a VIP address from a VIP, a backend or a tunnel source of the gateway: spoofed; never answered. */

@@ -246,8 +246,14 @@ public final class FuzzModel {
 
             @Override
             public boolean sendIpv6(MemorySegment seg, long offset, int length, long hi, long lo) {
+                byte[] destination = new byte[16];
+                MemorySegment.ofArray(destination).set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(
+                        java.nio.ByteOrder.BIG_ENDIAN), 0, hi);
+                MemorySegment.ofArray(destination).set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(
+                        java.nio.ByteOrder.BIG_ENDIAN), 8, lo);
+                // as v6() writes it: canonical() would turn ::ffff:a.b.c.d into the IPv4 text a.b.c.d
                 outputs.add(new Output(seg.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE),
-                        canonical(Ipv6Addresses.format(hi, lo))));
+                        v6(destination, 0)));
                 return true;
             }
         };
@@ -457,7 +463,12 @@ public final class FuzzModel {
             for (int i = 0; i < 15; i++) {
                 zeroPrefix &= a[i] == 0;
             }
-            return (a[0] & 0xff) == 0xff || (zeroPrefix && (a[15] == 0 || a[15] == 1));
+            boolean v4Mapped = true;
+            for (int i = 0; i < 10; i++) {
+                v4Mapped &= a[i] == 0;
+            }
+            v4Mapped &= (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff;
+            return (a[0] & 0xff) == 0xff || (zeroPrefix && (a[15] == 0 || a[15] == 1)) || v4Mapped;
         }
         int first = p[12] & 0xff;
         return first == 0 || first == 127 || first >= 224;
