@@ -297,8 +297,10 @@ static __always_inline __u32 source_verdict(const union flow_key *fk)
 		__u64 hi, lo;
 		__builtin_memcpy(&hi, src, 8);
 		__builtin_memcpy(&lo, &src[8], 8);
-		/* ::, ::1 (lo holds the bytes 8..15 little-endian: ::1 is byte 15 = 1, i.e. 1ULL << 56) */
-		if (src[0] == 0xff || (hi == 0 && (lo == 0 || lo == (1ULL << 56))))
+		/* ::, ::1 (lo holds the bytes 8..15 little-endian: ::1 is byte 15 = 1, i.e. 1ULL << 56), and
+		 * IPv4-mapped ::ffff:0:0/96 (bytes 10, 11 = 0xff; 8, 9 = 0), which Linux's ip6_rcv_core drops */
+		if (src[0] == 0xff || (hi == 0 && (lo == 0 || lo == (1ULL << 56) ||
+					      (lo & 0xffffffffULL) == 0xffff0000ULL)))
 			return DSRGW_CNT_DROP_SOURCE_MARTIAN;
 		key.prefixlen = 8 + 128;
 		__builtin_memcpy(key.addr, src, 16);

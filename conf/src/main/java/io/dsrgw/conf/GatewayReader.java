@@ -109,7 +109,7 @@ final class GatewayReader {
         Long batch = gw.integer("batch-size", 1, MAX_BATCH, true);
         List<VipConfig> vips = vips(gw, tableSize);
         AdminConfig admin = admin(gw.object("admin", false, "an object { socket, http }"));
-        IcmpConfig icmp = icmp(gw.object("icmp", false, "an object { echo, too-big-rate }"));
+        IcmpConfig icmp = icmp(gw.object("icmp", false, "an object { echo, echo-rate, too-big-rate }"));
         Duration grace = gw.duration("removed-backend-grace", Duration.ZERO, MAX_REMOVED_BACKEND_GRACE, true);
         FlowTableConfig flowTable = flowTable(gw.object("flow-table", false, "an object { capacity, "
             + "tcp-syn-timeout, tcp-established-timeout, tcp-closing-timeout, udp-timeout, other-timeout }"));
@@ -314,10 +314,12 @@ final class GatewayReader {
         if (o == null) {
             return null;
         }
-        o.allowKeys("echo", "too-big-rate");
+        o.allowKeys("echo", "echo-rate", "too-big-rate");
         EchoMode echo = o.choice("echo", ECHO_MODES, true);
+        Long echoRate = o.integer("echo-rate", 0, MAX_TOO_BIG_RATE, true);
         Long rate = o.integer("too-big-rate", 0, MAX_TOO_BIG_RATE, true);
-        return echo == null || rate == null ? null : new IcmpConfig(echo, rate.intValue());
+        return echo == null || rate == null || echoRate == null ? null
+                : new IcmpConfig(echo, rate.intValue(), echoRate.intValue());
     }
 
     /**

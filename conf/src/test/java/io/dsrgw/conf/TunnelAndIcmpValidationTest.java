@@ -66,6 +66,24 @@ class TunnelAndIcmpValidationTest {
     }
 
     @Test
+    void shouldReadTheEchoRateWithDefault100AndZeroAsNeverAnswer() throws ConfigException {
+        assertEquals(100, parse(gwExtra("icmp { echo = answer }")).icmp().echoRate());
+        assertEquals(new IcmpConfig(EchoMode.ANSWER, 100, 0), parse(gwExtra("icmp.echo-rate = 0")).icmp());
+        assertEquals(new IcmpConfig(EchoMode.ANSWER, 7, 1000000),
+            parse(gwExtra("icmp { too-big-rate = 7, echo-rate = 1000000 }")).icmp());
+    }
+
+    @Test
+    void shouldRejectAnEchoRateOutOfRange() {
+        gatewayFails(gwExtra("icmp { echo-rate = -1 }"),
+            "t.conf:5 dsrgw.gateway.icmp.echo-rate: -1 (expected: an integer 0..1000000)");
+        gatewayFails(gwExtra("icmp { echo-rate = 1000001 }"),
+            "t.conf:5 dsrgw.gateway.icmp.echo-rate: 1000001 (expected: an integer 0..1000000)");
+        gatewayFails(gwExtra("icmp { echo-rate = fast }"),
+            "t.conf:5 dsrgw.gateway.icmp.echo-rate: \"fast\" (expected: an integer 0..1000000)");
+    }
+
+    @Test
     void shouldSuggestTheClosestIcmpKey() {
         gatewayFails(gwExtra("icmp { too-big-rat = 5 }"),
             "t.conf:5 dsrgw.gateway.icmp.too-big-rat: unknown key (expected: did you mean too-big-rate?)");
@@ -80,7 +98,7 @@ class TunnelAndIcmpValidationTest {
     @Test
     void shouldRejectAScalarWhereTheIcmpObjectBelongs() {
         gatewayFails(gwExtra("icmp = answer"),
-            "t.conf:5 dsrgw.gateway.icmp: \"answer\" (expected: an object { echo, too-big-rate })");
+            "t.conf:5 dsrgw.gateway.icmp: \"answer\" (expected: an object { echo, echo-rate, too-big-rate })");
     }
 
     // ---- gre-checksum

@@ -195,13 +195,9 @@ final class RunCommand {
         TreeSet<String> vipAddresses = vipAddresses(snapshot);
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "dsrgw-shutdown"));
         try {
-            // tunnel-mtu - 20, not - the overhead of the kinds in use: see TunIngress.mtuFor. L2 DSR backends have
-            // no tunnel: their packets may be as large as the link that reaches them, so the TUN must take those
-            // too, or the kernel would answer too-big at tunnel-mtu - 20 for them (the pipeline still answers with
-            // each backend's own limit).
-            int tunMtu = Math.max(TunIngress.mtuFor(config.tunnelMtu()), LinkLayerBackends.largestLinkMtu(config));
-            ingress = TunIngress.open(device, config.ingress().queues(), tunMtu,
-                    vipAddresses);
+            // 65535, not tunnel-mtu: the pipeline, not the kernel, answers too-big packets (TunIngress.DEVICE_MTU),
+            // with each backend's own limit (tunnel-mtu - overhead, or an L2 DSR backend's link MTU).
+            ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.DEVICE_MTU, vipAddresses);
             PinnedFlows shared = null;
             if (xdpIngress) {
                 xdp = loadXdp();

@@ -35,35 +35,6 @@ public final class LinkLayerBackends {
         }
     };
 
-    /**
-     * The largest MTU of the interfaces through which the kernel reaches the {@code tunnel = none} backends of
-     * {@code config} now (the TUN ingress must take packets that large); 0 when there are none or the kernel cannot
-     * be asked.
-     */
-    public static int largestLinkMtu(GatewayConfig config) {
-        if (!any(config)) {
-            return 0;
-        }
-        int max = 0;
-        try (NextHopLookup lookup = NextHopLookup.open()) {
-            for (VipConfig vip : config.vips()) {
-                for (BackendConfig b : vip.backends()) {
-                    if (!b.linkLayer(vip)) {
-                        continue;
-                    }
-                    int ifindex = lookup.resolve(b.address().getAddress(), true).ifindex();
-                    java.net.NetworkInterface n = ifindex > 0 ? java.net.NetworkInterface.getByIndex(ifindex) : null;
-                    if (n != null) {
-                        max = Math.max(max, n.getMTU());
-                    }
-                }
-            }
-        } catch (LinuxException | java.net.SocketException e) {
-            return max; // the TUN keeps tunnel-mtu - 20; L2 packets above it get the kernel's too-big
-        }
-        return max;
-    }
-
     /** @return true when some backend of {@code config} has {@code tunnel = none} */
     public static boolean any(GatewayConfig config) {
         for (VipConfig vip : config.vips()) {

@@ -73,7 +73,7 @@ public final class SnapshotFactory {
             builder.tunnelSourceIpv6(Ipv6Addresses.hi(source6), Ipv6Addresses.lo(source6));
         }
         IcmpConfig icmp = config.icmp();
-        builder.icmp(icmp.echo(), icmp.tooBigRate());
+        builder.icmp(icmp.echo(), icmp.tooBigRate(), icmp.echoRate());
         builder.denySources(config.security().denySources());
         builder.gueSourcePorts(config.gue().sourcePortMin(), config.gue().sourcePortMax());
         try {

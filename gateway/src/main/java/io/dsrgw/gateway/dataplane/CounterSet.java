@@ -52,7 +52,7 @@ public enum CounterSet {
     DROP_ICMP_QUOTE_MISMATCH("drop_icmp_quote_mismatch"),
     /**
      * To a VIP address from a martian source (0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4; ::, ::1,
-     * ff00::/8): no client has one, so it is spoofed; never answered ({@link SourcePolicy}).
+     * ff00::/8, ::ffff:0:0/96): no client has one, so it is spoofed; never answered ({@link SourcePolicy}).
      */
     DROP_SOURCE_MARTIAN("drop_source_martian"),
     /** To a VIP address from a VIP, a backend or a tunnel source of the gateway: spoofed; never answered. */
@@ -72,7 +72,12 @@ public enum CounterSet {
      * gateway asks the kernel to resolve the neighbour, so a short burst after a start or a MAC change is normal,
      * a steady rise means a backend does not answer ARP / neighbour solicitations.
      */
-    DROP_NO_NEIGHBOUR("drop_no_neighbour");
+    DROP_NO_NEIGHBOUR("drop_no_neighbour"),
+    /**
+     * Echo request to a VIP address with {@code icmp.echo = answer}, and the per-worker echo token bucket was empty
+     * ({@code icmp.echo-rate} per second, burst = rate; or the rate is 0): dropped, not answered (issue 14).
+     */
+    DROP_ECHO_RATE_LIMITED("drop_echo_rate_limited");
 
     private static final CounterSet[] VALUES = values();
 

@@ -91,6 +91,7 @@ public final class ForwardingSnapshot {
     private final int tunnelMtuBytes;
     private final EchoMode echoMode;
     private final int tooBigRatePerSecond;
+    private final int echoRatePerSecond;
 
     // issue 5: flow-table support (backend states, stable ids, stateless VIPs)
     private final byte[] backendState;
@@ -188,6 +189,7 @@ public final class ForwardingSnapshot {
         this.tunnelMtuBytes = b.tunnelMtuBytes;
         this.echoMode = b.echoMode;
         this.tooBigRatePerSecond = b.tooBigRatePerSecond;
+        this.echoRatePerSecond = b.echoRatePerSecond;
         int maxId = -1;
         for (int id : backendId) {
             maxId = Math.max(maxId, id);
@@ -475,6 +477,11 @@ public final class ForwardingSnapshot {
         return tooBigRatePerSecond;
     }
 
+    /** Echo replies per second per worker with echo = answer (burst = rate); 0: never answered. */
+    public int echoRatePerSecond() {
+        return echoRatePerSecond;
+    }
+
     static String protocolName(int protocol) {
         return switch (protocol) {
             case IpProtocol.TCP -> "tcp";
@@ -561,6 +568,7 @@ public final class ForwardingSnapshot {
         private long tunnelSourceIpv6Lo;
         private EchoMode echoMode = EchoMode.ANSWER;
         private int tooBigRatePerSecond = 100;
+        private int echoRatePerSecond = 100;
         private BackendIds backendIds;
         private MaglevCache maglevCache;
         private Set<String> statelessVips = Set.of();
@@ -611,6 +619,19 @@ public final class ForwardingSnapshot {
                 throw new IllegalArgumentException("icmp.too-big-rate: " + tooBigRatePerSecond + " (expected: >= 0)");
             }
             this.tooBigRatePerSecond = tooBigRatePerSecond;
+            return this;
+        }
+
+        /**
+         * As {@link #icmp(EchoMode, int)}, with the echo reply rate (per second per worker, 0 = never answered).
+         * Default 100.
+         */
+        public Builder icmp(EchoMode echo, int tooBigRatePerSecond, int echoRatePerSecond) {
+            if (echoRatePerSecond < 0) {
+                throw new IllegalArgumentException("icmp.echo-rate: " + echoRatePerSecond + " (expected: >= 0)");
+            }
+            icmp(echo, tooBigRatePerSecond);
+            this.echoRatePerSecond = echoRatePerSecond;
             return this;
         }
 

@@ -37,7 +37,8 @@ import java.util.Objects;
  *       backend owning the quoted flow ({@code fwd_icmp_error}; the quote is a VIP -> client packet, its key is
  *       reversed so it hashes like the client's packets; a quote whose source is not the VIP address the error
  *       was sent to: {@code drop_icmp_quote_mismatch}); echo requests per {@code icmp.echo}: answered in place
- *       and sent back to the client ({@code tx_echo_reply}), forwarded to a backend by hash of the 3-tuple and
+ *       and sent back to the client ({@code tx_echo_reply}), at most {@code icmp.echo-rate} per second per worker
+ *       (token bucket, burst = rate; {@code drop_echo_rate_limited}), forwarded to a backend by hash of the 3-tuple and
  *       echo identifier, or dropped ({@code drop_unsupported}); fragmented echo requests, which only a
  *       reassembling host can answer, go to a backend by the 3-tuple unless echo is dropped; everything else
  *       {@code drop_unsupported};</li>
@@ -60,7 +61,7 @@ import java.util.Objects;
  *
  * <h2>Batches and the clock</h2>
  * {@link #beginBatch(long)} starts a batch: the fragment slots are free again (the previous batch's packets have
- * been sent), and the too-big token bucket is refilled from a clock the caller read once for the batch (the
+ * been sent), and the too-big and echo token buckets are refilled from a clock the caller read once for the batch (the
  * worker's {@code System.nanoTime()}, replay's packet timestamps, a test's fake clock).
  *
  * <p>Not thread-safe: one instance per worker. No allocation, locks, logging or exceptions per packet.
@@ -74,6 +75,8 @@ public final class PacketPipeline {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     /** Smallest data part of an IPv4 fragment the default slot count is sized for (576 - 60 - 52, rounded). */
     private static final int MIN_FRAGMENT_DATA_BYTES = 456;
+    /** Fragment slots that hold every fragment of one 65535-byte packet at any tunnel-mtu (>= 576). */
+    public static final int MAX_PACKET_FRAGMENT_SLOTS = 65535 / MIN_FRAGMENT_DATA_BYTES + 2;
 
     private final Ipv4Flyweight ip4 = new Ipv4Flyweight();
     private final Ipv6Flyweight ip6 = new Ipv6Flyweight();
@@ -90,6 +93,8 @@ public final class PacketPipeline {
     private int ipId;
     /** Too-big token bucket in nano-tokens (1 token = 1e9), so integer refills are exact at any rate. */
     private long tooBigNanoTokens;
+    /** Echo reply token bucket, the same way (issue 14: a flood of echo requests must not be answered in full). */
+    private long echoNanoTokens;
     private long lastRefillNanos;
     private boolean clockStarted;
     /** Issue 5: the worker's flow table in front of Maglev, or null for pure Maglev (replay, tests). */
@@ -102,7 +107,7 @@ public final class PacketPipeline {
      * for replay and tests, which start a batch per packet.
      */
     public PacketPipeline(ForwardingSnapshot snapshot, WorkerCounters counters) {
-        this(snapshot, counters, 65535 / MIN_FRAGMENT_DATA_BYTES + 2);
+        this(snapshot, counters, MAX_PACKET_FRAGMENT_SLOTS);
     }
 
     /**
@@ -128,6 +133,7 @@ public final class PacketPipeline {
         }
         this.fragmentLengths = new int[fragmentSlots];
         this.tooBigNanoTokens = burstNanoTokens(snapshot);
+        this.echoNanoTokens = snapshot.echoRatePerSecond() * NANOS_PER_SECOND;
         sizeBackendCounters(snapshot);
     }
 
@@ -166,7 +172,8 @@ public final class PacketPipeline {
 
     /**
      * Starts a batch at {@code nowNanos} (any monotonic nanosecond clock, read once per batch): frees the fragment
-     * slots and refills the too-big token bucket by the elapsed time (at most to the burst, = the rate).
+     * slots and refills the too-big and echo token buckets by the elapsed time (each at most to its burst, = its
+     * rate).
      */
     public void beginBatch(long nowNanos) {
         fragmentSlotsUsed = 0;
@@ -185,6 +192,8 @@ public final class PacketPipeline {
         long capped = Math.min(elapsed, NANOS_PER_SECOND);
         long burst = burstNanoTokens(snapshot);
         tooBigNanoTokens = Math.min(burst, tooBigNanoTokens + capped * snapshot.tooBigRatePerSecond());
+        long echoRate = snapshot.echoRatePerSecond();
+        echoNanoTokens = Math.min(echoRate * NANOS_PER_SECOND, echoNanoTokens + capped * echoRate);
     }
 
     private static long burstNanoTokens(ForwardingSnapshot s) {
@@ -285,6 +294,9 @@ public final class PacketPipeline {
                     int replyLength = IcmpBuilder.echoReplyIpv4InPlace(seg, offset, ip4.totalLength(), s.ttl());
                     if (replyLength < 0) {
                         return CounterSet.DROP_MALFORMED;
+                    }
+                    if (!takeEchoToken()) {
+                        return CounterSet.DROP_ECHO_RATE_LIMITED;
                     }
                     return sink.send(seg, offset, replyLength, client)
                             ? CounterSet.TX_ECHO_REPLY : CounterSet.DROP_TX_ERROR;
@@ -419,6 +431,9 @@ public final class PacketPipeline {
                     int replyLength = IcmpBuilder.echoReplyIpv6InPlace(seg, offset, ip6.totalLength(), s.ttl());
                     if (replyLength < 0) {
                         return CounterSet.DROP_MALFORMED;
+                    }
+                    if (!takeEchoToken()) {
+                        return CounterSet.DROP_ECHO_RATE_LIMITED;
                     }
                     return sink.sendIpv6(seg, offset, replyLength, clientHi, clientLo)
                             ? CounterSet.TX_ECHO_REPLY : CounterSet.DROP_TX_ERROR;
@@ -607,6 +622,26 @@ public final class PacketPipeline {
                 ? CounterSet.TX_ICMP_TOO_BIG : CounterSet.DROP_TX_ERROR;
     }
 
+    /**
+     * Some fragment slots are in use and the sink sent what it held (their fragments among it): all slots free
+     * again. False when none was in use (a retry could not do better) or the sink cannot flush.
+     */
+    private boolean reclaimFragmentSlots(TxSink sink) {
+        if (fragmentSlotsUsed == 0 || !sink.flushPending()) {
+            return false;
+        }
+        fragmentSlotsUsed = 0;
+        return true;
+    }
+
+    private boolean takeEchoToken() {
+        if (echoNanoTokens < NANOS_PER_SECOND) {
+            return false;
+        }
+        echoNanoTokens -= NANOS_PER_SECOND;
+        return true;
+    }
+
     private boolean takeTooBigToken() {
         if (tooBigNanoTokens < NANOS_PER_SECOND) {
             return false;
@@ -620,7 +655,8 @@ public final class PacketPipeline {
      * 2003 section 5.1: the tunnel entry point fragments the outer datagram); IPv6 outer -> fragment the INNER
      * packet to tunnel-mtu - overhead and encapsulate each fragment (RFC 2473 section 7.1: IPv6 would need a
      * fragment header instead, which backends reassemble less cheaply). Fragments go to this batch's spare
-     * slots; none left (or a fragment larger than a slot): {@code drop_too_big}.
+     * slots; when they run out, the sink sends what it holds ({@link TxSink#flushPending}) and the slots are used
+     * again; still none (or a fragment larger than a slot): {@code drop_too_big}.
      */
     private CounterSet fragmentAndSend(ForwardingSnapshot s, MemorySegment seg, long offset, int innerLength,
                                        TunnelSpec spec, int flowLabel, int udpSourcePort, TxSink sink) {
@@ -636,6 +672,10 @@ public final class PacketPipeline {
                 return CounterSet.DROP_TOO_BIG; // inner + overhead beyond 65535: no outer packet can hold it
             }
             count = Ipv4Fragmenter.fragment(seg, outer, innerLength + overhead, mtu, dst, 0, lengths);
+            if (count < 0 && reclaimFragmentSlots(sink)) {
+                dst = fragmentViews[0];
+                count = Ipv4Fragmenter.fragment(seg, outer, innerLength + overhead, mtu, dst, 0, lengths);
+            }
             if (count < 0) {
                 return CounterSet.DROP_TOO_BIG;
             }
@@ -648,6 +688,10 @@ public final class PacketPipeline {
             return CounterSet.TX_FRAGMENTS;
         }
         count = Ipv4Fragmenter.fragment(seg, offset, innerLength, mtu - overhead, dst, HEADROOM_BYTES, lengths);
+        if (count < 0 && reclaimFragmentSlots(sink)) {
+            dst = fragmentViews[0];
+            count = Ipv4Fragmenter.fragment(seg, offset, innerLength, mtu - overhead, dst, HEADROOM_BYTES, lengths);
+        }
         if (count < 0) {
             return CounterSet.DROP_TOO_BIG;
         }

@@ -15,7 +15,8 @@ import java.util.TreeSet;
  * <ul>
  *   <li>{@link CounterSet#DROP_SOURCE_MARTIAN}: martians as Linux defines them (net/ipv4/route.c,
  *       ip_route_input_slow; ipv6_addr_type): 0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4 (multicast), 240.0.0.0/4 (with
- *       255.255.255.255); ::, ::1, ff00::/8;</li>
+ *       255.255.255.255); ::, ::1, ff00::/8, and IPv4-mapped ::ffff:0:0/96 (ip6_rcv_core drops such sources:
+ *       never on the wire; found by the XDP fuzz target, which the program forwarded);</li>
  *   <li>{@link CounterSet#DROP_SOURCE_OWN}: a VIP, a backend or a tunnel source of the gateway;</li>
  *   <li>{@link CounterSet#DROP_SOURCE_DENIED}: {@code security.deny-sources}.</li>
  * </ul>
@@ -113,7 +114,7 @@ public final class SourcePolicy {
 
     /** The drop verdict for IPv6 source (hi, lo), or null when it may be a client. Allocation-free. */
     public CounterSet check6(long hi, long lo) {
-        if ((hi == 0 && (lo == 0 || lo == 1)) || (hi >>> 56) == 0xff) {
+        if ((hi == 0 && (lo == 0 || lo == 1 || (lo >>> 32) == 0xffffL)) || (hi >>> 56) == 0xff) {
             return CounterSet.DROP_SOURCE_MARTIAN;
         }
         for (int length : lengths6) {

@@ -55,4 +55,14 @@ public interface TxSink {
     default int sendToNeighbour6(MemorySegment seg, long offset, int length, long neighbourHi, long neighbourLo) {
         return sendIpv6(seg, offset, length, neighbourHi, neighbourLo) ? SENT : REFUSED;
     }
+
+    /**
+     * Sends everything taken so far now, so that the memory of those packets may be reused before the batch ends
+     * (the pipeline's fragment slots, when one batch's fragments outgrow them). Default: false, the sink cannot
+     * (the pipeline then drops what does not fit as {@code drop_too_big}); sinks that copy what they take may
+     * return true.
+     */
+    default boolean flushPending() {
+        return false;
+    }
 }

@@ -220,7 +220,8 @@ public final class GatewayPrometheus {
             counter(name, help, cb -> cb.call(gauge(c.id())));
         }
         counter("packets_dropped", "Packets the gateway dropped (TUN path), by reason: not_vip, malformed, "
-                + "no_backend, unsupported, tx_error, too_big, too_big_rate_limited, unsupported_ext_header.", cb -> {
+                + "no_backend, unsupported, tx_error, too_big, too_big_rate_limited, unsupported_ext_header, "
+                + "icmp_quote_mismatch, source_martian, source_own, source_denied, echo_rate_limited.", cb -> {
             for (CounterSet c : CounterSet.all()) {
                 if (c.id().startsWith("drop_")) {
                     cb.call(gauge(c.id()), c.id().substring("drop_".length()));

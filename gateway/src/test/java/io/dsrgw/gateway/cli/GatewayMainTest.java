@@ -296,6 +296,7 @@ class GatewayMainTest {
                 drop_source_denied 0
                 tx_raw_fallback 0
                 drop_no_neighbour 0
+                drop_echo_rate_limited 0
                 """, r.out());
 
         List<byte[]> packets = new ArrayList<>();

@@ -54,8 +54,13 @@ class PacketPipelineIcmpTest {
      * UDP 53) over IP6TNL to three IPv6 backends and SIT to one IPv4 backend.
      */
     static ForwardingSnapshot snapshot(EchoMode echo, int tooBigRate, int tunnelMtu) {
+        return snapshot(echo, tooBigRate, 100, tunnelMtu);
+    }
+
+    /** As {@link #snapshot(EchoMode, int, int)} with an echo reply rate ({@code icmp.echo-rate}). */
+    static ForwardingSnapshot snapshot(EchoMode echo, int tooBigRate, int echoRate, int tunnelMtu) {
         ForwardingSnapshot.Builder b = ForwardingSnapshot.builder("icmp-seed", 251, Ipv4Addresses.parse("10.0.2.2"),
-                64, tunnelMtu).icmp(echo, tooBigRate);
+                64, tunnelMtu).icmp(echo, tooBigRate, echoRate);
         long[] s6 = Ipv6Addresses.parse("fd00:2::2");
         b.tunnelSourceIpv6(s6[0], s6[1]);
         List<ForwardingSnapshot.Backend> gre = List.of(backend("10.0.3.10", TunnelKind.GRE),
@@ -76,7 +81,7 @@ class PacketPipelineIcmpTest {
     }
 
     /** Captures packets and destinations (text) of both families. */
-    static final class Capture implements TxSink {
+    static class Capture implements TxSink {
         final List<byte[]> packets = new ArrayList<>();
         final List<String> destinations = new ArrayList<>();
 
@@ -231,6 +236,33 @@ class PacketPipelineIcmpTest {
     }
 
     // ---------------------------------------------------------------------------------------- fragmentation
+
+    @Test
+    void shouldReuseTheFragmentSlotsOnceTheSinkHasSentWhatItHeld() {
+        // The TUN's MTU is 65535 (TunIngress.DEVICE_MTU): one batch may bring more fragments than it has slots.
+        ForwardingSnapshot s = snapshot(EchoMode.ANSWER, 100, 1500);
+        byte[] big = ipv4(0, 9, 0, 63, UDP, "10.0.1.2", VIP4, udp(1000, 53, 4000)); // 3 fragments on any backend
+        int[] flushes = {0};
+        Capture flushing = new Capture() {
+            @Override
+            public boolean flushPending() {
+                flushes[0]++;
+                return true; // Capture copies what it takes: the slots are free at once
+            }
+        };
+        PacketPipeline p = new PacketPipeline(s, new WorkerCounters(), 4);
+        p.beginBatch(0);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(CounterSet.TX_FRAGMENTS, run(p, big, flushing), "packet " + i);
+        }
+        assertEquals(4, flushes[0], "a flush whenever the next packet's fragments did not fit the slots left");
+        assertTrue(flushing.packets.size() >= 15, "every fragment sent: " + flushing.packets.size());
+
+        PacketPipeline cannot = new PacketPipeline(s, new WorkerCounters(), 4);
+        cannot.beginBatch(0);
+        assertEquals(CounterSet.TX_FRAGMENTS, run(cannot, big, new Capture()));
+        assertEquals(CounterSet.DROP_TOO_BIG, run(cannot, big, new Capture()), "a sink that cannot flush: no slots");
+    }
 
     @Test
     void shouldFragmentTheOuterPacketOfDfClearIpv4OverAnIpv4Tunnel() {
@@ -435,6 +467,51 @@ class PacketPipelineIcmpTest {
 
         byte[] notVip = ipv4(0, 5, 0, 63, ICMP, "10.0.1.2", "10.0.2.2", icmpEcho());
         assertEquals(CounterSet.DROP_NOT_VIP, run(pipeline(snapshot(EchoMode.ANSWER, 100, 1500)), notVip, dropped));
+    }
+
+    @Test
+    void shouldAnswerAtMostTheEchoRatePerWorkerAndDropAndCountTheRest() {
+        byte[] ping4 = ipv4(0, 5, 0, 63, ICMP, "10.0.1.2", VIP4, icmpEcho());
+        byte[] ping6 = ipv6(0, 0, 58, 63, "fd00:1::2", VIP6, icmpv6Echo("fd00:1::2", VIP6, 7));
+        PacketPipeline p = pipeline(snapshot(EchoMode.ANSWER, 100, 3, 1500));
+        long now = 5_000_000_000L;
+        p.beginBatch(now);
+        Capture sink = new Capture();
+        List<CounterSet> verdicts = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            verdicts.add(run(p, i % 2 == 0 ? ping4 : ping6, sink));
+        }
+        assertEquals(List.of(CounterSet.TX_ECHO_REPLY, CounterSet.TX_ECHO_REPLY, CounterSet.TX_ECHO_REPLY,
+                CounterSet.DROP_ECHO_RATE_LIMITED, CounterSet.DROP_ECHO_RATE_LIMITED), verdicts,
+                "burst = rate, one bucket for both families");
+        assertEquals(3, sink.packets.size(), "nothing sent for the dropped requests");
+        byte[] big = ipv4(0, 1, DF, 63, UDP, "10.0.1.2", VIP4, udp(1000, 53, 1600));
+        assertEquals(CounterSet.TX_ICMP_TOO_BIG, run(p, big, sink), "the too-big bucket is another one");
+        p.beginBatch(now + 300_000_000L); // 0.9 tokens
+        assertEquals(CounterSet.DROP_ECHO_RATE_LIMITED, run(p, ping4, sink));
+        p.beginBatch(now + 340_000_000L); // 1.02 tokens
+        assertEquals(CounterSet.TX_ECHO_REPLY, run(p, ping6, sink));
+        assertEquals(CounterSet.DROP_ECHO_RATE_LIMITED, run(p, ping6, sink));
+        p.beginBatch(now + 60_000_000_000L); // a long pause refills to the burst, not beyond
+        int answered = 0;
+        for (int i = 0; i < 1000; i++) {
+            answered += run(p, ping4, sink) == CounterSet.TX_ECHO_REPLY ? 1 : 0;
+        }
+        assertEquals(3, answered);
+        assertEquals(3 + 1 + 3, p.counters().get(CounterSet.TX_ECHO_REPLY));
+        assertEquals(2 + 1 + 1 + 997, p.counters().get(CounterSet.DROP_ECHO_RATE_LIMITED));
+
+        PacketPipeline never = pipeline(snapshot(EchoMode.ANSWER, 100, 0, 1500));
+        never.beginBatch(0);
+        never.beginBatch(10_000_000_000L);
+        assertEquals(CounterSet.DROP_ECHO_RATE_LIMITED, run(never, ping4, sink), "rate 0: never answered");
+        assertEquals(CounterSet.DROP_ECHO_RATE_LIMITED, run(never, ping6, sink), "rate 0: never answered");
+
+        PacketPipeline forward = pipeline(snapshot(EchoMode.FORWARD, 100, 1, 1500));
+        forward.beginBatch(0);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(CounterSet.TX_PACKETS, run(forward, ping4, sink), "forwarded requests: the backends answer");
+        }
     }
 
     @Test

@@ -79,6 +79,8 @@ public class PacketPipelineSourcePolicyTest {
             Map.entry("::1", CounterSet.DROP_SOURCE_MARTIAN),
             Map.entry("ff02::1", CounterSet.DROP_SOURCE_MARTIAN),
             Map.entry("ff0e::1234", CounterSet.DROP_SOURCE_MARTIAN),
+            Map.entry("::ffff:10.0.1.2", CounterSet.DROP_SOURCE_MARTIAN),
+            Map.entry("::ffff:0.0.0.0", CounterSet.DROP_SOURCE_MARTIAN),
             Map.entry(VIP6, CounterSet.DROP_SOURCE_OWN),
             Map.entry("fd00:3::11", CounterSet.DROP_SOURCE_OWN),
             Map.entry("fd00:3::19", CounterSet.DROP_SOURCE_OWN),
@@ -90,7 +92,7 @@ public class PacketPipelineSourcePolicyTest {
             "100.64.0.1", "192.0.2.1", "198.51.101.1", "198.51.99.255", "203.0.113.5", "1.1.1.1", "223.255.255.254",
             "128.0.0.1");
     public static final List<String> CLIENTS6 = List.of("fd00:1::2", "fd00:3::12", "2001:db8::1", "2001:db8:bac::1",
-            "2001:db8:bae::1", "::2", "fe00::1", "2a00::1");
+            "2001:db8:bae::1", "::2", "fe00::1", "2a00::1", "::fffe:a00:102", "1::ffff:a00:102");
 
     @Test
     void shouldDropAndCountEveryPacketToAVipFromASourceNoClientCanHave() {

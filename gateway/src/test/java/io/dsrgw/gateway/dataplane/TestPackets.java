@@ -49,6 +49,14 @@ public final class TestPackets {
     public static byte[] addr6(String literal) {
         try {
             byte[] a = java.net.InetAddress.getByName(literal).getAddress();
+            if (a.length == 4 && literal.contains(":")) {
+                // ::ffff:a.b.c.d, which InetAddress turns into the IPv4 address a.b.c.d
+                byte[] mapped = new byte[16];
+                mapped[10] = (byte) 0xff;
+                mapped[11] = (byte) 0xff;
+                System.arraycopy(a, 0, mapped, 12, 4);
+                return mapped;
+            }
             if (a.length != 16) {
                 throw new IllegalArgumentException(literal + " (expected: an IPv6 literal)");
             }

@@ -18,8 +18,9 @@ class GatewayMetricsTest {
     void shouldRegisterEveryCounterUnderItsStableId() {
         MetricRegistry registry = new MetricRegistry();
         new GatewayMetrics(registry);
-        assertEquals(List.of("backend_bytes", "backend_packets", "drop_icmp_quote_mismatch", "drop_malformed",
-                "drop_no_backend", "drop_no_neighbour", "drop_not_vip", "drop_source_denied", "drop_source_martian", "drop_source_own",
+        assertEquals(List.of("backend_bytes", "backend_packets", "drop_echo_rate_limited", "drop_icmp_quote_mismatch",
+                "drop_malformed", "drop_no_backend", "drop_no_neighbour", "drop_not_vip", "drop_source_denied",
+                "drop_source_martian", "drop_source_own",
                 "drop_too_big",
                 "drop_too_big_rate_limited", "drop_tx_error", "drop_unsupported", "drop_unsupported_ext_header",
                 "fwd_icmp_error", "rx_packets", "tx_echo_reply", "tx_fragments", "tx_icmp_too_big", "tx_packets",

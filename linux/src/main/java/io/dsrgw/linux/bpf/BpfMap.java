@@ -217,6 +217,34 @@ public final class BpfMap implements AutoCloseable {
     }
 
     /**
+     * {@code bpf_map_lookup_batch} from the first element: copies up to {@code count} keys into {@code keys} and
+     * their values into {@code values} (each {@link #valueBufferSize()} bytes, one after the other) with ONE system
+     * call, where {@link #lookup} needs one per key (e.g. all counters of a per-CPU array at once). Needs Linux 5.6
+     * for arrays. {@code scratch} holds the kernel's batch cursor and the count: at least {@link #keySize()} rounded up
+     * to 8, + 4 bytes.
+     *
+     * @return the elements copied (fewer than {@code count} when the map has fewer)
+     */
+    public int lookupBatch(MemorySegment keys, MemorySegment values, int count, MemorySegment scratch)
+            throws LinuxException {
+        int fd = liveFd();
+        if (count < 1) {
+            throw new IllegalArgumentException("count " + count + " (expected: >= 1)");
+        }
+        long keysAddress = address(keys, (long) count * keySize);
+        long valuesAddress = address(values, count * valueBufferSize);
+        // scratch: the kernel's batch cursor (a key) at 0, the in/out element count (__u32) after it
+        long countOffset = (keySize + 7) & ~7L;
+        long cursor = address(scratch, countOffset + 4);
+        scratch.set(JAVA_INT, countOffset, count);
+        int result = LibBpf.mapLookupBatch(fd, 0, cursor, keysAddress, valuesAddress, cursor + countOffset, 0);
+        if (result < 0 && result != -Errno.ENOENT) { // ENOENT: the end of the map was reached (count is still set)
+            throw new LinuxException("bpf_map_lookup_batch", name, -result);
+        }
+        return scratch.get(JAVA_INT, countOffset);
+    }
+
+    /**
      * {@code bpf_map_delete_elem}.
      *
      * @return false when the key was absent (ENOENT)

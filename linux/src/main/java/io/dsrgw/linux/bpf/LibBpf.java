@@ -78,6 +78,9 @@ final class LibBpf {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle MAP_LOOKUP_ELEM = bpf("bpf_map_lookup_elem",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle MAP_LOOKUP_BATCH = bpf("bpf_map_lookup_batch",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                    JAVA_LONG));
     private static final MethodHandle MAP_DELETE_ELEM = bpf("bpf_map_delete_elem",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MAP_GET_NEXT_KEY = bpf("bpf_map_get_next_key",
@@ -390,6 +393,14 @@ final class LibBpf {
     static int mapLookupElem(int fd, long key, long value) {
         try {
             return (int) MAP_LOOKUP_ELEM.invokeExact(fd, key, value);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int mapLookupBatch(int fd, long inBatch, long outBatch, long keys, long values, long count, long opts) {
+        try {
+            return (int) MAP_LOOKUP_BATCH.invokeExact(fd, inBatch, outBatch, keys, values, count, opts);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -81,6 +81,37 @@ class BpfMapTest {
     }
 
     @Test
+    void shouldReadEveryElementOfAPerCpuArrayWithOneBatchLookupAsSingleLookupsSeeThem() throws Exception {
+        BpfTestSupport.assumeBpf();
+        try (BpfMap map = BpfMap.create(BpfMapType.PERCPU_ARRAY, "test_batch", 4, 8, 5, 0);
+             Arena arena = Arena.ofConfined()) {
+            int cpus = Bpf.possibleCpus();
+            MemorySegment key = arena.allocate(JAVA_INT);
+            MemorySegment values = arena.allocate(map.valueBufferSize(), 8);
+            for (int k = 0; k < 5; k++) {
+                for (int cpu = 0; cpu < cpus; cpu++) {
+                    values.set(JAVA_LONG, cpu * 8L, 100L * k + cpu);
+                }
+                key.set(JAVA_INT, 0, k);
+                map.update(key, values, BpfMap.BPF_ANY);
+            }
+            MemorySegment keys = arena.allocate(4 * 8, 8);
+            MemorySegment all = arena.allocate(8 * map.valueBufferSize(), 8);
+            MemorySegment scratch = arena.allocate(16, 8);
+            assertEquals(5, map.lookupBatch(keys, all, 8, scratch), "asked for 8, the map has 5");
+            for (int k = 0; k < 5; k++) {
+                assertEquals(k, keys.get(JAVA_INT, 4L * k));
+                key.set(JAVA_INT, 0, k);
+                assertTrue(map.lookup(key, values));
+                assertEquals(map.sumPerCpuLong(values, 0),
+                        map.sumPerCpuLong(all.asSlice(k * map.valueBufferSize(), map.valueBufferSize()), 0), "key " + k);
+            }
+            assertEquals(3, map.lookupBatch(keys, all, 3, scratch), "the first 3");
+            assertThrows(IndexOutOfBoundsException.class, () -> map.lookupBatch(keys, arena.allocate(8), 2, scratch));
+        }
+    }
+
+    @Test
     void shouldReadOneValuePerPossibleCpuAndSumThem() throws Exception {
         BpfTestSupport.assumeBpf();
         try (BpfObject object = BpfTestSupport.loadTestXdp("test_xdp"); Arena arena = Arena.ofConfined()) {

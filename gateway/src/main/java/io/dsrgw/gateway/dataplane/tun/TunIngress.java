@@ -17,7 +17,7 @@ import java.util.TreeSet;
  *
  * <p>{@link #open} creates the device by opening its queues (TUNSETIFF; the device is not persistent, so it
  * vanishes with the last queue even if the process dies), then with {@code ip}: sets the MTU (see
- * {@link #mtuFor(int)}), {@code addrgenmode none} BEFORE bringing it up (otherwise the kernel writes its own
+ * {@link #DEVICE_MTU}), {@code addrgenmode none} BEFORE bringing it up (otherwise the kernel writes its own
  * IPv6 packets into it), up, and {@code ip route replace VIP/32 dev X} per IPv4 VIP address, {@code ip -6 route
  * replace VIP/128 dev X} per IPv6 one. {@link #close} removes exactly those routes and the device, and nothing
  * else: the device name must not exist beforehand, so the gateway never adopts (or deletes) someone else's
@@ -51,23 +51,30 @@ public final class TunIngress implements AutoCloseable {
     }
 
     /**
-     * The TUN MTU for a tunnel MTU: tunnel-mtu - 20, the smallest overhead of any kind (IPIP/SIT). Not the
-     * overhead of the kinds in use: the kernel would then answer "fragmentation needed" / "packet too big" itself,
-     * with ONE MTU for every backend, too small for IPIP backends when a GRE or IPv6-outer backend exists (and
-     * the kernel would fragment DF-clear IPv4 before we see it, inner fragments even for IPv4 outers). With
-     * tunnel-mtu - 20 the kernel hands us every packet that fits some tunnel, and the pipeline sends the too-big
-     * with the exact MTU of the backend's kind (tunnel-mtu - that overhead) or fragments per RFC 2003 / 2473.
+     * The TUN device's MTU: 65535, the largest IP packet, whatever tunnel-mtu is, so that the kernel never judges a
+     * packet too big for the TUN and the pipeline decides every time: too-big with the exact MTU of the backend's
+     * kind (tunnel-mtu - that overhead), rate limited by {@code icmp.too-big-rate}, or fragments per RFC 2003 / 2473.
+     *
+     * <p>Why (issue 14): with the old MTU, tunnel-mtu - 20, the KERNEL answered every DF packet above it with a
+     * fragmentation-needed (IPv6: packet-too-big) of its own, one per packet: Linux exempts both from its ICMP
+     * rate limits (PMTU discovery must not be throttled), so a flood of 1500-byte DF packets to a VIP made the
+     * gateway host reflect 5 M ICMP messages in 15 s towards (spoofed) sources, and the pipeline's limit never saw
+     * them. An nftables limit on outgoing ICMP type 3 code 4 would have capped that too, but would have left the
+     * kernel's single MTU (wrong for GRE and IPv6-outer backends), a ruleset in the host's firewall to own, and
+     * the kernel fragmenting DF-clear IPv4 into inner fragments before we see it.
+     *
+     * <p>Nothing else changes size: a packet can only be as large as the link it arrived on allows (GRO
+     * aggregates are segmented again before the TUN, which offers no segmentation offload), the workers' read slots
+     * already hold 65535 bytes, and their fragment slots are sized for a 65535-byte packet.
      */
-    public static int mtuFor(int tunnelMtuBytes) {
-        return tunnelMtuBytes - 20;
-    }
+    public static final int DEVICE_MTU = 65535;
 
     /**
      * Creates and configures the device.
      *
      * @param device         device name, e.g. {@code dsr0}
      * @param queueCount     TUN queues (one worker each), >= 1
-     * @param mtuBytes       device MTU ({@link #mtuFor(int)})
+     * @param mtuBytes       device MTU ({@link #DEVICE_MTU})
      * @param vipPrefixes    VIP addresses in text form, each routed into the device: IPv4 as /32, IPv6 as /128
      * @throws IOException with the failing system call or command and its error; everything done so far is undone
      */

@@ -159,8 +159,11 @@ public final class TunWorker implements Runnable {
         this.socket6 = socket6;
         this.holder = Objects.requireNonNull(holder, "holder");
         this.counters = Objects.requireNonNull(counters, "counters");
-        // From a TUN with MTU tunnel-mtu - 20 an inner packet needs at most 2 fragments: 2 spare slots per packet.
-        this.pipeline = new PacketPipeline(holder.get(), counters, Math.min(2 * batchSize, MAX_FRAGMENT_SLOTS));
+        // Room for the fragments of a 65535-byte packet (the TUN's MTU, TunIngress.DEVICE_MTU), and for 2 per packet
+        // of a batch (a 1500-byte packet in an IPIP tunnel of 1500); a batch that needs more sends what it holds
+        // and reuses them (BatchSink.flushPending).
+        this.pipeline = new PacketPipeline(holder.get(), counters, Math.max(PacketPipeline.MAX_PACKET_FRAGMENT_SLOTS,
+                Math.min(2 * batchSize, MAX_FRAGMENT_SLOTS)));
         this.batch4 = new SendBatch(batchSize);
         this.batch6 = new SendBatch(batchSize);
         this.batchSize = batchSize;
@@ -491,6 +494,18 @@ public final class TunWorker implements Runnable {
                 return mtu;
             }
             return link(seg, offset, length, e, etherType) ? SENT : REFUSED;
+        }
+
+        @Override
+        public boolean flushPending() {
+            if (batchLink != null) {
+                flushLink();
+            }
+            flush(batch4, socket4);
+            if (socket6 != null) {
+                flush(batch6, socket6);
+            }
+            return true;
         }
 
         private boolean link(MemorySegment seg, long offset, int length, int e, int etherType) {

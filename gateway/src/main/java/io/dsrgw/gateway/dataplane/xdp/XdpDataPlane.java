@@ -663,6 +663,32 @@ public final class XdpDataPlane implements AutoCloseable {
         return new XdpCounters(values);
     }
 
+    /** Buffers of {@link #counterSums}, made on first use (tests call it per packet). */
+    private MemorySegment batchKeys;
+    private MemorySegment batchValues;
+    private MemorySegment batchScratch;
+
+    /**
+     * The counters as {@link #counters()} reads them, into {@code sums} in {@link XdpContract#COUNTER_NAMES} order,
+     * with ONE {@code bpf_map_lookup_batch} instead of a lookup per counter and without allocating after the first
+     * call: for tests that read the counters around every {@code BPF_PROG_TEST_RUN} (the XDP fuzz target). One
+     * thread at a time.
+     */
+    synchronized void counterSums(long[] sums) throws LinuxException {
+        int n = XdpContract.COUNTER_NAMES.size();
+        if (batchKeys == null) {
+            Arena arena = Arena.ofAuto();
+            batchKeys = arena.allocate((long) n * countersMap.keySize(), 8);
+            batchValues = arena.allocate(n * countersMap.valueBufferSize(), 8);
+            batchScratch = arena.allocate(16, 8);
+        }
+        int read = countersMap.lookupBatch(batchKeys, batchValues, n, batchScratch);
+        for (int i = 0; i < n; i++) {
+            sums[i] = i < read ? countersMap.sumPerCpuLong(batchValues.asSlice(i * countersMap.valueBufferSize(),
+                    countersMap.valueBufferSize()), 0) : 0;
+        }
+    }
+
     /**
      * Packets and inner bytes the program forwarded per stable backend id (contract: dsrgw_backend_stats, summed
      * over CPUs): {@code [2 * id]} packets, {@code [2 * id + 1]} bytes, for every id ever published (ids are never

@@ -29,13 +29,6 @@ class TunIngressTest {
     }
 
     @Test
-    void shouldSizeTheTunForTheSmallestOverheadSoThePipelineSendsTheExactTooBig() {
-        // 1480: packets up to 1480 reach the pipeline, which knows each backend's kind (GRE 24..32, IPv6 40..52)
-        assertEquals(1480, TunIngress.mtuFor(1500));
-        assertEquals(9000 - 20, TunIngress.mtuFor(9000));
-    }
-
-    @Test
     void shouldAddAndRemoveVipRoutesWhenReloadsChangeTheVips() {
         List<String> calls = new ArrayList<>();
         TunIngress ingress = TunIngress.routesOnly("dsr0", args -> {

@@ -72,6 +72,7 @@ class XdpFixtureTablesTest {
             Map.entry(CounterSet.DROP_TOO_BIG_RATE_LIMITED, with("pass_too_big")),
             // ICMP answered or forwarded by Java
             Map.entry(CounterSet.TX_ECHO_REPLY, with()),
+            Map.entry(CounterSet.DROP_ECHO_RATE_LIMITED, with()),
             Map.entry(CounterSet.FWD_ICMP_ERROR, with()),
             // drops are the slow path's decision; the program passes what it cannot parse or classify
             Map.entry(CounterSet.DROP_MALFORMED, with("pass_malformed", "pass_non_ip", "pass_other_proto")),

@@ -84,9 +84,20 @@ public final class FloodBenchmark {
         }
     }
 
-    record Options(double seconds, int threads, int capacity, List<Phase> phases, String ingress, Path outDir) {
+    /**
+     * @param realtimePriority {@code ingress.realtime-priority} of the gateway (0: the default, time-shared)
+     * @param tunTxQueueLen    txqueuelen of the gateway's TUN device (0: the driver's default, 500), set once it runs
+     */
+    record Options(double seconds, int threads, int capacity, List<Phase> phases, String ingress, Path outDir,
+                   int realtimePriority, int tunTxQueueLen) {
+        Options(double seconds, int threads, int capacity, List<Phase> phases, String ingress, Path outDir) {
+            this(seconds, threads, capacity, phases, ingress, outDir, 0, 0);
+        }
+
         static Options parse(String[] args) {
             String ingress = "tun";
+            int realtime = 0;
+            int txqueuelen = 0;
             double seconds = 20;
             int threads = 4;
             int capacity = 65536;
@@ -104,8 +115,11 @@ public final class FloodBenchmark {
                     case "--capacity" -> capacity = Integer.parseInt(v);
                     case "--ingress" -> ingress = v;
                     case "--phases" -> phases = java.util.Arrays.stream(v.split(",")).map(Phase::of).toList();
+                    case "--realtime-priority" -> realtime = Integer.parseInt(v);
+                    case "--tun-txqueuelen" -> txqueuelen = Integer.parseInt(v);
                     default -> throw new IllegalArgumentException("unknown option " + a
-                            + " (expected: --seconds, --threads, --capacity, --phases, --ingress)");
+                            + " (expected: --seconds, --threads, --capacity, --phases, --ingress, --realtime-priority,"
+                            + " --tun-txqueuelen)");
                 }
             }
             if (!(seconds > 0 && seconds <= 600)) {
@@ -117,7 +131,12 @@ public final class FloodBenchmark {
             if (!ingress.equals("tun") && !ingress.equals("xdp")) {
                 throw new IllegalArgumentException("--ingress " + ingress + " (expected: tun or xdp)");
             }
-            return new Options(seconds, threads, capacity, phases, ingress, Path.of("test-harness/target/bench"));
+            if (realtime < 0 || realtime > 99 || txqueuelen < 0) {
+                throw new IllegalArgumentException("--realtime-priority " + realtime + " (expected: 0..99), "
+                        + "--tun-txqueuelen " + txqueuelen + " (expected: >= 0)");
+            }
+            return new Options(seconds, threads, capacity, phases, ingress, Path.of("test-harness/target/bench"),
+                    realtime, txqueuelen);
         }
     }
 
@@ -202,6 +221,10 @@ public final class FloodBenchmark {
                     .gatewayConfig((backends, socket) -> {
                         String c = withFlowTable(ScenarioConfigs.gateway(DsrScenario.VIP,
                                 List.of(DsrScenario.VIP_PORT), backends, socket), capacity);
+                        if (options.realtimePriority() > 0) {
+                            c = c.replace("hash-seed = \"dsrgw-harness\"", "hash-seed = \"dsrgw-harness\"\n"
+                                    + "  ingress.realtime-priority = " + options.realtimePriority());
+                        }
                         return xdp ? ScenarioConfigs.xdpIngress(c, List.of(Topology.LEAF_DEVICE), "native") : c;
                     });
             if (xdp) {
@@ -210,6 +233,10 @@ public final class FloodBenchmark {
             scenario = b.start();
         }
         Topology t = scenario.topology();
+        if (options.tunTxQueueLen() > 0) {
+            t.gateway().ip("link", "set", "dev", ScenarioConfigs.GATEWAY_DEVICE, "txqueuelen",
+                    Integer.toString(options.tunTxQueueLen()));
+        }
         String gatewayMac = mac(t.gateway(), Topology.LEAF_DEVICE);
         String routerMac = mac(t.router(), Topology.ROUTER_GATEWAY_DEVICE);
         long gatewayPid = javaPid(scenario.gateway().pid());
@@ -329,7 +356,11 @@ public final class FloodBenchmark {
         return config.replace(anchor, anchor + "\n  flow-table { capacity = " + capacity + " }");
     }
 
-    /** Every sample of the gateway's /metrics, summed over labels, by name. */
+    /**
+     * Every sample of the gateway's /metrics, summed over labels, by name; except that a {@code reason} label stays
+     * apart ({@code dsrgw_packets_dropped_total{reason="echo_rate_limited"}} as
+     * {@code dsrgw_packets_dropped_echo_rate_limited_total}), so that the report shows each rate limit holding.
+     */
     private static Map<String, Double> metrics(Topology t) throws IOException {
         Curl.Response r = Curl.get(t.gateway(), ADMIN_HTTP + "/metrics", Duration.ofSeconds(10));
         if (!r.ok()) {
@@ -338,7 +369,10 @@ public final class FloodBenchmark {
         PrometheusText m = PrometheusText.parse(r.body(), "dsrgw_");
         Map<String, Double> sums = new LinkedHashMap<>();
         for (PrometheusText.Sample s : m.samples()) {
-            sums.merge(s.name(), s.value(), Double::sum);
+            String reason = s.labels().get("reason");
+            String name = reason != null && s.name().endsWith("_total")
+                    ? s.name().substring(0, s.name().length() - "_total".length()) + "_" + reason + "_total" : s.name();
+            sums.merge(name, s.value(), Double::sum);
         }
         return sums;
     }

@@ -15,10 +15,12 @@ final class FloodReport {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Floods (`scripts/bench floods`), revision %s: %.0f s per phase, %d"
                         + " request threads (new TCP connection per `GET /`, 20 ms pause, 10 s timeout), gateway"
-                        + " ingress %s (1 queue), flow-table capacity %d, icmp.too-big-rate 100/s; flood frames"
+                        + " ingress %s (1 queue), flow-table capacity %d, icmp.too-big-rate 100/s, icmp.echo-rate 100/s (defaults); flood frames"
                         + " sent by AF_PACKET from the router's namespace onto the gateway's veth, generator thread on"
-                        + " CPU %d.%n%n", revision, options.seconds(), options.threads(), options.ingress(), capacity,
-                FloodBenchmark.GENERATOR_CPU));
+                        + " CPU %d.%s%n%n", revision, options.seconds(), options.threads(), options.ingress(), capacity,
+                FloodBenchmark.GENERATOR_CPU, (options.realtimePriority() > 0 ? " ingress.realtime-priority "
+                        + options.realtimePriority() + "." : "") + (options.tunTxQueueLen() > 0 ? " TUN txqueuelen "
+                        + options.tunTxQueueLen() + "." : "")));
         sb.append("| phase | flood sent (kpps) | gateway rx (kpps) | legit ok | legit failed | p50 (ms) | p99 (ms)"
                 + " | max (ms) | gateway RSS before → after (MiB) | userspace flow entries / capacity | too-big sent"
                 + " | echo replies | kernel ICMP out | drops by reason |\n");
@@ -31,7 +33,9 @@ final class FloodReport {
                     r.requestsFailed(), r.latencyMs().percentile(50), r.latencyMs().percentile(99),
                     r.latencyMs().max(), mib(r.rssBeforeKib()), mib(r.rssAfterKib()), r.flowEntriesAfter(),
                     r.flowCapacity(),
-                    sumMatching(r.counterDeltas(), "too_big", "drop"), sumMatching(r.counterDeltas(), "echo", "drop"),
+                    // exactly the gateway's own ICMP (not, with XDP, xdp_packets_passed_too_big)
+                    r.counterDeltas().getOrDefault("dsrgw_icmp_too_big_sent_total", 0.0),
+                    r.counterDeltas().getOrDefault("dsrgw_icmp_echo_replies_total", 0.0),
                     KernelIcmp.describe(r.kernelIcmpOut()), drops(r)));
         }
         sb.append("\nCounter deltas per phase (gateway /metrics, summed over labels; veth = the gateway's ingress"
@@ -56,12 +60,6 @@ final class FloodReport {
 
     static String mib(long kib) {
         return kib < 0 ? "?" : String.format(Locale.ROOT, "%.0f", kib / 1024.0);
-    }
-
-    /** Sum of the deltas whose name contains {@code part} and not {@code except}. */
-    static double sumMatching(Map<String, Double> deltas, String part, String except) {
-        return deltas.entrySet().stream().filter(e -> e.getKey().contains(part) && !e.getKey().contains(except))
-                .mapToDouble(Map.Entry::getValue).sum();
     }
 
     static String drops(FloodBenchmark.Result r) {
