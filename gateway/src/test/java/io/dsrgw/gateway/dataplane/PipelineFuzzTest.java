@@ -54,7 +54,9 @@ class PipelineFuzzTest {
         int b = data[0] & 0xff;
         if (b >= KindProfile.FIRST_BYTE) {
             KindProfile profile = KindProfile.of(b);
-            checkKinds(profile, packet, runKinds(profile, packet));
+            KindRun run = runKinds(profile, packet);
+            checkKinds(profile, packet, run);
+            KIND_OUTCOMES.merge((profile.l2() ? "l2 " : "gue ") + run.verdict().id(), 1L, Long::sum);
             return;
         }
         FuzzModel.Profile profile = FuzzModel.Profile.of(data[0]);
@@ -62,8 +64,12 @@ class PipelineFuzzTest {
         FuzzModel.check(profile, packet, run);
     }
 
+    /** Checked outcomes of the kinds profiles ("l2 tx_packets" -> count), printed at the end. */
+    static final Map<String, Long> KIND_OUTCOMES = new java.util.concurrent.ConcurrentSkipListMap<>();
+
     @AfterAll
     static void report() {
+        System.out.println("PipelineFuzzTest: issue-15 kind profiles checked: " + KIND_OUTCOMES);
         if (!FuzzModel.TOLERATED_COUNTS.isEmpty()) {
             System.out.println("PipelineFuzzTest: tolerated (known, -Ddsrgw.fuzz.tolerate): "
                     + FuzzModel.TOLERATED_COUNTS);
