@@ -697,6 +697,35 @@ def fragments():
     t.write()
 
 
+def l2_dsr():
+    """L2 DSR (tunnel = none): no operation writes anything, the packet leaves unchanged (same TTL, same
+    checksum, options and extension headers kept) in a frame to the on-link backend's MAC."""
+    t = Table('l2-dsr', 'L2 DSR (tunnel = none): the packet goes unchanged to the on-link backend.',
+              'op forward-l2: config backend (the on-link backend the frame goes to), eth-padding (zero bytes '
+              'behind the IP packet in the Ethernet frame, not part of the output).')
+    opts = bytes([0x94, 0x04, 0, 0])                               # Router Alert (RFC 2113), 4 bytes
+    hbh = ext(60, bytes([1, 4, 0, 0, 0, 0]))                       # PadN(4) -> destination options
+    dst6 = ext(6, bytes([0x1e, 2, 0, 0, 1, 0]) + bytes(8))         # unknown skippable option + PadN -> TCP
+    tcp_ext = tcp(40000, 80, 0x02, b'', lambda n: pseudo6(CLIENT6, VIP6, 6, n))
+    rows = [
+        ('IPv4 TCP SYN, TTL 64 not decremented, DSCP EF + ECT(1) kept', tcp4(tos=0xb9, data=pattern(12)), BE4, 0),
+        ('IPv4 TCP, TTL 2 not decremented', tcp4(ttl=2, flags=0x10, data=pattern(100)), BE4, 0),
+        ('IPv4 UDP, DF clear stays clear, ECN CE kept', udp4(tos=0x03, df=False, data=pattern(33)), BE4, 0),
+        ('IPv4 with options (Router Alert) kept', tcp4(options=opts, data=pattern(8)), BE4, 0),
+        ('IPv4 UDP in a minimum frame: 14 bytes of Ethernet padding not sent',
+         udp4(data=pattern(4)), BE4, 14),
+        ('IPv6 TCP, hop limit 64 not decremented, traffic class + flow label kept',
+         tcp6(tc=0xb9, flow=0xabcde, data=pattern(12)), BE6, 0),
+        ('IPv6 UDP, hop limit 1 not decremented', udp6(hlim=1, data=pattern(33)), BE6, 0),
+        ('IPv6 with hop-by-hop and destination options headers kept',
+         ipv6(CLIENT6, VIP6, 0, hbh + dst6 + tcp_ext), BE6, 0),
+    ]
+    for desc, packet, backend, padding in rows:
+        t.case(desc, {'op': 'forward-l2', 'kind': 'none', 'backend': backend, 'eth-padding': padding}, packet, 'ok',
+               [packet])
+    t.write()
+
+
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
     tunnel_kinds()
@@ -705,4 +734,5 @@ if __name__ == '__main__':
     echo()
     icmp_error_flow()
     fragments()
+    l2_dsr()
     print('wrote', sorted(os.listdir(OUT)))

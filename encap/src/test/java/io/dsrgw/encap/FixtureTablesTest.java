@@ -297,6 +297,28 @@ class FixtureTablesTest {
                     assertEquals(GUARD, arrays[i][4 + lengths[i]]);
                 }
             }
+            case "forward-l2" -> {
+                // L2 DSR has no encap operation: the spec adds nothing, the encapsulator refuses it and writes
+                // nothing, so the packet the gateway hands to the backend's MAC is the input, byte for byte.
+                int version = c.input()[0] >> 4 & 0xf;
+                String backend = c.config("backend");
+                TunnelSpec spec = backend.contains(":") ? TunnelSpec.noneIpv6(v6(backend)[0], v6(backend)[1])
+                        : TunnelSpec.noneIpv4(Ipv4Addresses.parse(backend));
+                assertEquals(TunnelKind.fromId(c.config("kind")), spec.kind(), c.toString());
+                assertTrue(spec.linkLayer(), c.toString());
+                assertEquals(0, spec.overheadBytes(), c.toString());
+                assertEquals(version, spec.outerFamily(), c + ": the backend's family is the packet's");
+                assertTrue(spec.acceptsInner(version), c.toString());
+                assertEquals(-1, encapsulator.encapsulate(seg, HEADROOM, length, version, spec, 1, 1), c.toString());
+                assertArrayEquals(guarded(c.input()), buf, c + ": nothing written");
+                assertEquals(1, c.outputs().size(), c.toString());
+                assertPacket(c, c.outputs().getFirst(), buf, HEADROOM);
+                // the gateway keys it like any packet to the VIP
+                PacketError error = version == 4 ? ip4.wrap(seg, HEADROOM, length) : ip6.wrap(seg, HEADROOM, length);
+                assertEquals(PacketError.OK, error, c.toString());
+                assertEquals(PacketError.OK, version == 4 ? extractor.extract(ip4, key) : extractor.extract(ip6, key),
+                        c.toString());
+            }
             default -> throw new IllegalArgumentException(c + ": unknown op " + c.op());
         }
     }

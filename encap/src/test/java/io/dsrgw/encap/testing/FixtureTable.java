@@ -23,7 +23,7 @@ import java.util.Map;
 public final class FixtureTable {
     /** The tables in the test-jar, by resource name (without {@code .txt}). */
     public static final List<String> TABLES = List.of("tunnel-kinds", "ipv6-extension-headers", "icmp-too-big",
-            "echo", "icmp-error-flow", "fragments");
+            "echo", "icmp-error-flow", "fragments", "l2-dsr");
 
     /**
      * One case of a table.

@@ -23,7 +23,9 @@ import java.nio.file.Path;
  * the gateway would transmit, in order, with the input timestamps, to a LINKTYPE_RAW pcap (nanosecond
  * resolution): encapsulated packets with IPv4 and IPv6 outers, fragments, and the ICMP messages the gateway
  * originates (too-big, echo replies). The capture's timestamps are the pipeline's clock (too-big rate limit).
- * Needs no privileges.
+ * Needs no privileges. L2 DSR ({@code tunnel = none}) packets are written unchanged (no link-layer header: the
+ * backend's MAC is the egress's business); as an offline tool, replay skips the host check of {@code run} and
+ * {@code check-config} that those backends are on a connected network, so a capture replays on any machine.
  */
 final class ReplayCommand {
     /** LINKTYPE_RAW: each record is an IPv4 or IPv6 packet. */

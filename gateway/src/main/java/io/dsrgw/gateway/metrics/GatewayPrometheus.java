@@ -379,7 +379,7 @@ public final class GatewayPrometheus {
             }
         }, BACKEND_LABELS);
         gauge("backend_tunnel", "1 for the tunnel kind the backend is reached through (kind: ipip, sit, gre, ip6tnl, "
-                + "ip6gre, gue, gue6).", cb -> {
+                + "ip6gre, gue, gue6, none = L2 DSR).", cb -> {
                     for (Map<String, Object> b : statusBackends()) {
                         if (b.get("tunnel") != null) {
                             cb.call(1, String.valueOf(b.get("vip")), String.valueOf(b.get("address")),

@@ -106,6 +106,55 @@ class AdminHttpServerTest {
     }
 
     @Test
+    void shouldShowTheKindNoneForL2DsrBackendsAndTheGueKindsInBackendsStatusAndMetrics() throws Exception {
+        Path file = dir.resolve("kinds.conf");
+        Files.writeString(file, """
+                dsrgw.gateway {
+                  tunnel-source { ipv4 = 10.0.2.2, ipv6 = "fd00:2::2" }
+                  hash-seed = "kinds-seed"
+                  vips = [
+                    { name = l2, address = 10.100.0.1, protocol = tcp, ports = [80], tunnel = none
+                      backends = [{ address = 10.0.3.10 }] }
+                    { name = l2v6, address = "fd00:100::1", protocol = tcp, ports = [80], tunnel = none
+                      backends = [{ address = "fd00:3::11" }] }
+                    { name = gue, address = 10.100.0.2, protocol = udp, ports = [53], tunnel = gue
+                      backends = [{ address = 10.0.3.12 }, { address = "fd00:3::12" }] }
+                  ]
+                }
+                """);
+        // no host check here (that is run's and check-config's): the kinds shown are the config's
+        GatewayControl control = new GatewayControl(file, ConfigLoader.loadGateway(file), Duration.ZERO,
+                System::nanoTime, new HealthState(), ProbeRunner.NONE);
+        GatewayMetrics metrics = new GatewayMetrics(new MetricRegistry());
+        control.registerMetrics(metrics.registry());
+        AdminCommands commands = new AdminCommands(control, metrics.registry(), () -> 0);
+        String backends = commands.execute("backends", List.of()).output();
+        for (String row : List.of("l2 +10\\.0\\.3\\.10 +none ", "l2v6 +fd00:3::11 +none ",
+                "gue +10\\.0\\.3\\.12 +gue ", "gue +fd00:3::12 +gue6 ")) {
+            assertTrue(java.util.regex.Pattern.compile("(?m)^" + row).matcher(backends).find(), row + " in\n"
+                    + backends);
+        }
+        try (AdminHttpServer http = AdminHttpServer.start("127.0.0.1:0", commands, control, metrics.registry())) {
+            HttpClient client = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + http.localAddress().getPort();
+            String m = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            for (String sample : List.of(
+                    "dsrgw_backend_tunnel{backend=\"10.0.3.10\",kind=\"none\",vip=\"l2\"} 1.0\n",
+                    "dsrgw_backend_tunnel{backend=\"fd00:3::11\",kind=\"none\",vip=\"l2v6\"} 1.0\n",
+                    "dsrgw_backend_tunnel{backend=\"10.0.3.12\",kind=\"gue\",vip=\"gue\"} 1.0\n",
+                    "dsrgw_backend_tunnel{backend=\"fd00:3::12\",kind=\"gue6\",vip=\"gue\"} 1.0\n")) {
+                assertTrue(m.contains(sample), sample + " in\n" + m);
+            }
+            String s = client.send(HttpRequest.newBuilder(URI.create(base + "/api/status")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Map<?, ?> l2 = (Map<?, ?>) ((List<?>) ((Map<?, ?>) ((List<?>) ((Map<?, ?>) Json.parse(s)).get("vip_list"))
+                    .get(0)).get("backends")).get(0);
+            assertEquals("none", l2.get("tunnel"), s);
+        }
+    }
+
+    @Test
     void shouldRefuseNonLoopbackAddresses() {
         IOException e = assertThrows(IOException.class, () -> AdminHttpServer.loopbackAddress("0.0.0.0:9180"));
         assertEquals("admin.http: 0.0.0.0:9180 is not a loopback address (expected: " + AdminHttpAddress.RULE + ")",

@@ -338,6 +338,69 @@ class ReplayKindsTest {
                 lines));
     }
 
+    /**
+     * L2 DSR through {@code replay}: replay is an offline tool and skips the host check of {@code run} and
+     * {@code check-config} (that each {@code tunnel = none} backend is on a connected network), so a config whose
+     * backends this machine does not reach replays anyway; the capture holds the l2-dsr table's packets
+     * unchanged (Ethernet padding in the input cut), and tshark reads them as plain IP to the VIP with the TTL /
+     * hop limit the client sent.
+     */
+    @Test
+    void shouldReplayAnL2DsrConfigUnchangedOnAMachineThatDoesNotReachItsBackends() throws Exception {
+        String config = """
+                dsrgw.gateway {
+                  hash-seed = "fixture-seed"
+                  vips = [
+                    { name = t4, address = "10.100.0.1", protocol = tcp, ports = [80], tunnel = none
+                      backends = [{ address = "10.0.3.10" }] }
+                    { name = u4, address = "10.100.0.1", protocol = udp, ports = [53], tunnel = none
+                      backends = [{ address = "10.0.3.10" }] }
+                    { name = t6, address = "fd00:100::1", protocol = tcp, ports = [80], tunnel = none
+                      backends = [{ address = "fd00:3::11" }] }
+                    { name = u6, address = "fd00:100::1", protocol = udp, ports = [53], tunnel = none
+                      backends = [{ address = "fd00:3::11" }] }
+                  ]
+                }
+                """;
+        Path cfg = dir.resolve("l2-host.conf");
+        Files.writeString(cfg, config);
+        List<String> host = io.dsrgw.gateway.control.LinkLayerBackends.problems(
+                io.dsrgw.conf.ConfigLoader.loadGateway(cfg), io.dsrgw.gateway.control.LinkLayerBackends.KERNEL);
+        Assumptions.assumeTrue(!host.isEmpty(), "this machine reaches 10.0.3.10 and fd00:3::11 on connected "
+                + "networks, so it cannot show that replay skips the host check");
+        List<FixtureTable.Case> cases = FixtureTable.load("l2-dsr");
+        List<byte[]> in = cases.stream().map(c -> java.util.Arrays.copyOf(c.input(),
+                c.input().length + (int) c.configNumber("eth-padding"))).toList();
+        assertTrue(cases.stream().anyMatch(c -> c.configNumber("eth-padding") > 0), "a padded case");
+        Replayed r = replay("l2", config, in);
+        assertEquals(cases.size(), r.packets().size(), r.counters());
+        assertTrue(r.counters().contains("tx_packets " + cases.size() + "\n"), r.counters());
+        for (int i = 0; i < cases.size(); i++) {
+            assertEquals(hex(cases.get(i).outputs().getFirst()), hex(r.packets().get(i)), cases.get(i).toString());
+        }
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/tshark")),
+                "tshark not installed at /usr/bin/tshark: cannot cross-check the replay output");
+        List<String> lines = tshark(r.pcap(), "ip.dst", "ipv6.dst", "ip.ttl", "ipv6.hlim", "ip.checksum.status",
+                "ip.proto", "ipv6.nxt", "udp.dstport", "tcp.dstport");
+        assertEquals(cases.size(), lines.size(), String.join("\n", lines));
+        for (int i = 0; i < cases.size(); i++) {
+            byte[] p = cases.get(i).input();
+            String[] f = lines.get(i).split("\\|", -1);
+            String where = cases.get(i) + ": " + lines.get(i);
+            if ((p[0] & 0xf0) == 0x40) {
+                assertEquals("10.100.0.1", f[0], where + ": plain IPv4 to the VIP, no outer header");
+                assertEquals(Integer.toString(p[8] & 0xff), f[2], where + ": TTL not decremented");
+                assertEquals("1", f[4], where + ": IPv4 header checksum good");
+                assertEquals("", f[1], where);
+            } else {
+                assertEquals("fd00:100::1", f[1], where + ": plain IPv6 to the VIP, no outer header");
+                assertEquals(Integer.toString(p[7] & 0xff), f[3], where + ": hop limit not decremented");
+                assertEquals("", f[0], where);
+            }
+            assertTrue(f[7].equals("53") || f[8].equals("80"), where + ": the client's transport header");
+        }
+    }
+
     static List<String> tshark(Path pcap, String... fields) throws Exception {
         return tshark(pcap, List.of(), fields);
     }

@@ -65,7 +65,8 @@ public class FixtureTablesPipelineTest {
                 case IPIP, SIT -> v4 ? TunnelKind.IPIP : TunnelKind.SIT;
                 default -> kind;
             };
-            String backend = k.outerFamily() == 4 ? BACKEND4 : BACKEND6;
+            // L2 DSR (none): the on-link backend has the VIP's family (the packet goes unchanged)
+            String backend = (k == TunnelKind.NONE ? v4 : k.outerFamily() == 4) ? BACKEND4 : BACKEND6;
             List<ForwardingSnapshot.Backend> backends = List.of(
                     new ForwardingSnapshot.Backend(inet(backend), 100, true, k));
             b.addVip("tcp-" + vip, inet(vip), IpProtocol.TCP, new int[] {80}, greKey, greChecksum, guePort, backends);
@@ -180,6 +181,70 @@ public class FixtureTablesPipelineTest {
                 int protocol = r.packets().getFirst()[9];
                 assertEquals(isIpv6(c.input()) ? 41 : 4, protocol, "outer protocol suits the inner family");
             }
+        }));
+    }
+
+    // ------------------------------------------------------------------------------------ l2-dsr
+
+    /**
+     * L2 DSR: the table's packet (with its Ethernet padding, if any, as a TUN/AF_PACKET read would carry it) goes
+     * to {@link TxSink#sendToNeighbour} / {@link TxSink#sendToNeighbour6} for the case's backend, exactly the
+     * table's bytes (no TTL decrement, options and extension headers kept, padding cut), and is never routed.
+     */
+    @TestFactory
+    Stream<DynamicTest> shouldHandTheTablesL2DsrPacketsUnchangedToTheBackendsNeighbourEntry() {
+        List<FixtureTable.Case> cases = FixtureTable.load("l2-dsr").stream()
+                .filter(c -> c.op().equals("forward-l2")).toList();
+        assertTrue(cases.size() >= 8, "forward-l2 cases: " + cases.size());
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
+            assertEquals(TunnelKind.NONE, TunnelKind.fromId(c.config("kind")));
+            ForwardingSnapshot s = snapshot(TunnelKind.NONE, null, false, 64, 1500, EchoMode.ANSWER, 100);
+            byte[] frame = Arrays.copyOf(c.input(), c.input().length + (int) c.configNumber("eth-padding"));
+            List<byte[]> frames = new ArrayList<>();
+            List<String> neighbours = new ArrayList<>();
+            List<byte[]> routed = new ArrayList<>();
+            TxSink sink = new TxSink() {
+                @Override
+                public boolean send(MemorySegment seg, long offset, int length, int destinationIpv4) {
+                    routed.add(seg.asSlice(offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                    return true;
+                }
+
+                @Override
+                public boolean sendIpv6(MemorySegment seg, long offset, int length, long hi, long lo) {
+                    routed.add(seg.asSlice(offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                    return true;
+                }
+
+                @Override
+                public int sendToNeighbour(MemorySegment seg, long offset, int length, int neighbourIpv4) {
+                    frames.add(seg.asSlice(offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                    neighbours.add(Ipv4Addresses.format(neighbourIpv4));
+                    return SENT;
+                }
+
+                @Override
+                public int sendToNeighbour6(MemorySegment seg, long offset, int length, long hi, long lo) {
+                    frames.add(seg.asSlice(offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                    neighbours.add(Ipv6Addresses.format(hi, lo));
+                    return SENT;
+                }
+            };
+            PacketPipeline pipeline = new PacketPipeline(s, new WorkerCounters());
+            pipeline.beginBatch(0);
+            CounterSet verdict;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment slot = arena.allocate(PacketPipeline.HEADROOM_BYTES + frame.length);
+                MemorySegment.copy(MemorySegment.ofArray(frame), 0, slot, PacketPipeline.HEADROOM_BYTES,
+                        frame.length);
+                verdict = pipeline.process(slot, PacketPipeline.HEADROOM_BYTES, frame.length, sink);
+            }
+            assertEquals(CounterSet.TX_PACKETS, verdict);
+            assertEquals(0, routed.size(), "never routed: the packet's destination is the VIP");
+            assertEquals(1, frames.size());
+            assertEquals(hex(c.outputs().getFirst()), hex(frames.getFirst()), "exactly the table's bytes");
+            assertEquals(InetAddress.getByName(c.config("backend")), InetAddress.getByName(neighbours.getFirst()),
+                    "to the case's backend");
         }));
     }
 
