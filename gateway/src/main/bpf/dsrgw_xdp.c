@@ -141,6 +141,22 @@ static __always_inline int pass(__u32 reason)
 	return XDP_PASS;
 }
 
+/* The PASS reason of a failed bpf_fib_lookup (tunnel next hop or L2 DSR backend): the slow path then resolves the
+ * neighbour, answers too-big, or routes. */
+static __always_inline __u32 fib_pass_reason(long rc)
+{
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		return DSRGW_CNT_PASS_FIB_NO_NEIGH;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return DSRGW_CNT_PASS_FIB_FRAG_NEEDED;
+	case BPF_FIB_LKUP_RET_FWD_DISABLED:
+		return DSRGW_CNT_PASS_FIB_FWD_DISABLED;
+	default:
+		return DSRGW_CNT_PASS_FIB_OTHER;
+	}
+}
+
 /* The 40-byte canonical flow layout, 8-byte aligned so that SipHash reads it as five 64-bit words. */
 union flow_key {
 	struct dsrgw_flow_key k;
@@ -390,18 +406,8 @@ static __always_inline int forward_l2(struct xdp_md *ctx, struct dsrgw_backend *
 		__builtin_memcpy(fib.ipv6_dst, dst6, 16);
 	}
 	long rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	switch (rc) {
-	case BPF_FIB_LKUP_RET_SUCCESS:
-		break;
-	case BPF_FIB_LKUP_RET_NO_NEIGH:
-		return pass(DSRGW_CNT_PASS_FIB_NO_NEIGH);
-	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
-		return pass(DSRGW_CNT_PASS_FIB_FRAG_NEEDED);
-	case BPF_FIB_LKUP_RET_FWD_DISABLED:
-		return pass(DSRGW_CNT_PASS_FIB_FWD_DISABLED);
-	default:
-		return pass(DSRGW_CNT_PASS_FIB_OTHER);
-	}
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return pass(fib_pass_reason(rc));
 	/* On success the kernel writes the next hop into the destination: a gateway's address means the backend is
 	 * routed, not on-link, and a frame to the gateway's MAC with the VIP inside would come back to us. */
 	if (inner_v4) {
@@ -771,18 +777,8 @@ int dsrgw_xdp(struct xdp_md *ctx)
 	__builtin_memcpy(dst6, be->addr, 16);
 
 	long rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	switch (rc) {
-	case BPF_FIB_LKUP_RET_SUCCESS:
-		break;
-	case BPF_FIB_LKUP_RET_NO_NEIGH:
-		return pass(DSRGW_CNT_PASS_FIB_NO_NEIGH);
-	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
-		return pass(DSRGW_CNT_PASS_FIB_FRAG_NEEDED);
-	case BPF_FIB_LKUP_RET_FWD_DISABLED:
-		return pass(DSRGW_CNT_PASS_FIB_FWD_DISABLED);
-	default:
-		return pass(DSRGW_CNT_PASS_FIB_OTHER);
-	}
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return pass(fib_pass_reason(rc));
 	__u32 egress = fib.ifindex;
 	int same_port = egress == ctx->ingress_ifindex;
 	if (!same_port && !bpf_map_lookup_elem(&dsrgw_tx_ports, &egress))
