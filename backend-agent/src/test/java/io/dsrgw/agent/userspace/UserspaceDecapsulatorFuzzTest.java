@@ -11,8 +11,9 @@ import java.util.List;
 
 /**
  * Coverage-guided fuzzing of the agent's userspace decapsulator: byte 0 picks the socket (raw IPv4 with the outer
- * header, or raw IPv6 payload with next header 4, 41 or 47 and a gateway or stranger as outer source), the rest is
- * the packet. Invariants: no exception; rx and exactly one outcome counter move; only {@code decap_packets} writes,
+ * header, or raw IPv6 payload with next header 4, 41 or 47 and a gateway or stranger as outer source; with its top
+ * bit set, a GUE UDP socket's datagram payload, IPv4 or IPv6 outer, from a gateway or a stranger), the rest is the
+ * packet. Invariants: no exception; rx and exactly one outcome counter move; only {@code decap_packets} writes,
  * exactly one packet, which is a slice of the input (never bytes from elsewhere) of at least an IP header, whose
  * destination is a configured VIP of its family, from a configured gateway.
  *
@@ -62,7 +63,17 @@ class UserspaceDecapsulatorFuzzTest {
             MemorySegment seg = arena.allocate(Math.max(1, packet.length));
             MemorySegment.copy(packet, 0, seg, ValueLayout.JAVA_BYTE, 0, packet.length);
             boolean ipv6 = (mode & 1) != 0;
-            if (ipv6) {
+            boolean gue = (mode & 0x80) != 0;
+            if (gue) {
+                boolean fromGateway = (mode & 2) == 0;
+                if (ipv6) {
+                    long hi = fromGateway ? be(GATEWAY6, 0) : be(GATEWAY6, 0) ^ 1;
+                    outcome = decap.onGuePayload(seg, 0, packet.length, 6, hi, be(GATEWAY6, 8));
+                } else {
+                    int source = fromGateway ? GATEWAY4 : GATEWAY4 ^ 1;
+                    outcome = decap.onGuePayload(seg, 0, packet.length, 4, 0, source & 0xffff_ffffL);
+                }
+            } else if (ipv6) {
                 boolean fromGateway = (mode & 2) == 0;
                 long hi = fromGateway ? be(GATEWAY6, 0) : be(GATEWAY6, 0) ^ 1;
                 long lo = be(GATEWAY6, 8);
@@ -95,7 +106,11 @@ class UserspaceDecapsulatorFuzzTest {
                 check(version == 6 && inner.length >= 40
                         && Arrays.equals(Arrays.copyOfRange(inner, 24, 40), VIP6), "inner IPv6 not to the VIP");
             }
-            if (!ipv6) {
+            if (gue) {
+                check((mode & 2) == 0, "decapsulated a GUE datagram from a stranger");
+                check(sink.offset == 0, "GUE: the inner packet starts at " + sink.offset + ", not right behind the UDP"
+                        + " header (variant 1)");
+            } else if (!ipv6) {
                 check(be32(packet, 12) == GATEWAY4, "decapsulated a packet from a stranger");
             } else {
                 check((mode & 2) == 0, "decapsulated a packet from a stranger");
