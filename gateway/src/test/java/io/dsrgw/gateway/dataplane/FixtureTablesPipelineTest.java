@@ -232,14 +232,7 @@ public class FixtureTablesPipelineTest {
             };
             PacketPipeline pipeline = new PacketPipeline(s, new WorkerCounters());
             pipeline.beginBatch(0);
-            CounterSet verdict;
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment slot = arena.allocate(PacketPipeline.HEADROOM_BYTES + frame.length);
-                MemorySegment.copy(MemorySegment.ofArray(frame), 0, slot, PacketPipeline.HEADROOM_BYTES,
-                        frame.length);
-                verdict = pipeline.process(slot, PacketPipeline.HEADROOM_BYTES, frame.length, sink);
-            }
-            assertEquals(CounterSet.TX_PACKETS, verdict);
+            assertEquals(CounterSet.TX_PACKETS, PacketPipelineTest.run(pipeline, frame, sink));
             assertEquals(0, routed.size(), "never routed: the packet's destination is the VIP");
             assertEquals(1, frames.size());
             assertEquals(hex(c.outputs().getFirst()), hex(frames.getFirst()), "exactly the table's bytes");

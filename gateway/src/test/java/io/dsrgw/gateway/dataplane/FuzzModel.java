@@ -542,25 +542,41 @@ public final class FuzzModel {
     static void checkFragments(Profile p, byte[] input, List<Output> outputs, Supplier<String> where) {
         check((input[0] & 0xf0) == 0x40, () -> where.get() + ": fragments of a non-IPv4 packet");
         String destination = outputs.getFirst().destination();
-        TreeMap<Integer, byte[]> pieces = new TreeMap<>();
-        TreeMap<Integer, Boolean> more = new TreeMap<>();
-        byte[] firstHeader = null;
         boolean ipv4Outer = (outputs.getFirst().packet()[0] & 0xf0) == 0x40;
-        // An IPv4 outer is a new datagram fragmented from offset 0; an inner fragmented before an IPv6 outer may
-        // itself be a fragment (RFC 791 allows fragmenting fragments): its pieces start at its offset and the last
-        // keeps its MF flag.
-        int base = ipv4Outer ? 0 : (u16(input, 6) & 0x1fff) * 8;
-        boolean lastMore = !ipv4Outer && (u16(input, 6) & 0x2000) != 0;
+        List<byte[]> fragments = new java.util.ArrayList<>();
         for (Output o : outputs) {
             check(o.destination().equals(destination), () -> where.get() + ": fragments to " + destination + " and "
                     + o.destination());
-            byte[] frag;
-            if (ipv4Outer) {
-                frag = o.packet(); // RFC 2003 5.1: the outer packet is fragmented
-            } else {
-                // RFC 2473 7.1: each inner fragment in its own IPv6 outer packet
-                frag = checkTunnelled(p, o, where);
-            }
+            // RFC 2003 5.1: the outer packet is fragmented; RFC 2473 7.1: each inner fragment in its own IPv6 outer
+            fragments.add(ipv4Outer ? o.packet() : checkTunnelled(p, o, where));
+        }
+        if (ipv4Outer) {
+            byte[] whole = reassemble(fragments, 0, false, where);
+            byte[] inner = checkTunnelled(p, new Output(normalise(whole), destination), where);
+            checkInnerIsInput(inner, input, where);
+        } else {
+            checkReassembledInput(reassembleInput(fragments, input, where), input, where);
+        }
+    }
+
+    /**
+     * Fragments of the input itself (not of an outer packet), reassembled. The input may itself be a fragment (RFC
+     * 791 allows fragmenting fragments): its pieces then start at its offset and the last keeps its MF flag.
+     */
+    static byte[] reassembleInput(List<byte[]> fragments, byte[] input, Supplier<String> where) {
+        return reassemble(fragments, (u16(input, 6) & 0x1fff) * 8, (u16(input, 6) & 0x2000) != 0, where);
+    }
+
+    /**
+     * IPv4 fragments (header checksums, total lengths, offsets from {@code base} without gaps or repeats, MF on all
+     * but the last, whose MF is {@code lastMore}) -> the header of the one at {@code base} + the payload, its total
+     * length fixed.
+     */
+    static byte[] reassemble(List<byte[]> fragments, int base, boolean lastMore, Supplier<String> where) {
+        TreeMap<Integer, byte[]> pieces = new TreeMap<>();
+        TreeMap<Integer, Boolean> more = new TreeMap<>();
+        byte[] firstHeader = null;
+        for (byte[] frag : fragments) {
             check(frag.length >= 20 && (frag[0] & 0xf0) == 0x40, () -> where.get() + ": fragment");
             int ihl = (frag[0] & 0x0f) * 4;
             check(checksum(frag, 0, ihl, 0) == 0, () -> where.get() + ": fragment header checksum");
@@ -590,23 +606,23 @@ public final class FuzzModel {
         System.arraycopy(payload, 0, whole, firstHeader.length, payload.length);
         whole[2] = (byte) (whole.length >> 8);
         whole[3] = (byte) whole.length;
-        if (ipv4Outer) {
-            byte[] inner = checkTunnelled(p, new Output(normalise(whole, TUNNEL_SOURCE4), destination), where);
-            checkInnerIsInput(inner, input, where);
-        } else {
-            // the reassembled inner: the input's payload behind its header (length, flags, checksum rewritten)
-            int ihl = (input[0] & 0x0f) * 4;
-            int declared = declaredLength(input);
-            check(Arrays.equals(Arrays.copyOfRange(whole, firstHeader.length, whole.length),
-                    Arrays.copyOfRange(input, ihl, declared)), () -> where.get() + ": reassembled inner payload differs");
-            for (int i : new int[] {0, 1, 4, 5, 8, 9, 12, 13, 14, 15, 16, 17, 18, 19}) {
-                check(whole[i] == input[i], () -> where.get() + ": reassembled inner header byte " + i + " differs");
-            }
+        return whole;
+    }
+
+    /** The reassembled input: its payload behind its header (length, flags, checksum rewritten, the rest kept). */
+    static void checkReassembledInput(byte[] whole, byte[] input, Supplier<String> where) {
+        int ihl = (input[0] & 0x0f) * 4;
+        int declared = declaredLength(input);
+        int headerLength = (whole[0] & 0x0f) * 4;
+        check(Arrays.equals(Arrays.copyOfRange(whole, headerLength, whole.length),
+                Arrays.copyOfRange(input, ihl, declared)), () -> where.get() + ": reassembled inner payload differs");
+        for (int i : new int[] {0, 1, 4, 5, 8, 9, 12, 13, 14, 15, 16, 17, 18, 19}) {
+            check(whole[i] == input[i], () -> where.get() + ": reassembled inner header byte " + i + " differs");
         }
     }
 
     /** A reassembled outer IPv4 packet with flags/offset cleared and its checksum recomputed. */
-    private static byte[] normalise(byte[] whole, String source) {
+    static byte[] normalise(byte[] whole) {
         whole[6] = (byte) (whole[6] & 0x40);
         whole[7] = 0;
         whole[10] = 0;
