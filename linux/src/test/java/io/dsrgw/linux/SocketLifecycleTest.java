@@ -42,6 +42,19 @@ class SocketLifecycleTest {
         }
     }
 
+    /**
+     * For a socket closed once: fd -1, a second close is a no-op (no second close(2) of a number another thread may
+     * own by now), toString shows fd -1, and a call on it fails with EBADF naming the socket.
+     */
+    private static void assertClosed(AbstractSocket socket, String description) {
+        assertEquals(-1, socket.fd());
+        socket.close();
+        assertEquals(-1, socket.fd());
+        assertEquals(socket.getClass().getSimpleName() + "[" + description + ", fd -1]", socket.toString());
+        LinuxException e = assertThrows(LinuxException.class, () -> socket.nonBlocking(true));
+        assertEquals("fcntl(F_GETFL, " + description + "): " + Errno.format(Errno.EBADF), e.getMessage());
+    }
+
     @Test
     void aUdpSocketSwitchesNonBlockingBothWaysAndNamesItsAddressInToString() throws Exception {
         int port = freePort();
@@ -78,13 +91,8 @@ class SocketLifecycleTest {
         int port = freePort();
         UdpSocket socket = UdpSocket.bindAny(4, port);
         socket.close();
-        assertEquals(-1, socket.fd());
-        socket.close(); // idempotent: no second close(2) of a number another thread may own by now
-        assertEquals(-1, socket.fd());
-        assertEquals("UdpSocket[UDP 0.0.0.0:" + port + ", fd -1]", socket.toString());
-        LinuxException e = assertThrows(LinuxException.class, () -> socket.nonBlocking(true));
-        assertEquals("fcntl(F_GETFL, UDP 0.0.0.0:" + port + "): " + Errno.format(Errno.EBADF), e.getMessage());
-        e = assertThrows(LinuxException.class, () -> socket.receiveBufferBytes(65536));
+        assertClosed(socket, "UDP 0.0.0.0:" + port);
+        LinuxException e = assertThrows(LinuxException.class, () -> socket.receiveBufferBytes(65536));
         assertEquals("setsockopt(SO_RCVBUFFORCE, 65536): " + Errno.format(Errno.EBADF), e.getMessage());
         // The port is free again: a new socket binds it.
         try (UdpSocket again = UdpSocket.bindAny(4, port)) {
@@ -110,13 +118,9 @@ class SocketLifecycleTest {
         } finally {
             socket.close();
         }
-        socket.close();
-        assertEquals(-1, socket.fd());
-        assertEquals("RawSocket[AF_INET, SOCK_RAW, 47, fd -1]", socket.toString());
+        assertClosed(socket, "AF_INET, SOCK_RAW, 47");
         LinuxException e = assertThrows(LinuxException.class, socket::receiveBufferBytes);
         assertEquals("getsockopt(SO_RCVBUF): " + Errno.format(Errno.EBADF), e.getMessage());
-        e = assertThrows(LinuxException.class, () -> socket.nonBlocking(false));
-        assertEquals("fcntl(F_GETFL, AF_INET, SOCK_RAW, 47): " + Errno.format(Errno.EBADF), e.getMessage());
         e = assertThrows(LinuxException.class, () -> socket.sendBufferBytes(4096));
         assertEquals("setsockopt(SO_SNDBUFFORCE, 4096): " + Errno.format(Errno.EBADF), e.getMessage());
     }
@@ -145,9 +149,7 @@ class SocketLifecycleTest {
         } finally {
             socket.close();
         }
-        socket.close();
-        assertEquals(-1, socket.fd());
-        assertEquals("PacketSocket[AF_PACKET, SOCK_DGRAM, 0, fd -1]", socket.toString());
+        assertClosed(socket, "AF_PACKET, SOCK_DGRAM, 0");
         LinuxException e = assertThrows(LinuxException.class, socket::bypassQdisc);
         assertEquals("setsockopt(PACKET_QDISC_BYPASS, 1): " + Errno.format(Errno.EBADF), e.getMessage());
     }

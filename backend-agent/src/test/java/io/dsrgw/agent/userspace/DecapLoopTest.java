@@ -31,14 +31,28 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * same time can only ever land in drop_bad_source.
  */
 class DecapLoopTest {
-    @Test
-    void shouldDecapsulatePacketsArrivingOnTheRawSocketAndStopWhenAsked() throws Exception {
+    private static void assumeRawSockets() {
         Probe raw = Capabilities.rawSockets();
         assumeTrue(raw.available(), "raw sockets unavailable: " + raw.cause());
+    }
+
+    /** {@code a.b.x.y}, x random, y random in 1..250: an address of this test alone, which other tests do not use. */
+    private static int randomIpv4(int a, int b) {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        int gateway = ip(127, 77, rnd.nextInt(256), 1 + rnd.nextInt(250));
-        int stranger = ip(127, 78, rnd.nextInt(256), 1 + rnd.nextInt(250));
-        int vip = ip(10, 255, rnd.nextInt(256), 1 + rnd.nextInt(250));
+        return ip(a, b, rnd.nextInt(256), 1 + rnd.nextInt(250));
+    }
+
+    /** {@code prefix} (e.g. {@code "fd00:77::"}) and a random last group, for the same reason. */
+    private static InetAddress randomIpv6(String prefix) {
+        return InetAddress.ofLiteral(prefix + Integer.toHexString(1 + ThreadLocalRandom.current().nextInt(0xfffe)));
+    }
+
+    @Test
+    void shouldDecapsulatePacketsArrivingOnTheRawSocketAndStopWhenAsked() throws Exception {
+        assumeRawSockets();
+        int gateway = randomIpv4(127, 77);
+        int stranger = randomIpv4(127, 78);
+        int vip = randomIpv4(10, 255);
         int localhost = ip(127, 0, 0, 1);
 
         UserspaceDecapsulatorTest.RecordingSink sink = new UserspaceDecapsulatorTest.RecordingSink();
@@ -79,15 +93,13 @@ class DecapLoopTest {
      */
     @Test
     void shouldDecapsulateFromSeveralRawSocketsIncludingIpv6() throws Exception {
-        Probe raw = Capabilities.rawSockets();
-        assumeTrue(raw.available(), "raw sockets unavailable: " + raw.cause());
-        ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        InetAddress gateway6 = InetAddress.ofLiteral("fd00:77::" + Integer.toHexString(1 + rnd.nextInt(0xfffe)));
-        InetAddress stranger6 = InetAddress.ofLiteral("fd00:78::" + Integer.toHexString(1 + rnd.nextInt(0xfffe)));
-        InetAddress vip6 = InetAddress.ofLiteral("fd00:99::" + Integer.toHexString(1 + rnd.nextInt(0xfffe)));
+        assumeRawSockets();
+        InetAddress gateway6 = randomIpv6("fd00:77::");
+        InetAddress stranger6 = randomIpv6("fd00:78::");
+        InetAddress vip6 = randomIpv6("fd00:99::");
         InetAddress loopback6 = InetAddress.ofLiteral("::1");
-        int gateway4 = ip(127, 77, rnd.nextInt(256), 1 + rnd.nextInt(250));
-        int vip4 = ip(10, 255, rnd.nextInt(256), 1 + rnd.nextInt(250));
+        int gateway4 = randomIpv4(127, 77);
+        int vip4 = randomIpv4(10, 255);
         int localhost = ip(127, 0, 0, 1);
 
         UserspaceDecapsulatorTest.RecordingSink sink = new UserspaceDecapsulatorTest.RecordingSink();
@@ -140,11 +152,9 @@ class DecapLoopTest {
      */
     @Test
     void shouldDecapsulateFromRawAndGueSocketsOfBothFamiliesInOneLoop() throws Exception {
-        Probe raw = Capabilities.rawSockets();
-        assumeTrue(raw.available(), "raw sockets unavailable: " + raw.cause());
-        ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        int gateway = ip(127, 77, rnd.nextInt(256), 1 + rnd.nextInt(250));
-        int vip = ip(10, 255, rnd.nextInt(256), 1 + rnd.nextInt(250));
+        assumeRawSockets();
+        int gateway = randomIpv4(127, 77);
+        int vip = randomIpv4(10, 255);
         int localhost = ip(127, 0, 0, 1);
         InetAddress loopback6 = InetAddress.ofLiteral("::1");
         boolean ipv6 = ipv6Loopback();
