@@ -1,10 +1,5 @@
 package io.dsrgw.linux;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 /**
  * A send-only link-layer socket: {@code socket(AF_PACKET, SOCK_DGRAM, 0)} (packet(7)). The caller hands it a
  * network-layer packet plus, per packet, the egress interface index, the EtherType and the destination MAC in a
@@ -19,59 +14,19 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *
  * <p>Needs CAP_NET_RAW. Threading: one sender at a time; {@link #close} must not race with a send.
  */
-public final class PacketSocket implements AutoCloseable {
-    private final String description;
-    private volatile int fd;
-
+public final class PacketSocket extends AbstractSocket {
     private PacketSocket(int fd, String description) {
-        this.fd = fd;
-        this.description = description;
+        super(fd, description);
     }
 
     /** {@code socket(AF_PACKET, SOCK_DGRAM, 0)}: sends network-layer packets, the kernel adds the link header. */
     public static PacketSocket datagram() throws LinuxException {
         String description = "AF_PACKET, SOCK_DGRAM, 0";
-        MemorySegment st = Native.state();
-        int fd = Native.socket(st, Native.AF_PACKET, Native.SOCK_DGRAM | Native.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw new LinuxException("socket", description, Native.errno(st));
-        }
-        return new PacketSocket(fd, description);
+        return new PacketSocket(socket(Native.AF_PACKET, Native.SOCK_DGRAM, 0, description), description);
     }
 
     /** {@code PACKET_QDISC_BYPASS}: frames skip the interface's qdisc (see the class comment). */
     public void bypassQdisc() throws LinuxException {
-        MemorySegment st = Native.state();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment one = a.allocateFrom(JAVA_INT, 1);
-            if (Native.setsockopt(st, fd, Native.SOL_PACKET, Native.PACKET_QDISC_BYPASS, one, 4) != 0) {
-                throw new LinuxException("setsockopt", "PACKET_QDISC_BYPASS, 1", Native.errno(st));
-            }
-        }
-    }
-
-    /** Switches O_NONBLOCK. */
-    public void nonBlocking(boolean on) throws LinuxException {
-        Native.nonBlocking(fd, on, description);
-    }
-
-    /** The file descriptor; -1 after close. */
-    public int fd() {
-        return fd;
-    }
-
-    /** Closes the socket. Idempotent. */
-    @Override
-    public synchronized void close() {
-        int f = fd;
-        if (f >= 0) {
-            fd = -1;
-            Native.close(Native.state(), f);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "PacketSocket[" + description + ", fd " + fd + "]";
+        setIntOption(Native.SOL_PACKET, Native.PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS, 1");
     }
 }

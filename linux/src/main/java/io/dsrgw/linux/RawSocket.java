@@ -25,20 +25,17 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * preallocated socket-address buffer, so at most one thread sends through them at a time ({@link SendBatch}
  * has its own buffers). {@link #close} must not race with I/O.
  */
-public final class RawSocket implements AutoCloseable {
+public final class RawSocket extends AbstractSocket {
     private final int family;
     private final int protocol;
-    private final String description;
     private final Arena arena = Arena.ofShared();
     /** sockaddr_in6-sized scratch for sendto (a sockaddr_in uses its first 16 bytes). */
     private final MemorySegment address = arena.allocate(Structs.SOCKADDR_IN6);
-    private volatile int fd;
 
     private RawSocket(int family, int protocol, int fd, String description) {
+        super(fd, description);
         this.family = family;
         this.protocol = protocol;
-        this.fd = fd;
-        this.description = description;
     }
 
     /** {@code socket(AF_INET, SOCK_RAW, IPPROTO_RAW)}: sends packets carrying our own IPv4 header. */
@@ -74,17 +71,7 @@ public final class RawSocket implements AutoCloseable {
     private static RawSocket open(int family, int protocol) throws LinuxException {
         String description = (family == Native.AF_INET ? "AF_INET" : "AF_INET6") + ", SOCK_RAW, "
                 + (protocol == Native.IPPROTO_RAW ? "IPPROTO_RAW" : Integer.toString(protocol));
-        MemorySegment st = Native.state();
-        int fd = Native.socket(st, family, Native.SOCK_RAW | Native.SOCK_CLOEXEC, protocol);
-        if (fd < 0) {
-            throw new LinuxException("socket", description, Native.errno(st));
-        }
-        return new RawSocket(family, protocol, fd, description);
-    }
-
-    /** The file descriptor; -1 after close. */
-    public int fd() {
-        return fd;
+        return new RawSocket(family, protocol, socket(family, Native.SOCK_RAW, protocol, description), description);
     }
 
     /** AF_INET (2) or AF_INET6 (10). */
@@ -95,11 +82,6 @@ public final class RawSocket implements AutoCloseable {
     /** The socket's protocol; 255 for IPPROTO_RAW. */
     public int protocol() {
         return protocol;
-    }
-
-    /** Switches O_NONBLOCK. */
-    public void nonBlocking(boolean on) throws LinuxException {
-        Native.nonBlocking(fd, on, description);
     }
 
     /**
@@ -124,38 +106,6 @@ public final class RawSocket implements AutoCloseable {
     /** The effective send buffer size (SO_SNDBUF as read back from the kernel). */
     public int sendBufferBytes() throws LinuxException {
         return getIntOption(Native.SO_SNDBUF, "SO_SNDBUF");
-    }
-
-    private void setBuffer(int forceOption, int option, String optionName, int bytes) throws LinuxException {
-        if (bytes <= 0) {
-            throw new IllegalArgumentException(optionName + " " + bytes + " (expected: > 0)");
-        }
-        MemorySegment st = Native.state();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment value = a.allocateFrom(JAVA_INT, bytes);
-            if (Native.setsockopt(st, fd, Native.SOL_SOCKET, forceOption, value, 4) == 0) {
-                return;
-            }
-            int errno = Native.errno(st);
-            if (errno != Errno.EPERM) {
-                throw new LinuxException("setsockopt", optionName + "FORCE, " + bytes, errno);
-            }
-            if (Native.setsockopt(st, fd, Native.SOL_SOCKET, option, value, 4) != 0) {
-                throw new LinuxException("setsockopt", optionName + ", " + bytes, Native.errno(st));
-            }
-        }
-    }
-
-    private int getIntOption(int option, String optionName) throws LinuxException {
-        MemorySegment st = Native.state();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment value = a.allocate(JAVA_INT);
-            MemorySegment length = a.allocateFrom(JAVA_INT, 4);
-            if (Native.getsockopt(st, fd, Native.SOL_SOCKET, option, value, length) != 0) {
-                throw new LinuxException("getsockopt", optionName, Native.errno(st));
-            }
-            return value.get(JAVA_INT, 0);
-        }
     }
 
     /**
@@ -276,19 +226,9 @@ public final class RawSocket implements AutoCloseable {
         }
     }
 
-    /** Closes the socket and frees its buffers. Idempotent. */
+    /** Frees the sendto address buffer once the descriptor is closed. */
     @Override
-    public synchronized void close() {
-        int f = fd;
-        if (f >= 0) {
-            fd = -1;
-            Native.close(Native.state(), f);
-            arena.close();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "RawSocket[" + description + ", fd " + fd + "]";
+    void closed() {
+        arena.close();
     }
 }

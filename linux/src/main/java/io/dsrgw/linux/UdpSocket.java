@@ -3,7 +3,6 @@ package io.dsrgw.linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
@@ -19,7 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <p>Threading: {@link #close} must not race with I/O.
  */
-public final class UdpSocket implements AutoCloseable {
+public final class UdpSocket extends AbstractSocket {
     /** IPPROTO_IPV6 (socket option level). */
     static final int IPPROTO_IPV6 = 41;
     /** IPV6_V6ONLY, from linux/in6.h. */
@@ -27,14 +26,11 @@ public final class UdpSocket implements AutoCloseable {
 
     private final int family;
     private final int port;
-    private final String description;
-    private volatile int fd;
 
     private UdpSocket(int family, int port, int fd, String description) {
+        super(fd, description);
         this.family = family;
         this.port = port;
-        this.fd = fd;
-        this.description = description;
     }
 
     /**
@@ -53,21 +49,12 @@ public final class UdpSocket implements AutoCloseable {
         }
         String address = (family == 4 ? "0.0.0.0:" : "[::]:") + port;
         int domain = family == 4 ? Native.AF_INET : Native.AF_INET6;
-        MemorySegment st = Native.state();
-        int fd = Native.socket(st, domain, Native.SOCK_DGRAM | Native.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw new LinuxException("socket", (family == 4 ? "AF_INET" : "AF_INET6") + ", SOCK_DGRAM",
-                    Native.errno(st));
+        int fd = socket(domain, Native.SOCK_DGRAM, 0, (family == 4 ? "AF_INET" : "AF_INET6") + ", SOCK_DGRAM");
+        if (family == 6) {
+            setIntOptionOrClose(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY, " + address);
         }
+        MemorySegment st = Native.state();
         try (Arena a = Arena.ofConfined()) {
-            if (family == 6) {
-                MemorySegment one = a.allocateFrom(JAVA_INT, 1);
-                if (Native.setsockopt(st, fd, IPPROTO_IPV6, IPV6_V6ONLY, one, 4) != 0) {
-                    int errno = Native.errno(st);
-                    Native.close(st, fd);
-                    throw new LinuxException("setsockopt", "IPV6_V6ONLY, " + address, errno);
-                }
-            }
             MemorySegment sa = a.allocate(Structs.SOCKADDR_IN6); // zeroed: the any address
             int length;
             if (family == 4) {
@@ -81,16 +68,11 @@ public final class UdpSocket implements AutoCloseable {
             }
             if (Native.bind(st, fd, sa, length) != 0) {
                 int errno = Native.errno(st);
-                Native.close(st, fd);
+                Native.closeQuietly(fd);
                 throw new LinuxException("bind", address, errno);
             }
         }
         return new UdpSocket(family, port, fd, "UDP " + address);
-    }
-
-    /** The file descriptor; -1 after close. */
-    public int fd() {
-        return fd;
     }
 
     /** 4 or 6. */
@@ -103,47 +85,11 @@ public final class UdpSocket implements AutoCloseable {
         return port;
     }
 
-    /** Switches O_NONBLOCK. */
-    public void nonBlocking(boolean on) throws LinuxException {
-        Native.nonBlocking(fd, on, description);
-    }
-
     /**
      * Sets the receive buffer: SO_RCVBUFFORCE (may exceed net.core.rmem_max, needs CAP_NET_ADMIN), falling back
      * to SO_RCVBUF (capped at rmem_max) when that is refused with EPERM, like {@link RawSocket#receiveBufferBytes}.
      */
     public void receiveBufferBytes(int bytes) throws LinuxException {
-        if (bytes <= 0) {
-            throw new IllegalArgumentException("SO_RCVBUF " + bytes + " (expected: > 0)");
-        }
-        MemorySegment st = Native.state();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment value = a.allocateFrom(JAVA_INT, bytes);
-            if (Native.setsockopt(st, fd, Native.SOL_SOCKET, Native.SO_RCVBUFFORCE, value, 4) == 0) {
-                return;
-            }
-            int errno = Native.errno(st);
-            if (errno != Errno.EPERM) {
-                throw new LinuxException("setsockopt", "SO_RCVBUFFORCE, " + bytes, errno);
-            }
-            if (Native.setsockopt(st, fd, Native.SOL_SOCKET, Native.SO_RCVBUF, value, 4) != 0) {
-                throw new LinuxException("setsockopt", "SO_RCVBUF, " + bytes, Native.errno(st));
-            }
-        }
-    }
-
-    /** Closes the socket. Idempotent. */
-    @Override
-    public synchronized void close() {
-        int f = fd;
-        if (f >= 0) {
-            fd = -1;
-            Native.close(Native.state(), f);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "UdpSocket[" + description + ", fd " + fd + "]";
+        setBuffer(Native.SO_RCVBUFFORCE, Native.SO_RCVBUF, "SO_RCVBUF", bytes);
     }
 }

@@ -18,20 +18,42 @@ class SendBatchBackpressureTest {
     private static final int PACKETS = 32;
     private static final int SLOT = 1024;
 
+    /**
+     * A TUN of a fresh name (non-blocking; deleted with its addresses when closed) with the point-to-point
+     * addresses 169.254.R.1 (local) and 169.254.R.2 (peer), R random so that concurrent runs do not collide; not up.
+     */
+    private record PointToPoint(TunDevice tun, String name, int local, int peer) implements AutoCloseable {
+        static PointToPoint open() throws Exception {
+            String name = TestSupport.uniqueName();
+            int r = ThreadLocalRandom.current().nextInt(100, 160);
+            TunDevice tun = TunDevice.open(name, false, true);
+            try {
+                TestSupport.ip("link", "set", "dev", name, "addrgenmode", "none");
+                TestSupport.ip("addr", "add", "169.254." + r + ".1", "peer", "169.254." + r + ".2/32", "dev", name);
+            } catch (Exception | AssertionError e) {
+                tun.close();
+                throw e;
+            }
+            return new PointToPoint(tun, name, TestSupport.ipv4(169, 254, r, 1), TestSupport.ipv4(169, 254, r, 2));
+        }
+
+        @Override
+        public void close() {
+            tun.close();
+        }
+    }
+
     @Test
-    @SuppressWarnings("try") // the TUN only has to exist while the batch is sent
     void shouldRetryEagainABoundedNumberOfTimesThenCountTheRestAsErrors() throws Exception {
         TestSupport.assumeTun();
-        String name = TestSupport.uniqueName();
-        int r = ThreadLocalRandom.current().nextInt(100, 160);
-        int local = TestSupport.ipv4(169, 254, r, 1);
-        int peer = TestSupport.ipv4(169, 254, r, 2);
+        String name;
         try (Arena arena = Arena.ofConfined();
-             TunDevice tun = TunDevice.open(name, false, true);
+             PointToPoint link = PointToPoint.open();
              RawSocket socket = RawSocket.ipv4Raw();
              SendBatch batch = new SendBatch(PACKETS)) {
-            TestSupport.ip("link", "set", "dev", name, "addrgenmode", "none");
-            TestSupport.ip("addr", "add", "169.254." + r + ".1", "peer", "169.254." + r + ".2/32", "dev", name);
+            name = link.name();
+            int local = link.local();
+            int peer = link.peer();
             Interfaces.setUp(name, true);
             TestSupport.tc("qdisc", "replace", "dev", name, "root", "tbf", "rate", "8kbit", "burst", "1600",
                     "limit", "1000000");
@@ -57,16 +79,14 @@ class SendBatchBackpressureTest {
     @Test
     void shouldCountEmsgsizeAboveTheRouteMtuAndSendTheRest() throws Exception {
         TestSupport.assumeTun();
-        String name = TestSupport.uniqueName();
-        int r = ThreadLocalRandom.current().nextInt(100, 160);
-        int local = TestSupport.ipv4(169, 254, r, 1);
-        int peer = TestSupport.ipv4(169, 254, r, 2);
         try (Arena arena = Arena.ofConfined();
-             TunDevice tun = TunDevice.open(name, false, true);
+             PointToPoint link = PointToPoint.open();
              RawSocket socket = RawSocket.ipv4Raw();
              SendBatch batch = new SendBatch(4)) {
-            TestSupport.ip("link", "set", "dev", name, "addrgenmode", "none");
-            TestSupport.ip("addr", "add", "169.254." + r + ".1", "peer", "169.254." + r + ".2/32", "dev", name);
+            String name = link.name();
+            int local = link.local();
+            int peer = link.peer();
+            TunDevice tun = link.tun();
             Interfaces.setMtu(name, 1280);
             Interfaces.setUp(name, true);
             socket.bindToDevice(name);

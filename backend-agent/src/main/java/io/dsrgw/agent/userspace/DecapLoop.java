@@ -26,8 +26,8 @@ public final class DecapLoop implements Runnable {
     /** AF_INET6 as the sockets report it. */
     private static final int AF_INET6 = 10;
 
-    private final RawSocket[] sockets;
-    private final UdpSocket[] gueSockets;
+    /** The poll set, raw sockets first: bit {@code s} of {@link Poll#pollIn}'s answer is {@code sources[s]}. */
+    private final Source[] sources;
     private final UserspaceDecapsulator decapsulator;
     private final int budget;
     private volatile boolean running = true;
@@ -58,8 +58,14 @@ public final class DecapLoop implements Runnable {
         if (total == 0 || total > Poll.MAX_FDS) {
             throw new IllegalArgumentException(total + " sockets (expected: 1.." + Poll.MAX_FDS + ")");
         }
-        this.sockets = sockets.toArray(RawSocket[]::new);
-        this.gueSockets = gueSockets.toArray(UdpSocket[]::new);
+        this.sources = new Source[total];
+        int s = 0;
+        for (RawSocket socket : sockets) {
+            sources[s++] = new RawSource(socket, socket.family() == AF_INET6, socket.protocol());
+        }
+        for (UdpSocket socket : gueSockets) {
+            sources[s++] = new GueSource(socket, socket.family());
+        }
         this.decapsulator = decapsulator;
         this.budget = budget;
     }
@@ -71,12 +77,9 @@ public final class DecapLoop implements Runnable {
 
     @Override
     public void run() {
-        int[] fds = new int[sockets.length + gueSockets.length];
-        for (int i = 0; i < sockets.length; i++) {
-            fds[i] = sockets[i].fd();
-        }
-        for (int i = 0; i < gueSockets.length; i++) {
-            fds[sockets.length + i] = gueSockets[i].fd();
+        int[] fds = new int[sources.length];
+        for (int i = 0; i < sources.length; i++) {
+            fds[i] = sources[i].fd();
         }
         DecapCounters counters = decapsulator.counters();
         PacketSink sink = decapsulator.sink();
@@ -84,14 +87,9 @@ public final class DecapLoop implements Runnable {
             while (running) {
                 try {
                     int ready = Poll.pollIn(fds, POLL_TIMEOUT_MS);
-                    for (int s = 0; s < sockets.length; s++) {
+                    for (int s = 0; s < sources.length; s++) {
                         if ((ready & 1 << s) != 0) {
-                            drain(sockets[s], batch);
-                        }
-                    }
-                    for (int s = 0; s < gueSockets.length; s++) {
-                        if ((ready & 1 << (sockets.length + s)) != 0) {
-                            drain(gueSockets[s], batch);
+                            drain(sources[s], batch);
                         }
                     }
                 } catch (LinuxException e) {
@@ -112,50 +110,86 @@ public final class DecapLoop implements Runnable {
     }
 
     /** Up to {@link #budget} packets from one socket. */
-    private void drain(RawSocket socket, ReceiveBatch batch) throws LinuxException {
-        boolean ipv6 = socket.family() == AF_INET6;
-        int protocol = socket.protocol();
+    private void drain(Source source, ReceiveBatch batch) throws LinuxException {
         int received = 0;
         while (received < budget) {
-            int n = batch.receive(socket);
+            int n = source.receive(batch);
             if (n == 0) {
                 return;
             }
             for (int i = 0; i < n; i++) {
                 if (batch.truncated(i)) {
                     decapsulator.onTruncated();
-                } else if (ipv6) {
-                    decapsulator.onIpv6Payload(batch.buffer(), batch.offset(i), batch.length(i), protocol,
-                            batch.sourceIpv6Hi(i), batch.sourceIpv6Lo(i));
                 } else {
-                    decapsulator.onIpv4Packet(batch.buffer(), batch.offset(i), batch.length(i));
+                    source.handle(decapsulator, batch, i);
                 }
             }
             received += n;
         }
     }
 
-    /** Up to {@link #budget} datagrams from a GUE UDP socket: each slot is an inner packet, its name the gateway. */
-    private void drain(UdpSocket socket, ReceiveBatch batch) throws LinuxException {
-        int family = socket.family();
-        int received = 0;
-        while (received < budget) {
-            int n = batch.receive(socket);
-            if (n == 0) {
-                return;
+    /**
+     * One socket of the poll set: how to receive a batch from it and which decapsulator entry a received slot goes
+     * to. Built once per loop (per-socket facts such as family and protocol read then), so the per-packet path
+     * allocates nothing: {@link #drain} makes one bimorphic call per datagram.
+     */
+    private sealed interface Source permits RawSource, GueSource {
+        int fd();
+
+        /** One recvmmsg into {@code batch}: datagrams received, 0 when none is waiting. */
+        int receive(ReceiveBatch batch) throws LinuxException;
+
+        /** Hands slot {@code i} (not truncated) to the decapsulator. */
+        void handle(UserspaceDecapsulator decapsulator, ReceiveBatch batch, int i);
+    }
+
+    /**
+     * A raw socket of one IP protocol: IPv4 sockets deliver the whole outer packet, IPv6 sockets only the payload
+     * after the outer header (the source then comes from the slot's address).
+     */
+    private record RawSource(RawSocket socket, boolean ipv6, int protocol) implements Source {
+        @Override
+        public int fd() {
+            return socket.fd();
+        }
+
+        @Override
+        public int receive(ReceiveBatch batch) throws LinuxException {
+            return batch.receive(socket);
+        }
+
+        @Override
+        public void handle(UserspaceDecapsulator decapsulator, ReceiveBatch batch, int i) {
+            if (ipv6) {
+                decapsulator.onIpv6Payload(batch.buffer(), batch.offset(i), batch.length(i), protocol,
+                        batch.sourceIpv6Hi(i), batch.sourceIpv6Lo(i));
+            } else {
+                decapsulator.onIpv4Packet(batch.buffer(), batch.offset(i), batch.length(i));
             }
-            for (int i = 0; i < n; i++) {
-                if (batch.truncated(i)) {
-                    decapsulator.onTruncated();
-                } else if (family == 4) {
-                    decapsulator.onGuePayload(batch.buffer(), batch.offset(i), batch.length(i), 4, 0,
-                            batch.sourceIpv4(i) & 0xffff_ffffL);
-                } else {
-                    decapsulator.onGuePayload(batch.buffer(), batch.offset(i), batch.length(i), 6,
-                            batch.sourceIpv6Hi(i), batch.sourceIpv6Lo(i));
-                }
+        }
+    }
+
+    /** A GUE UDP socket of one family (4 or 6): each slot is an inner packet, its address the gateway. */
+    private record GueSource(UdpSocket socket, int family) implements Source {
+        @Override
+        public int fd() {
+            return socket.fd();
+        }
+
+        @Override
+        public int receive(ReceiveBatch batch) throws LinuxException {
+            return batch.receive(socket);
+        }
+
+        @Override
+        public void handle(UserspaceDecapsulator decapsulator, ReceiveBatch batch, int i) {
+            if (family == 4) {
+                decapsulator.onGuePayload(batch.buffer(), batch.offset(i), batch.length(i), 4, 0,
+                        batch.sourceIpv4(i) & 0xffff_ffffL);
+            } else {
+                decapsulator.onGuePayload(batch.buffer(), batch.offset(i), batch.length(i), 6,
+                        batch.sourceIpv6Hi(i), batch.sourceIpv6Lo(i));
             }
-            received += n;
         }
     }
 

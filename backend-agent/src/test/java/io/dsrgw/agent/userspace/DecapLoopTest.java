@@ -3,11 +3,15 @@ package io.dsrgw.agent.userspace;
 import io.dsrgw.linux.Capabilities;
 import io.dsrgw.linux.Probe;
 import io.dsrgw.linux.RawSocket;
+import io.dsrgw.linux.UdpSocket;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -27,14 +31,28 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * same time can only ever land in drop_bad_source.
  */
 class DecapLoopTest {
-    @Test
-    void shouldDecapsulatePacketsArrivingOnTheRawSocketAndStopWhenAsked() throws Exception {
+    private static void assumeRawSockets() {
         Probe raw = Capabilities.rawSockets();
         assumeTrue(raw.available(), "raw sockets unavailable: " + raw.cause());
+    }
+
+    /** {@code a.b.x.y}, x random, y random in 1..250: an address of this test alone, which other tests do not use. */
+    private static int randomIpv4(int a, int b) {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        int gateway = ip(127, 77, rnd.nextInt(256), 1 + rnd.nextInt(250));
-        int stranger = ip(127, 78, rnd.nextInt(256), 1 + rnd.nextInt(250));
-        int vip = ip(10, 255, rnd.nextInt(256), 1 + rnd.nextInt(250));
+        return ip(a, b, rnd.nextInt(256), 1 + rnd.nextInt(250));
+    }
+
+    /** {@code prefix} (e.g. {@code "fd00:77::"}) and a random last group, for the same reason. */
+    private static InetAddress randomIpv6(String prefix) {
+        return InetAddress.ofLiteral(prefix + Integer.toHexString(1 + ThreadLocalRandom.current().nextInt(0xfffe)));
+    }
+
+    @Test
+    void shouldDecapsulatePacketsArrivingOnTheRawSocketAndStopWhenAsked() throws Exception {
+        assumeRawSockets();
+        int gateway = randomIpv4(127, 77);
+        int stranger = randomIpv4(127, 78);
+        int vip = randomIpv4(10, 255);
         int localhost = ip(127, 0, 0, 1);
 
         UserspaceDecapsulatorTest.RecordingSink sink = new UserspaceDecapsulatorTest.RecordingSink();
@@ -75,15 +93,13 @@ class DecapLoopTest {
      */
     @Test
     void shouldDecapsulateFromSeveralRawSocketsIncludingIpv6() throws Exception {
-        Probe raw = Capabilities.rawSockets();
-        assumeTrue(raw.available(), "raw sockets unavailable: " + raw.cause());
-        ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        InetAddress gateway6 = InetAddress.ofLiteral("fd00:77::" + Integer.toHexString(1 + rnd.nextInt(0xfffe)));
-        InetAddress stranger6 = InetAddress.ofLiteral("fd00:78::" + Integer.toHexString(1 + rnd.nextInt(0xfffe)));
-        InetAddress vip6 = InetAddress.ofLiteral("fd00:99::" + Integer.toHexString(1 + rnd.nextInt(0xfffe)));
+        assumeRawSockets();
+        InetAddress gateway6 = randomIpv6("fd00:77::");
+        InetAddress stranger6 = randomIpv6("fd00:78::");
+        InetAddress vip6 = randomIpv6("fd00:99::");
         InetAddress loopback6 = InetAddress.ofLiteral("::1");
-        int gateway4 = ip(127, 77, rnd.nextInt(256), 1 + rnd.nextInt(250));
-        int vip4 = ip(10, 255, rnd.nextInt(256), 1 + rnd.nextInt(250));
+        int gateway4 = randomIpv4(127, 77);
+        int vip4 = randomIpv4(10, 255);
         int localhost = ip(127, 0, 0, 1);
 
         UserspaceDecapsulatorTest.RecordingSink sink = new UserspaceDecapsulatorTest.RecordingSink();
@@ -126,6 +142,79 @@ class DecapLoopTest {
             assertEquals(1L, snapshot.get("decap_packets.gre"), snapshot.toString());
             assertEquals(1L, snapshot.get("drop_bad_gre_key"), snapshot.toString());
             assertEquals(2L, snapshot.get("drop_bad_source"), snapshot.toString());
+        }
+    }
+
+    /**
+     * Raw and UDP sockets in one loop (the raw ones come first in the poll set, then the GUE ones): an IP-in-IP
+     * packet on the raw socket, GUE datagrams on the IPv4 socket and, where loopback has IPv6, on an IPv6 socket of
+     * the same port; each reaches the decapsulator with its own kind and source.
+     */
+    @Test
+    void shouldDecapsulateFromRawAndGueSocketsOfBothFamiliesInOneLoop() throws Exception {
+        assumeRawSockets();
+        int gateway = randomIpv4(127, 77);
+        int vip = randomIpv4(10, 255);
+        int localhost = ip(127, 0, 0, 1);
+        InetAddress loopback6 = InetAddress.ofLiteral("::1");
+        boolean ipv6 = ipv6Loopback();
+        int port;
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        UserspaceDecapsulatorTest.RecordingSink sink = new UserspaceDecapsulatorTest.RecordingSink();
+        DecapCounters counters = new DecapCounters();
+        try (RawSocket ipip = RawSocket.ipv4Protocol(4); RawSocket tx = RawSocket.ipv4Raw();
+             UdpSocket gue4 = UdpSocket.bindAny(4, port); UdpSocket gue6 = ipv6 ? UdpSocket.bindAny(6, port) : null;
+             DatagramSocket fromGateway = new DatagramSocket(new InetSocketAddress(
+                     InetAddress.getByAddress(new byte[] {127, 77, (byte) (gateway >>> 8), (byte) gateway}), 0));
+             DatagramSocket fromGateway6 = ipv6 ? new DatagramSocket(new InetSocketAddress(loopback6, 0)) : null;
+             Arena arena = Arena.ofConfined()) {
+            ipip.nonBlocking(true);
+            gue4.nonBlocking(true);
+            List<UdpSocket> gueSockets = ipv6 ? List.of(gue4, gue6) : List.of(gue4);
+            if (ipv6) {
+                gue6.nonBlocking(true);
+            }
+            DecapLoop loop = new DecapLoop(List.of(ipip), gueSockets, new UserspaceDecapsulator(
+                    Ipv4AddressSet.of(gateway), Ipv6AddressSet.ofInet(ipv6 ? List.of(loopback6) : List.of()),
+                    Ipv4AddressSet.of(vip), Ipv6AddressSet.ofInet(List.of()), GreKeySet.of(List.of()), sink,
+                    counters), 2);
+            Thread t = Thread.ofPlatform().name("decap-test-mixed").start(loop);
+
+            byte[] inner = inner(vip);
+            send(tx, arena, tunnel(gateway, localhost, inner), localhost, 3);
+            for (int i = 0; i < 5; i++) {
+                fromGateway.send(new DatagramPacket(inner, inner.length, new InetSocketAddress("127.0.0.1", port)));
+            }
+            if (ipv6) {
+                for (int i = 0; i < 4; i++) {
+                    fromGateway6.send(new DatagramPacket(inner, inner.length, new InetSocketAddress(loopback6, port)));
+                }
+            }
+            long expected = 3 + 5 + (ipv6 ? 4 : 0);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < deadline && counters.snapshot().get("decap_packets") < expected) {
+                Thread.sleep(10);
+            }
+            loop.stop();
+            t.join(2000);
+
+            var snapshot = counters.snapshot();
+            assertNull(loop.failure());
+            assertEquals(expected, snapshot.get("decap_packets"), snapshot.toString());
+            assertEquals(3L, snapshot.get("decap_packets.ipip"), snapshot.toString());
+            assertEquals(5L, snapshot.get("decap_packets.gue"), snapshot.toString());
+            assertEquals(ipv6 ? 4L : null, snapshot.get("decap_packets.gue6"), snapshot.toString());
+            assertArrayEquals(inner, sink.lastPacket());
+        }
+    }
+
+    private static boolean ipv6Loopback() {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral("::1"), 0))) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 

@@ -9,6 +9,7 @@ import jnr.unixsocket.UnixSocketChannel;
 import jnr.unixsocket.UnixSocketOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -58,10 +59,26 @@ public final class DsrctlMain {
 
     /** The configured command line (also what the build's man page and completion generators read). */
     static CommandLine commandLine(PrintStream out, PrintStream err, String envSocket) {
-        return Cli.configure(new CommandLine(new Root(out, err, envSocket)), out, err);
+        CommandLine cl = new CommandLine(new Root(out, err, envSocket));
+        // "dsrctl status -V" prints what "dsrctl -V" prints (see Common)
+        IVersionProvider version = cl.getCommandSpec().versionProvider();
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (sub.getCommand() instanceof Remote) {
+                sub.getCommandSpec().versionProvider(version);
+            }
+        }
+        return Cli.configure(cl, out, err);
     }
 
-    /** {@code --socket} and {@code --json}: accepted before the command and after it. */
+    /**
+     * What every dsrctl command has, declared once: {@code --socket} and {@code --json} (accepted before the
+     * command and after it), and through the annotation {@code -h/--help} and {@code -V/--version}. Picocli adds a
+     * mixin's options, those its annotation asks for included, to each command that mixes it in ({@link Root} and
+     * every {@link Remote}), so the sub-commands' annotations carry only their name and description. The version
+     * text cannot come from here: a provider declared on the mixin would see the mixin as its command and print
+     * "&lt;main class&gt;" instead of dsrctl, so {@link #commandLine} hands the root's provider to the sub-commands.
+     */
+    @Command(mixinStandardHelpOptions = true)
     static final class Common {
         @Option(names = "--socket", paramLabel = "PATH", description = "the gateway's admin.socket (default "
                 + DEFAULT_SOCKET + ", or $DSRGW_ADMIN_SOCKET); its admin.socket-readonly for the read-only commands")
@@ -71,7 +88,7 @@ public final class DsrctlMain {
         boolean json;
     }
 
-    @Command(name = "dsrctl", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "dsrctl", versionProvider = Cli.Version.class,
             description = "Query and steer a running dsr-gateway over its admin socket.",
             subcommands = {Status.class, Vips.class, Backends.class, Drain.class, Undrain.class, Maint.class,
                 Unmaint.class, Weight.class, Reload.class, Flows.class, Explain.class, DrainGateway.class,
@@ -126,37 +143,37 @@ public final class DsrctlMain {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "status",
             description = "The gateway's state, generation and counters (\"name value\" lines).")
     static final class Status extends Remote {
     }
 
-    @Command(name = "vips", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "vips",
             description = "One row per VIP: name, address, protocol, ports, flow table, active/total backends.")
     static final class Vips extends Remote {
     }
 
-    @Command(name = "backends", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "backends",
             description = "One row per backend: state, health, weight, operator override, flows, and why it is down.")
     static final class Backends extends Remote {
     }
 
-    @Command(name = "flows", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "flows",
             description = "Flow table counters summed over workers (entries, capacity, hits, misses, ...).")
     static final class Flows extends Remote {
     }
 
-    @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "reload",
             description = "Re-read the config file now; a rejected file changes nothing (exit 1, every error).")
     static final class Reload extends Remote {
     }
 
-    @Command(name = "drain-gateway", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "drain-gateway",
             description = "Withdraw every announced VIP route (BGP via BIRD); forwarding continues.")
     static final class DrainGateway extends Remote {
     }
 
-    @Command(name = "undrain-gateway", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "undrain-gateway",
             description = "Announce again the VIPs that have a backend in rotation.")
     static final class UndrainGateway extends Remote {
     }
@@ -174,30 +191,30 @@ public final class DsrctlMain {
         }
     }
 
-    @Command(name = "drain", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "drain",
             description = {"No new flows to BACKEND; flows already pinned to it finish there. Survives reloads.",
                 "Compare maint, which moves every flow away at once."})
     static final class Drain extends BackendCommand {
     }
 
-    @Command(name = "undrain", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "undrain",
             description = "Clear the operator's drain of BACKEND (its configured state and health apply again).")
     static final class Undrain extends BackendCommand {
     }
 
-    @Command(name = "maint", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "maint",
             description = {"Maintenance: BACKEND gets no traffic at all, as if down: new flows and flows pinned to "
                 + "it re-hash to other backends at once. Survives reloads.",
                 "Compare drain, which lets pinned flows finish."})
     static final class Maint extends BackendCommand {
     }
 
-    @Command(name = "unmaint", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "unmaint",
             description = "Clear the maintenance override of BACKEND.")
     static final class Unmaint extends BackendCommand {
     }
 
-    @Command(name = "weight", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "weight",
             description = {"Override BACKEND's weight (0..65535; 0 = draining), or clear the override with reset "
                 + "(the configured weight applies again). Survives reloads; pinned flows stay put."})
     static final class Weight extends BackendCommand {
@@ -210,7 +227,7 @@ public final class DsrctlMain {
         }
     }
 
-    @Command(name = "explain", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    @Command(name = "explain",
             description = "Which backend the next packet of a flow gets, and why (asked of the data plane).")
     static final class Explain extends Remote {
         @Parameters(index = "0", paramLabel = "PROTO", description = "tcp or udp")

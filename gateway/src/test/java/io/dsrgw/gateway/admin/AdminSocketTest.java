@@ -31,6 +31,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -284,6 +285,44 @@ class AdminSocketTest {
         Run version = dsrctlRaw("explain", "--version");
         assertEquals(0, version.exit());
         assertEquals("dsrctl " + io.dsrgw.conf.cli.BuildInfo.version() + "\n", version.out());
+    }
+
+    /** The sub-commands the root lists, so that a new command is checked too. */
+    private static List<String> subcommands() {
+        List<String> names = new picocli.CommandLine(new DsrctlMain.Root()).getSubcommands().keySet().stream()
+                .filter(n -> !n.equals("help")).toList();
+        assertEquals(13, names.size(), names.toString());
+        return names;
+    }
+
+    /** -V is declared once (DsrctlMain.Common), its text on the root only: every sub-command prints the root's. */
+    @Test
+    void everySubcommandPrintsDsrctlsVersionLikeTheRoot() {
+        String expected = "dsrctl " + io.dsrgw.conf.cli.BuildInfo.version() + "\n";
+        assertEquals(expected, dsrctlRaw("-V").out());
+        for (String command : subcommands()) {
+            for (String option : new String[] {"-V", "--version"}) {
+                Run run = dsrctlRaw(command, option);
+                assertEquals(0, run.exit(), command + " " + option + ": " + run.err());
+                assertEquals(expected, run.out(), command + " " + option);
+            }
+        }
+    }
+
+    /** The options every command shares are declared once (DsrctlMain.Common): each sub-command still has them. */
+    @Test
+    void everySubcommandOffersHelpVersionJsonAndSocket() {
+        for (String command : subcommands()) {
+            Run run = dsrctlRaw(command, "--help");
+            assertEquals(0, run.exit(), command + ": " + run.err());
+            assertTrue(run.out().startsWith("Usage: dsrctl " + command + " [-hV] [--json] [--socket=PATH]"),
+                    run.out());
+            for (String option : new String[] {"-h, --help", "--json", "--socket=PATH", "-V, --version"}) {
+                assertTrue(run.out().contains(option), command + " lacks " + option + ":\n" + run.out());
+            }
+            assertEquals(run, dsrctlRaw(command, "-h"), command + " -h");
+            assertEquals(run, dsrctlRaw("help", command), "help " + command);
+        }
     }
 
     @Test
