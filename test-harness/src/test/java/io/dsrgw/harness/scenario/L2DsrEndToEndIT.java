@@ -225,8 +225,10 @@ class L2DsrEndToEndIT {
     }
 
     /**
-     * Sends one neighbour solicitation per target (argv[2:]) out of argv[1] (a raw ICMPv6 socket: the kernel fills
-     * in the checksum), collects the neighbour advertisements for 1 s, prints "TARGET answered|silent" per target.
+     * Sends a neighbour solicitation per target (argv[2:]) out of argv[1] (a raw ICMPv6 socket: the kernel fills in
+     * the checksum), to the target's solicited-node group and to all nodes (ff02::1, which every backend's eth0
+     * receives: so the kernel's answer, not only a group the backend never joined on eth0, decides), collects the
+     * neighbour advertisements for 1 s, prints "TARGET answered|silent" per target.
      */
     static final String NS_PROBE = """
             import socket, struct, sys, select, time
@@ -240,7 +242,8 @@ class L2DsrEndToEndIT {
                 tb = socket.inet_pton(socket.AF_INET6, t)
                 group = socket.inet_pton(socket.AF_INET6, 'ff02::1:ff00:0')[:13] + tb[13:]
                 ns = struct.pack('!BBHI', 135, 0, 0, 0) + tb + bytes([1, 1]) + mac
-                s.sendto(ns, (socket.inet_ntop(socket.AF_INET6, group), 0, 0, idx))
+                for dst in (socket.inet_ntop(socket.AF_INET6, group), 'ff02::1'):
+                    s.sendto(ns, (dst, 0, 0, idx))
             answered = set()
             end = time.time() + 1.0
             while time.time() < end:
