@@ -223,11 +223,19 @@ public record DesiredState(boolean loopbackUp, List<String> tunDevices, Map<Stri
         return out;
     }
 
-    /** Kernel-only decapsulation: VIPs on lo and the ARP sysctls, no TUN. */
+    /**
+     * Kernel-only decapsulation, or none at all (L2 DSR only): VIPs on lo and the ARP sysctls, no TUN. IPv6 needs no
+     * counterpart of arp_ignore/arp_announce: Linux answers a neighbour solicitation only for an address of the
+     * interface it arrived on, and solicits from an address of the outgoing interface, so a VIP on lo is never
+     * claimed on the segment; but an IPv6 VIP cannot be added to lo while IPv6 is off there.
+     */
     private static DesiredState loopbackAndVips(List<InetAddress> vips) {
         Map<String, String> sysctls = new LinkedHashMap<>();
         sysctls.put("net.ipv4.conf.all.arp_ignore", "1");
         sysctls.put("net.ipv4.conf.all.arp_announce", "2");
+        if (vips.stream().anyMatch(v -> v instanceof Inet6Address)) {
+            sysctls.put("net.ipv6.conf.lo.disable_ipv6", "0"); // a host with default/all.disable_ipv6 = 1
+        }
         return new DesiredState(true, List.of(), sysctls, vipAddresses(vips), null);
     }
 

@@ -168,6 +168,7 @@ class AgentCliTest {
             assertEquals("# " + io.dsrgw.agent.kernel.DecapModes.LINK_LAYER_ONLY + "\n"
                     + "sysctl -w net.ipv4.conf.all.arp_ignore=1\n"
                     + "sysctl -w net.ipv4.conf.all.arp_announce=2\n"
+                    + "sysctl -w net.ipv6.conf.lo.disable_ipv6=0\n"
                     + "ip addr add 10.100.0.1/32 dev lo label lo:dsrvip\n"
                     + "ip addr add fd00:100::1/128 dev lo nodad\n", out(), mode);
             assertTrue(commands.stream().noneMatch(c -> c.contains("dsrprobe")), "no kernel probe: " + commands);

@@ -66,6 +66,27 @@ class DesiredStateTest {
     }
 
     @Test
+    void shouldEnableIpv6OnLoopbackForAnIpv6VipWithL2DsrOnly() throws Exception {
+        // tunnels = [none]: no decap TUN, no tunnel device; the IPv6 VIP still goes on lo, which needs IPv6 there
+        // (a host booted with disable_ipv6 = 1 refuses the address otherwise).
+        var cfg = ConfigLoader.parseAgent("""
+                dsrgw.agent {
+                  gateways = [10.0.2.2]
+                  vips = [10.100.0.1, "fd00:100::1"]
+                  tunnels = [none]
+                }
+                """, "t.conf");
+
+        DesiredState d = DesiredState.forConfig(cfg);
+
+        assertEquals(List.of(), d.tunDevices());
+        assertEquals(List.of("net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
+                        "net.ipv6.conf.lo.disable_ipv6=0"),
+                d.sysctls().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+        assertEquals(new AddressSpec("lo", InetAddress.ofLiteral("fd00:100::1"), 128, null), d.addresses().get(1));
+    }
+
+    @Test
     void shouldWantNoTableWhenTheClampIsOff() throws Exception {
         DesiredState d = DesiredState.forConfig(ConfigLoader.parseAgent(config("mss-clamp.enabled = false"), "t.conf"));
 

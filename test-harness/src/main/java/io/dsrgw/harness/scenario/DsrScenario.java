@@ -80,6 +80,7 @@ public final class DsrScenario implements AutoCloseable {
         private boolean xdpGatewayLink;
         private boolean agentMssClamp = true;
         private boolean l2Dsr;
+        private final List<String> extraVips = new ArrayList<>();
         private Map<String, String> gatewayEnvironment = Map.of();
 
         private Builder() {
@@ -113,6 +114,15 @@ public final class DsrScenario implements AutoCloseable {
          */
         public Builder l2Dsr() {
             this.l2Dsr = true;
+            return this;
+        }
+
+        /**
+         * A further VIP besides {@link #VIP} (e.g. an IPv6 one): the router routes it to the gateway and the agents
+         * put it on lo too; the gateway's config (set by the caller) must name it.
+         */
+        public Builder extraVip(String address) {
+            this.extraVips.add(address);
             return this;
         }
 
@@ -200,6 +210,7 @@ public final class DsrScenario implements AutoCloseable {
         Files.createDirectories(work.resolve("logs"));
         sockets = SocketDir.create();
         Topology.Builder tb = Topology.builder().backends(options.backends).vip(VIP);
+        options.extraVips.forEach(tb::vip);
         options.routesViaGateway.forEach(tb::routeViaGateway);
         if (options.xdpGatewayLink) {
             tb.xdpGatewayLink();
@@ -214,7 +225,9 @@ public final class DsrScenario implements AutoCloseable {
             Path dir = work.resolve(b.name());
             Files.createDirectories(dir);
             Path conf = dir.resolve("agent.conf");
-            Files.writeString(conf, ScenarioConfigs.agent(VIP, dir, options.agentMssClamp,
+            List<String> vips = new ArrayList<>(List.of(VIP));
+            vips.addAll(options.extraVips);
+            Files.writeString(conf, ScenarioConfigs.agent(vips, dir, options.agentMssClamp,
                     options.l2Dsr ? "none" : "ipip"));
             agents.add(ManagedProcess.start("agent-" + b.name(), b.namespace(),
                     List.of(options.distributions.agentLauncher().toString(), "run", "--config", conf.toString()),

@@ -120,6 +120,11 @@ public final class ScenarioConfigs {
      * lo and the ARP sysctls, nothing decapsulated).
      */
     public static String agent(String vip, Path stateDir, boolean mssClamp, String tunnels) {
+        return agent(List.of(vip), stateDir, mssClamp, tunnels);
+    }
+
+    /** As {@link #agent(String, Path, boolean, String)} for several VIPs (quoted: IPv6 ones contain colons). */
+    public static String agent(List<String> vips, Path stateDir, boolean mssClamp, String tunnels) {
         return """
                 # Written by io.dsrgw.harness.scenario.ScenarioConfigs for one test/demo run.
                 dsrgw.agent {
@@ -133,7 +138,8 @@ public final class ScenarioConfigs {
                   health { listen = "0.0.0.0:9181" }
                   mss-clamp { enabled = %s }
                 }
-                """.formatted(Topology.GATEWAY_ADDRESS, vip, tunnels, DECAP_DEVICE,
+                """.formatted(Topology.GATEWAY_ADDRESS,
+                vips.stream().map(v -> "\"" + v + "\"").collect(Collectors.joining(", ")), tunnels, DECAP_DEVICE,
                 stateDir.resolve("agent-state.conf"), mssClamp);
     }
 
