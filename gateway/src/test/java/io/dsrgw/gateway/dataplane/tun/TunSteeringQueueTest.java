@@ -1,0 +1,149 @@
+package io.dsrgw.gateway.dataplane.tun;
+
+import io.dsrgw.encap.ip.IpProtocol;
+import io.dsrgw.encap.ip.Ipv4Addresses;
+import io.dsrgw.gateway.dataplane.TestPackets;
+import io.dsrgw.linux.NetworkNamespaces;
+import io.dsrgw.linux.RawSocket;
+import io.dsrgw.linux.TunDevice;
+import io.dsrgw.linux.bpf.Bpf;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The steering program attached to a real multi-queue TUN ({@code TUNSETSTEERINGEBPF}): 4 queues (2 workers), a
+ * prefix routed into the TUN in a namespace of its own, TCP SYNs, ACKs and UDP sent with a raw socket; each packet
+ * must come out of queue 2w+1 (SYN) or 2w (the rest), w = the model's hash of its addresses modulo 2. Without the
+ * program the kernel spreads by flow hash and the test fails. Needs root and BPF: skipped with the reason otherwise.
+ */
+class TunSteeringQueueTest {
+    private static final int QUEUES = 4;
+
+    @Test
+    void shouldQueueSynsOnTheirWorkersNewFlowQueueAndEverythingElseOnItsEstablishedQueue() throws Exception {
+        assumeTrue(isRoot(), "needs root (network namespace, TUN, raw socket)");
+        assumeTrue(Bpf.isAvailable(), () -> "BPF unavailable: " + Bpf.unavailabilityCause());
+        String ns = "dsrgw-steer-" + ProcessHandle.current().pid();
+        ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "netns-" + ns));
+        List<TunDevice> queues = new ArrayList<>();
+        try {
+            run("ip", "netns", "add", ns);
+            call(thread, () -> {
+                NetworkNamespaces.enterCurrentThread(ns);
+                return null;
+            });
+            call(thread, () -> {
+                for (int q = 0; q < QUEUES; q++) {
+                    queues.add(TunDevice.open("steer0", true, true));
+                }
+                try (TunSteering steering = TunSteering.load()) {
+                    steering.attach(queues.getFirst());
+                }
+                return null;
+            });
+            run("ip", "-n", ns, "link", "set", "steer0", "up");
+            run("ip", "-n", ns, "link", "set", "lo", "up");
+            run("ip", "-n", ns, "route", "add", "10.100.0.0/24", "dev", "steer0");
+
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                String src = "198.51.100." + (i + 1);
+                String dst = "10.100.0." + (i % 3 + 1);
+                sent.add(TunSteeringTest.tcp4(src, dst, 40000 + i, 0x02, 0)); // SYN
+                sent.add(TunSteeringTest.tcp4(src, dst, 40000 + i, 0x10, 0)); // ACK
+                sent.add(TunSteeringTest.tcp4(src, dst, 40000 + i, 0x12, 0)); // SYN+ACK
+                sent.add(TestPackets.ipv4(0, 1, 0, 64, IpProtocol.UDP, src, dst, TestPackets.udp(5000 + i, 53, 4)));
+            }
+            List<String> problems = call(thread, () -> {
+                List<String> wrong = new ArrayList<>();
+                try (RawSocket raw = RawSocket.ipv4Raw(); Arena arena = Arena.ofConfined()) {
+                    MemorySegment buffer = arena.allocate(2048);
+                    for (byte[] packet : sent) {
+                        MemorySegment.copy(packet, 0, buffer, JAVA_BYTE, 0, packet.length);
+                        raw.sendIpv4(buffer, 0, packet.length, Ipv4Addresses.parse(dotted(packet, 16)));
+                        int expected = TunSteeringTest.Model.queue(packet) % QUEUES;
+                        int found = -1;
+                        for (int q = 0; q < QUEUES; q++) {
+                            int n = queues.get(q).read(buffer, 0, 2048);
+                            if (n > 0) {
+                                found = q;
+                            }
+                        }
+                        if (found != expected) {
+                            wrong.add(describe(packet) + ": queue " + found + " (expected " + expected + ")");
+                        }
+                    }
+                }
+                return wrong;
+            });
+            assertEquals(List.of(), problems);
+        } finally {
+            call(thread, () -> {
+                queues.forEach(TunDevice::close);
+                return null;
+            });
+            thread.shutdownNow();
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+            runQuietly("ip", "netns", "del", ns);
+        }
+    }
+
+    private static String dotted(byte[] p, int off) {
+        return (p[off] & 0xff) + "." + (p[off + 1] & 0xff) + "." + (p[off + 2] & 0xff) + "." + (p[off + 3] & 0xff);
+    }
+
+    private static String describe(byte[] p) {
+        String kind = p[9] == IpProtocol.UDP ? "UDP" : "TCP flags 0x" + Integer.toHexString(p[33] & 0xff);
+        return kind + " " + dotted(p, 12) + " > " + dotted(p, 16);
+    }
+
+    static boolean isRoot() {
+        try {
+            return "0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8).strip()) && Files.exists(Path.of("/dev/net/tun"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static <T> T call(ExecutorService thread, Callable<T> task) throws Exception {
+        try {
+            return thread.submit(task).get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception x ? x : e;
+        }
+    }
+
+    static String run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", command) + ": exit " + p.exitValue() + ": " + out.strip());
+        }
+        return out;
+    }
+
+    static void runQuietly(String... command) {
+        try {
+            run(command);
+        } catch (IOException | InterruptedException e) {
+            // cleanup: already gone
+        }
+    }
+}
