@@ -56,6 +56,18 @@ import java.util.Objects;
  * last batch got (at least {@value #MIN_READS}), so a light load wastes few EAGAIN reads. Where io_uring is
  * unavailable (kernel.io_uring_disabled, a container's seccomp profile) the worker logs why and uses read(2).
  *
+ * <h2>The new-flow queue (issue 14, floods)</h2>
+ * With {@code ingress.new-flow-queue} in use the worker owns two queues of the TUN: its established queue and its
+ * new-flow queue, into which the steering program ({@link TunSteering}) puts TCP SYNs without ACK. A SYN flood faster
+ * than the worker then fills the new-flow queue, where the kernel drops it, and not the queue of the packets of
+ * connections already up, which the kernel used to drop as often as the flood's SYNs. Each batch reads the
+ * established queue first, up to the batch size less the new flows' minimum share ({@link #minNewFlowReads}: an
+ * eighth of the batch, at least 1), processes those packets, then reads the new-flow queue into the slots the batch
+ * has left: under a flood of established traffic new connections still get an eighth of the worker, under a SYN
+ * flood established traffic gets all it needs first. Packets read from the new-flow queue count as
+ * {@link CounterSet#RX_NEW_FLOW_PACKETS} (and rx_packets). The worker blocks in poll(2) on both queues when both were
+ * empty.
+ *
  * <h2>Why SCHED_FIFO</h2>
  * With {@code ingress.realtime-priority} N > 0 ({@link #realtimePriority(int)}; default {@value
  * #DEFAULT_REALTIME_PRIORITY}, off: a real-time thread that never sleeps starves its CPU's other threads, a choice the
@@ -92,6 +104,10 @@ public final class TunWorker implements Runnable {
 
     private final int id;
     private final TunDevice tun;
+    /** The worker's new-flow queue (steering program in use), or null: one queue. */
+    private final TunDevice newFlows;
+    /** Slots of a batch always offered to the new-flow queue: its minimum share of the worker. */
+    private final int minNewFlowReads;
     private final RawSocket socket4;
     private final RawSocket socket6;
     private final SendBatch batch4;
@@ -115,6 +131,7 @@ public final class TunWorker implements Runnable {
     /** Batched reads through io_uring, or null when unavailable (then one read(2) per packet). */
     private final TunReadBatch reads;
     private int readsWanted;
+    private int newFlowReadsWanted;
     private final TxSink sink;
     private volatile boolean running = true;
     /** Issue 5: the worker's flow table, or null for pure Maglev. */
@@ -153,8 +170,25 @@ public final class TunWorker implements Runnable {
      */
     public TunWorker(int id, TunDevice tun, RawSocket socket4, RawSocket socket6, SnapshotHolder holder,
                      WorkerCounters counters, int batchSize) {
+        this(id, tun, null, socket4, socket6, holder, counters, batchSize);
+    }
+
+    /**
+     * A worker of two queues (see the class comment, "The new-flow queue").
+     *
+     * @param tun      the worker's established queue (queue 2w of a steered TUN)
+     * @param newFlows its new-flow queue (queue 2w+1), or null for a worker of one queue; owned by the ingress
+     */
+    public TunWorker(int id, TunDevice tun, TunDevice newFlows, RawSocket socket4, RawSocket socket6,
+                     SnapshotHolder holder, WorkerCounters counters, int batchSize) {
         this.id = id;
         this.tun = Objects.requireNonNull(tun, "tun");
+        this.newFlows = newFlows;
+        if (newFlows != null && batchSize < 2) {
+            throw new IllegalArgumentException("batch size " + batchSize + " with a new-flow queue (expected: >= 2: "
+                    + "one slot for each queue)");
+        }
+        this.minNewFlowReads = minNewFlowReads(batchSize);
         this.socket4 = Objects.requireNonNull(socket4, "socket4");
         this.socket6 = socket6;
         this.holder = Objects.requireNonNull(holder, "holder");
@@ -171,13 +205,24 @@ public final class TunWorker implements Runnable {
         for (int i = 0; i < batchSize; i++) {
             slots[i] = arena.allocate(SLOT_BYTES, 64);
         }
-        this.pollFds = new int[] {tun.fd()};
+        this.pollFds = newFlows == null ? new int[] {tun.fd()} : new int[] {tun.fd(), newFlows.fd()};
         this.reads = openReads(id, tun, slots);
         this.readsWanted = batchSize;
+        this.newFlowReadsWanted = batchSize;
         this.sink = new BatchSink();
         this.lookups = new FlowLookupMailbox(id);
         String stall = id == 0 ? System.getProperty(STALL_PROPERTY) : null;
         this.stallFile = stall == null || stall.isEmpty() ? null : java.nio.file.Path.of(stall);
+    }
+
+    /** The new-flow queue's minimum share of a batch of {@code batchSize}: an eighth, at least 1. */
+    static int minNewFlowReads(int batchSize) {
+        return Math.max(1, batchSize / 8);
+    }
+
+    /** Whether this worker reads a new-flow queue too. */
+    public boolean hasNewFlowQueue() {
+        return newFlows != null;
     }
 
     private static TunReadBatch openReads(int id, TunDevice tun, MemorySegment[] slots) {
@@ -295,59 +340,54 @@ public final class TunWorker implements Runnable {
     }
 
     private void loop() throws LinuxException {
-        MemorySegment[] slots = this.slots;
-        FlowTable flows = flowTable;
-        FlowSteering steering = this.steering;
         while (running) {
-            pipeline.snapshot(holder.get());
             // One clock read per batch: ICMP rate limit and flow-table timeouts.
             long nowNs = System.nanoTime();
-            heartbeatNs = nowNs;
-            if (stallFile != null && nowNs - stallCheckNs > 100_000_000L) {
-                stallCheckNs = nowNs;
-                if (java.nio.file.Files.exists(stallFile)) {
-                    stall();
-                }
-            }
-            pipeline.beginBatch(nowNs);
-            if (nextHops != null) {
-                hopCache = nextHops.cache();
-                hopsFresh = hopCache.fresh(nowNs);
-            }
-            int n = reads != null ? readBatch(slots) : 0;
-            while (reads == null && n < slots.length) {
-                MemorySegment slot = slots[n];
-                int length = tun.tryRead(slot, PacketPipeline.HEADROOM_BYTES, MAX_PACKET_BYTES + 1);
-                if (length == 0) {
-                    break;
-                }
-                if (length < 0) {
-                    readError(-length);
-                    break;
-                }
-                pipeline.process(slot, PacketPipeline.HEADROOM_BYTES, length, sink);
-                n++;
-            }
-            if (batchLink != null) {
-                flushLink();
-            }
-            flush(batch4, socket4);
-            if (socket6 != null) {
-                flush(batch6, socket6);
-            }
-            counters.publish();
-            if (flows != null) {
-                // Free idle flows of a few buckets per batch: 64 buckets x 8 slots; a 2^20 table in 2048 batches.
-                flows.sweep(nowNs, 64);
-                flows.publishCounters();
-                lookups.serve(steering, nowNs);
-            }
+            int n = cycle(nowNs);
             if (n == 0) {
                 Poll.pollIn(pollFds, POLL_TIMEOUT_MS);
             } else if (realtimePending) {
                 realtimeOnceWarm(nowNs);
             }
         }
+    }
+
+    /**
+     * One batch: new snapshot, read and process, send, publish, flow-table upkeep. Returns the packets read (0: the
+     * caller may block). Worker thread only (tests: the thread that would run it).
+     */
+    int cycle(long nowNs) {
+        MemorySegment[] slots = this.slots;
+        FlowTable flows = flowTable;
+        pipeline.snapshot(holder.get());
+        heartbeatNs = nowNs;
+        if (stallFile != null && nowNs - stallCheckNs > 100_000_000L) {
+            stallCheckNs = nowNs;
+            if (java.nio.file.Files.exists(stallFile)) {
+                stall();
+            }
+        }
+        pipeline.beginBatch(nowNs);
+        if (nextHops != null) {
+            hopCache = nextHops.cache();
+            hopsFresh = hopCache.fresh(nowNs);
+        }
+        int n = reads != null ? readBatch(slots) : readEach(slots);
+        if (batchLink != null) {
+            flushLink();
+        }
+        flush(batch4, socket4);
+        if (socket6 != null) {
+            flush(batch6, socket6);
+        }
+        counters.publish();
+        if (flows != null) {
+            // Free idle flows of a few buckets per batch: 64 buckets x 8 slots; a 2^20 table in 2048 batches.
+            flows.sweep(nowNs, 64);
+            flows.publishCounters();
+            lookups.serve(steering, nowNs);
+        }
+        return n;
     }
 
     /** Tests only ({@link #STALL_PROPERTY}): no more batches, no heartbeat, until stopped. */
@@ -363,10 +403,14 @@ public final class TunWorker implements Runnable {
         }
     }
 
-    /** Reads and processes one batch through io_uring; returns the packets read. */
+    /**
+     * Reads and processes one batch through io_uring: the established queue first, then the new-flow queue into the
+     * slots left (at least {@link #minNewFlowReads}); returns the packets read.
+     */
     private int readBatch(MemorySegment[] slots) {
-        int wanted = readsWanted;
-        int n = reads.read(wanted);
+        int limit = newFlows == null ? slots.length : slots.length - minNewFlowReads;
+        int wanted = Math.min(readsWanted, limit);
+        int n = reads.read(tun, 0, wanted);
         if (n < 0) {
             readError(-n);
             return 0;
@@ -375,7 +419,52 @@ public final class TunWorker implements Runnable {
             pipeline.process(slots[reads.slot(k)], PacketPipeline.HEADROOM_BYTES, reads.length(k), sink);
         }
         readsWanted = n == wanted ? slots.length : Math.min(slots.length, Math.max(MIN_READS, 2 * n));
-        return n;
+        if (newFlows == null) {
+            return n;
+        }
+        int wantedNew = Math.min(newFlowReadsWanted, slots.length - n);
+        int m = reads.read(newFlows, n, wantedNew);
+        if (m < 0) {
+            readError(-m);
+            return n;
+        }
+        for (int k = 0; k < m; k++) {
+            pipeline.process(slots[reads.slot(k)], PacketPipeline.HEADROOM_BYTES, reads.length(k), sink);
+        }
+        newFlowReadsWanted = m == wantedNew ? slots.length : Math.min(slots.length, Math.max(MIN_READS, 2 * m));
+        counters.add(CounterSet.RX_NEW_FLOW_PACKETS, m);
+        return n + m;
+    }
+
+    /** Without io_uring: read(2) per packet, the established queue first as {@link #readBatch}. */
+    private int readEach(MemorySegment[] slots) {
+        int limit = newFlows == null ? slots.length : slots.length - minNewFlowReads;
+        int n = readEach(tun, slots, 0, limit);
+        if (newFlows == null) {
+            return n;
+        }
+        int m = readEach(newFlows, slots, n, slots.length);
+        counters.add(CounterSet.RX_NEW_FLOW_PACKETS, m);
+        return n + m;
+    }
+
+    /** Reads and processes packets of {@code queue} into slots {@code from..to-1} until it is empty; returns them. */
+    private int readEach(TunDevice queue, MemorySegment[] slots, int from, int to) {
+        int i = from;
+        while (i < to) {
+            MemorySegment slot = slots[i];
+            int length = queue.tryRead(slot, PacketPipeline.HEADROOM_BYTES, MAX_PACKET_BYTES + 1);
+            if (length == 0) {
+                break;
+            }
+            if (length < 0) {
+                readError(-length);
+                break;
+            }
+            pipeline.process(slot, PacketPipeline.HEADROOM_BYTES, length, sink);
+            i++;
+        }
+        return i - from;
     }
 
     /** Switches to SCHED_FIFO {@link #REALTIME_AFTER_NS} after the first packet (once; see the class comment). */

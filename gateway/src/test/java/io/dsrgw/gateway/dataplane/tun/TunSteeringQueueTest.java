@@ -57,6 +57,7 @@ class TunSteeringQueueTest {
                 }
                 return null;
             });
+            run("ip", "-n", ns, "link", "set", "steer0", "addrgenmode", "none");
             run("ip", "-n", ns, "link", "set", "steer0", "up");
             run("ip", "-n", ns, "link", "set", "lo", "up");
             run("ip", "-n", ns, "route", "add", "10.100.0.0/24", "dev", "steer0");
