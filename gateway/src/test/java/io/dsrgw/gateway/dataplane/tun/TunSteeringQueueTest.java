@@ -105,6 +105,65 @@ class TunSteeringQueueTest {
         }
     }
 
+    @Test
+    void shouldGiveEachWorkerASteeredNewFlowQueueWhenTheIngressIsOpenedWithNewFlowQueueOn() throws Exception {
+        assumeTrue(isRoot(), "needs root (network namespace, TUN, raw socket)");
+        assumeTrue(Bpf.isAvailable(), () -> "BPF unavailable: " + Bpf.unavailabilityCause());
+        String ns = "dsrgw-steer-in-" + ProcessHandle.current().pid();
+        ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "netns-" + ns));
+        TunIngress[] ingress = new TunIngress[2];
+        try {
+            run("ip", "netns", "add", ns);
+            run("ip", "-n", ns, "link", "set", "lo", "up");
+            List<String> problems = call(thread, () -> {
+                NetworkNamespaces.enterCurrentThread(ns);
+                ingress[0] = TunIngress.open("steerin0", 2, TunIngress.DEVICE_MTU, List.of("10.100.0.1"), "on");
+                ingress[1] = TunIngress.open("steerin1", 2, TunIngress.DEVICE_MTU, List.of("10.100.1.1"), "off");
+                List<String> wrong = new ArrayList<>();
+                if (!ingress[0].hasNewFlowQueue() || ingress[0].queues().size() != 2
+                        || ingress[0].newFlowQueue(1) == null || ingress[0].newFlowQueueProblem() != null) {
+                    wrong.add("on: new-flow queue " + ingress[0].hasNewFlowQueue() + ", " + ingress[0].queues().size()
+                            + " established queues, problem " + ingress[0].newFlowQueueProblem());
+                }
+                if (ingress[1].hasNewFlowQueue() || ingress[1].queues().size() != 2
+                        || ingress[1].newFlowQueue(0) != null) {
+                    wrong.add("off: new-flow queue " + ingress[1].hasNewFlowQueue());
+                }
+                try (RawSocket raw = RawSocket.ipv4Raw(); Arena arena = Arena.ofConfined()) {
+                    MemorySegment buffer = arena.allocate(2048);
+                    for (int i = 0; i < 16; i++) {
+                        for (int flags : new int[] {0x02, 0x10}) {
+                            byte[] p = TunSteeringTest.tcp4("198.51.100." + (i + 1), "10.100.0.1", 40000, flags, 0);
+                            MemorySegment.copy(p, 0, buffer, JAVA_BYTE, 0, p.length);
+                            raw.sendIpv4(buffer, 0, p.length, Ipv4Addresses.parse("10.100.0.1"));
+                            int q = TunSteeringTest.Model.queue(p) % 4;
+                            TunDevice expected = q % 2 == 1 ? ingress[0].newFlowQueue(q / 2)
+                                    : ingress[0].queues().get(q / 2);
+                            if (expected.read(buffer, 0, 2048) <= 0) {
+                                wrong.add(describe(p) + ": not on worker " + q / 2 + "'s "
+                                        + (q % 2 == 1 ? "new-flow" : "established") + " queue");
+                            }
+                        }
+                    }
+                }
+                return wrong;
+            });
+            assertEquals(List.of(), problems);
+        } finally {
+            call(thread, () -> {
+                for (TunIngress i : ingress) {
+                    if (i != null) {
+                        i.close();
+                    }
+                }
+                return null;
+            });
+            thread.shutdownNow();
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+            runQuietly("ip", "netns", "del", ns);
+        }
+    }
+
     private static String dotted(byte[] p, int off) {
         return (p[off] & 0xff) + "." + (p[off + 1] & 0xff) + "." + (p[off + 2] & 0xff) + "." + (p[off + 3] & 0xff);
     }
