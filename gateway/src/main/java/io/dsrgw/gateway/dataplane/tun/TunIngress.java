@@ -106,6 +106,13 @@ public final class TunIngress implements AutoCloseable {
      */
     public static TunIngress open(String device, int queueCount, int mtuBytes, Collection<String> vipPrefixes,
                                   String newFlowQueue) throws IOException {
+        return open(device, queueCount, mtuBytes, vipPrefixes, newFlowQueue, TunIngress::attachSteering);
+    }
+
+    /** As above with the steering attacher given: it returns why it failed, or null (tests: a failing one). */
+    static TunIngress open(String device, int queueCount, int mtuBytes, Collection<String> vipPrefixes,
+                           String newFlowQueue, java.util.function.Function<TunDevice, String> steering)
+            throws IOException {
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(newFlowQueue, "newFlowQueue");
         boolean wanted = !IngressConfig.NEW_FLOW_QUEUE_OFF.equals(newFlowQueue);
@@ -127,7 +134,7 @@ public final class TunIngress implements AutoCloseable {
                 queues.add(TunDevice.open(device, true, true));
             }
             if (wanted) {
-                String problem = attachSteering(queues.getFirst());
+                String problem = steering.apply(queues.getFirst());
                 if (problem == null) {
                     ingress.newFlowQueue = true;
                 } else if (required) {

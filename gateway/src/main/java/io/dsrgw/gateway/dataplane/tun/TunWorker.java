@@ -180,14 +180,12 @@ public final class TunWorker implements Runnable {
      * @param newFlows its new-flow queue (queue 2w+1), or null for a worker of one queue; owned by the ingress
      */
     public TunWorker(int id, TunDevice tun, TunDevice newFlows, RawSocket socket4, RawSocket socket6,
-                     SnapshotHolder holder, WorkerCounters counters, int batchSize) {
+                     SnapshotHolder holder, WorkerCounters counters, int configuredBatchSize) {
         this.id = id;
         this.tun = Objects.requireNonNull(tun, "tun");
         this.newFlows = newFlows;
-        if (newFlows != null && batchSize < 2) {
-            throw new IllegalArgumentException("batch size " + batchSize + " with a new-flow queue (expected: >= 2: "
-                    + "one slot for each queue)");
-        }
+        // Two queues need a slot each: batch-size 1 reads up to one packet of each per batch.
+        int batchSize = newFlows != null ? Math.max(2, configuredBatchSize) : configuredBatchSize;
         this.minNewFlowReads = minNewFlowReads(batchSize);
         this.socket4 = Objects.requireNonNull(socket4, "socket4");
         this.socket6 = socket6;

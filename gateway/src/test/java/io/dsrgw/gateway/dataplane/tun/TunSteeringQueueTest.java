@@ -164,6 +164,52 @@ class TunSteeringQueueTest {
         }
     }
 
+    @Test
+    void shouldFallBackToOneQueuePerWorkerWithAutoAndRefuseToStartWithOnWhenTheProgramCannotBeAttached()
+            throws Exception {
+        assumeTrue(isRoot(), "needs root (network namespace, TUN)");
+        String ns = "dsrgw-steer-no-" + ProcessHandle.current().pid();
+        String problem = "bpf_object__load(dsrgw_tun_steer): EPERM (Operation not permitted)";
+        ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "netns-" + ns));
+        TunIngress[] ingress = new TunIngress[1];
+        try {
+            run("ip", "netns", "add", ns);
+            String refused = call(thread, () -> {
+                NetworkNamespaces.enterCurrentThread(ns);
+                ingress[0] = TunIngress.open("steerno0", 2, TunIngress.DEVICE_MTU, List.of("10.100.0.1"), "auto",
+                        q -> problem);
+                try {
+                    TunIngress.open("steerno1", 2, TunIngress.DEVICE_MTU, List.of("10.100.1.1"), "on", q -> problem)
+                            .close();
+                    return "opened";
+                } catch (IOException e) {
+                    return e.getMessage();
+                }
+            });
+            assertEquals(false, ingress[0].hasNewFlowQueue());
+            assertEquals(problem, ingress[0].newFlowQueueProblem());
+            assertEquals(2, ingress[0].queues().size());
+            assertEquals(null, ingress[0].newFlowQueue(0));
+            // the queues beyond one per worker were closed: the device has 2, as with off
+            String queues = run("ip", "netns", "exec", ns, "ls", "/sys/class/net/steerno0/queues");
+            assertEquals(2, queues.lines().filter(l -> l.startsWith("tx-")).count(), queues);
+            assertEquals("ingress.new-flow-queue = on: " + problem + " (expected: the steering program loads and "
+                    + "attaches; ingress.new-flow-queue = auto runs without it)", refused);
+            String links = run("ip", "-n", ns, "link", "show");
+            assertEquals(false, links.contains("steerno1"), "the refused device is removed again: " + links);
+        } finally {
+            call(thread, () -> {
+                if (ingress[0] != null) {
+                    ingress[0].close();
+                }
+                return null;
+            });
+            thread.shutdownNow();
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+            runQuietly("ip", "netns", "del", ns);
+        }
+    }
+
     private static String dotted(byte[] p, int off) {
         return (p[off] & 0xff) + "." + (p[off + 1] & 0xff) + "." + (p[off + 2] & 0xff) + "." + (p[off + 3] & 0xff);
     }
