@@ -181,6 +181,12 @@ public final class TunWorker implements Runnable {
      */
     public TunWorker(int id, TunDevice tun, TunDevice newFlows, RawSocket socket4, RawSocket socket6,
                      SnapshotHolder holder, WorkerCounters counters, int configuredBatchSize) {
+        this(id, tun, newFlows, socket4, socket6, holder, counters, configuredBatchSize, true);
+    }
+
+    /** As above; {@code ioUring} false: read(2) per packet, as where io_uring is unavailable (tests). */
+    TunWorker(int id, TunDevice tun, TunDevice newFlows, RawSocket socket4, RawSocket socket6, SnapshotHolder holder,
+              WorkerCounters counters, int configuredBatchSize, boolean ioUring) {
         this.id = id;
         this.tun = Objects.requireNonNull(tun, "tun");
         this.newFlows = newFlows;
@@ -204,7 +210,7 @@ public final class TunWorker implements Runnable {
             slots[i] = arena.allocate(SLOT_BYTES, 64);
         }
         this.pollFds = newFlows == null ? new int[] {tun.fd()} : new int[] {tun.fd(), newFlows.fd()};
-        this.reads = openReads(id, tun, slots);
+        this.reads = ioUring ? openReads(id, tun, slots) : null;
         this.readsWanted = batchSize;
         this.newFlowReadsWanted = batchSize;
         this.sink = new BatchSink();

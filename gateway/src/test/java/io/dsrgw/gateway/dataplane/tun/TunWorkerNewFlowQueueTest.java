@@ -12,7 +12,8 @@ import io.dsrgw.linux.NetworkNamespaces;
 import io.dsrgw.linux.RawSocket;
 import io.dsrgw.linux.TunDevice;
 import io.dsrgw.linux.bpf.Bpf;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,15 +36,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * and 40 SYNs wait when the worker runs its first batch (size 16). Each batch must read the established queue
  * first, up to 16 - 2 (the new flows' minimum share, an eighth), and give the new-flow queue the rest: batches of
  * 14 + 2, 14 + 2, 12 + 4, then 0 + 16 twice. A worker that read the new-flow queue first, or starved it while
- * established packets wait, or ignored it, fails. Needs root and BPF: skipped with the reason otherwise.
+ * established packets wait, or ignored it, fails. Both read paths: io_uring and read(2) per packet (the fallback).
+ * Needs root and BPF: skipped with the reason otherwise.
  */
 class TunWorkerNewFlowQueueTest {
     private static final String VIP = "10.100.0.1";
     private static final int BATCH = 16;
     private static final int EACH = 40;
 
-    @Test
-    void shouldReadEstablishedPacketsFirstAndStillGiveNewFlowsTheirMinimumShare() throws Exception {
+    @ParameterizedTest(name = "io_uring {0}")
+    @ValueSource(booleans = {true, false})
+    void shouldReadEstablishedPacketsFirstAndStillGiveNewFlowsTheirMinimumShare(boolean ioUring) throws Exception {
         assumeTrue(TunSteeringQueueTest.isRoot(), "needs root (network namespace, TUN, raw sockets)");
         assumeTrue(Bpf.isAvailable(), () -> "BPF unavailable: " + Bpf.unavailabilityCause());
         String ns = "dsrgw-nfq-" + ProcessHandle.current().pid();
@@ -78,7 +81,7 @@ class TunWorkerNewFlowQueueTest {
                             InetAddress.getByName("10.0.9.50"), 100, true, TunnelKind.IPIP))).build();
             WorkerCounters counters = new WorkerCounters();
             worker[0] = call(thread, () -> new TunWorker(0, queues.get(0), queues.get(1), RawSocket.ipv4Raw(), null,
-                    new SnapshotHolder(snapshot), counters, BATCH));
+                    new SnapshotHolder(snapshot), counters, BATCH, ioUring));
 
             call(thread, () -> {
                 try (RawSocket raw = RawSocket.ipv4Raw(); Arena arena = Arena.ofConfined()) {
