@@ -13,7 +13,7 @@
  *   class = 1 (new flow): IPv4 TCP, not a fragment other than the first (fragment offset 0, MF may be set), the
  *           TCP flags byte inside the packet, SYN set and ACK clear; or IPv6 with TCP directly after the fixed
  *           header (next header 6; a packet with an extension header, a fragment header included, is class 0),
- *           SYN set and ACK clear;
+ *           SYN set and ACK clear; unless the source is a known source (below), whose SYNs are class 0;
  *   class = 0 otherwise: every other TCP packet (SYN+ACK, ACK, data, FIN, RST), UDP, ICMP, non-first fragments,
  *           IPv6 with extension headers, and anything truncated or not IPv4/IPv6 (no crash: bpf_skb_load_bytes
  *           fails on a short packet and the program answers class 0).
@@ -26,6 +26,16 @@
  * Why a first fragment with SYN is class 1: it is the start of a new connection like an unfragmented SYN; its
  * later fragments (class 0) reach the same worker, whose reassembly takes fragments in any order. Legitimate SYNs
  * are never fragmented; the point is that fragmenting a SYN must not move a flood into the established queue.
+ *
+ * Known sources (dsrgw_known_sources): a TCP packet of those two kinds with ACK set and SYN and RST clear (a
+ * handshake's last packet, data, FIN) records its source address with the time; a SYN from a source recorded less
+ * than KNOWN_SOURCE_NS ago is class 0. Why: the new-flow queue protects established connections, but every new
+ * connection of a legitimate client starts with a SYN that a SYN flood faster than the worker drops in that queue
+ * as often as its own (measured: a request timed out in connect). A client that had a connection within the last
+ * minute gets its SYNs through the established queue instead. Spoofing does not gain an attacker anything he did not
+ * have: ACKs from any source already go to the established queue, and an ACK flood from random sources only evicts
+ * entries of the LRU map, which brings back the behaviour without the memory. The record is refreshed at most once
+ * per KNOWN_REFRESH_NS per source, so a busy connection costs a lookup per packet, not an update.
  *
  * A BPF_PROG_TYPE_SOCKET_FILTER program has no direct packet access: bpf_skb_load_bytes it is.
  */
@@ -40,11 +50,28 @@
 #define TCP_FLAGS_OFFSET 13
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
+#define TCP_RST 0x04
 #define HASH_MULTIPLIER 0x9e3779b1u
+#define KNOWN_SOURCE_NS (60ULL * 1000000000ULL)
+#define KNOWN_REFRESH_NS 1000000000ULL
+#define KNOWN_SOURCES 65536
 
 /* Only ungated helpers are used; the licence string keeps the kernel's view of the object the same as
  * dsrgw_xdp.c's. */
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* A source address: IPv6 as is, IPv4 as ::ffff:a.b.c.d (RFC 4291 2.5.5.2), so one map serves both families. */
+struct dsrgw_source {
+	__u32 words[4];
+};
+
+/* Source address -> bpf_ktime_get_ns() of its latest established-flow packet (see "Known sources" above). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, KNOWN_SOURCES);
+	__type(key, struct dsrgw_source);
+	__type(value, __u64);
+} dsrgw_known_sources SEC(".maps");
 
 /* One step of the address hash: w is a 32-bit word of an address in network byte order, taken as a big-endian
  * number (TunSteering.mix). */
@@ -69,14 +96,29 @@ static __always_inline int queue_of(__u32 hash, int new_flow)
 	return (int)(2 * (hash & 0x7fff)) + new_flow;
 }
 
-/* SYN set and ACK clear in the TCP header at offset l4 (class 1), else 0 (including a packet cut before it). */
-static __always_inline int is_syn(struct __sk_buff *skb, __u32 l4)
+/* The class of the TCP segment at offset l4 from source src: 1 for SYN without ACK from a source not known, else 0
+ * (including a packet cut before the flags); records the source of an ACK without SYN and RST. */
+static __always_inline int tcp_class(struct __sk_buff *skb, __u32 l4, struct dsrgw_source *src)
 {
 	__u8 flags;
+	__u64 now;
+	__u64 *seen;
 
 	if (bpf_skb_load_bytes(skb, l4 + TCP_FLAGS_OFFSET, &flags, 1) < 0)
 		return 0;
-	return (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		seen = bpf_map_lookup_elem(&dsrgw_known_sources, src);
+		return !(seen && bpf_ktime_get_ns() - *seen < KNOWN_SOURCE_NS);
+	}
+	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK) {
+		now = bpf_ktime_get_ns();
+		seen = bpf_map_lookup_elem(&dsrgw_known_sources, src);
+		if (!seen)
+			bpf_map_update_elem(&dsrgw_known_sources, src, &now, BPF_ANY);
+		else if (now - *seen >= KNOWN_REFRESH_NS)
+			*seen = now;
+	}
+	return 0;
 }
 
 SEC("socket")
@@ -99,8 +141,11 @@ int dsrgw_tun_steer(struct __sk_buff *skb)
 		h = fmix32(mix(h, bpf_ntohl(*(__u32 *)&ip[16])));
 		ihl = (ip[0] & 0xf) * 4;
 		frag = ((__u16)ip[6] << 8 | ip[7]) & IP_OFFSET_MASK;
-		if (ip[9] == IPPROTO_TCP && ihl >= IPV4_HLEN && frag == 0)
-			cls = is_syn(skb, ihl);
+		if (ip[9] == IPPROTO_TCP && ihl >= IPV4_HLEN && frag == 0) {
+			struct dsrgw_source src = {{0, 0, bpf_htonl(0xffff), *(__u32 *)&ip[12]}};
+
+			cls = tcp_class(skb, ihl, &src);
+		}
 		return queue_of(h, cls);
 	}
 	if ((first >> 4) == 6) {
@@ -114,8 +159,11 @@ int dsrgw_tun_steer(struct __sk_buff *skb)
 		for (int i = 0; i < 8; i++)
 			h = mix(h, bpf_ntohl(words[i]));
 		h = fmix32(h);
-		if (bpf_skb_load_bytes(skb, 6, &next, 1) == 0 && next == IPPROTO_TCP)
-			cls = is_syn(skb, IPV6_HLEN);
+		if (bpf_skb_load_bytes(skb, 6, &next, 1) == 0 && next == IPPROTO_TCP) {
+			struct dsrgw_source src = {{words[0], words[1], words[2], words[3]}};
+
+			cls = tcp_class(skb, IPV6_HLEN, &src);
+		}
 		return queue_of(h, cls);
 	}
 	return 0;

@@ -3,6 +3,7 @@ package io.dsrgw.gateway.dataplane.tun;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.TunDevice;
 import io.dsrgw.linux.bpf.Bpf;
+import io.dsrgw.linux.bpf.BpfMap;
 import io.dsrgw.linux.bpf.BpfObject;
 import io.dsrgw.linux.bpf.BpfProgram;
 
@@ -15,8 +16,8 @@ import java.util.Objects;
  * The TUN ingress's queue steering program (issue 14, floods: {@code ingress.new-flow-queue}): the classpath
  * resource {@value #OBJECT_RESOURCE}, compiled from {@code gateway/src/main/bpf/dsrgw_tun_steer.c}, whose comment is
  * the contract. With it attached, a TUN with 2 queues per worker queues worker w's established traffic on queue 2w
- * and its new flows (TCP SYN without ACK) on queue 2w+1, the worker chosen by a hash of the source and destination
- * addresses only.
+ * and its new flows (TCP SYN without ACK, except from a source with an established flow in the last minute) on queue
+ * 2w+1, the worker chosen by a hash of the source and destination addresses only.
  *
  * <p>Why: without it the kernel spreads packets over the queues by flow hash and a SYN flood faster than the
  * workers fills every queue; the kernel then drops the packets of established connections as often as flood SYNs
@@ -31,6 +32,8 @@ public final class TunSteering implements AutoCloseable {
     static final String OBJECT_RESOURCE = "/io/dsrgw/gateway/tun/dsrgw_tun_steer.o";
     static final String OBJECT_NAME = "dsrgw_tun_steer";
     static final String PROGRAM_NAME = "dsrgw_tun_steer";
+    /** The program's memory of sources with an established flow (see the C file's "Known sources"). */
+    static final String MAP_KNOWN_SOURCES = "dsrgw_known_sources";
     /** TUN queues per worker with the program: established traffic, new flows. */
     public static final int QUEUES_PER_WORKER = 2;
 
@@ -71,6 +74,15 @@ public final class TunSteering implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + OBJECT_RESOURCE, e);
         }
+    }
+
+    /**
+     * The known-sources map: key the 16-byte source address (IPv4 as {@code ::ffff:a.b.c.d}), value the
+     * {@code bpf_ktime_get_ns()} (CLOCK_MONOTONIC, as {@link System#nanoTime()} on Linux) of its latest packet of an
+     * established flow. Tests; the program keeps it.
+     */
+    BpfMap knownSources() {
+        return object.map(MAP_KNOWN_SOURCES);
     }
 
     /** The loaded program (tests: {@link BpfProgram#testRun}). */

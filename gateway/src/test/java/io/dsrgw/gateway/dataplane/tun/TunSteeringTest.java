@@ -128,6 +128,7 @@ class TunSteeringTest {
     void shouldClassifyEveryPacketOfTheTableAsItsRowSaysAndAsTheModelComputes() throws Exception {
         List<String> failures = new ArrayList<>();
         for (Row row : table()) {
+            forgetSources(); // each row from a program without memory: its source is not known
             int retval = run(row.packet());
             int model = Model.queue(row.packet());
             if ((retval & 1) != row.expectedClass() || retval != model || retval < 0 || retval > 0xffff) {
@@ -136,6 +137,99 @@ class TunSteeringTest {
             }
         }
         assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    @Test
+    void shouldSendTheSynsOfASourceWithAnEstablishedFlowInTheLastMinuteToTheEstablishedQueue() throws Exception {
+        forgetSources();
+        String s = "198.51.100.9";
+        String v = "10.100.0.1";
+        byte[] syn = tcp4(s, v, 40000, SYN, 0);
+        int newFlow = Model.queue(syn);
+        assertEquals(1, newFlow & 1);
+        assertEquals(newFlow, run(syn), "a SYN from an unknown source");
+        // neither a SYN+ACK nor a RST makes a source known
+        assertEquals(newFlow - 1, run(tcp4(s, v, 40000, SYN | ACK, 0)));
+        assertEquals(newFlow - 1, run(tcp4(s, v, 40000, RST, 0)));
+        assertEquals(newFlow, run(syn), "after a SYN+ACK and a RST");
+        long before = System.nanoTime();
+        assertEquals(newFlow - 1, run(tcp4(s, v, 40000, ACK, 0)), "the handshake's ACK");
+        long seen = seen(s);
+        assertTrue(seen >= before && seen <= System.nanoTime(), "recorded " + seen + ", test clock " + before);
+        assertEquals(newFlow - 1, run(tcp4(s, v, 40001, SYN, 0)), "a SYN of the known source, another port: "
+                + "the same worker, the established queue");
+        byte[] other = tcp4("198.51.100.10", v, 40000, SYN, 0);
+        assertEquals(Model.queue(other), run(other), "another source stays new");
+        // 61 s ago: no longer known
+        put(s, System.nanoTime() - 61_000_000_000L);
+        assertEquals(newFlow, run(syn), "a source last seen 61 s ago");
+        // IPv6 alike
+        byte[] syn6 = tcp6("2001:db8::9", "2001:db8:100::1", 40000, SYN);
+        assertEquals(Model.queue(syn6), run(syn6));
+        run(tcp6("2001:db8::9", "2001:db8:100::1", 40000, ACK));
+        assertEquals(Model.queue(syn6) - 1, run(syn6), "a SYN of a known IPv6 source");
+        assertEquals(2, count(), "known: the IPv4 source (stale) and the IPv6 one");
+    }
+
+    private static MemorySegment key(String source) throws Exception {
+        byte[] a = java.net.InetAddress.getByName(source).getAddress();
+        byte[] k = new byte[16];
+        if (a.length == 4) {
+            k[10] = (byte) 0xff;
+            k[11] = (byte) 0xff;
+            System.arraycopy(a, 0, k, 12, 4);
+        } else {
+            System.arraycopy(a, 0, k, 0, 16);
+        }
+        return MemorySegment.ofArray(k);
+    }
+
+    private static long seen(String source) throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment k = arena.allocate(16);
+            k.copyFrom(key(source));
+            MemorySegment value = arena.allocate(8);
+            assertTrue(steering.knownSources().lookup(k, value), source + " is not known");
+            return value.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
+    private static void put(String source, long ns) throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment k = arena.allocate(16);
+            k.copyFrom(key(source));
+            MemorySegment value = arena.allocate(8);
+            value.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, ns);
+            steering.knownSources().update(k, value, 0);
+        }
+    }
+
+    private static List<MemorySegment> keys(Arena arena) throws LinuxException {
+        List<MemorySegment> keys = new ArrayList<>();
+        MemorySegment previous = null;
+        while (true) {
+            MemorySegment next = arena.allocate(16);
+            if (!steering.knownSources().nextKey(previous, next)) {
+                return keys;
+            }
+            keys.add(next);
+            previous = next;
+        }
+    }
+
+    private static int count() throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            return keys(arena).size();
+        }
+    }
+
+    private static void forgetSources() throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            for (MemorySegment k : keys(arena)) {
+                steering.knownSources().delete(k);
+            }
+        }
+        assertEquals(0, count());
     }
 
     @Test
@@ -159,6 +253,7 @@ class TunSteeringTest {
 
     @Test
     void shouldSpreadSourcesOverEveryWorkerOfFourAndMatchTheModel() throws Exception {
+        forgetSources();
         int[] perWorker = new int[4];
         for (int i = 0; i < 256; i++) {
             String src = "198.51." + (i >> 4) + "." + (i & 15);

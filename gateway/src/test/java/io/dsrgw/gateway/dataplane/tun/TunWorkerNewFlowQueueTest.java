@@ -89,8 +89,9 @@ class TunWorkerNewFlowQueueTest {
                     for (int i = 0; i < 2 * EACH; i++) {
                         // established traffic first into the TUN, then the SYNs: the queues are full before reading
                         boolean syn = i >= EACH;
-                        byte[] p = TunSteeringTest.tcp4("198.51.100." + (i % EACH + 1), VIP, 40000 + i,
-                                syn ? 0x02 : 0x10, syn ? 0 : 20);
+                        // the SYNs from other sources: a source with an ACK on record would be "known"
+                        byte[] p = TunSteeringTest.tcp4((syn ? "203.0.113." : "198.51.100.") + (i % EACH + 1), VIP,
+                                40000 + i, syn ? 0x02 : 0x10, syn ? 0 : 20);
                         MemorySegment.copy(p, 0, buffer, JAVA_BYTE, 0, p.length);
                         raw.sendIpv4(buffer, 0, p.length, Ipv4Addresses.parse(VIP));
                     }
