@@ -4,24 +4,27 @@
  *
  * Attached with ioctl(TUNSETSTEERINGEBPF) to the gateway's TUN (IFF_TUN, so the packet starts at its IP header).
  * The kernel runs it for every packet it transmits into the TUN (tun_ebpf_select_queue in drivers/net/tun.c) and
- * puts the packet on queue (return value % number of queues). The TUN has 2 queues per worker, attached in this
- * order: queue 2w holds worker w's established traffic, queue 2w+1 its new flows. The worker reads the established
- * queue first and gives new flows what the batch has left (at least a minimum share), so a SYN flood fills only
- * the new-flow queues and the kernel drops it there, not the packets of connections that are already up.
+ * puts the packet on queue (return value % number of queues). The TUN has 3 queues per worker, attached in this
+ * order: queue 3w holds worker w's established traffic, queue 3w+1 its new flows, queue 3w+2 the SYNs of known
+ * sources. The worker reads the known sources' SYNs first (up to a capped share), then the established queue, and
+ * gives new flows what the batch has left (at least a minimum share), so a SYN flood fills only the new-flow queues
+ * and the kernel drops it there, not the packets of connections that are already up, and a flood of anything else
+ * (class 0) does not drop the SYNs of returning clients.
  *
- * Return value: 2 * (hash & 0x7fff) + class, where
+ * Return value: 3 * (hash & 0x3fff) + class, where
  *   class = 1 (new flow): IPv4 TCP, not a fragment other than the first (fragment offset 0, MF may be set), the
  *           TCP flags byte inside the packet, SYN set and ACK clear; or IPv6 with TCP directly after the fixed
  *           header (next header 6; a packet with an extension header, a fragment header included, is class 0),
- *           SYN set and ACK clear; unless the source is a known source (below), whose SYNs are class 0;
+ *           SYN set and ACK clear, from a source not known (below);
+ *   class = 2 (known source's new flow): such a SYN from a known source;
  *   class = 0 otherwise: every other TCP packet (SYN+ACK, ACK, data, FIN, RST), UDP, ICMP, non-first fragments,
  *           IPv6 with extension headers, and anything truncated or not IPv4/IPv6 (no crash: bpf_skb_load_bytes
  *           fails on a short packet and the program answers class 0).
  *   hash  = TunSteering.hash: a function of the source and destination addresses only, so every fragment of a
  *           datagram and every packet of a flow reach the same worker (flow table and reassembly are per worker);
  *           0 for a packet too short for its addresses.
- * With 2N queues: (2h + c) % 2N = 2 (h % N) + c, so the program needs no N. The value stays below 2^16 because
- * tun_ebpf_select_queue keeps it in a u16 before the modulo; 15 bits of hash spread any sane worker count.
+ * With 3N queues: (3h + c) % 3N = 3 (h % N) + c, so the program needs no N. The value stays below 2^16 because
+ * tun_ebpf_select_queue keeps it in a u16 before the modulo; 14 bits of hash spread any sane worker count.
  *
  * Why a first fragment with SYN is class 1: it is the start of a new connection like an unfragmented SYN; its
  * later fragments (class 0) reach the same worker, whose reassembly takes fragments in any order. Legitimate SYNs
@@ -29,12 +32,14 @@
  *
  * Known sources (dsrgw_known_sources): a TCP packet of those two kinds with ACK set and SYN and RST clear (a
  * handshake's last packet, data, FIN) records its source address with the time; a SYN from a source recorded less
- * than KNOWN_SOURCE_NS ago is class 0. Why: the new-flow queue protects established connections, but every new
+ * than KNOWN_SOURCE_NS ago is class 2. Why: the new-flow queue protects established connections, but every new
  * connection of a legitimate client starts with a SYN that a SYN flood faster than the worker drops in that queue
  * as often as its own (measured: a request timed out in connect). A client that had a connection within the last
- * minute gets its SYNs through the established queue instead. Spoofing does not gain an attacker anything he did not
- * have: ACKs from any source already go to the established queue, and an ACK flood from random sources only evicts
- * entries of the LRU map, which brings back the behaviour without the memory. The record is refreshed at most once
+ * minute gets its SYNs through a queue of their own instead: not the established queue, which a flood of ACKs, UDP
+ * or ICMP fills (measured: with the known SYNs there, an ICMP flood cost as many requests as without any of this).
+ * Spoofing gains an attacker little: a spoofed ACK then SYN per source puts his SYNs in the known queue, whose share
+ * of the worker is capped like the new-flow queue's minimum; an ACK flood from random sources only evicts entries of
+ * the LRU map, which brings back the behaviour without the memory. The record is refreshed at most once
  * per KNOWN_REFRESH_NS per source, so a busy connection costs a lookup per packet, not an update.
  *
  * A BPF_PROG_TYPE_SOCKET_FILTER program has no direct packet access: bpf_skb_load_bytes it is.
@@ -91,13 +96,13 @@ static __always_inline __u32 fmix32(__u32 h)
 	return h;
 }
 
-static __always_inline int queue_of(__u32 hash, int new_flow)
+static __always_inline int queue_of(__u32 hash, int cls)
 {
-	return (int)(2 * (hash & 0x7fff)) + new_flow;
+	return (int)(3 * (hash & 0x3fff)) + cls;
 }
 
-/* The class of the TCP segment at offset l4 from source src: 1 for SYN without ACK from a source not known, else 0
- * (including a packet cut before the flags); records the source of an ACK without SYN and RST. */
+/* The class of the TCP segment at offset l4 from source src: for SYN without ACK 1 (source not known) or 2 (known),
+ * else 0 (including a packet cut before the flags); records the source of an ACK without SYN and RST. */
 static __always_inline int tcp_class(struct __sk_buff *skb, __u32 l4, struct dsrgw_source *src)
 {
 	__u8 flags;
@@ -108,7 +113,7 @@ static __always_inline int tcp_class(struct __sk_buff *skb, __u32 l4, struct dsr
 		return 0;
 	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		seen = bpf_map_lookup_elem(&dsrgw_known_sources, src);
-		return !(seen && bpf_ktime_get_ns() - *seen < KNOWN_SOURCE_NS);
+		return seen && bpf_ktime_get_ns() - *seen < KNOWN_SOURCE_NS ? 2 : 1;
 	}
 	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK) {
 		now = bpf_ktime_get_ns();

@@ -235,8 +235,8 @@ final class RunCommand {
                     LOG.info("worker {}: no IPv6 raw socket ({}); not needed: no IPv6 VIPs or backends", q,
                             e.getMessage());
                 }
-                TunWorker worker = new TunWorker(q, queues.get(q), ingress.newFlowQueue(q), socket4, socket6, holder,
-                        counters, config.batchSize());
+                TunWorker worker = new TunWorker(q, queues.get(q), ingress.newFlowQueue(q),
+                        ingress.knownSourceQueue(q), socket4, socket6, holder, counters, config.batchSize());
                 worker.realtimePriority(config.ingress().realtimePriority());
                 if (nextHops != null) {
                     PacketSocket packets = packetSocket(q, tunnelsViaLink);

@@ -69,7 +69,9 @@ public final class GatewayPrometheus {
             "fwd_icmp_error", new String[] {"icmp_errors_forwarded", "ICMP errors about a VIP flow forwarded to the "
                     + "backend owning the flow."},
             "rx_new_flow_packets", new String[] {"rx_new_flow_packets", "Packets of rx_packets read from the workers' "
-                    + "new-flow queues (TCP SYN without ACK, ingress.new-flow-queue), after established traffic."});
+                    + "new-flow queues (TCP SYN without ACK, ingress.new-flow-queue), after established traffic."},
+            "rx_known_source_packets", new String[] {"rx_known_source_packets", "Packets of rx_packets read from the "
+                    + "workers' queues of known sources' SYNs (sources with an established flow in the last minute)."});
 
     private static final Map<String, String[]> FLOW_TABLE = Map.of(
             "flow_hits", new String[] {"flow_table_hits", "Flow-table lookups that found a live entry."},

@@ -298,6 +298,7 @@ class GatewayMainTest {
                 drop_no_neighbour 0
                 drop_echo_rate_limited 0
                 rx_new_flow_packets 0
+                rx_known_source_packets 0
                 """, r.out());
 
         List<byte[]> packets = new ArrayList<>();

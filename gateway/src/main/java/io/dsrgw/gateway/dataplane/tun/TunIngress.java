@@ -25,8 +25,9 @@ import java.util.TreeSet;
  * else: the device name must not exist beforehand, so the gateway never adopts (or deletes) someone else's
  * interface.
  *
- * <p>With a new-flow queue ({@code ingress.new-flow-queue}, issue 14 floods) the device has two queues per worker,
- * attached in the order established 0, new flows 0, established 1, ... and the steering program ({@link TunSteering})
+ * <p>With a new-flow queue ({@code ingress.new-flow-queue}, issue 14 floods) the device has three queues per worker,
+ * attached in the order established 0, new flows 0, known sources' new flows 0, established 1, ... and the steering
+ * program ({@link TunSteering})
  * attached before the device goes up, so no packet is ever queued by flow hash instead.
  */
 public final class TunIngress implements AutoCloseable {
@@ -195,6 +196,11 @@ public final class TunIngress implements AutoCloseable {
     /** Worker {@code worker}'s new-flow queue, or null without the new-flow queue. */
     public TunDevice newFlowQueue(int worker) {
         return newFlowQueue ? queues.get(TunSteering.QUEUES_PER_WORKER * worker + 1) : null;
+    }
+
+    /** Worker {@code worker}'s queue of known sources' new flows, or null without the new-flow queue. */
+    public TunDevice knownSourceQueue(int worker) {
+        return newFlowQueue ? queues.get(TunSteering.QUEUES_PER_WORKER * worker + 2) : null;
     }
 
     /** Whether the workers have a new-flow queue (the steering program is attached). */

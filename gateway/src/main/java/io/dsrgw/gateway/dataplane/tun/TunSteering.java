@@ -15,9 +15,9 @@ import java.util.Objects;
 /**
  * The TUN ingress's queue steering program (issue 14, floods: {@code ingress.new-flow-queue}): the classpath
  * resource {@value #OBJECT_RESOURCE}, compiled from {@code gateway/src/main/bpf/dsrgw_tun_steer.c}, whose comment is
- * the contract. With it attached, a TUN with 2 queues per worker queues worker w's established traffic on queue 2w
- * and its new flows (TCP SYN without ACK, except from a source with an established flow in the last minute) on queue
- * 2w+1, the worker chosen by a hash of the source and destination addresses only.
+ * the contract. With it attached, a TUN with 3 queues per worker queues worker w's established traffic on queue 3w,
+ * its new flows (TCP SYN without ACK) on queue 3w+1, or on 3w+2 when their source had an established flow in the
+ * last minute, the worker chosen by a hash of the source and destination addresses only.
  *
  * <p>Why: without it the kernel spreads packets over the queues by flow hash and a SYN flood faster than the
  * workers fills every queue; the kernel then drops the packets of established connections as often as flood SYNs
@@ -34,8 +34,8 @@ public final class TunSteering implements AutoCloseable {
     static final String PROGRAM_NAME = "dsrgw_tun_steer";
     /** The program's memory of sources with an established flow (see the C file's "Known sources"). */
     static final String MAP_KNOWN_SOURCES = "dsrgw_known_sources";
-    /** TUN queues per worker with the program: established traffic, new flows. */
-    public static final int QUEUES_PER_WORKER = 2;
+    /** TUN queues per worker with the program: established traffic, new flows, known sources' new flows. */
+    public static final int QUEUES_PER_WORKER = 3;
 
     private final BpfObject object;
     private final BpfProgram program;

@@ -58,16 +58,17 @@ import java.util.Objects;
  *
  * <h2>The new-flow queue (issue 14, floods)</h2>
  * With {@code ingress.new-flow-queue} in use the worker owns two queues of the TUN: its established queue and its
- * new-flow queue, into which the steering program ({@link TunSteering}) puts TCP SYNs without ACK (except those of
- * sources with an established flow in the last minute, which it remembers). A SYN flood faster
+ * new-flow queue, into which the steering program ({@link TunSteering}) puts TCP SYNs without ACK, and a third queue
+ * for the SYNs of sources with an established flow in the last minute (which the program remembers). A SYN flood faster
  * than the worker then fills the new-flow queue, where the kernel drops it, and not the queue of the packets of
- * connections already up, which the kernel used to drop as often as the flood's SYNs. Each batch reads the
- * established queue first, up to the batch size less the new flows' minimum share ({@link #minNewFlowReads}: an
- * eighth of the batch, at least 1), processes those packets, then reads the new-flow queue into the slots the batch
- * has left: under a flood of established traffic new connections still get an eighth of the worker, under a SYN
- * flood established traffic gets all it needs first. Packets read from the new-flow queue count as
- * {@link CounterSet#RX_NEW_FLOW_PACKETS} (and rx_packets). The worker blocks in poll(2) on both queues when both were
- * empty.
+ * connections already up, which the kernel used to drop as often as the flood's SYNs. Each batch reads the known
+ * sources' SYNs first, at most {@link #minNewFlowReads} (an eighth of the batch, at least 1: spoofed ACK-then-SYN
+ * pairs can fill that queue, so it gets a capped share), then the established queue up to what the batch has left
+ * less the new flows' minimum share (again an eighth), processes those packets, then reads the new-flow queue into the
+ * slots the batch has left: under a flood of established traffic new connections still get an eighth of the worker,
+ * under a SYN flood established traffic and returning clients get all they need first. Packets read from the two
+ * queues count as {@link CounterSet#RX_KNOWN_SOURCE_PACKETS} and {@link CounterSet#RX_NEW_FLOW_PACKETS} (and
+ * rx_packets). The worker blocks in poll(2) on its queues when all were empty.
  *
  * <h2>Why SCHED_FIFO</h2>
  * With {@code ingress.realtime-priority} N > 0 ({@link #realtimePriority(int)}; default {@value
@@ -107,6 +108,8 @@ public final class TunWorker implements Runnable {
     private final TunDevice tun;
     /** The worker's new-flow queue (steering program in use), or null: one queue. */
     private final TunDevice newFlows;
+    /** The worker's queue of known sources' new flows (with newFlows), or null. */
+    private final TunDevice knownSyns;
     /** Slots of a batch always offered to the new-flow queue: its minimum share of the worker. */
     private final int minNewFlowReads;
     private final RawSocket socket4;
@@ -133,6 +136,7 @@ public final class TunWorker implements Runnable {
     private final TunReadBatch reads;
     private int readsWanted;
     private int newFlowReadsWanted;
+    private int knownReadsWanted;
     private final TxSink sink;
     private volatile boolean running = true;
     /** Issue 5: the worker's flow table, or null for pure Maglev. */
@@ -171,28 +175,34 @@ public final class TunWorker implements Runnable {
      */
     public TunWorker(int id, TunDevice tun, RawSocket socket4, RawSocket socket6, SnapshotHolder holder,
                      WorkerCounters counters, int batchSize) {
-        this(id, tun, null, socket4, socket6, holder, counters, batchSize);
+        this(id, tun, null, null, socket4, socket6, holder, counters, batchSize, true);
     }
 
     /**
      * A worker of two queues (see the class comment, "The new-flow queue").
      *
-     * @param tun      the worker's established queue (queue 2w of a steered TUN)
-     * @param newFlows its new-flow queue (queue 2w+1), or null for a worker of one queue; owned by the ingress
+     * @param tun       the worker's established queue (queue 3w of a steered TUN)
+     * @param newFlows  its new-flow queue (queue 3w+1), or null for a worker of one queue; owned by the ingress
+     * @param knownSyns its queue of known sources' new flows (queue 3w+2), null exactly when newFlows is
      */
-    public TunWorker(int id, TunDevice tun, TunDevice newFlows, RawSocket socket4, RawSocket socket6,
-                     SnapshotHolder holder, WorkerCounters counters, int configuredBatchSize) {
-        this(id, tun, newFlows, socket4, socket6, holder, counters, configuredBatchSize, true);
+    public TunWorker(int id, TunDevice tun, TunDevice newFlows, TunDevice knownSyns, RawSocket socket4,
+                     RawSocket socket6, SnapshotHolder holder, WorkerCounters counters, int configuredBatchSize) {
+        this(id, tun, newFlows, knownSyns, socket4, socket6, holder, counters, configuredBatchSize, true);
     }
 
     /** As above; {@code ioUring} false: read(2) per packet, as where io_uring is unavailable (tests). */
-    TunWorker(int id, TunDevice tun, TunDevice newFlows, RawSocket socket4, RawSocket socket6, SnapshotHolder holder,
-              WorkerCounters counters, int configuredBatchSize, boolean ioUring) {
+    TunWorker(int id, TunDevice tun, TunDevice newFlows, TunDevice knownSyns, RawSocket socket4, RawSocket socket6,
+              SnapshotHolder holder, WorkerCounters counters, int configuredBatchSize, boolean ioUring) {
         this.id = id;
         this.tun = Objects.requireNonNull(tun, "tun");
+        if ((newFlows == null) != (knownSyns == null)) {
+            throw new IllegalArgumentException("new-flow queue " + newFlows + ", known sources' queue " + knownSyns
+                    + " (expected: both or neither)");
+        }
         this.newFlows = newFlows;
-        // Two queues need a slot each: batch-size 1 reads up to one packet of each per batch.
-        int batchSize = newFlows != null ? Math.max(2, configuredBatchSize) : configuredBatchSize;
+        this.knownSyns = knownSyns;
+        // Three queues need a slot each: a small batch-size reads up to one packet of each per batch.
+        int batchSize = newFlows != null ? Math.max(3, configuredBatchSize) : configuredBatchSize;
         this.minNewFlowReads = minNewFlowReads(batchSize);
         this.socket4 = Objects.requireNonNull(socket4, "socket4");
         this.socket6 = socket6;
@@ -210,10 +220,11 @@ public final class TunWorker implements Runnable {
         for (int i = 0; i < batchSize; i++) {
             slots[i] = arena.allocate(SLOT_BYTES, 64);
         }
-        this.pollFds = newFlows == null ? new int[] {tun.fd()} : new int[] {tun.fd(), newFlows.fd()};
+        this.pollFds = newFlows == null ? new int[] {tun.fd()} : new int[] {tun.fd(), newFlows.fd(), knownSyns.fd()};
         this.reads = ioUring ? openReads(id, tun, slots) : null;
         this.readsWanted = batchSize;
         this.newFlowReadsWanted = batchSize;
+        this.knownReadsWanted = batchSize;
         this.sink = new BatchSink();
         this.lookups = new FlowLookupMailbox(id);
         String stall = id == 0 ? System.getProperty(STALL_PROPERTY) : null;
@@ -409,48 +420,75 @@ public final class TunWorker implements Runnable {
     }
 
     /**
-     * Reads and processes one batch through io_uring: the established queue first, then the new-flow queue into the
-     * slots left (at least {@link #minNewFlowReads}); returns the packets read.
+     * Reads and processes one batch through io_uring: the known sources' SYNs (at most {@link #minNewFlowReads}), the
+     * established queue, then the new-flow queue into the slots left (at least {@link #minNewFlowReads}); returns the
+     * packets read.
      */
     private int readBatch(MemorySegment[] slots) {
-        int limit = newFlows == null ? slots.length : slots.length - minNewFlowReads;
-        int wanted = Math.min(readsWanted, limit);
-        int n = reads.read(tun, 0, wanted);
+        if (newFlows == null) {
+            int wanted = Math.min(readsWanted, slots.length);
+            int n = readQueue(tun, 0, wanted);
+            if (n < 0) {
+                return 0;
+            }
+            readsWanted = adapt(n, wanted, slots.length);
+            return n;
+        }
+        int wantedKnown = Math.min(knownReadsWanted, minNewFlowReads);
+        int k = readQueue(knownSyns, 0, wantedKnown);
+        if (k < 0) {
+            return 0;
+        }
+        knownReadsWanted = adapt(k, wantedKnown, slots.length);
+        counters.add(CounterSet.RX_KNOWN_SOURCE_PACKETS, k);
+        int wanted = Math.min(readsWanted, slots.length - k - minNewFlowReads);
+        int n = readQueue(tun, k, wanted);
+        if (n < 0) {
+            return k;
+        }
+        readsWanted = adapt(n, wanted, slots.length);
+        int wantedNew = Math.min(newFlowReadsWanted, slots.length - k - n);
+        int m = readQueue(newFlows, k + n, wantedNew);
+        if (m < 0) {
+            return k + n;
+        }
+        newFlowReadsWanted = adapt(m, wantedNew, slots.length);
+        counters.add(CounterSet.RX_NEW_FLOW_PACKETS, m);
+        return k + n + m;
+    }
+
+    /** Reads up to {@code wanted} packets of {@code queue} into slots from {@code first} on and processes them. */
+    private int readQueue(TunDevice queue, int first, int wanted) {
+        int n = reads.read(queue, first, wanted);
         if (n < 0) {
             readError(-n);
-            return 0;
+            return n;
         }
         for (int k = 0; k < n; k++) {
             pipeline.process(slots[reads.slot(k)], PacketPipeline.HEADROOM_BYTES, reads.length(k), sink);
         }
-        readsWanted = n == wanted ? slots.length : Math.min(slots.length, Math.max(MIN_READS, 2 * n));
-        if (newFlows == null) {
-            return n;
-        }
-        int wantedNew = Math.min(newFlowReadsWanted, slots.length - n);
-        int m = reads.read(newFlows, n, wantedNew);
-        if (m < 0) {
-            readError(-m);
-            return n;
-        }
-        for (int k = 0; k < m; k++) {
-            pipeline.process(slots[reads.slot(k)], PacketPipeline.HEADROOM_BYTES, reads.length(k), sink);
-        }
-        newFlowReadsWanted = m == wantedNew ? slots.length : Math.min(slots.length, Math.max(MIN_READS, 2 * m));
-        counters.add(CounterSet.RX_NEW_FLOW_PACKETS, m);
-        return n + m;
+        return n;
     }
 
-    /** Without io_uring: read(2) per packet, the established queue first as {@link #readBatch}. */
+    /**
+     * The next number of reads for a queue: the batch size while the queue filled every read, else twice what it
+     * gave (at least {@value #MIN_READS}), so a light load wastes few EAGAIN reads.
+     */
+    private static int adapt(int got, int wanted, int batch) {
+        return got >= wanted ? batch : Math.min(batch, Math.max(MIN_READS, 2 * got));
+    }
+
+    /** Without io_uring: read(2) per packet, the queues in the order of {@link #readBatch}. */
     private int readEach(MemorySegment[] slots) {
-        int limit = newFlows == null ? slots.length : slots.length - minNewFlowReads;
-        int n = readEach(tun, slots, 0, limit);
         if (newFlows == null) {
-            return n;
+            return readEach(tun, slots, 0, slots.length);
         }
-        int m = readEach(newFlows, slots, n, slots.length);
+        int k = readEach(knownSyns, slots, 0, minNewFlowReads);
+        counters.add(CounterSet.RX_KNOWN_SOURCE_PACKETS, k);
+        int n = readEach(tun, slots, k, slots.length - minNewFlowReads);
+        int m = readEach(newFlows, slots, k + n, slots.length);
         counters.add(CounterSet.RX_NEW_FLOW_PACKETS, m);
-        return n + m;
+        return k + n + m;
     }
 
     /** Reads and processes packets of {@code queue} into slots {@code from..to-1} until it is empty; returns them. */

@@ -27,13 +27,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The steering program attached to a real multi-queue TUN ({@code TUNSETSTEERINGEBPF}): 4 queues (2 workers), a
+ * The steering program attached to a real multi-queue TUN ({@code TUNSETSTEERINGEBPF}): 6 queues (2 workers), a
  * prefix routed into the TUN in a namespace of its own, TCP SYNs, ACKs and UDP sent with a raw socket; each packet
- * must come out of queue 2w+1 (SYN) or 2w (the rest), w = the model's hash of its addresses modulo 2. Without the
+ * must come out of queue 3w+1 (SYN), 3w+2 (SYN of a source that sent an ACK before) or 3w (the rest), w = the model's
+ * hash of its addresses modulo 2. Without the
  * program the kernel spreads by flow hash and the test fails. Needs root and BPF: skipped with the reason otherwise.
  */
 class TunSteeringQueueTest {
-    private static final int QUEUES = 4;
+    private static final int QUEUES = 2 * TunSteering.QUEUES_PER_WORKER;
 
     @Test
     void shouldQueueSynsOnTheirWorkersNewFlowQueueAndEverythingElseOnItsEstablishedQueue() throws Exception {
@@ -70,15 +71,23 @@ class TunSteeringQueueTest {
                 sent.add(TunSteeringTest.tcp4(src, dst, 40000 + i, 0x10, 0)); // ACK
                 sent.add(TunSteeringTest.tcp4(src, dst, 40000 + i, 0x12, 0)); // SYN+ACK
                 sent.add(TestPackets.ipv4(0, 1, 0, 64, IpProtocol.UDP, src, dst, TestPackets.udp(5000 + i, 53, 4)));
+                sent.add(TunSteeringTest.tcp4(src, dst, 41000 + i, 0x02, 0)); // SYN of a known source now
             }
             List<String> problems = call(thread, () -> {
                 List<String> wrong = new ArrayList<>();
+                java.util.Set<String> known = new java.util.HashSet<>();
                 try (RawSocket raw = RawSocket.ipv4Raw(); Arena arena = Arena.ofConfined()) {
                     MemorySegment buffer = arena.allocate(2048);
                     for (byte[] packet : sent) {
                         MemorySegment.copy(packet, 0, buffer, JAVA_BYTE, 0, packet.length);
                         raw.sendIpv4(buffer, 0, packet.length, Ipv4Addresses.parse(dotted(packet, 16)));
-                        int expected = TunSteeringTest.Model.queue(packet) % QUEUES;
+                        int flags = packet[9] == IpProtocol.TCP ? packet[33] & 0x17 : 0;
+                        String src = dotted(packet, 12);
+                        int expected = (TunSteeringTest.Model.queue(packet) + (flags == 0x02 && known.contains(src)
+                                ? 1 : 0)) % QUEUES;
+                        if (flags == 0x10) {
+                            known.add(src);
+                        }
                         int found = -1;
                         for (int q = 0; q < QUEUES; q++) {
                             int n = queues.get(q).read(buffer, 0, 2048);
@@ -125,6 +134,10 @@ class TunSteeringQueueTest {
                     wrong.add("on: new-flow queue " + ingress[0].hasNewFlowQueue() + ", " + ingress[0].queues().size()
                             + " established queues, problem " + ingress[0].newFlowQueueProblem());
                 }
+                if (ingress[0].knownSourceQueue(1) == null || ingress[1].knownSourceQueue(0) != null) {
+                    wrong.add("known sources' queues: on " + ingress[0].knownSourceQueue(1) + ", off "
+                            + ingress[1].knownSourceQueue(0));
+                }
                 if (ingress[1].hasNewFlowQueue() || ingress[1].queues().size() != 2
                         || ingress[1].newFlowQueue(0) != null) {
                     wrong.add("off: new-flow queue " + ingress[1].hasNewFlowQueue());
@@ -136,12 +149,12 @@ class TunSteeringQueueTest {
                             byte[] p = TunSteeringTest.tcp4("198.51.100." + (i + 1), "10.100.0.1", 40000, flags, 0);
                             MemorySegment.copy(p, 0, buffer, JAVA_BYTE, 0, p.length);
                             raw.sendIpv4(buffer, 0, p.length, Ipv4Addresses.parse("10.100.0.1"));
-                            int q = TunSteeringTest.Model.queue(p) % 4;
-                            TunDevice expected = q % 2 == 1 ? ingress[0].newFlowQueue(q / 2)
-                                    : ingress[0].queues().get(q / 2);
+                            int q = TunSteeringTest.Model.queue(p) % (2 * TunSteering.QUEUES_PER_WORKER);
+                            TunDevice expected = q % 3 == 1 ? ingress[0].newFlowQueue(q / 3)
+                                    : ingress[0].queues().get(q / 3);
                             if (expected.read(buffer, 0, 2048) <= 0) {
-                                wrong.add(describe(p) + ": not on worker " + q / 2 + "'s "
-                                        + (q % 2 == 1 ? "new-flow" : "established") + " queue");
+                                wrong.add(describe(p) + ": not on worker " + q / 3 + "'s "
+                                        + (q % 3 == 1 ? "new-flow" : "established") + " queue");
                             }
                         }
                     }

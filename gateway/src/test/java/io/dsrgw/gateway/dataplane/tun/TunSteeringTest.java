@@ -131,8 +131,8 @@ class TunSteeringTest {
             forgetSources(); // each row from a program without memory: its source is not known
             int retval = run(row.packet());
             int model = Model.queue(row.packet());
-            if ((retval & 1) != row.expectedClass() || retval != model || retval < 0 || retval > 0xffff) {
-                failures.add(row.description() + ": program " + retval + " (class " + (retval & 1) + "), model "
+            if (retval % 3 != row.expectedClass() || retval != model || retval < 0 || retval > 0xffff) {
+                failures.add(row.description() + ": program " + retval + " (class " + retval % 3 + "), model "
                         + model + ", expected class " + row.expectedClass());
             }
         }
@@ -146,7 +146,7 @@ class TunSteeringTest {
         String v = "10.100.0.1";
         byte[] syn = tcp4(s, v, 40000, SYN, 0);
         int newFlow = Model.queue(syn);
-        assertEquals(1, newFlow & 1);
+        assertEquals(1, newFlow % 3);
         assertEquals(newFlow, run(syn), "a SYN from an unknown source");
         // neither a SYN+ACK nor a RST makes a source known
         assertEquals(newFlow - 1, run(tcp4(s, v, 40000, SYN | ACK, 0)));
@@ -156,8 +156,8 @@ class TunSteeringTest {
         assertEquals(newFlow - 1, run(tcp4(s, v, 40000, ACK, 0)), "the handshake's ACK");
         long seen = seen(s);
         assertTrue(seen >= before && seen <= System.nanoTime(), "recorded " + seen + ", test clock " + before);
-        assertEquals(newFlow - 1, run(tcp4(s, v, 40001, SYN, 0)), "a SYN of the known source, another port: "
-                + "the same worker, the established queue");
+        assertEquals(newFlow + 1, run(tcp4(s, v, 40001, SYN, 0)), "a SYN of the known source, another port: "
+                + "the same worker, the known sources' queue");
         byte[] other = tcp4("198.51.100.10", v, 40000, SYN, 0);
         assertEquals(Model.queue(other), run(other), "another source stays new");
         // 61 s ago: no longer known
@@ -167,7 +167,7 @@ class TunSteeringTest {
         byte[] syn6 = tcp6("2001:db8::9", "2001:db8:100::1", 40000, SYN);
         assertEquals(Model.queue(syn6), run(syn6));
         run(tcp6("2001:db8::9", "2001:db8:100::1", 40000, ACK));
-        assertEquals(Model.queue(syn6) - 1, run(syn6), "a SYN of a known IPv6 source");
+        assertEquals(Model.queue(syn6) + 1, run(syn6), "a SYN of a known IPv6 source");
         assertEquals(2, count(), "known: the IPv4 source (stale) and the IPv6 one");
     }
 
@@ -236,17 +236,17 @@ class TunSteeringTest {
     void shouldSendEveryPortOfTheSameAddressPairToTheSameWorker() throws Exception {
         Set<Integer> workers = new HashSet<>();
         for (int port = 1024; port < 1024 + 200; port += 7) {
-            workers.add(run(tcp4("198.51.100.7", "10.100.0.1", port, SYN, 0)) >> 1);
-            workers.add(run(tcp4("198.51.100.7", "10.100.0.1", port, ACK, 10)) >> 1);
+            workers.add(run(tcp4("198.51.100.7", "10.100.0.1", port, SYN, 0)) / 3);
+            workers.add(run(tcp4("198.51.100.7", "10.100.0.1", port, ACK, 10)) / 3);
             workers.add(run(TestPackets.ipv4(0, 1, 0, 64, IpProtocol.UDP, "198.51.100.7", "10.100.0.1",
-                    TestPackets.udp(port, 53, 8))) >> 1);
-            workers.add(run(tcp4("198.51.100.7", "10.100.0.1", port, SYN, 8, 1)) >> 1); // a later fragment
+                    TestPackets.udp(port, 53, 8))) / 3);
+            workers.add(run(tcp4("198.51.100.7", "10.100.0.1", port, SYN, 8, 1)) / 3); // a later fragment
         }
         assertEquals(1, workers.size(), "worker values seen: " + workers);
         Set<Integer> workers6 = new HashSet<>();
         for (int port = 1024; port < 1024 + 200; port += 7) {
-            workers6.add(run(tcp6("2001:db8::7", "2001:db8:100::1", port, SYN)) >> 1);
-            workers6.add(run(tcp6("2001:db8::7", "2001:db8:100::1", port, ACK)) >> 1);
+            workers6.add(run(tcp6("2001:db8::7", "2001:db8:100::1", port, SYN)) / 3);
+            workers6.add(run(tcp6("2001:db8::7", "2001:db8:100::1", port, ACK)) / 3);
         }
         assertEquals(1, workers6.size(), "worker values seen: " + workers6);
     }
@@ -260,9 +260,9 @@ class TunSteeringTest {
             byte[] syn = tcp4(src, "10.100.0.1", 40000, SYN, 0);
             int retval = run(syn);
             assertEquals(Model.queue(syn), retval, src);
-            // with 4 workers = 8 queues: the kernel's retval % 8 = 2 * worker + class
-            perWorker[(retval % 8) >> 1]++;
-            assertEquals(1, retval % 8 & 1, src);
+            // with 4 workers = 12 queues: the kernel's retval % 12 = 3 * worker + class
+            perWorker[retval % 12 / 3]++;
+            assertEquals(1, retval % 12 % 3, src);
         }
         for (int w = 0; w < 4; w++) {
             assertTrue(perWorker[w] >= 32, "256 sources over 4 workers: " + Arrays.toString(perWorker));
@@ -312,7 +312,10 @@ class TunSteeringTest {
         return p;
     }
 
-    /** The contract of dsrgw_tun_steer.c in plain Java, written from its comment. */
+    /**
+     * The contract of dsrgw_tun_steer.c in plain Java, written from its comment, for a program that knows no source
+     * (a known source's SYN is this + 1).
+     */
     static final class Model {
         static int queue(byte[] p) {
             if (p.length < 1) {
@@ -327,7 +330,7 @@ class TunSteeringTest {
                 int ihl = (p[0] & 0xf) * 4;
                 boolean notLaterFragment = (be16(p, 6) & 0x1fff) == 0;
                 int cls = p[9] == IpProtocol.TCP && ihl >= 20 && notLaterFragment ? syn(p, ihl) : 0;
-                return 2 * (h & 0x7fff) + cls;
+                return 3 * (h & 0x3fff) + cls;
             }
             if (version == 6) {
                 if (p.length < 40) {
@@ -339,7 +342,7 @@ class TunSteeringTest {
                 }
                 h = fmix(h);
                 int cls = p[6] == IpProtocol.TCP ? syn(p, 40) : 0;
-                return 2 * (h & 0x7fff) + cls;
+                return 3 * (h & 0x3fff) + cls;
             }
             return 0;
         }

@@ -32,17 +32,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A {@link TunWorker} of two queues (steered TUN, one worker) with both queues full: 40 ACKs of established flows
- * and 40 SYNs wait when the worker runs its first batch (size 16). Each batch must read the established queue
- * first, up to 16 - 2 (the new flows' minimum share, an eighth), and give the new-flow queue the rest: batches of
- * 14 + 2, 14 + 2, 12 + 4, then 0 + 16 twice. A worker that read the new-flow queue first, or starved it while
- * established packets wait, or ignored it, fails. Both read paths: io_uring and read(2) per packet (the fallback).
+ * A {@link TunWorker} of three queues (steered TUN, one worker) with all queues full: 40 ACKs of established flows,
+ * 40 SYNs of new sources and 4 SYNs of the ACKs' (now known) sources wait when the worker runs its first batch (size
+ * 16). Each batch must read the known sources' SYNs first, at most 2 (an eighth), then the established queue up to
+ * what is left less 2 (the new flows' minimum share), and give the new-flow queue the rest: batches (known +
+ * established + new) of 2+12+2, 2+12+2, 0+14+2, 0+2+14, 0+0+16, 0+0+4. A worker that read the new-flow queue first,
+ * starved it or the known queue while established packets wait, or let the known queue take more than its share,
+ * fails. Both read paths: io_uring and read(2) per packet (the fallback).
  * Needs root and BPF: skipped with the reason otherwise.
  */
 class TunWorkerNewFlowQueueTest {
     private static final String VIP = "10.100.0.1";
     private static final int BATCH = 16;
     private static final int EACH = 40;
+    private static final int KNOWN = 4;
 
     @ParameterizedTest(name = "io_uring {0}")
     @ValueSource(booleans = {true, false})
@@ -64,8 +67,9 @@ class TunWorkerNewFlowQueueTest {
             run("ip", "-n", ns, "neigh", "add", "10.0.9.50", "lladdr", "02:00:00:00:00:01", "dev", "nfqa");
             call(thread, () -> {
                 NetworkNamespaces.enterCurrentThread(ns);
-                queues.add(TunDevice.open("nfq0", true, true));
-                queues.add(TunDevice.open("nfq0", true, true));
+                for (int q = 0; q < TunSteering.QUEUES_PER_WORKER; q++) {
+                    queues.add(TunDevice.open("nfq0", true, true));
+                }
                 try (TunSteering steering = TunSteering.load()) {
                     steering.attach(queues.getFirst());
                 }
@@ -80,8 +84,8 @@ class TunWorkerNewFlowQueueTest {
                     new int[] {80}, null, false, List.of(new ForwardingSnapshot.Backend(
                             InetAddress.getByName("10.0.9.50"), 100, true, TunnelKind.IPIP))).build();
             WorkerCounters counters = new WorkerCounters();
-            worker[0] = call(thread, () -> new TunWorker(0, queues.get(0), queues.get(1), RawSocket.ipv4Raw(), null,
-                    new SnapshotHolder(snapshot), counters, BATCH, ioUring));
+            worker[0] = call(thread, () -> new TunWorker(0, queues.get(0), queues.get(1), queues.get(2),
+                    RawSocket.ipv4Raw(), null, new SnapshotHolder(snapshot), counters, BATCH, ioUring));
 
             call(thread, () -> {
                 try (RawSocket raw = RawSocket.ipv4Raw(); Arena arena = Arena.ofConfined()) {
@@ -95,24 +99,33 @@ class TunWorkerNewFlowQueueTest {
                         MemorySegment.copy(p, 0, buffer, JAVA_BYTE, 0, p.length);
                         raw.sendIpv4(buffer, 0, p.length, Ipv4Addresses.parse(VIP));
                     }
+                    for (int i = 0; i < KNOWN; i++) {
+                        // sources that sent an ACK above: known to the program
+                        byte[] p = TunSteeringTest.tcp4("198.51.100." + (i + 1), VIP, 50000 + i, 0x02, 0);
+                        MemorySegment.copy(p, 0, buffer, JAVA_BYTE, 0, p.length);
+                        raw.sendIpv4(buffer, 0, p.length, Ipv4Addresses.parse(VIP));
+                    }
                 }
                 return null;
             });
             // A local raw send reaches the TUN's queue within the send call (the TUN's own tx counters only move
             // when a packet is read, so there is nothing to wait for here).
             List<String> batches = new ArrayList<>();
+            long known = 0;
             long established = 0;
             long newFlows = 0;
-            for (int b = 0; b < 6; b++) {
+            for (int b = 0; b < 7; b++) {
                 call(thread, () -> worker[0].cycle(System.nanoTime()));
                 long rx = counters.published(CounterSet.RX_PACKETS);
                 long rxNew = counters.published(CounterSet.RX_NEW_FLOW_PACKETS);
-                batches.add((rx - rxNew - established) + "+" + (rxNew - newFlows));
-                established = rx - rxNew;
+                long rxKnown = counters.published(CounterSet.RX_KNOWN_SOURCE_PACKETS);
+                batches.add((rxKnown - known) + "+" + (rx - rxNew - rxKnown - established) + "+" + (rxNew - newFlows));
+                known = rxKnown;
+                established = rx - rxNew - rxKnown;
                 newFlows = rxNew;
             }
-            // established + new flows per batch
-            assertEquals(List.of("14+2", "14+2", "12+4", "0+16", "0+16", "0+0"), batches);
+            // known sources' SYNs + established + new flows per batch
+            assertEquals(List.of("2+12+2", "2+12+2", "0+14+2", "0+2+14", "0+0+16", "0+0+4", "0+0+0"), batches);
             assertEquals(2, TunWorker.minNewFlowReads(BATCH));
             assertEquals("0", run("ip", "netns", "exec", ns, "cat", "/sys/class/net/nfq0/statistics/tx_dropped")
                     .strip(), "TUN queue drops");
