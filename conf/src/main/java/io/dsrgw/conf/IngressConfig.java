@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param egress how a TUN worker sends: {@link #EGRESS_PACKET} (link-layer frames to the next hop's MAC through
  *               an AF_PACKET socket, the raw socket as fallback) or {@link #EGRESS_RAW} (raw IP sockets only): see
  *               {@code ingress.egress} in reference.conf
- * @param newFlowQueue whether the TUN gets a second queue per worker for new flows (TCP SYNs, queued apart by a
+ * @param newFlowQueue whether the TUN gets queues per worker for new flows (TCP SYNs, queued apart by a
  *               steering BPF program and read after established traffic): {@link #NEW_FLOW_QUEUE_AUTO} (when the
  *               program loads and attaches, else one queue per worker and a log line saying why),
  *               {@link #NEW_FLOW_QUEUE_ON} (refuse to start without it) or {@link #NEW_FLOW_QUEUE_OFF}: see

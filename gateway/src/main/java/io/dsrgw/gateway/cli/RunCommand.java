@@ -197,7 +197,7 @@ final class RunCommand {
         try {
             // 65535, not tunnel-mtu: the pipeline, not the kernel, answers too-big packets (TunIngress.DEVICE_MTU),
             // with each backend's own limit (tunnel-mtu - overhead, or an L2 DSR backend's link MTU).
-            // ingress.new-flow-queue (issue 14 floods): a second queue per worker for SYNs, or why not (logged there).
+            // ingress.new-flow-queue (issue 14 floods): queues per worker for SYNs, or why not (logged there).
             ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.DEVICE_MTU, vipAddresses,
                     config.ingress().newFlowQueue());
             boolean newFlowQueue = ingress.hasNewFlowQueue();
