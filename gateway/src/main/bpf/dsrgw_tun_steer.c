@@ -20,13 +20,13 @@
  *   class = 0 otherwise: every other TCP packet (SYN+ACK, ACK, data, FIN, RST), UDP, ICMP, non-first fragments,
  *           IPv6 with extension headers, and anything truncated or not IPv4/IPv6 (no crash: bpf_skb_load_bytes
  *           fails on a short packet and the program answers class 0).
- *   hash  = TunSteering.hash: a function of the source and destination addresses only, so every fragment of a
- *           datagram and every packet of a flow reach the same worker (flow table and reassembly are per worker);
- *           0 for a packet too short for its addresses.
+ *   hash  = mix/fmix32 below (TunSteeringTest.Model states it in Java): a function of the source and destination
+ *           addresses only, so every fragment of a datagram and every packet of a flow reach the same worker
+ *           (flow table and reassembly are per worker); 0 for a packet too short for its addresses.
  * With 3N queues: (3h + c) % 3N = 3 (h % N) + c, so the program needs no N. The value stays below 2^16 because
  * tun_ebpf_select_queue keeps it in a u16 before the modulo; 14 bits of hash spread any sane worker count.
  *
- * Why a first fragment with SYN is class 1: it is the start of a new connection like an unfragmented SYN; its
+ * Why a first fragment with SYN is class 1 (or 2): it is the start of a new connection like an unfragmented SYN; its
  * later fragments (class 0) reach the same worker, whose reassembly takes fragments in any order. Legitimate SYNs
  * are never fragmented; the point is that fragmenting a SYN must not move a flood into the established queue.
  *
@@ -79,7 +79,7 @@ struct {
 } dsrgw_known_sources SEC(".maps");
 
 /* One step of the address hash: w is a 32-bit word of an address in network byte order, taken as a big-endian
- * number (TunSteering.mix). */
+ * number. */
 static __always_inline __u32 mix(__u32 h, __u32 w)
 {
 	return (h ^ w) * HASH_MULTIPLIER;
