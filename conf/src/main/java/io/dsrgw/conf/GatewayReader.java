@@ -41,6 +41,8 @@ final class GatewayReader {
         new String[] {IngressConfig.KIND_TUN, IngressConfig.KIND_XDP, IngressConfig.KIND_PCAP}, s -> s);
     static final Map<String, String> EGRESS_KINDS = Validation.ids(
         new String[] {IngressConfig.EGRESS_PACKET, IngressConfig.EGRESS_RAW}, s -> s);
+    static final Map<String, String> NEW_FLOW_QUEUE_MODES = Validation.ids(new String[] {
+        IngressConfig.NEW_FLOW_QUEUE_AUTO, IngressConfig.NEW_FLOW_QUEUE_ON, IngressConfig.NEW_FLOW_QUEUE_OFF}, s -> s);
     static final Map<String, String> XDP_MODES = Validation.ids(
         new String[] {XdpConfig.MODE_NATIVE, XdpConfig.MODE_GENERIC}, s -> s);
     /** Interfaces one gateway may put its XDP program on: a sanity cap (one program, one link per interface). */
@@ -426,7 +428,7 @@ final class GatewayReader {
         if (o == null) {
             return null;
         }
-        o.allowKeys("kind", "device", "queues", "xdp", "realtime-priority", "egress");
+        o.allowKeys("kind", "device", "queues", "xdp", "realtime-priority", "egress", "new-flow-queue");
         String kind = o.choice("kind", INGRESS_KINDS, true);
         String device = o.string("device", true, Validation.INTERFACE_NAME_RULE);
         if (device != null && !Validation.isInterfaceName(device)) {
@@ -437,10 +439,12 @@ final class GatewayReader {
         XdpConfig xdp = xdp(o.object("xdp", false, XDP_EXPECTED), IngressConfig.KIND_XDP.equals(kind), device);
         Long realtime = o.integer("realtime-priority", 0, MAX_REALTIME_PRIORITY, true);
         String egress = o.choice("egress", EGRESS_KINDS, true);
-        if (kind == null || device == null || queues == null || xdp == null || realtime == null || egress == null) {
+        String newFlowQueue = o.choice("new-flow-queue", NEW_FLOW_QUEUE_MODES, true);
+        if (kind == null || device == null || queues == null || xdp == null || realtime == null || egress == null
+                || newFlowQueue == null) {
             return null;
         }
-        return new IngressConfig(kind, device, queues.intValue(), xdp, realtime.intValue(), egress);
+        return new IngressConfig(kind, device, queues.intValue(), xdp, realtime.intValue(), egress, newFlowQueue);
     }
 
     static final String XDP_EXPECTED = "an object { interfaces = [\"eth0\", ...], mode = native | generic }";

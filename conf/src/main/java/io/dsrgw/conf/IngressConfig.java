@@ -16,9 +16,14 @@ import java.util.Objects;
  * @param egress how a TUN worker sends: {@link #EGRESS_PACKET} (link-layer frames to the next hop's MAC through
  *               an AF_PACKET socket, the raw socket as fallback) or {@link #EGRESS_RAW} (raw IP sockets only): see
  *               {@code ingress.egress} in reference.conf
+ * @param newFlowQueue whether the TUN gets queues per worker for new flows (TCP SYNs, queued apart by a
+ *               steering BPF program and read after established traffic): {@link #NEW_FLOW_QUEUE_AUTO} (when the
+ *               program loads and attaches, else one queue per worker and a log line saying why),
+ *               {@link #NEW_FLOW_QUEUE_ON} (refuse to start without it) or {@link #NEW_FLOW_QUEUE_OFF}: see
+ *               {@code ingress.new-flow-queue} in reference.conf
  */
 public record IngressConfig(String kind, String device, int queues, XdpConfig xdp, int realtimePriority,
-                            String egress) {
+                            String egress, String newFlowQueue) {
 
     /** The TUN ingress kind. */
     public static final String KIND_TUN = "tun";
@@ -34,11 +39,27 @@ public record IngressConfig(String kind, String device, int queues, XdpConfig xd
     /** The egress unless configured. */
     public static final String DEFAULT_EGRESS = EGRESS_PACKET;
 
+    /** The new-flow queue when the steering program loads and attaches, else one queue per worker. */
+    public static final String NEW_FLOW_QUEUE_AUTO = "auto";
+    /** The new-flow queue or no start. */
+    public static final String NEW_FLOW_QUEUE_ON = "on";
+    /** One queue per worker, the kernel spreading flows by hash. */
+    public static final String NEW_FLOW_QUEUE_OFF = "off";
+    /** The new-flow queue setting unless configured. */
+    public static final String DEFAULT_NEW_FLOW_QUEUE = NEW_FLOW_QUEUE_AUTO;
+
     public IngressConfig {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(xdp, "xdp");
         Objects.requireNonNull(egress, "egress");
+        Objects.requireNonNull(newFlowQueue, "newFlowQueue");
+    }
+
+    /** The default new-flow queue setting. */
+    public IngressConfig(String kind, String device, int queues, XdpConfig xdp, int realtimePriority,
+                         String egress) {
+        this(kind, device, queues, xdp, realtimePriority, egress, DEFAULT_NEW_FLOW_QUEUE);
     }
 
     /** An ingress without XDP, time-shared workers, the default egress. */

@@ -86,4 +86,17 @@ class XdpIngressValidationTest {
         gatewayFails(gwExtra("ingress.egress = 1"),
             "t.conf:5 dsrgw.gateway.ingress.egress: 1 (expected: packet or raw)");
     }
+
+    @Test
+    void shouldReadTheNewFlowQueueAutoByDefaultAndRefuseAnythingButAutoOnOrOff() throws ConfigException {
+        assertEquals("auto", ConfigLoader.parseGateway(gwExtra(""), "t.conf").ingress().newFlowQueue());
+        assertEquals("on", ConfigLoader.parseGateway(gwExtra("ingress.new-flow-queue = on"), "t.conf").ingress()
+            .newFlowQueue());
+        assertEquals("off", ConfigLoader.parseGateway(gwExtra("ingress.new-flow-queue = \"off\""), "t.conf")
+            .ingress().newFlowQueue());
+        gatewayFails(gwExtra("ingress.new-flow-queue = yes"),
+            "t.conf:5 dsrgw.gateway.ingress.new-flow-queue: \"yes\" (expected: auto, on or off)");
+        gatewayFails(gwExtra("ingress.new-flow-queue = true"),
+            "t.conf:5 dsrgw.gateway.ingress.new-flow-queue: true (expected: auto, on or off)");
+    }
 }

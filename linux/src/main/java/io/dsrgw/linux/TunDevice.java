@@ -3,6 +3,7 @@ package io.dsrgw.linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
@@ -19,6 +20,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class TunDevice implements AutoCloseable {
     // <linux/if_tun.h>: TUNSETIFF = _IOW('T', 202, int) = (1 << 30) | (4 << 16) | ('T' << 8) | 202
     static final long TUNSETIFF = 0x400454caL;
+    // <linux/if_tun.h>: TUNSETSTEERINGEBPF = _IOR('T', 224, int) = (2 << 30) | (4 << 16) | ('T' << 8) | 224
+    static final long TUNSETSTEERINGEBPF = 0x800454e0L;
     // <linux/if_tun.h>: TUNSETIFF ifr_flags
     static final short IFF_TUN = 0x0001;
     static final short IFF_MULTI_QUEUE = 0x0100;
@@ -93,6 +96,28 @@ public final class TunDevice implements AutoCloseable {
     /** Switches O_NONBLOCK on this queue. */
     public void nonBlocking(boolean on) throws LinuxException {
         Native.nonBlocking(fd, on, name);
+    }
+
+    /**
+     * Sets the device's queue steering program ({@code TUNSETSTEERINGEBPF}): from then on the kernel runs it on
+     * every packet it transmits into the device and queues the packet on queue {@code return value % queues}
+     * ({@code tun_ebpf_select_queue}, which keeps the value in 16 bits first), instead of spreading flows by their
+     * hash. The setting belongs to the device, not to this queue, and the device holds its own reference to the
+     * program: the caller may close its program afterwards. Queue numbers are the order the queues were attached.
+     *
+     * @param programFd a loaded {@code BPF_PROG_TYPE_SOCKET_FILTER} program, or -1 to remove the program
+     * @throws LinuxException e.g. {@code "ioctl(TUNSETSTEERINGEBPF, dsr0): EINVAL (...)"} for a program of another
+     *                        type, {@code EBADF} for a closed program, {@code EPERM} without CAP_NET_ADMIN
+     */
+    public void steeringProgram(int programFd) throws LinuxException {
+        MemorySegment st = Native.state();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment arg = arena.allocate(JAVA_INT);
+            arg.set(JAVA_INT, 0, programFd);
+            if (Native.ioctl(st, fd, TUNSETSTEERINGEBPF, arg) < 0) {
+                throw new LinuxException("ioctl", "TUNSETSTEERINGEBPF, " + name, Native.errno(st));
+            }
+        }
     }
 
     /**

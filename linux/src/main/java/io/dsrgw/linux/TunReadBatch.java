@@ -237,12 +237,27 @@ public final class TunReadBatch implements AutoCloseable {
      *         otherwise than with EAGAIN/EINTR (e.g. {@code -EBADFD} after the device was deleted)
      */
     public int read(int wanted) {
+        return read(tun, 0, wanted);
+    }
+
+    /**
+     * Like {@link #read(int)}, but from {@code queue} (another queue of the same device, e.g. a worker's new-flow
+     * queue next to its established one) into slots {@code firstSlot..firstSlot+wanted-1}: a worker reads two queues
+     * into one set of slots with one ring, leaving the slots of packets it already read (and queued for sending)
+     * alone. {@link #slot} returns the absolute slot index.
+     *
+     * @param queue     a non-blocking queue, owned by the caller
+     * @param firstSlot 0..capacity-1
+     * @param wanted    reads to issue, cut to the slots from firstSlot on (at least 1)
+     */
+    public int read(TunDevice queue, int firstSlot, int wanted) {
         count = 0;
         if (brokenErrno != 0) {
             return -brokenErrno;
         }
-        int n = Math.min(Math.max(wanted, 1), capacity);
-        int fd = tun.fd();
+        Objects.checkIndex(firstSlot, capacity);
+        int n = Math.min(Math.max(wanted, 1), capacity - firstSlot);
+        int fd = queue.fd();
         int tail = sqTail;
         for (int i = 0; i < n; i++) {
             long sqe = ((tail + i) & sqMask) * SQE_BYTES;
@@ -251,10 +266,10 @@ public final class TunReadBatch implements AutoCloseable {
             sqes.set(JAVA_SHORT, sqe + SQE_IOPRIO, (short) 0);
             sqes.set(JAVA_INT, sqe + SQE_FD, fd);
             sqes.set(JAVA_LONG, sqe + SQE_OFF, -1L); // the file position, as read(2): a TUN ignores it
-            sqes.set(JAVA_LONG, sqe + SQE_ADDR, slotAddresses[i]);
+            sqes.set(JAVA_LONG, sqe + SQE_ADDR, slotAddresses[firstSlot + i]);
             sqes.set(JAVA_INT, sqe + SQE_LEN, maxLength);
             sqes.set(JAVA_INT, sqe + SQE_RW_FLAGS, RWF_NOWAIT);
-            sqes.set(JAVA_LONG, sqe + SQE_USER_DATA, i);
+            sqes.set(JAVA_LONG, sqe + SQE_USER_DATA, firstSlot + i);
             sqes.set(JAVA_INT, sqe + SQE_BUF_INDEX, 0); // buf_index, personality
             sqes.set(JAVA_INT, sqe + SQE_TAIL_FIELDS, 0); // splice_fd_in
             sqes.set(JAVA_LONG, sqe + SQE_TAIL_FIELDS + 4, 0L); // addr3

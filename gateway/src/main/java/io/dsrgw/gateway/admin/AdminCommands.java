@@ -55,6 +55,8 @@ public final class AdminCommands {
     /** Issue 12: the VIP announcements (drain-gateway, per-VIP announced state); null until set. */
     private volatile Announcer announcer;
     private volatile Supplier<Map<String, Long>> fastPathCounters = Map::of;
+    /** The status line {@code new_flow_queue}: "on", "off" or "off (why)"; null (no line) unless set by run. */
+    private volatile String newFlowQueue;
     /** Live flows by stable backend id, summed over the workers' flow tables; null: not counted (replay, tests). */
     private volatile IntToLongFunction flowsByBackendId;
 
@@ -87,6 +89,16 @@ public final class AdminCommands {
     public String announceMetrics() {
         Announcer a = announcer;
         return a == null ? "" : a.prometheus();
+    }
+
+    /**
+     * Adds the line {@code new_flow_queue} to {@code status} and {@code /api/status}: {@code on} when the TUN workers
+     * have a new-flow queue ({@code ingress.new-flow-queue}), else {@code off}, with the reason when auto wanted it.
+     */
+    public void newFlowQueue(boolean inUse, String problem) {
+        // one line: a libbpf failure carries its log lines after the first
+        this.newFlowQueue = inUse ? "on" : problem == null ? "off" : "off (" + problem.lines().findFirst().orElse("")
+                + ")";
     }
 
     /**
@@ -232,6 +244,9 @@ public final class AdminCommands {
         m.put("overrides", control.overrides().size());
         m.put("reloads", control.reloads());
         m.put("reload_failures", control.reloadFailures());
+        if (newFlowQueue != null) {
+            m.put("new_flow_queue", newFlowQueue);
+        }
         Map<String, Object> counters = new LinkedHashMap<>();
         for (CounterSet c : CounterSet.all()) {
             counters.put(c.id(), gauge(c.id()));

@@ -197,7 +197,12 @@ final class RunCommand {
         try {
             // 65535, not tunnel-mtu: the pipeline, not the kernel, answers too-big packets (TunIngress.DEVICE_MTU),
             // with each backend's own limit (tunnel-mtu - overhead, or an L2 DSR backend's link MTU).
-            ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.DEVICE_MTU, vipAddresses);
+            // ingress.new-flow-queue (issue 14 floods): queues per worker for SYNs, or why not (logged there).
+            ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.DEVICE_MTU, vipAddresses,
+                    config.ingress().newFlowQueue());
+            boolean newFlowQueue = ingress.hasNewFlowQueue();
+            metrics.registry().register(GatewayMetrics.NEW_FLOW_QUEUE_GAUGE,
+                    (com.codahale.metrics.Gauge<Integer>) () -> newFlowQueue ? 1 : 0);
             PinnedFlows shared = null;
             if (xdpIngress) {
                 xdp = loadXdp();
@@ -230,8 +235,8 @@ final class RunCommand {
                     LOG.info("worker {}: no IPv6 raw socket ({}); not needed: no IPv6 VIPs or backends", q,
                             e.getMessage());
                 }
-                TunWorker worker = new TunWorker(q, queues.get(q), socket4, socket6, holder, counters,
-                        config.batchSize());
+                TunWorker worker = new TunWorker(q, queues.get(q), ingress.newFlowQueue(q),
+                        ingress.knownSourceQueue(q), socket4, socket6, holder, counters, config.batchSize());
                 worker.realtimePriority(config.ingress().realtimePriority());
                 if (nextHops != null) {
                     PacketSocket packets = packetSocket(q, tunnelsViaLink);
@@ -276,6 +281,7 @@ final class RunCommand {
             admin.fastPathCounters(xdpMetrics::snapshot);
         }
         admin.flowsByBackendId(flowMetrics::flows);
+        admin.newFlowQueue(ingress.hasNewFlowQueue(), ingress.newFlowQueueProblem());
         try {
             adminSocket = AdminSocketServer.start(Path.of(config.admin().socket()), admin);
             if (!config.admin().socketReadOnly().isEmpty()) {
@@ -321,7 +327,8 @@ final class RunCommand {
         }, "dsrgw-announce-retry");
         retry.setDaemon(true);
         retry.start();
-        LOG.info("{} worker(s), routes {}", workers.size(), ingress.routes());
+        LOG.info("{} worker(s){}, routes {}", workers.size(), ingress.hasNewFlowQueue()
+                ? " with a new-flow queue each" : "", ingress.routes());
         // Wait for the shutdown hook, or for a worker that died (its error is logged): then fail.
         try {
             while (!stopped.await(500, TimeUnit.MILLISECONDS)) {

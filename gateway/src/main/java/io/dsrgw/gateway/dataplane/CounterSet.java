@@ -77,7 +77,19 @@ public enum CounterSet {
      * Echo request to a VIP address with {@code icmp.echo = answer}, and the per-worker echo token bucket was empty
      * ({@code icmp.echo-rate} per second, burst = rate; or the rate is 0): dropped, not answered (issue 14).
      */
-    DROP_ECHO_RATE_LIMITED("drop_echo_rate_limited");
+    DROP_ECHO_RATE_LIMITED("drop_echo_rate_limited"),
+    /**
+     * Not a verdict (the packet also counts as rx_packets and one verdict): packets a TUN worker read from its
+     * new-flow queue ({@code ingress.new-flow-queue}: TCP SYNs without ACK, which the steering program queues apart
+     * so that a SYN flood cannot crowd out established connections). Always 0 without the new-flow queue.
+     */
+    RX_NEW_FLOW_PACKETS("rx_new_flow_packets"),
+    /**
+     * Not a verdict (the packet also counts as rx_packets and one verdict): SYNs a TUN worker read from its queue of
+     * known sources' new flows ({@code ingress.new-flow-queue}: sources with an established flow in the last minute,
+     * which the steering program remembers). Always 0 without the new-flow queue.
+     */
+    RX_KNOWN_SOURCE_PACKETS("rx_known_source_packets");
 
     private static final CounterSet[] VALUES = values();
 

@@ -15,6 +15,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * count after they stop).
  */
 public final class GatewayMetrics {
+    /**
+     * Registry name of the gauge that is 1 while the TUN workers read a new-flow queue ({@code ingress.new-flow-queue}
+     * in use), 0 otherwise; registered by {@code dsr-gateway run} once the ingress is open.
+     */
+    public static final String NEW_FLOW_QUEUE_GAUGE = "ingress_new_flow_queue";
     private final MetricRegistry registry;
     private final List<WorkerCounters> workers = new CopyOnWriteArrayList<>();
     private final List<PerBackend> extraPackets = new CopyOnWriteArrayList<>();

@@ -67,7 +67,11 @@ public final class GatewayPrometheus {
             "tx_echo_reply", new String[] {"icmp_echo_replies", "Echo requests to a VIP address answered by the "
                     + "gateway (icmp.echo = answer)."},
             "fwd_icmp_error", new String[] {"icmp_errors_forwarded", "ICMP errors about a VIP flow forwarded to the "
-                    + "backend owning the flow."});
+                    + "backend owning the flow."},
+            "rx_new_flow_packets", new String[] {"rx_new_flow_packets", "Packets of rx_packets read from the workers' "
+                    + "new-flow queues (TCP SYN without ACK, ingress.new-flow-queue), after established traffic."},
+            "rx_known_source_packets", new String[] {"rx_known_source_packets", "Packets of rx_packets read from the "
+                    + "workers' queues of known sources' SYNs (sources with an established flow in the last minute)."});
 
     private static final Map<String, String[]> FLOW_TABLE = Map.of(
             "flow_hits", new String[] {"flow_table_hits", "Flow-table lookups that found a live entry."},
@@ -82,7 +86,8 @@ public final class GatewayPrometheus {
                     + "configuration stayed)."});
 
     /** Registry gauges exported under another name or folded into another metric (the rest: generic gauges). */
-    private static final Set<String> MAPPED_GAUGES = Set.of("flow_entries", "flow_capacity", "config_generation",
+    private static final Set<String> MAPPED_GAUGES = Set.of(GatewayMetrics.NEW_FLOW_QUEUE_GAUGE, "flow_entries",
+            "flow_capacity", "config_generation",
             "reload_success", "config_last_reload_successful", "config_last_reload_success_timestamp_seconds");
 
     private final MetricRegistry dropwizard;
@@ -228,6 +233,9 @@ public final class GatewayPrometheus {
                 }
             }
         }, "reason");
+        gauge("ingress_new_flow_queue", "1 when the TUN workers have a new-flow queue (ingress.new-flow-queue: SYNs "
+                + "queued apart by a steering BPF program and read after established traffic), else 0.",
+                cb -> cb.call(gauge(GatewayMetrics.NEW_FLOW_QUEUE_GAUGE)));
     }
 
     private void registerFlowTables() {

@@ -297,6 +297,8 @@ class GatewayMainTest {
                 tx_raw_fallback 0
                 drop_no_neighbour 0
                 drop_echo_rate_limited 0
+                rx_new_flow_packets 0
+                rx_known_source_packets 0
                 """, r.out());
 
         List<byte[]> packets = new ArrayList<>();

@@ -23,8 +23,8 @@ class GatewayMetricsTest {
                 "drop_source_martian", "drop_source_own",
                 "drop_too_big",
                 "drop_too_big_rate_limited", "drop_tx_error", "drop_unsupported", "drop_unsupported_ext_header",
-                "fwd_icmp_error", "rx_packets", "tx_echo_reply", "tx_fragments", "tx_icmp_too_big", "tx_packets",
-                "tx_raw_fallback"),
+                "fwd_icmp_error", "rx_known_source_packets", "rx_new_flow_packets", "rx_packets", "tx_echo_reply",
+                "tx_fragments", "tx_icmp_too_big", "tx_packets", "tx_raw_fallback"),
                 List.copyOf(registry.getGauges().keySet()));
     }
 

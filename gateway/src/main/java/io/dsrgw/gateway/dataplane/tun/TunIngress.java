@@ -1,6 +1,8 @@
 package io.dsrgw.gateway.dataplane.tun;
 
+import io.dsrgw.conf.IngressConfig;
 import io.dsrgw.linux.Interfaces;
+import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.TunDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,12 +24,21 @@ import java.util.TreeSet;
  * replace VIP/128 dev X} per IPv6 one. {@link #close} removes exactly those routes and the device, and nothing
  * else: the device name must not exist beforehand, so the gateway never adopts (or deletes) someone else's
  * interface.
+ *
+ * <p>With a new-flow queue ({@code ingress.new-flow-queue}, issue 14 floods) the device has three queues per worker,
+ * attached in the order established 0, new flows 0, known sources' new flows 0, established 1, ... and the steering
+ * program ({@link TunSteering})
+ * attached before the device goes up, so no packet is ever queued by flow hash instead.
  */
 public final class TunIngress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TunIngress.class);
 
     private final String device;
+    /** Every queue, in attach order (with a new-flow queue: established and new-flow queues alternate). */
     private final List<TunDevice> queues;
+    /** Whether the steering program is attached (queues alternate), and why not when it was wanted. */
+    private boolean newFlowQueue;
+    private String newFlowQueueProblem;
     private final List<String> routes;
     private final Ip ip;
     private boolean closed;
@@ -80,7 +91,33 @@ public final class TunIngress implements AutoCloseable {
      */
     public static TunIngress open(String device, int queueCount, int mtuBytes, Collection<String> vipPrefixes)
             throws IOException {
+        return open(device, queueCount, mtuBytes, vipPrefixes, IngressConfig.NEW_FLOW_QUEUE_OFF);
+    }
+
+    /**
+     * Creates and configures the device, with a new-flow queue per worker as {@code newFlowQueue} says: "off" as
+     * {@link #open(String, int, int, Collection)}; "auto" loads and attaches the steering program and, when that
+     * fails, logs why once and goes on with one queue per worker ({@link #newFlowQueueProblem()}); "on" fails.
+     *
+     * @param queueCount   workers (one established queue each, plus one new-flow queue each when in use)
+     * @param newFlowQueue {@link IngressConfig#NEW_FLOW_QUEUE_AUTO}, {@link IngressConfig#NEW_FLOW_QUEUE_ON} or
+     *                     {@link IngressConfig#NEW_FLOW_QUEUE_OFF}
+     * @throws IOException as the other overload, and with "on" e.g. {@code "ingress.new-flow-queue = on: BPF is
+     *                     unavailable: ... lacks CAP_BPF ..."}
+     */
+    public static TunIngress open(String device, int queueCount, int mtuBytes, Collection<String> vipPrefixes,
+                                  String newFlowQueue) throws IOException {
+        return open(device, queueCount, mtuBytes, vipPrefixes, newFlowQueue, TunIngress::attachSteering);
+    }
+
+    /** As above with the steering attacher given: it returns why it failed, or null (tests: a failing one). */
+    static TunIngress open(String device, int queueCount, int mtuBytes, Collection<String> vipPrefixes,
+                           String newFlowQueue, java.util.function.Function<TunDevice, String> steering)
+            throws IOException {
         Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(newFlowQueue, "newFlowQueue");
+        boolean wanted = !IngressConfig.NEW_FLOW_QUEUE_OFF.equals(newFlowQueue);
+        boolean required = IngressConfig.NEW_FLOW_QUEUE_ON.equals(newFlowQueue);
         if (queueCount < 1) {
             throw new IllegalArgumentException("queues: " + queueCount + " (expected: >= 1)");
         }
@@ -92,9 +129,27 @@ public final class TunIngress implements AutoCloseable {
         List<String> routes = new ArrayList<>();
         TunIngress ingress = new TunIngress(device, queues, routes, IpCommand::run);
         try {
-            for (int q = 0; q < queueCount; q++) {
+            int perWorker = wanted ? TunSteering.QUEUES_PER_WORKER : 1;
+            for (int q = 0; q < queueCount * perWorker; q++) {
                 // Multi-queue even with one queue, so a later reload can add queues without re-creating the device.
                 queues.add(TunDevice.open(device, true, true));
+            }
+            if (wanted) {
+                String problem = steering.apply(queues.getFirst());
+                if (problem == null) {
+                    ingress.newFlowQueue = true;
+                } else if (required) {
+                    throw new IOException("ingress.new-flow-queue = on: " + problem + " (expected: the steering "
+                            + "program loads and attaches; ingress.new-flow-queue = auto runs without it)");
+                } else {
+                    ingress.newFlowQueueProblem = problem;
+                    LOG.warn("ingress.new-flow-queue = auto: one TUN queue per worker, so a SYN flood competes with "
+                            + "established connections for it: {}", problem);
+                    // Without the program the queues are alike: keep one per worker (closing detaches the rest).
+                    for (int q = queues.size() - 1; q >= queueCount; q--) {
+                        queues.remove(q).close();
+                    }
+                }
             }
             IpCommand.run("link", "set", "dev", device, "mtu", Integer.toString(mtuBytes));
             IpCommand.run("link", "set", "dev", device, "addrgenmode", "none");
@@ -109,13 +164,53 @@ public final class TunIngress implements AutoCloseable {
         }
     }
 
+    /** Why the steering program could not be used, e.g. {@code "bpf_object__load(dsrgw_tun_steer): EPERM ..."}. */
+    private static String attachSteering(TunDevice queue) {
+        try (TunSteering steering = TunSteering.load()) {
+            steering.attach(queue);
+            return null;
+        } catch (LinuxException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+
     public String device() {
         return device;
     }
 
-    /** The queues, one per worker; owned by this ingress (closed by {@link #close}). */
+    /**
+     * The queues, one per worker (with a new-flow queue: each worker's established queue); owned by this ingress
+     * (closed by {@link #close}).
+     */
     public List<TunDevice> queues() {
-        return List.copyOf(queues);
+        if (!newFlowQueue) {
+            return List.copyOf(queues);
+        }
+        List<TunDevice> established = new ArrayList<>(queues.size() / 2);
+        for (int q = 0; q < queues.size(); q += TunSteering.QUEUES_PER_WORKER) {
+            established.add(queues.get(q));
+        }
+        return established;
+    }
+
+    /** Worker {@code worker}'s new-flow queue, or null without the new-flow queue. */
+    public TunDevice newFlowQueue(int worker) {
+        return newFlowQueue ? queues.get(TunSteering.QUEUES_PER_WORKER * worker + 1) : null;
+    }
+
+    /** Worker {@code worker}'s queue of known sources' new flows, or null without the new-flow queue. */
+    public TunDevice knownSourceQueue(int worker) {
+        return newFlowQueue ? queues.get(TunSteering.QUEUES_PER_WORKER * worker + 2) : null;
+    }
+
+    /** Whether the workers have a new-flow queue (the steering program is attached). */
+    public boolean hasNewFlowQueue() {
+        return newFlowQueue;
+    }
+
+    /** Why the new-flow queue is not in use although {@code auto} asked for it; null when in use or off. */
+    public String newFlowQueueProblem() {
+        return newFlowQueueProblem;
     }
 
     private static boolean isIpv6(String address) {

@@ -56,6 +56,20 @@ import java.util.Objects;
  * last batch got (at least {@value #MIN_READS}), so a light load wastes few EAGAIN reads. Where io_uring is
  * unavailable (kernel.io_uring_disabled, a container's seccomp profile) the worker logs why and uses read(2).
  *
+ * <h2>The new-flow queue (issue 14, floods)</h2>
+ * With {@code ingress.new-flow-queue} in use the worker owns two queues of the TUN: its established queue and its
+ * new-flow queue, into which the steering program ({@link TunSteering}) puts TCP SYNs without ACK, and a third queue
+ * for the SYNs of sources with an established flow in the last minute (which the program remembers). A SYN flood faster
+ * than the worker then fills the new-flow queue, where the kernel drops it, and not the queue of the packets of
+ * connections already up, which the kernel used to drop as often as the flood's SYNs. Each batch reads the known
+ * sources' SYNs first, at most {@link #minNewFlowReads} (an eighth of the batch, at least 1: spoofed ACK-then-SYN
+ * pairs can fill that queue, so it gets a capped share), then the established queue up to what the batch has left
+ * less the new flows' minimum share (again an eighth), processes those packets, then reads the new-flow queue into the
+ * slots the batch has left: under a flood of established traffic new connections still get an eighth of the worker,
+ * under a SYN flood established traffic and returning clients get all they need first. Packets read from the two
+ * queues count as {@link CounterSet#RX_KNOWN_SOURCE_PACKETS} and {@link CounterSet#RX_NEW_FLOW_PACKETS} (and
+ * rx_packets). The worker blocks in poll(2) on its queues when all were empty.
+ *
  * <h2>Why SCHED_FIFO</h2>
  * With {@code ingress.realtime-priority} N > 0 ({@link #realtimePriority(int)}; default {@value
  * #DEFAULT_REALTIME_PRIORITY}, off: a real-time thread that never sleeps starves its CPU's other threads, a choice the
@@ -92,6 +106,12 @@ public final class TunWorker implements Runnable {
 
     private final int id;
     private final TunDevice tun;
+    /** The worker's new-flow queue (steering program in use), or null: one queue. */
+    private final TunDevice newFlows;
+    /** The worker's queue of known sources' new flows (with newFlows), or null. */
+    private final TunDevice knownSyns;
+    /** Slots of a batch always offered to the new-flow queue: its minimum share of the worker. */
+    private final int minNewFlowReads;
     private final RawSocket socket4;
     private final RawSocket socket6;
     private final SendBatch batch4;
@@ -115,6 +135,8 @@ public final class TunWorker implements Runnable {
     /** Batched reads through io_uring, or null when unavailable (then one read(2) per packet). */
     private final TunReadBatch reads;
     private int readsWanted;
+    private int newFlowReadsWanted;
+    private int knownReadsWanted;
     private final TxSink sink;
     private volatile boolean running = true;
     /** Issue 5: the worker's flow table, or null for pure Maglev. */
@@ -153,8 +175,35 @@ public final class TunWorker implements Runnable {
      */
     public TunWorker(int id, TunDevice tun, RawSocket socket4, RawSocket socket6, SnapshotHolder holder,
                      WorkerCounters counters, int batchSize) {
+        this(id, tun, null, null, socket4, socket6, holder, counters, batchSize, true);
+    }
+
+    /**
+     * A worker of two queues (see the class comment, "The new-flow queue").
+     *
+     * @param tun       the worker's established queue (queue 3w of a steered TUN)
+     * @param newFlows  its new-flow queue (queue 3w+1), or null for a worker of one queue; owned by the ingress
+     * @param knownSyns its queue of known sources' new flows (queue 3w+2), null exactly when newFlows is
+     */
+    public TunWorker(int id, TunDevice tun, TunDevice newFlows, TunDevice knownSyns, RawSocket socket4,
+                     RawSocket socket6, SnapshotHolder holder, WorkerCounters counters, int configuredBatchSize) {
+        this(id, tun, newFlows, knownSyns, socket4, socket6, holder, counters, configuredBatchSize, true);
+    }
+
+    /** As above; {@code ioUring} false: read(2) per packet, as where io_uring is unavailable (tests). */
+    TunWorker(int id, TunDevice tun, TunDevice newFlows, TunDevice knownSyns, RawSocket socket4, RawSocket socket6,
+              SnapshotHolder holder, WorkerCounters counters, int configuredBatchSize, boolean ioUring) {
         this.id = id;
         this.tun = Objects.requireNonNull(tun, "tun");
+        if ((newFlows == null) != (knownSyns == null)) {
+            throw new IllegalArgumentException("new-flow queue " + newFlows + ", known sources' queue " + knownSyns
+                    + " (expected: both or neither)");
+        }
+        this.newFlows = newFlows;
+        this.knownSyns = knownSyns;
+        // Three queues need a slot each: a small batch-size reads up to one packet of each per batch.
+        int batchSize = newFlows != null ? Math.max(3, configuredBatchSize) : configuredBatchSize;
+        this.minNewFlowReads = minNewFlowReads(batchSize);
         this.socket4 = Objects.requireNonNull(socket4, "socket4");
         this.socket6 = socket6;
         this.holder = Objects.requireNonNull(holder, "holder");
@@ -171,13 +220,25 @@ public final class TunWorker implements Runnable {
         for (int i = 0; i < batchSize; i++) {
             slots[i] = arena.allocate(SLOT_BYTES, 64);
         }
-        this.pollFds = new int[] {tun.fd()};
-        this.reads = openReads(id, tun, slots);
+        this.pollFds = newFlows == null ? new int[] {tun.fd()} : new int[] {tun.fd(), newFlows.fd(), knownSyns.fd()};
+        this.reads = ioUring ? openReads(id, tun, slots) : null;
         this.readsWanted = batchSize;
+        this.newFlowReadsWanted = batchSize;
+        this.knownReadsWanted = batchSize;
         this.sink = new BatchSink();
         this.lookups = new FlowLookupMailbox(id);
         String stall = id == 0 ? System.getProperty(STALL_PROPERTY) : null;
         this.stallFile = stall == null || stall.isEmpty() ? null : java.nio.file.Path.of(stall);
+    }
+
+    /** The new-flow queue's minimum share of a batch of {@code batchSize}: an eighth, at least 1. */
+    static int minNewFlowReads(int batchSize) {
+        return Math.max(1, batchSize / 8);
+    }
+
+    /** Whether this worker reads a new-flow queue too. */
+    public boolean hasNewFlowQueue() {
+        return newFlows != null;
     }
 
     private static TunReadBatch openReads(int id, TunDevice tun, MemorySegment[] slots) {
@@ -295,59 +356,54 @@ public final class TunWorker implements Runnable {
     }
 
     private void loop() throws LinuxException {
-        MemorySegment[] slots = this.slots;
-        FlowTable flows = flowTable;
-        FlowSteering steering = this.steering;
         while (running) {
-            pipeline.snapshot(holder.get());
             // One clock read per batch: ICMP rate limit and flow-table timeouts.
             long nowNs = System.nanoTime();
-            heartbeatNs = nowNs;
-            if (stallFile != null && nowNs - stallCheckNs > 100_000_000L) {
-                stallCheckNs = nowNs;
-                if (java.nio.file.Files.exists(stallFile)) {
-                    stall();
-                }
-            }
-            pipeline.beginBatch(nowNs);
-            if (nextHops != null) {
-                hopCache = nextHops.cache();
-                hopsFresh = hopCache.fresh(nowNs);
-            }
-            int n = reads != null ? readBatch(slots) : 0;
-            while (reads == null && n < slots.length) {
-                MemorySegment slot = slots[n];
-                int length = tun.tryRead(slot, PacketPipeline.HEADROOM_BYTES, MAX_PACKET_BYTES + 1);
-                if (length == 0) {
-                    break;
-                }
-                if (length < 0) {
-                    readError(-length);
-                    break;
-                }
-                pipeline.process(slot, PacketPipeline.HEADROOM_BYTES, length, sink);
-                n++;
-            }
-            if (batchLink != null) {
-                flushLink();
-            }
-            flush(batch4, socket4);
-            if (socket6 != null) {
-                flush(batch6, socket6);
-            }
-            counters.publish();
-            if (flows != null) {
-                // Free idle flows of a few buckets per batch: 64 buckets x 8 slots; a 2^20 table in 2048 batches.
-                flows.sweep(nowNs, 64);
-                flows.publishCounters();
-                lookups.serve(steering, nowNs);
-            }
+            int n = cycle(nowNs);
             if (n == 0) {
                 Poll.pollIn(pollFds, POLL_TIMEOUT_MS);
             } else if (realtimePending) {
                 realtimeOnceWarm(nowNs);
             }
         }
+    }
+
+    /**
+     * One batch: new snapshot, read and process, send, publish, flow-table upkeep. Returns the packets read (0: the
+     * caller may block). Worker thread only (tests: the thread that would run it).
+     */
+    int cycle(long nowNs) {
+        MemorySegment[] slots = this.slots;
+        FlowTable flows = flowTable;
+        pipeline.snapshot(holder.get());
+        heartbeatNs = nowNs;
+        if (stallFile != null && nowNs - stallCheckNs > 100_000_000L) {
+            stallCheckNs = nowNs;
+            if (java.nio.file.Files.exists(stallFile)) {
+                stall();
+            }
+        }
+        pipeline.beginBatch(nowNs);
+        if (nextHops != null) {
+            hopCache = nextHops.cache();
+            hopsFresh = hopCache.fresh(nowNs);
+        }
+        int n = reads != null ? readBatch(slots) : readEach(slots);
+        if (batchLink != null) {
+            flushLink();
+        }
+        flush(batch4, socket4);
+        if (socket6 != null) {
+            flush(batch6, socket6);
+        }
+        counters.publish();
+        if (flows != null) {
+            // Free idle flows of a few buckets per batch: 64 buckets x 8 slots; a 2^20 table in 2048 batches.
+            flows.sweep(nowNs, 64);
+            flows.publishCounters();
+            lookups.serve(steering, nowNs);
+        }
+        return n;
     }
 
     /** Tests only ({@link #STALL_PROPERTY}): no more batches, no heartbeat, until stopped. */
@@ -363,19 +419,95 @@ public final class TunWorker implements Runnable {
         }
     }
 
-    /** Reads and processes one batch through io_uring; returns the packets read. */
+    /**
+     * Reads and processes one batch through io_uring: the known sources' SYNs (at most {@link #minNewFlowReads}), the
+     * established queue, then the new-flow queue into the slots left (at least {@link #minNewFlowReads}); returns the
+     * packets read.
+     */
     private int readBatch(MemorySegment[] slots) {
-        int wanted = readsWanted;
-        int n = reads.read(wanted);
+        if (newFlows == null) {
+            int wanted = Math.min(readsWanted, slots.length);
+            int n = readQueue(tun, 0, wanted);
+            if (n < 0) {
+                return 0;
+            }
+            readsWanted = adapt(n, wanted, slots.length);
+            return n;
+        }
+        int wantedKnown = Math.min(knownReadsWanted, minNewFlowReads);
+        int k = readQueue(knownSyns, 0, wantedKnown);
+        if (k < 0) {
+            return 0;
+        }
+        knownReadsWanted = adapt(k, wantedKnown, slots.length);
+        counters.add(CounterSet.RX_KNOWN_SOURCE_PACKETS, k);
+        int wanted = Math.min(readsWanted, slots.length - k - minNewFlowReads);
+        int n = readQueue(tun, k, wanted);
+        if (n < 0) {
+            return k;
+        }
+        readsWanted = adapt(n, wanted, slots.length);
+        int wantedNew = Math.min(newFlowReadsWanted, slots.length - k - n);
+        int m = readQueue(newFlows, k + n, wantedNew);
+        if (m < 0) {
+            return k + n;
+        }
+        newFlowReadsWanted = adapt(m, wantedNew, slots.length);
+        counters.add(CounterSet.RX_NEW_FLOW_PACKETS, m);
+        return k + n + m;
+    }
+
+    /** Reads up to {@code wanted} packets of {@code queue} into slots from {@code first} on and processes them. */
+    private int readQueue(TunDevice queue, int first, int wanted) {
+        int n = reads.read(queue, first, wanted);
         if (n < 0) {
             readError(-n);
-            return 0;
+            return n;
         }
         for (int k = 0; k < n; k++) {
             pipeline.process(slots[reads.slot(k)], PacketPipeline.HEADROOM_BYTES, reads.length(k), sink);
         }
-        readsWanted = n == wanted ? slots.length : Math.min(slots.length, Math.max(MIN_READS, 2 * n));
         return n;
+    }
+
+    /**
+     * The next number of reads for a queue: the batch size while the queue filled every read, else twice what it
+     * gave (at least {@value #MIN_READS}), so a light load wastes few EAGAIN reads.
+     */
+    private static int adapt(int got, int wanted, int batch) {
+        return got >= wanted ? batch : Math.min(batch, Math.max(MIN_READS, 2 * got));
+    }
+
+    /** Without io_uring: read(2) per packet, the queues in the order of {@link #readBatch}. */
+    private int readEach(MemorySegment[] slots) {
+        if (newFlows == null) {
+            return readEach(tun, slots, 0, slots.length);
+        }
+        int k = readEach(knownSyns, slots, 0, minNewFlowReads);
+        counters.add(CounterSet.RX_KNOWN_SOURCE_PACKETS, k);
+        int n = readEach(tun, slots, k, slots.length - minNewFlowReads);
+        int m = readEach(newFlows, slots, k + n, slots.length);
+        counters.add(CounterSet.RX_NEW_FLOW_PACKETS, m);
+        return k + n + m;
+    }
+
+    /** Reads and processes packets of {@code queue} into slots {@code from..to-1} until it is empty; returns them. */
+    private int readEach(TunDevice queue, MemorySegment[] slots, int from, int to) {
+        int i = from;
+        while (i < to) {
+            MemorySegment slot = slots[i];
+            int length = queue.tryRead(slot, PacketPipeline.HEADROOM_BYTES, MAX_PACKET_BYTES + 1);
+            if (length == 0) {
+                break;
+            }
+            if (length < 0) {
+                readError(-length);
+                break;
+            }
+            pipeline.process(slot, PacketPipeline.HEADROOM_BYTES, length, sink);
+            i++;
+        }
+        return i - from;
     }
 
     /** Switches to SCHED_FIFO {@link #REALTIME_AFTER_NS} after the first packet (once; see the class comment). */

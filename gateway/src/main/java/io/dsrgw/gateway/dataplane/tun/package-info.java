@@ -10,6 +10,9 @@
  * own dedicated thread and owns everything it touches per packet (buffers, pipeline, flow table, counters). Other
  * threads reach a worker only through the snapshot holder (read once per batch) and its published counters. A
  * worker thread switches itself to SCHED_FIFO after its first 2 s of traffic (see {@code TunWorker}: it must run
- * before the kernel work feeding its queue), so it sleeps in poll(2) whenever its queue is empty.
+ * before the kernel work feeding its queue), so it sleeps in poll(2) whenever its queue is empty. With
+ * {@code ingress.new-flow-queue} a worker owns three queues (established, new flows, known sources' new flows), which
+ * the steering BPF program ({@link io.dsrgw.gateway.dataplane.tun.TunSteering}, attached by the ingress before the
+ * device goes up) fills; it reads all three on its own thread, new flows last.
  */
 package io.dsrgw.gateway.dataplane.tun;

@@ -40,6 +40,7 @@ import io.dsrgw.harness.traffic.RequestLoad;
  * and process it created is removed at exit, also on SIGTERM / Ctrl-C (shutdown hook).
  * <pre>
  *   scripts/bench floods [--seconds S] [--threads T] [--capacity C] [--ingress tun|xdp] [--phases baseline,syn,...]
+ *                        [--realtime-priority N] [--tun-txqueuelen N] [--new-flow-queue auto|on|off]
  * </pre>
  */
 public final class FloodBenchmark {
@@ -87,17 +88,20 @@ public final class FloodBenchmark {
     /**
      * @param realtimePriority {@code ingress.realtime-priority} of the gateway (0: the default, time-shared)
      * @param tunTxQueueLen    txqueuelen of the gateway's TUN device (0: the driver's default, 500), set once it runs
+     * @param newFlowQueue     {@code ingress.new-flow-queue} of the gateway (auto, on, off), or null for the
+     *                         gateway's default (auto)
      */
     record Options(double seconds, int threads, int capacity, List<Phase> phases, String ingress, Path outDir,
-                   int realtimePriority, int tunTxQueueLen) {
+                   int realtimePriority, int tunTxQueueLen, String newFlowQueue) {
         Options(double seconds, int threads, int capacity, List<Phase> phases, String ingress, Path outDir) {
-            this(seconds, threads, capacity, phases, ingress, outDir, 0, 0);
+            this(seconds, threads, capacity, phases, ingress, outDir, 0, 0, null);
         }
 
         static Options parse(String[] args) {
             String ingress = "tun";
             int realtime = 0;
             int txqueuelen = 0;
+            String newFlowQueue = null;
             double seconds = 20;
             int threads = 4;
             int capacity = 65536;
@@ -117,9 +121,10 @@ public final class FloodBenchmark {
                     case "--phases" -> phases = java.util.Arrays.stream(v.split(",")).map(Phase::of).toList();
                     case "--realtime-priority" -> realtime = Integer.parseInt(v);
                     case "--tun-txqueuelen" -> txqueuelen = Integer.parseInt(v);
+                    case "--new-flow-queue" -> newFlowQueue = v;
                     default -> throw new IllegalArgumentException("unknown option " + a
                             + " (expected: --seconds, --threads, --capacity, --phases, --ingress, --realtime-priority,"
-                            + " --tun-txqueuelen)");
+                            + " --tun-txqueuelen, --new-flow-queue)");
                 }
             }
             if (!(seconds > 0 && seconds <= 600)) {
@@ -135,8 +140,11 @@ public final class FloodBenchmark {
                 throw new IllegalArgumentException("--realtime-priority " + realtime + " (expected: 0..99), "
                         + "--tun-txqueuelen " + txqueuelen + " (expected: >= 0)");
             }
+            if (newFlowQueue != null && !List.of("auto", "on", "off").contains(newFlowQueue)) {
+                throw new IllegalArgumentException("--new-flow-queue " + newFlowQueue + " (expected: auto, on or off)");
+            }
             return new Options(seconds, threads, capacity, phases, ingress, Path.of("test-harness/target/bench"),
-                    realtime, txqueuelen);
+                    realtime, txqueuelen, newFlowQueue);
         }
     }
 
@@ -224,6 +232,10 @@ public final class FloodBenchmark {
                         if (options.realtimePriority() > 0) {
                             c = c.replace("hash-seed = \"dsrgw-harness\"", "hash-seed = \"dsrgw-harness\"\n"
                                     + "  ingress.realtime-priority = " + options.realtimePriority());
+                        }
+                        if (options.newFlowQueue() != null) {
+                            c = c.replace("hash-seed = \"dsrgw-harness\"", "hash-seed = \"dsrgw-harness\"\n"
+                                    + "  ingress.new-flow-queue = " + options.newFlowQueue());
                         }
                         return xdp ? ScenarioConfigs.xdpIngress(c, List.of(Topology.LEAF_DEVICE), "native") : c;
                     });

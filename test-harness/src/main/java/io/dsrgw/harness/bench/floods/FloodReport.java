@@ -20,7 +20,8 @@ final class FloodReport {
                         + " CPU %d.%s%n%n", revision, options.seconds(), options.threads(), options.ingress(), capacity,
                 FloodBenchmark.GENERATOR_CPU, (options.realtimePriority() > 0 ? " ingress.realtime-priority "
                         + options.realtimePriority() + "." : "") + (options.tunTxQueueLen() > 0 ? " TUN txqueuelen "
-                        + options.tunTxQueueLen() + "." : "")));
+                        + options.tunTxQueueLen() + "." : "") + " ingress.new-flow-queue "
+                        + (options.newFlowQueue() == null ? "auto (default)" : options.newFlowQueue()) + "."));
         sb.append("| phase | flood sent (kpps) | gateway rx (kpps) | legit ok | legit failed | p50 (ms) | p99 (ms)"
                 + " | max (ms) | gateway RSS before → after (MiB) | userspace flow entries / capacity | too-big sent"
                 + " | echo replies | kernel ICMP out | drops by reason |\n");

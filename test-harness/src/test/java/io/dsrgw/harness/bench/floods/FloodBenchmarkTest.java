@@ -38,6 +38,14 @@ class FloodBenchmarkTest {
     }
 
     @Test
+    void optionsTakeTheNewFlowQueueSettingOrLeaveTheGatewaysDefault() {
+        assertEquals(null, FloodBenchmark.Options.parse(new String[] {"--seconds", "5"}).newFlowQueue());
+        assertEquals("off", FloodBenchmark.Options.parse(new String[] {"--new-flow-queue", "off"}).newFlowQueue());
+        assertThrows(IllegalArgumentException.class, () -> FloodBenchmark.Options.parse(new String[] {
+            "--new-flow-queue", "yes"}));
+    }
+
+    @Test
     void counterNamesAreShortenedForTheTable() {
         assertEquals("drop_not_vip", FloodReport.shortName("dsrgw_drop_not_vip_total"));
         assertEquals("flow_table_entries", FloodReport.shortName("dsrgw_flow_table_entries"));
