@@ -38,9 +38,26 @@
  * minute gets its SYNs through a queue of their own instead: not the established queue, which a flood of ACKs, UDP
  * or ICMP fills (measured: with the known SYNs there, an ICMP flood cost as many requests as without any of this).
  * Spoofing gains an attacker little: a spoofed ACK then SYN per source puts his SYNs in the known queue, whose share
- * of the worker is capped like the new-flow queue's minimum; an ACK flood from random sources only evicts entries of
- * the LRU map, which brings back the behaviour without the memory. The record is refreshed at most once
- * per KNOWN_REFRESH_NS per source, so a busy connection costs a lookup per packet, not an update.
+ * of the worker is capped like the new-flow queue's minimum. The record is refreshed at most once per
+ * KNOWN_REFRESH_NS per source, so a busy connection costs a lookup per packet, not an update.
+ *
+ * Insert limit (dsrgw_known_limit, dsrgw_known_window): at most `limit` sources NOT yet in the map are recorded per
+ * window of INSERT_WINDOW_NS (1 s); a source already in the map is refreshed as before, whatever the count. Why:
+ * without it an ACK flood from spoofed random sources (measured: the flood bench's 1500-byte ACK phase from
+ * 198.18.0.0/15) recorded every one of them, so the SYN flood that followed from the same range was "known" for a
+ * minute (314,620 known-source packets against 267 legitimate requests) and returning clients lost their queue;
+ * with more sources than the map holds it also evicts the real known sources from the LRU map. With the limit such a flood fills its window's quota in
+ * its first milliseconds and the rest of its sources are not recorded, while the clients known before it stay
+ * known. The limit is written by TunSteering at load (default 200 per second): a legitimate population adds new
+ * sources at a modest rate; an attacker plants at most limit x 60 entries per minute of memory, 12,000 or 9% of
+ * the 131,072 sources of a /15 (so 9% of his spoofed SYNs reach the capped known queue). He can keep refreshing
+ * the entries he planted, so a sustained ACK flood adds `limit` entries per second for as long as it lasts, up to
+ * the map's KNOWN_SOURCES entries; the limit bounds the rate, not the total. A site with more new clients per
+ * second than the limit sees the excess treated as new flows (class 1), which is the behaviour without the memory.
+ * The window is approximate across CPUs: start and count are one array entry shared by all CPUs, the count is
+ * taken with an atomic add, but two CPUs that see an expired window at once both reset it, so a window can admit a
+ * few more than `limit` (at most one reset's worth per concurrent CPU); exactness is not worth a lock per packet.
+ * Once the window is full, new sources cost a read of the count, no atomic.
  *
  * A BPF_PROG_TYPE_SOCKET_FILTER program has no direct packet access: bpf_skb_load_bytes it is.
  */
@@ -60,6 +77,7 @@
 #define KNOWN_SOURCE_NS (60ULL * 1000000000ULL)
 #define KNOWN_REFRESH_NS 1000000000ULL
 #define KNOWN_SOURCES 65536
+#define INSERT_WINDOW_NS 1000000000ULL
 
 /* Only ungated helpers are used; the licence string keeps the kernel's view of the object the same as
  * dsrgw_xdp.c's. */
@@ -77,6 +95,47 @@ struct {
 	__type(key, struct dsrgw_source);
 	__type(value, __u64);
 } dsrgw_known_sources SEC(".maps");
+
+/* Key 0: the number of new sources the program may record per INSERT_WINDOW_NS ("Insert limit" above); written by
+ * TunSteering before attaching. 0 (never written) records none. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} dsrgw_known_limit SEC(".maps");
+
+/* The current insert window, shared by all CPUs. */
+struct dsrgw_insert_window {
+	__u64 start; /* bpf_ktime_get_ns() when it began */
+	__u64 count; /* new sources admitted in it (may pass the limit by the admissions racing at its end) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dsrgw_insert_window);
+} dsrgw_known_window SEC(".maps");
+
+/* Whether a source not in the map may be recorded now: counts it against the current window. */
+static __always_inline int may_insert(__u64 now)
+{
+	__u32 zero = 0;
+	__u64 *limit = bpf_map_lookup_elem(&dsrgw_known_limit, &zero);
+	struct dsrgw_insert_window *w = bpf_map_lookup_elem(&dsrgw_known_window, &zero);
+
+	if (!limit || !w)
+		return 0;
+	if (now - w->start >= INSERT_WINDOW_NS) {
+		/* racy across CPUs by design (see "Insert limit") */
+		w->start = now;
+		w->count = 0;
+	}
+	if (w->count >= *limit)
+		return 0;
+	return __sync_fetch_and_add(&w->count, 1) < *limit;
+}
 
 /* One step of the address hash: w is a 32-bit word of an address in network byte order, taken as a big-endian
  * number. */
@@ -118,9 +177,10 @@ static __always_inline int tcp_class(struct __sk_buff *skb, __u32 l4, struct dsr
 	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK) {
 		now = bpf_ktime_get_ns();
 		seen = bpf_map_lookup_elem(&dsrgw_known_sources, src);
-		if (!seen)
-			bpf_map_update_elem(&dsrgw_known_sources, src, &now, BPF_ANY);
-		else if (now - *seen >= KNOWN_REFRESH_NS)
+		if (!seen) {
+			if (may_insert(now))
+				bpf_map_update_elem(&dsrgw_known_sources, src, &now, BPF_ANY);
+		} else if (now - *seen >= KNOWN_REFRESH_NS)
 			*seen = now;
 	}
 	return 0;

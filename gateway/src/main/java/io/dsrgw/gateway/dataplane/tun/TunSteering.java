@@ -10,14 +10,21 @@ import io.dsrgw.linux.bpf.BpfProgram;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The TUN ingress's queue steering program (issue 14, floods: {@code ingress.new-flow-queue}): the classpath
  * resource {@value #OBJECT_RESOURCE}, compiled from {@code gateway/src/main/bpf/dsrgw_tun_steer.c}, whose comment is
  * the contract. With it attached, a TUN with 3 queues per worker queues worker w's established traffic on queue 3w,
  * its new flows (TCP SYN without ACK) on queue 3w+1, or on 3w+2 when their source had an established flow in the
- * last minute, the worker chosen by a hash of the source and destination addresses only.
+ * last minute, the worker chosen by a hash of the source and destination addresses only. At most
+ * {@link #DEFAULT_KNOWN_SOURCES_PER_SECOND} (or {@link #load(long)}'s limit) new sources per second become known, so
+ * a spoofed ACK flood cannot make its range known.
  *
  * <p>Why: without it the kernel spreads packets over the queues by flow hash and a SYN flood faster than the
  * workers fills every queue; the kernel then drops the packets of established connections as often as flood SYNs
@@ -34,6 +41,17 @@ public final class TunSteering implements AutoCloseable {
     static final String PROGRAM_NAME = "dsrgw_tun_steer";
     /** The program's memory of sources with an established flow (see the C file's "Known sources"). */
     static final String MAP_KNOWN_SOURCES = "dsrgw_known_sources";
+    /** The program's limit of new known sources per second (the C file's "Insert limit"). */
+    static final String MAP_KNOWN_LIMIT = "dsrgw_known_limit";
+    /** The program's current insert window: start (ns) and count, two {@code __u64}. */
+    static final String MAP_KNOWN_WINDOW = "dsrgw_known_window";
+    /**
+     * Sources not yet known that the program records per second by default (the C file's "Insert limit"): enough
+     * for a site's new clients at a modest rate, while a spoofed ACK flood plants at most 200 x 60 = 12,000 known
+     * sources per minute of memory (9% of a /15); new clients beyond it are treated as new flows, as without the
+     * memory.
+     */
+    public static final long DEFAULT_KNOWN_SOURCES_PER_SECOND = 200;
     /** TUN queues per worker with the program: established traffic, new flows, known sources' new flows. */
     public static final int QUEUES_PER_WORKER = 3;
 
@@ -53,10 +71,30 @@ public final class TunSteering implements AutoCloseable {
      *                               the missing CAP_BPF)
      */
     public static TunSteering load() throws LinuxException {
+        return load(DEFAULT_KNOWN_SOURCES_PER_SECOND);
+    }
+
+    /**
+     * As {@link #load()}, with at most {@code knownSourcesPerSecond} new sources recorded as known per second (the C
+     * file's "Insert limit"; 0 records none, so every SYN is a new flow's).
+     *
+     * @throws IllegalArgumentException if {@code knownSourcesPerSecond} is negative
+     */
+    public static TunSteering load(long knownSourcesPerSecond) throws LinuxException {
+        if (knownSourcesPerSecond < 0) {
+            throw new IllegalArgumentException("knownSourcesPerSecond: " + knownSourcesPerSecond
+                    + " (expected: 0 or more)");
+        }
         Bpf.ensureAvailable();
         BpfObject object = BpfObject.open(OBJECT_NAME, objectBytes());
         try {
             object.load();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment key = arena.allocate(JAVA_INT);
+                MemorySegment value = arena.allocate(JAVA_LONG);
+                value.set(JAVA_LONG, 0, knownSourcesPerSecond);
+                object.map(MAP_KNOWN_LIMIT).update(key, value, BpfMap.BPF_ANY);
+            }
             return new TunSteering(object, object.program(PROGRAM_NAME));
         } catch (LinuxException | RuntimeException | Error e) {
             object.close();
@@ -83,6 +121,11 @@ public final class TunSteering implements AutoCloseable {
      */
     BpfMap knownSources() {
         return object.map(MAP_KNOWN_SOURCES);
+    }
+
+    /** The current insert window (tests): key 0 ({@code __u32}), value start ns and count ({@code __u64} each). */
+    BpfMap knownWindow() {
+        return object.map(MAP_KNOWN_WINDOW);
     }
 
     /** The loaded program (tests: {@link BpfProgram#testRun}). */

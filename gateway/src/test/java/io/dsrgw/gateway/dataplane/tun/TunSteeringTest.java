@@ -185,6 +185,10 @@ class TunSteeringTest {
     }
 
     private static long seen(String source) throws Exception {
+        return seen(steering, source);
+    }
+
+    private static long seen(TunSteering steering, String source) throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment k = arena.allocate(16);
             k.copyFrom(key(source));
@@ -195,6 +199,10 @@ class TunSteeringTest {
     }
 
     private static void put(String source, long ns) throws Exception {
+        put(steering, source, ns);
+    }
+
+    private static void put(TunSteering steering, String source, long ns) throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment k = arena.allocate(16);
             k.copyFrom(key(source));
@@ -205,6 +213,10 @@ class TunSteeringTest {
     }
 
     private static List<MemorySegment> keys(Arena arena) throws LinuxException {
+        return keys(steering, arena);
+    }
+
+    private static List<MemorySegment> keys(TunSteering steering, Arena arena) throws LinuxException {
         List<MemorySegment> keys = new ArrayList<>();
         MemorySegment previous = null;
         while (true) {
@@ -218,8 +230,12 @@ class TunSteeringTest {
     }
 
     private static int count() throws LinuxException {
+        return count(steering);
+    }
+
+    private static int count(TunSteering steering) throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
-            return keys(arena).size();
+            return keys(steering, arena).size();
         }
     }
 
@@ -230,6 +246,56 @@ class TunSteeringTest {
             }
         }
         assertEquals(0, count());
+    }
+
+    @Test
+    void shouldRecordAtMostTheLimitOfNewSourcesPerSecondWhileKnownSourcesStayKnownAndRefreshed() throws Exception {
+        String v = "10.100.0.1";
+        try (TunSteering limited = TunSteering.load(5)) {
+            // known before the flood: last refreshed 2 s ago, so its next ACK refreshes it
+            String known = "198.51.100.200";
+            put(limited, known, System.nanoTime() - 2_000_000_000L);
+            List<String> flood = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                flood.add("198.18." + (i >> 8) + "." + (i & 0xff));
+            }
+            long start = System.nanoTime();
+            for (String src : flood) {
+                assertEquals(0, run(limited, tcp4(src, v, 40000, ACK | PSH, 1460)) % 3, src);
+            }
+            long beforeRefresh = System.nanoTime();
+            run(limited, tcp4(known, v, 40000, ACK, 0));
+            long windows = (System.nanoTime() - start) / 1_000_000_000L + 1;
+            assertTrue(seen(limited, known) >= beforeRefresh, "the known source is refreshed past the limit");
+            assertEquals(2, run(limited, tcp4(known, v, 40001, SYN, 0)) % 3, "a SYN of the source known before");
+            int recorded = 0;
+            StringBuilder classes = new StringBuilder();
+            for (String src : flood) {
+                int cls = run(limited, tcp4(src, v, 40002, SYN, 0)) % 3;
+                classes.append(cls);
+                recorded += cls == 2 ? 1 : 0;
+            }
+            if (windows == 1) {
+                // one window (the test run is on one CPU, so the count is exact): the first 5 sources only
+                assertEquals("22222111111111111111", classes.toString(), "SYN classes of the 20 ACK sources");
+            } else {
+                assertTrue(recorded >= 5 && recorded <= 5 * windows, recorded + " recorded over " + windows
+                        + " windows (a slow machine): " + classes);
+            }
+            assertEquals(recorded + 1, count(limited), "known: the recorded flood sources and the one from before");
+
+            // the window passes: new sources are recorded again, up to the limit
+            Thread.sleep(1_100);
+            String later = "198.51.100.201";
+            assertEquals(1, run(limited, tcp4(later, v, 40000, SYN, 0)) % 3, "before its ACK");
+            run(limited, tcp4(later, v, 40000, ACK, 0));
+            assertEquals(2, run(limited, tcp4(later, v, 40001, SYN, 0)) % 3, "a new source after the window");
+        }
+        try (TunSteering none = TunSteering.load(0)) {
+            run(none, tcp4("198.51.100.202", v, 40000, ACK, 0));
+            assertEquals(0, count(none), "limit 0 records nothing");
+            assertEquals(1, run(none, tcp4("198.51.100.202", v, 40001, SYN, 0)) % 3);
+        }
     }
 
     @Test
@@ -270,6 +336,10 @@ class TunSteeringTest {
     }
 
     private static int run(byte[] packet) throws LinuxException {
+        return run(steering, packet);
+    }
+
+    private static int run(TunSteering steering, byte[] packet) throws LinuxException {
         byte[] frame = new byte[14 + packet.length];
         int version = packet.length > 0 ? (packet[0] & 0xf0) >> 4 : 0;
         // The test run refuses (EINVAL) an IPv4/IPv6 EtherType whose header is cut short; the program reads only the
