@@ -428,7 +428,8 @@ final class GatewayReader {
         if (o == null) {
             return null;
         }
-        o.allowKeys("kind", "device", "queues", "xdp", "realtime-priority", "egress", "new-flow-queue");
+        o.allowKeys("kind", "device", "queues", "xdp", "realtime-priority", "egress", "new-flow-queue",
+                "known-sources-per-second");
         String kind = o.choice("kind", INGRESS_KINDS, true);
         String device = o.string("device", true, Validation.INTERFACE_NAME_RULE);
         if (device != null && !Validation.isInterfaceName(device)) {
@@ -440,11 +441,14 @@ final class GatewayReader {
         Long realtime = o.integer("realtime-priority", 0, MAX_REALTIME_PRIORITY, true);
         String egress = o.choice("egress", EGRESS_KINDS, true);
         String newFlowQueue = o.choice("new-flow-queue", NEW_FLOW_QUEUE_MODES, true);
+        Long knownSources = o.integer("known-sources-per-second", 0, IngressConfig.MAX_KNOWN_SOURCES_PER_SECOND,
+                true);
         if (kind == null || device == null || queues == null || xdp == null || realtime == null || egress == null
-                || newFlowQueue == null) {
+                || newFlowQueue == null || knownSources == null) {
             return null;
         }
-        return new IngressConfig(kind, device, queues.intValue(), xdp, realtime.intValue(), egress, newFlowQueue);
+        return new IngressConfig(kind, device, queues.intValue(), xdp, realtime.intValue(), egress, newFlowQueue,
+                knownSources.intValue());
     }
 
     static final String XDP_EXPECTED = "an object { interfaces = [\"eth0\", ...], mode = native | generic }";

@@ -21,9 +21,12 @@ import java.util.Objects;
  *               program loads and attaches, else one queue per worker and a log line saying why),
  *               {@link #NEW_FLOW_QUEUE_ON} (refuse to start without it) or {@link #NEW_FLOW_QUEUE_OFF}: see
  *               {@code ingress.new-flow-queue} in reference.conf
+ * @param knownSourcesPerSecond at most this many sources not yet known become known per second in the steering
+ *               program (0..{@value #MAX_KNOWN_SOURCES_PER_SECOND}, 0 none), so a spoofed ACK flood cannot make its
+ *               range known: see {@code ingress.known-sources-per-second} in reference.conf
  */
 public record IngressConfig(String kind, String device, int queues, XdpConfig xdp, int realtimePriority,
-                            String egress, String newFlowQueue) {
+                            String egress, String newFlowQueue, int knownSourcesPerSecond) {
 
     /** The TUN ingress kind. */
     public static final String KIND_TUN = "tun";
@@ -47,6 +50,10 @@ public record IngressConfig(String kind, String device, int queues, XdpConfig xd
     public static final String NEW_FLOW_QUEUE_OFF = "off";
     /** The new-flow queue setting unless configured. */
     public static final String DEFAULT_NEW_FLOW_QUEUE = NEW_FLOW_QUEUE_AUTO;
+    /** New known sources per second unless configured (the steering program's comment says why 200). */
+    public static final int DEFAULT_KNOWN_SOURCES_PER_SECOND = 200;
+    /** The largest {@code known-sources-per-second}: the program's map holds 65,536 sources. */
+    public static final int MAX_KNOWN_SOURCES_PER_SECOND = 65_536;
 
     public IngressConfig {
         Objects.requireNonNull(kind, "kind");
@@ -54,6 +61,16 @@ public record IngressConfig(String kind, String device, int queues, XdpConfig xd
         Objects.requireNonNull(xdp, "xdp");
         Objects.requireNonNull(egress, "egress");
         Objects.requireNonNull(newFlowQueue, "newFlowQueue");
+        if (knownSourcesPerSecond < 0 || knownSourcesPerSecond > MAX_KNOWN_SOURCES_PER_SECOND) {
+            throw new IllegalArgumentException("knownSourcesPerSecond: " + knownSourcesPerSecond + " (expected: 0.."
+                    + MAX_KNOWN_SOURCES_PER_SECOND + ")");
+        }
+    }
+
+    /** The default known sources per second. */
+    public IngressConfig(String kind, String device, int queues, XdpConfig xdp, int realtimePriority,
+                         String egress, String newFlowQueue) {
+        this(kind, device, queues, xdp, realtimePriority, egress, newFlowQueue, DEFAULT_KNOWN_SOURCES_PER_SECOND);
     }
 
     /** The default new-flow queue setting. */

@@ -48,7 +48,7 @@ class GatewayValidationTest {
     @Test
     void shouldListTheKnownKeysWhenNothingIsClose() {
         gatewayFails(gwExtra("ingress { zzzzzzzz = 1 }"),
-            "t.conf:5 dsrgw.gateway.ingress.zzzzzzzz: unknown key (expected: one of kind, device, queues, xdp, realtime-priority, egress, new-flow-queue)");
+            "t.conf:5 dsrgw.gateway.ingress.zzzzzzzz: unknown key (expected: one of kind, device, queues, xdp, realtime-priority, egress, new-flow-queue, known-sources-per-second)");
     }
 
     @Test

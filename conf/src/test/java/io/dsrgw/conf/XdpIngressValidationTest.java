@@ -78,6 +78,17 @@ class XdpIngressValidationTest {
     }
 
     @Test
+    void shouldReadTheKnownSourcesPerSecond200ByDefaultAndRefuseANegativeOrTooLargeOne() throws ConfigException {
+        assertEquals(200, ConfigLoader.parseGateway(gwExtra(""), "t.conf").ingress().knownSourcesPerSecond());
+        assertEquals(0, ConfigLoader.parseGateway(gwExtra("ingress.known-sources-per-second = 0"), "t.conf")
+            .ingress().knownSourcesPerSecond());
+        gatewayFails(gwExtra("ingress.known-sources-per-second = -1"),
+            "t.conf:5 dsrgw.gateway.ingress.known-sources-per-second: -1 (expected: an integer 0..65536)");
+        gatewayFails(gwExtra("ingress.known-sources-per-second = 65537"),
+            "t.conf:5 dsrgw.gateway.ingress.known-sources-per-second: 65537 (expected: an integer 0..65536)");
+    }
+
+    @Test
     void shouldReadTheEgressPacketByDefaultAndRefuseAnythingButPacketOrRaw() throws ConfigException {
         assertEquals("packet", ConfigLoader.parseGateway(gwExtra(""), "t.conf").ingress().egress());
         assertEquals("raw", ConfigLoader.parseGateway(gwExtra("ingress.egress = raw"), "t.conf").ingress().egress());

@@ -199,7 +199,7 @@ final class RunCommand {
             // with each backend's own limit (tunnel-mtu - overhead, or an L2 DSR backend's link MTU).
             // ingress.new-flow-queue (issue 14 floods): queues per worker for SYNs, or why not (logged there).
             ingress = TunIngress.open(device, config.ingress().queues(), TunIngress.DEVICE_MTU, vipAddresses,
-                    config.ingress().newFlowQueue());
+                    config.ingress().newFlowQueue(), config.ingress().knownSourcesPerSecond());
             boolean newFlowQueue = ingress.hasNewFlowQueue();
             metrics.registry().register(GatewayMetrics.NEW_FLOW_QUEUE_GAUGE,
                     (com.codahale.metrics.Gauge<Integer>) () -> newFlowQueue ? 1 : 0);

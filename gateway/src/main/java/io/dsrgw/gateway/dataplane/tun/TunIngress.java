@@ -107,7 +107,18 @@ public final class TunIngress implements AutoCloseable {
      */
     public static TunIngress open(String device, int queueCount, int mtuBytes, Collection<String> vipPrefixes,
                                   String newFlowQueue) throws IOException {
-        return open(device, queueCount, mtuBytes, vipPrefixes, newFlowQueue, TunIngress::attachSteering);
+        return open(device, queueCount, mtuBytes, vipPrefixes, newFlowQueue,
+                IngressConfig.DEFAULT_KNOWN_SOURCES_PER_SECOND);
+    }
+
+    /**
+     * As above, the steering program recording at most {@code knownSourcesPerSecond} new known sources per second
+     * ({@code ingress.known-sources-per-second}, {@link TunSteering#load(long)}).
+     */
+    public static TunIngress open(String device, int queueCount, int mtuBytes, Collection<String> vipPrefixes,
+                                  String newFlowQueue, int knownSourcesPerSecond) throws IOException {
+        return open(device, queueCount, mtuBytes, vipPrefixes, newFlowQueue,
+                queue -> attachSteering(queue, knownSourcesPerSecond));
     }
 
     /** As above with the steering attacher given: it returns why it failed, or null (tests: a failing one). */
@@ -165,8 +176,8 @@ public final class TunIngress implements AutoCloseable {
     }
 
     /** Why the steering program could not be used, e.g. {@code "bpf_object__load(dsrgw_tun_steer): EPERM ..."}. */
-    private static String attachSteering(TunDevice queue) {
-        try (TunSteering steering = TunSteering.load()) {
+    private static String attachSteering(TunDevice queue, int knownSourcesPerSecond) {
+        try (TunSteering steering = TunSteering.load(knownSourcesPerSecond)) {
             steering.attach(queue);
             return null;
         } catch (LinuxException | RuntimeException e) {

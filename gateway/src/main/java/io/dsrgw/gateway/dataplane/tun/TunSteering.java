@@ -1,5 +1,6 @@
 package io.dsrgw.gateway.dataplane.tun;
 
+import io.dsrgw.conf.IngressConfig;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.TunDevice;
 import io.dsrgw.linux.bpf.Bpf;
@@ -51,7 +52,7 @@ public final class TunSteering implements AutoCloseable {
      * sources per minute of memory (9% of a /15); new clients beyond it are treated as new flows, as without the
      * memory.
      */
-    public static final long DEFAULT_KNOWN_SOURCES_PER_SECOND = 200;
+    public static final long DEFAULT_KNOWN_SOURCES_PER_SECOND = IngressConfig.DEFAULT_KNOWN_SOURCES_PER_SECOND;
     /** TUN queues per worker with the program: established traffic, new flows, known sources' new flows. */
     public static final int QUEUES_PER_WORKER = 3;
 
