@@ -45,19 +45,20 @@
  * window of INSERT_WINDOW_NS (1 s); a source already in the map is refreshed as before, whatever the count. Why:
  * without it an ACK flood from spoofed random sources (measured: the flood bench's 1500-byte ACK phase from
  * 198.18.0.0/15) recorded every one of them, so the SYN flood that followed from the same range was "known" for a
- * minute (314,620 known-source packets against 267 legitimate requests) and returning clients lost their queue;
- * with more sources than the map holds it also evicts the real known sources from the LRU map. With the limit such a flood fills its window's quota in
- * its first milliseconds and the rest of its sources are not recorded, while the clients known before it stay
- * known. The limit is written by TunSteering at load (default 200 per second): a legitimate population adds new
- * sources at a modest rate; an attacker plants at most limit x 60 entries per minute of memory, 12,000 or 9% of
- * the 131,072 sources of a /15 (so 9% of his spoofed SYNs reach the capped known queue). He can keep refreshing
- * the entries he planted, so a sustained ACK flood adds `limit` entries per second for as long as it lasts, up to
- * the map's KNOWN_SOURCES entries; the limit bounds the rate, not the total. A site with more new clients per
- * second than the limit sees the excess treated as new flows (class 1), which is the behaviour without the memory.
- * The window is approximate across CPUs: start and count are one array entry shared by all CPUs, the count is
- * taken with an atomic add, but two CPUs that see an expired window at once both reset it, so a window can admit a
- * few more than `limit` (at most one reset's worth per concurrent CPU); exactness is not worth a lock per packet.
- * Once the window is full, new sources cost a read of the count, no atomic.
+ * minute (314,620 known-source packets against 267 legitimate requests) and returning clients lost their queue; with
+ * more sources than the map holds it also evicts the real known sources from the LRU map. With the limit such a flood
+ * fills its window's quota in its first milliseconds and the rest of its sources are not recorded, while the clients
+ * known before it stay known. The limit is written by TunSteering at load (ingress.known-sources-per-second, default
+ * 200 per second): a legitimate population adds new sources at a modest rate; an attacker plants at most limit x 60
+ * entries per minute of memory, 12,000 or 9% of the 131,072 sources of a /15 (so 9% of his spoofed SYNs reach the
+ * capped known queue). He can keep refreshing the entries he planted, so a sustained ACK flood adds `limit` entries per
+ * second for as long as it lasts, up to the map's KNOWN_SOURCES entries; the limit bounds the rate, not the total. A
+ * site with more new clients per second than the limit sees the excess treated as new flows (class 1), which is the
+ * behaviour without the memory. The window is approximate across CPUs: start and count are one array entry shared by
+ * all CPUs and a source is admitted when the atomic add's old count is below `limit`, but two CPUs that see an expired
+ * window at once both reset it, and what the first admitted in between is counted again from 0, so a window can admit a
+ * few more than `limit`; exactness is not worth a lock per packet. Once the window is full, new sources cost a read of
+ * the count, no atomic.
  *
  * A BPF_PROG_TYPE_SOCKET_FILTER program has no direct packet access: bpf_skb_load_bytes it is.
  */
