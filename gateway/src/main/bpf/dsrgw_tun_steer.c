@@ -15,9 +15,10 @@
  *   class = 1 (new flow): IPv4 TCP, not a fragment other than the first (fragment offset 0, MF may be set), the
  *           TCP flags byte inside the packet, SYN set and ACK clear; or IPv6 with TCP directly after the fixed
  *           header (next header 6; a packet with an extension header, a fragment header included, is class 0),
- *           SYN set and ACK clear, from a source not known (below);
+ *           SYN set and ACK clear, from a source not known (below); and every ICMP packet (IPv4 protocol 1, any
+ *           fragment) and ICMPv6 packet (next header 58 right after the fixed header): see "Why ICMP" below;
  *   class = 2 (known source's new flow): such a SYN from a known source;
- *   class = 0 otherwise: every other TCP packet (SYN+ACK, ACK, data, FIN, RST), UDP, ICMP, non-first fragments,
+ *   class = 0 otherwise: every other TCP packet (SYN+ACK, ACK, data, FIN, RST), UDP, non-first fragments,
  *           IPv6 with extension headers, and anything truncated or not IPv4/IPv6 (no crash: bpf_skb_load_bytes
  *           fails on a short packet and the program answers class 0).
  *   hash  = mix/fmix32 below (TunSteeringTest.Model states it in Java): a function of the source and destination
@@ -29,6 +30,13 @@
  * Why a first fragment with SYN is class 1 (or 2): it is the start of a new connection like an unfragmented SYN; its
  * later fragments (class 0) reach the same worker, whose reassembly takes fragments in any order. Legitimate SYNs
  * are never fragmented; the point is that fragmenting a SYN must not move a flood into the established queue.
+ *
+ * Why ICMP is class 1: measured with the flood bench (idle machine, 572 kpps of ICMP echo requests and
+ * fragmentation-needed errors to the VIP), ICMP in the established queue dropped the requests' data packets at the
+ * flood's ratio and 2 requests timed out. No established connection needs its ICMP at once: echo requests are
+ * answered at icmp.echo-rate anyway, and a lost PMTU error is sent again when the sender retransmits. So ICMP shares
+ * the low-priority queue with new flows (still at least an eighth of every batch) and an ICMP flood no longer
+ * competes with the packets of established connections. (The known sources' SYNs are unaffected.)
  *
  * Known sources (dsrgw_known_sources): a TCP packet of those two kinds with ACK set and SYN and RST clear (a
  * handshake's last packet, data, FIN) records its source address with the time; a SYN from a source recorded less
@@ -71,6 +79,7 @@
 #define IPV6_HLEN 40
 #define IP_OFFSET_MASK 0x1fff
 #define TCP_FLAGS_OFFSET 13
+#define NEXTHDR_ICMPV6 58
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
 #define TCP_RST 0x04
@@ -207,7 +216,9 @@ int dsrgw_tun_steer(struct __sk_buff *skb)
 		h = fmix32(mix(h, bpf_ntohl(*(__u32 *)&ip[16])));
 		ihl = (ip[0] & 0xf) * 4;
 		frag = ((__u16)ip[6] << 8 | ip[7]) & IP_OFFSET_MASK;
-		if (ip[9] == IPPROTO_TCP && ihl >= IPV4_HLEN && frag == 0) {
+		if (ip[9] == IPPROTO_ICMP) {
+			cls = 1;
+		} else if (ip[9] == IPPROTO_TCP && ihl >= IPV4_HLEN && frag == 0) {
 			struct dsrgw_source src = {{0, 0, bpf_htonl(0xffff), *(__u32 *)&ip[12]}};
 
 			cls = tcp_class(skb, ihl, &src);
@@ -225,7 +236,11 @@ int dsrgw_tun_steer(struct __sk_buff *skb)
 		for (int i = 0; i < 8; i++)
 			h = mix(h, bpf_ntohl(words[i]));
 		h = fmix32(h);
-		if (bpf_skb_load_bytes(skb, 6, &next, 1) == 0 && next == IPPROTO_TCP) {
+		if (bpf_skb_load_bytes(skb, 6, &next, 1) < 0)
+			return queue_of(h, 0);
+		if (next == NEXTHDR_ICMPV6) {
+			cls = 1;
+		} else if (next == IPPROTO_TCP) {
 			struct dsrgw_source src = {{words[0], words[1], words[2], words[3]}};
 
 			cls = tcp_class(skb, IPV6_HLEN, &src);

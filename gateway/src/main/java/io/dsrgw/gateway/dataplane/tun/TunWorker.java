@@ -58,7 +58,8 @@ import java.util.Objects;
  *
  * <h2>The new-flow queue (issue 14, floods)</h2>
  * With {@code ingress.new-flow-queue} in use the worker owns two queues of the TUN: its established queue and its
- * new-flow queue, into which the steering program ({@link TunSteering}) puts TCP SYNs without ACK, and a third queue
+ * new-flow queue, into which the steering program ({@link TunSteering}) puts TCP SYNs without ACK and all ICMP (an
+ * ICMP flood then does not compete with established connections either), and a third queue
  * for the SYNs of sources with an established flow in the last minute (which the program remembers). A SYN flood faster
  * than the worker then fills the new-flow queue, where the kernel drops it, and not the queue of the packets of
  * connections already up, which the kernel used to drop as often as the flood's SYNs. Each batch reads the known

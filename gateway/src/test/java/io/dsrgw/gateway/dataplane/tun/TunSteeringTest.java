@@ -93,8 +93,10 @@ class TunSteeringTest {
                 SYN | FIN, 0), 1));
         rows.add(new Row("IPv4 UDP", TestPackets.ipv4(0, 1, 0, 64, IpProtocol.UDP, c, v, TestPackets.udp(1, 53, 20)),
                 0));
-        rows.add(new Row("IPv4 ICMP echo", TestPackets.ipv4(0, 1, 0, 64, IpProtocol.ICMP, c, v,
-                TestPackets.icmpEcho()), 0));
+        rows.add(new Row("IPv4 ICMP echo (ICMP shares the new-flow queue)", TestPackets.ipv4(0, 1, 0, 64,
+                IpProtocol.ICMP, c, v, TestPackets.icmpEcho()), 1));
+        rows.add(new Row("IPv4 ICMP, a later fragment", TestPackets.ipv4(0, 1, 2, 64, IpProtocol.ICMP, c, v,
+                TestPackets.icmpEcho()), 1));
         rows.add(new Row("IPv4 first fragment of a SYN (offset 0, MF)", tcp4(c, v, 40000, SYN, 8, MF), 1));
         rows.add(new Row("IPv4 later fragment whose bytes look like a SYN (offset 8)", tcp4(c, v, 40000, SYN, 8,
                 MF | 1), 0));
@@ -113,8 +115,8 @@ class TunSteeringTest {
         rows.add(new Row("IPv6 RST", tcp6(c6, v6, 40000, RST), 0));
         rows.add(new Row("IPv6 UDP", TestPackets.ipv6(0, 0, IpProtocol.UDP, 64, c6, v6, TestPackets.udp(1, 53, 20)),
                 0));
-        rows.add(new Row("IPv6 ICMPv6 echo", TestPackets.ipv6(0, 0, 58, 64, c6, v6, TestPackets.icmpv6Echo(c6, v6, 7)),
-                0));
+        rows.add(new Row("IPv6 ICMPv6 echo (ICMPv6 shares the new-flow queue)", TestPackets.ipv6(0, 0, 58, 64, c6, v6,
+                TestPackets.icmpv6Echo(c6, v6, 7)), 1));
         rows.add(new Row("IPv6 SYN after a hop-by-hop header", TestPackets.ipv6(0, 0, 0, 64, c6, v6,
                 TestPackets.concat(hopByHop, synTcp)), 0));
         rows.add(new Row("IPv6 first fragment of a SYN", TestPackets.ipv6(0, 0, 44, 64, c6, v6,
@@ -399,7 +401,8 @@ class TunSteeringTest {
                 int h = fmix(mix(mix(0, be32(p, 12)), be32(p, 16)));
                 int ihl = (p[0] & 0xf) * 4;
                 boolean notLaterFragment = (be16(p, 6) & 0x1fff) == 0;
-                int cls = p[9] == IpProtocol.TCP && ihl >= 20 && notLaterFragment ? syn(p, ihl) : 0;
+                int cls = p[9] == IpProtocol.ICMP ? 1
+                        : p[9] == IpProtocol.TCP && ihl >= 20 && notLaterFragment ? syn(p, ihl) : 0;
                 return 3 * (h & 0x3fff) + cls;
             }
             if (version == 6) {
@@ -411,7 +414,7 @@ class TunSteeringTest {
                     h = mix(h, be32(p, 8 + 4 * i));
                 }
                 h = fmix(h);
-                int cls = p[6] == IpProtocol.TCP ? syn(p, 40) : 0;
+                int cls = p[6] == 58 ? 1 : p[6] == IpProtocol.TCP ? syn(p, 40) : 0;
                 return 3 * (h & 0x3fff) + cls;
             }
             return 0;
