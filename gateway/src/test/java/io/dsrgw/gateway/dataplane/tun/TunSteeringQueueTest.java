@@ -49,19 +49,8 @@ class TunSteeringQueueTest {
                 NetworkNamespaces.enterCurrentThread(ns);
                 return null;
             });
-            call(thread, () -> {
-                for (int q = 0; q < QUEUES; q++) {
-                    queues.add(TunDevice.open("steer0", true, true));
-                }
-                try (TunSteering steering = TunSteering.load()) {
-                    steering.attach(queues.getFirst());
-                }
-                return null;
-            });
-            run("ip", "-n", ns, "link", "set", "steer0", "addrgenmode", "none");
-            run("ip", "-n", ns, "link", "set", "steer0", "up");
             run("ip", "-n", ns, "link", "set", "lo", "up");
-            run("ip", "-n", ns, "route", "add", "10.100.0.0/24", "dev", "steer0");
+            openSteeredTun(thread, ns, "steer0", QUEUES, "10.100.0.0/24", queues);
 
             List<byte[]> sent = new ArrayList<>();
             for (int i = 0; i < 32; i++) {
@@ -112,6 +101,27 @@ class TunSteeringQueueTest {
             thread.awaitTermination(5, TimeUnit.SECONDS);
             runQuietly("ip", "netns", "del", ns);
         }
+    }
+
+    /**
+     * Opens {@code count} queues of the TUN {@code name} on {@code thread} (which has entered {@code ns}) into
+     * {@code queues}, attaches the steering program, and with ip: no IPv6 link-local address (the kernel would send
+     * its own MLD/ND packets into the TUN), up, {@code route} into it. The caller closes the queues.
+     */
+    static void openSteeredTun(ExecutorService thread, String ns, String name, int count, String route,
+                               List<TunDevice> queues) throws Exception {
+        call(thread, () -> {
+            for (int q = 0; q < count; q++) {
+                queues.add(TunDevice.open(name, true, true));
+            }
+            try (TunSteering steering = TunSteering.load()) {
+                steering.attach(queues.getFirst());
+            }
+            return null;
+        });
+        run("ip", "-n", ns, "link", "set", name, "addrgenmode", "none");
+        run("ip", "-n", ns, "link", "set", name, "up");
+        run("ip", "-n", ns, "route", "add", route, "dev", name);
     }
 
     @Test

@@ -67,18 +67,10 @@ class TunWorkerNewFlowQueueTest {
             run("ip", "-n", ns, "neigh", "add", "10.0.9.50", "lladdr", "02:00:00:00:00:01", "dev", "nfqa");
             call(thread, () -> {
                 NetworkNamespaces.enterCurrentThread(ns);
-                for (int q = 0; q < TunSteering.QUEUES_PER_WORKER; q++) {
-                    queues.add(TunDevice.open("nfq0", true, true));
-                }
-                try (TunSteering steering = TunSteering.load()) {
-                    steering.attach(queues.getFirst());
-                }
                 return null;
             });
-            // no IPv6 link-local address: the kernel would send its own MLD/ND packets into the TUN
-            run("ip", "-n", ns, "link", "set", "nfq0", "addrgenmode", "none");
-            run("ip", "-n", ns, "link", "set", "nfq0", "up");
-            run("ip", "-n", ns, "route", "add", VIP + "/32", "dev", "nfq0");
+            TunSteeringQueueTest.openSteeredTun(thread, ns, "nfq0", TunSteering.QUEUES_PER_WORKER, VIP + "/32",
+                    queues);
             ForwardingSnapshot snapshot = ForwardingSnapshot.builder("nfq-seed", 251, Ipv4Addresses.parse("10.0.9.1"),
                     64, 1500).icmp(EchoMode.ANSWER, 5).addVip("web", InetAddress.getByName(VIP), IpProtocol.TCP,
                     new int[] {80}, null, false, List.of(new ForwardingSnapshot.Backend(
