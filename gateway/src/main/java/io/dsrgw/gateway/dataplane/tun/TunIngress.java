@@ -1,6 +1,7 @@
 package io.dsrgw.gateway.dataplane.tun;
 
 import io.dsrgw.conf.IngressConfig;
+import io.dsrgw.gateway.linux.Iproute2;
 import io.dsrgw.linux.Interfaces;
 import io.dsrgw.linux.LinuxException;
 import io.dsrgw.linux.TunDevice;
@@ -43,7 +44,7 @@ public final class TunIngress implements AutoCloseable {
     private final Ip ip;
     private boolean closed;
 
-    /** The {@code ip} command runner: {@link IpCommand#run} in production, a recorder in tests. */
+    /** The {@code ip} command runner: {@link Iproute2#ip} in production, a recorder in tests. */
     @FunctionalInterface
     interface Ip {
         String run(String... args) throws IOException;
@@ -138,7 +139,7 @@ public final class TunIngress implements AutoCloseable {
         }
         List<TunDevice> queues = new ArrayList<>(queueCount);
         List<String> routes = new ArrayList<>();
-        TunIngress ingress = new TunIngress(device, queues, routes, IpCommand::run);
+        TunIngress ingress = new TunIngress(device, queues, routes, Iproute2::ip);
         try {
             int perWorker = wanted ? TunSteering.QUEUES_PER_WORKER : 1;
             for (int q = 0; q < queueCount * perWorker; q++) {
@@ -162,9 +163,9 @@ public final class TunIngress implements AutoCloseable {
                     }
                 }
             }
-            IpCommand.run("link", "set", "dev", device, "mtu", Integer.toString(mtuBytes));
-            IpCommand.run("link", "set", "dev", device, "addrgenmode", "none");
-            IpCommand.run("link", "set", "dev", device, "up");
+            Iproute2.ip("link", "set", "dev", device, "mtu", Integer.toString(mtuBytes));
+            Iproute2.ip("link", "set", "dev", device, "addrgenmode", "none");
+            Iproute2.ip("link", "set", "dev", device, "up");
             for (String vip : new TreeSet<>(vipPrefixes)) {
                 ingress.addRoute(vip);
             }

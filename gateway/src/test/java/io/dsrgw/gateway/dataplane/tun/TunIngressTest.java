@@ -21,14 +21,6 @@ class TunIngressTest {
     }
 
     @Test
-    void shouldReportTheFailingIpCommandWithItsExitStatusAndStderr() {
-        IOException e = assertThrows(IOException.class,
-                () -> IpCommand.run("link", "show", "dev", "dsrnosuchdev0"));
-        assertEquals("ip link show dev dsrnosuchdev0: exit 1: Device \"dsrnosuchdev0\" does not exist.",
-                e.getMessage());
-    }
-
-    @Test
     void shouldAddAndRemoveVipRoutesWhenReloadsChangeTheVips() {
         List<String> calls = new ArrayList<>();
         TunIngress ingress = TunIngress.routesOnly("dsr0", args -> {
@@ -66,10 +58,5 @@ class TunIngressTest {
         assertTrue(ingress.syncRoutes(List.of("10.100.0.9")));
         assertEquals(List.of("10.100.0.9/32"), ingress.routes());
         assertEquals(2, calls.size());
-    }
-
-    @Test
-    void shouldReturnTheOutputOfASuccessfulIpCommand() throws IOException {
-        assertEquals(true, IpCommand.run("-o", "link", "show", "dev", "lo").contains("lo:"));
     }
 }
