@@ -13,7 +13,13 @@ public final class BenchConfigs {
 
     /** G: {@code ingress.kind = tun}, the worker real-time after 2 s ({@code realtime-priority = 1}: the tuned TUN path). */
     public static String tun(Path adminSocket) {
-        return gateway("ingress { kind = tun, device = dsr0, queues = 1, realtime-priority = 1 }", adminSocket);
+        return tun(adminSocket, "auto");
+    }
+
+    /** G with {@code ingress.new-flow-queue} = {@code newFlowQueue} (auto, on, off). */
+    public static String tun(Path adminSocket, String newFlowQueue) {
+        return gateway("ingress { kind = tun, device = dsr0, queues = 1, realtime-priority = 1, new-flow-queue = "
+                + newFlowQueue + " }", adminSocket);
     }
 
     /**

@@ -47,7 +47,7 @@ public final class ForwardingBenchmark {
 
     /** Command-line options. */
     record Options(int rounds, double seconds, double warmup, int flows, EnumSet<ForwardingPath> configs,
-                   Path gatewayHome, Path bpfDir, Path outDir) {
+                   Path gatewayHome, Path bpfDir, Path outDir, String newFlowQueue) {
         static Options parse(String[] args) {
             int rounds = 5;
             double seconds = 4;
@@ -57,6 +57,7 @@ public final class ForwardingBenchmark {
             Path gatewayHome = Path.of("gateway/target/dsr-gateway/dsr-gateway");
             Path bpfDir = Path.of("test-harness/target/bpf");
             Path outDir = Path.of("test-harness/target/bench");
+            String newFlowQueue = "auto";
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (a.equals("-h") || a.equals("--help")) {
@@ -84,15 +85,22 @@ public final class ForwardingBenchmark {
                     case "--gateway-home" -> gatewayHome = Path.of(v);
                     case "--bpf-dir" -> bpfDir = Path.of(v);
                     case "--out" -> outDir = Path.of(v);
+                    case "--new-flow-queue" -> {
+                        if (!v.equals("auto") && !v.equals("on") && !v.equals("off")) {
+                            throw new IllegalArgumentException("--new-flow-queue: " + v + " (expected: auto, on or off)");
+                        }
+                        newFlowQueue = v;
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + a + "\n" + usage());
                 }
             }
-            return new Options(rounds, seconds, warmup, flows, configs, gatewayHome, bpfDir, outDir);
+            return new Options(rounds, seconds, warmup, flows, configs, gatewayHome, bpfDir, outDir, newFlowQueue);
         }
 
         static String usage() {
             return "usage: scripts/bench forwarding [--rounds N (5)] [--seconds S (4)] [--warmup S (3)]"
-                    + " [--flows F (1024)] [--configs KGXL] [--gateway-home DIR] [--bpf-dir DIR] [--out DIR]";
+                    + " [--flows F (1024)] [--configs KGXL] [--new-flow-queue auto|on|off (auto), G's ingress]"
+                    + " [--gateway-home DIR] [--bpf-dir DIR] [--out DIR]";
         }
 
         private static int intIn(String opt, String v, int min, int max) {
@@ -324,7 +332,8 @@ public final class ForwardingBenchmark {
                     net.deleteKernelRoute();
                 }
             }
-            case G -> gateway(path, round, BenchConfigs.tun(socketDir.socket("gateway.sock")));
+            case G -> gateway(path, round, BenchConfigs.tun(socketDir.socket("gateway.sock"),
+                    options.newFlowQueue()));
             case X -> gateway(path, round, BenchConfigs.xdp(net.inDevice(), net.outDevice(),
                     socketDir.socket("gateway.sock")));
             case L -> {

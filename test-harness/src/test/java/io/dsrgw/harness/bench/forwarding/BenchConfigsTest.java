@@ -30,6 +30,9 @@ class BenchConfigsTest {
         assertEquals(List.of(BenchNetwork.VIP_PORT), vip.ports());
         assertEquals(BenchNetwork.BACKEND_ADDRESS, vip.backends().get(0).address().getHostAddress());
         assertEquals(WORK.toString(), g.admin().socket());
+        assertEquals("auto", g.ingress().newFlowQueue());
+        assertEquals("off", ConfigLoader.parseGateway(BenchConfigs.tun(WORK, "off"), "bench-G.conf").ingress()
+                .newFlowQueue());
     }
 
     @Test
@@ -68,6 +71,10 @@ class BenchConfigsTest {
         assertEquals(3, o.rounds());
         assertEquals(64, o.flows());
         assertEquals(EnumSet.of(ForwardingPath.K, ForwardingPath.L), o.configs());
+        assertEquals("auto", d.newFlowQueue());
+        assertEquals("off", ForwardingBenchmark.Options.parse(new String[] {"--new-flow-queue", "off"}).newFlowQueue());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ForwardingBenchmark.Options.parse(
+                new String[] {"--new-flow-queue", "maybe"})).getMessage().contains("expected: auto, on or off"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ForwardingBenchmark.Options.parse(
                 new String[] {"--rounds", "0"})).getMessage().contains("expected: an integer 1..100"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ForwardingBenchmark.Options.parse(
