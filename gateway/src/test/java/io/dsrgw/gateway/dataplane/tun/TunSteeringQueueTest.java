@@ -93,13 +93,7 @@ class TunSteeringQueueTest {
             });
             assertEquals(List.of(), problems);
         } finally {
-            call(thread, () -> {
-                queues.forEach(TunDevice::close);
-                return null;
-            });
-            thread.shutdownNow();
-            thread.awaitTermination(5, TimeUnit.SECONDS);
-            runQuietly("ip", "netns", "del", ns);
+            closeSteeredTun(thread, ns, queues);
         }
     }
 
@@ -122,6 +116,17 @@ class TunSteeringQueueTest {
         run("ip", "-n", ns, "link", "set", name, "addrgenmode", "none");
         run("ip", "-n", ns, "link", "set", name, "up");
         run("ip", "-n", ns, "route", "add", route, "dev", name);
+    }
+
+    /** Undoes {@link #openSteeredTun}: closes the queues on {@code thread}, ends it, deletes the namespace. */
+    static void closeSteeredTun(ExecutorService thread, String ns, List<TunDevice> queues) throws Exception {
+        call(thread, () -> {
+            queues.forEach(TunDevice::close);
+            return null;
+        });
+        thread.shutdownNow();
+        thread.awaitTermination(5, TimeUnit.SECONDS);
+        runQuietly("ip", "netns", "del", ns);
     }
 
     @Test

@@ -22,11 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 import static io.dsrgw.gateway.dataplane.tun.TunSteeringQueueTest.call;
 import static io.dsrgw.gateway.dataplane.tun.TunSteeringQueueTest.run;
-import static io.dsrgw.gateway.dataplane.tun.TunSteeringQueueTest.runQuietly;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -130,13 +128,7 @@ class TunWorkerNewFlowQueueTest {
                     return null;
                 });
             }
-            call(thread, () -> {
-                queues.forEach(TunDevice::close);
-                return null;
-            });
-            thread.shutdownNow();
-            thread.awaitTermination(5, TimeUnit.SECONDS);
-            runQuietly("ip", "netns", "del", ns);
+            TunSteeringQueueTest.closeSteeredTun(thread, ns, queues);
         }
     }
 
